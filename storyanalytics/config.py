@@ -1,0 +1,165 @@
+"""Settings from the environment: the one place that knows the environment variables' names.
+
+Everything else receives a `Settings` object, so tests and scripts can build one by hand.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from storyanalytics.errors import StoryAnalyticsError
+
+# Values people paste from examples; never acceptable as a real JWT secret.
+PLACEHOLDER_SECRETS = frozenset(
+    {"", "changeme", "change-me", "secret", "your-secret-here", "jwt-secret", "please-change-me", "xxx"}
+)
+MIN_JWT_SECRET_BYTES = 32
+
+
+class StorageKind(StrEnum):
+    local = "local"
+    s3 = "s3"
+
+
+class AppMode(StrEnum):
+    local = "local"
+    cloud = "cloud"
+
+
+class ConfigError(StoryAnalyticsError):
+    """The environment describes a setup that cannot work; the message names the variable and the fix."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    app_mode: AppMode | None = Field(default=None, description="local or cloud; cloud if STORAGE_BACKEND=s3")
+    storage_backend: StorageKind = StorageKind.local
+    data_dir: Path = Path("./data")
+    s3_bucket: str | None = None
+    s3_prefix: str = ""
+    aws_endpoint_url: str | None = None
+    aws_region: str | None = None
+    database_url: str | None = None
+
+    # Auth: off in local mode unless asked for, always on in cloud mode.
+    auth_enabled: bool | None = None
+    jwt_secret: str | None = Field(default=None, repr=False)
+    access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    refresh_token_days: int = Field(default=14, ge=1, le=365)
+    admin_email: str | None = None
+    admin_password: str | None = Field(default=None, repr=False)
+
+    max_upload_mb: int = Field(default=50, ge=1, le=2048)
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    web_dist_dir: Path | None = None
+
+    @field_validator("storage_backend", mode="before")
+    @classmethod
+    def _normalise_backend(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.strip().lower()
+            if value not in {kind.value for kind in StorageKind}:
+                raise ValueError(f"STORAGE_BACKEND={value!r} is unknown: use 'local' or 's3'")
+        return value
+
+    @field_validator("app_mode", mode="before")
+    @classmethod
+    def _normalise_mode(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.strip().lower() or None
+            if value is not None and value not in {mode.value for mode in AppMode}:
+                raise ValueError(f"APP_MODE={value!r} is unknown: use 'local' or 'cloud'")
+        return value
+
+    @field_validator("s3_prefix", mode="before")
+    @classmethod
+    def _normalise_prefix(cls, value: Any) -> Any:
+        return value.strip("/") if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _check_combination(self) -> Settings:
+        if self.storage_backend is StorageKind.s3 and not self.s3_bucket:
+            raise ValueError("STORAGE_BACKEND=s3 needs S3_BUCKET: set S3_BUCKET to your bucket's name")
+        if self.aws_endpoint_url and not self.aws_endpoint_url.startswith(("http://", "https://")):
+            raise ValueError(
+                f"AWS_ENDPOINT_URL={self.aws_endpoint_url!r} is not a URL: use e.g. http://127.0.0.1:5000"
+            )
+        if self.database_url is not None:
+            try:
+                make_url(self.database_url)
+            except ArgumentError:
+                raise ValueError(
+                    "DATABASE_URL cannot be parsed: use e.g. sqlite:///data/metadata.db "
+                    "or postgresql+psycopg2://user:password@host:5432/dbname"
+                ) from None
+        if self.is_cloud:
+            self._check_jwt_secret()
+        return self
+
+    def _check_jwt_secret(self) -> None:
+        secret = self.jwt_secret or ""
+        if secret.strip().lower() in PLACEHOLDER_SECRETS:
+            raise ValueError(
+                "cloud mode needs JWT_SECRET: set it to a random value of at least 32 bytes "
+                "(python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
+        if len(secret.encode()) < MIN_JWT_SECRET_BYTES:
+            raise ValueError(
+                f"JWT_SECRET is {len(secret.encode())} bytes; cloud mode needs at least "
+                f"{MIN_JWT_SECRET_BYTES}: generate one with python -c 'import secrets; "
+                "print(secrets.token_urlsafe(48))'"
+            )
+
+    @property
+    def is_cloud(self) -> bool:
+        if self.app_mode is not None:
+            return self.app_mode is AppMode.cloud
+        return self.storage_backend is StorageKind.s3
+
+    @property
+    def auth_required(self) -> bool:
+        return True if self.is_cloud else bool(self.auth_enabled)
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'metadata.db').as_posix()}"
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return self.max_upload_mb * 1024 * 1024
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build settings from the environment (and overrides), turning validation errors into one sentence."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise ConfigError(describe_validation_error(exc)) from None
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    sentences = []
+    for error in exc.errors():
+        message = str(error.get("msg", "")).removeprefix("Value error, ")
+        field = ".".join(str(part) for part in error.get("loc", ()))
+        if field and field.upper() not in message:
+            message = f"{field.upper()}: {message}"
+        sentences.append(message)
+    return "; ".join(sentences)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

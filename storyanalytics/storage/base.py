@@ -1,0 +1,96 @@
+"""The storage contract every backend keeps: same keys, same answers, same exceptions."""
+
+from __future__ import annotations
+
+import abc
+
+from storyanalytics.errors import StoryAnalyticsError
+
+# Marks the temporary files of atomic local writes; keys may never look like one.
+TEMP_MARKER = ".~sa-"
+
+
+class StorageError(StoryAnalyticsError):
+    """Storage could not do what was asked; the message names the bucket or folder and the key."""
+
+
+class ObjectNotFound(StorageError, KeyError):
+    """No object is stored under this key."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else "object not found"
+
+
+class InvalidKey(StorageError, ValueError):
+    """The key is not a safe relative POSIX path; nothing was read or written."""
+
+
+def _has_control_character(text: str) -> bool:
+    return any(ord(char) < 32 or ord(char) == 127 for char in text)
+
+
+def validate_key(key: str) -> str:
+    """Refuse any key that could escape the backend's root or mean two things, before any I/O."""
+    if not isinstance(key, str):
+        raise InvalidKey(f"storage keys are strings like 'charts/abc.json', not {type(key).__name__}")
+    if not key:
+        raise InvalidKey("storage key is empty: use a relative path like 'charts/abc.json'")
+    if key.startswith("/"):
+        raise InvalidKey(f"storage key {key!r} is absolute: drop the leading '/'")
+    if "\\" in key:
+        raise InvalidKey(f"storage key {key!r} contains a backslash: use '/' between folders")
+    if "\x00" in key or _has_control_character(key):
+        raise InvalidKey(f"storage key {key!r} contains a NUL or control character: remove it")
+    if key.endswith("/"):
+        raise InvalidKey(f"storage key {key!r} ends with '/': name a file, not a folder")
+    for segment in key.split("/"):
+        if segment == "":
+            raise InvalidKey(f"storage key {key!r} has an empty segment ('//'): remove the extra '/'")
+        if segment in {".", ".."}:
+            raise InvalidKey(f"storage key {key!r} contains '{segment}': use a plain relative path")
+        if segment.startswith(TEMP_MARKER):
+            raise InvalidKey(f"storage key {key!r} uses the reserved name prefix {TEMP_MARKER!r}")
+    return key
+
+
+def validate_prefix(prefix: str) -> str:
+    """A list prefix is a plain string prefix; refuse only what could escape the root."""
+    if not isinstance(prefix, str):
+        raise InvalidKey(f"list prefixes are strings like 'charts/', not {type(prefix).__name__}")
+    if prefix.startswith("/"):
+        raise InvalidKey(f"list prefix {prefix!r} is absolute: drop the leading '/'")
+    if "\\" in prefix:
+        raise InvalidKey(f"list prefix {prefix!r} contains a backslash: use '/' between folders")
+    if "\x00" in prefix or _has_control_character(prefix):
+        raise InvalidKey(f"list prefix {prefix!r} contains a NUL or control character: remove it")
+    if ".." in prefix.split("/"):
+        raise InvalidKey(f"list prefix {prefix!r} contains '..': use a plain relative prefix")
+    return prefix
+
+
+class StorageBackend(abc.ABC):
+    """Async key/value file storage. Keys are relative POSIX paths such as `charts/abc123.json`."""
+
+    @abc.abstractmethod
+    async def read(self, path: str) -> bytes:
+        """Return the object's bytes; raise `ObjectNotFound` when there is none."""
+
+    @abc.abstractmethod
+    async def write(self, path: str, data: bytes) -> None:
+        """Store `data` under `path`, replacing what was there, all or nothing."""
+
+    @abc.abstractmethod
+    async def delete(self, path: str) -> None:
+        """Remove the object; a missing key is not an error (as in S3)."""
+
+    @abc.abstractmethod
+    async def list(self, prefix: str = "") -> list[str]:
+        """Every key starting with `prefix`, recursively, sorted."""
+
+    @abc.abstractmethod
+    async def exists(self, path: str) -> bool:
+        """Whether an object is stored under `path`."""
+
+    def describe(self) -> str:
+        """Where the objects live, for messages and reports."""
+        return type(self).__name__

@@ -1,0 +1,125 @@
+"""Files under a folder on disk, written atomically so a crash leaves the old or the new bytes."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+from pathlib import Path
+
+from storyanalytics.storage.base import (
+    TEMP_MARKER,
+    ObjectNotFound,
+    StorageBackend,
+    StorageError,
+    validate_key,
+    validate_prefix,
+)
+
+
+def _fsync_directory(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class LocalStorageBackend(StorageBackend):
+    def __init__(self, base_dir: str | os.PathLike[str]) -> None:
+        self.base_dir = Path(base_dir).resolve()
+
+    def describe(self) -> str:
+        return f"folder {self.base_dir}"
+
+    def _path_for(self, key: str) -> Path:
+        return self.base_dir.joinpath(*validate_key(key).split("/"))
+
+    # --- blocking halves, run in a worker thread -------------------------------------------------
+    def _read_sync(self, key: str, path: Path) -> bytes:
+        try:
+            with open(path, "rb") as handle:
+                return handle.read()
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            raise ObjectNotFound(f"no object {key!r} in {self.describe()}") from None
+        except OSError as exc:
+            raise StorageError(f"cannot read {key!r} from {self.describe()}: {exc.strerror}") from None
+
+    def _make_parents(self, directory: Path) -> None:
+        missing: list[Path] = []
+        current = directory
+        while not current.exists():
+            missing.append(current)
+            current = current.parent
+        if not missing:
+            return
+        directory.mkdir(parents=True, exist_ok=True)
+        # New folders are durable only once their parents' entries are on disk too.
+        for created in reversed(missing):
+            _fsync_directory(created.parent)
+
+    def _write_sync(self, key: str, path: Path, data: bytes) -> None:
+        temp = path.with_name(f"{TEMP_MARKER}{secrets.token_hex(8)}.tmp")
+        try:
+            self._make_parents(path.parent)
+            with open(temp, "xb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temp, path)
+            _fsync_directory(path.parent)
+        except OSError as exc:
+            temp.unlink(missing_ok=True)
+            raise StorageError(f"cannot write {key!r} to {self.describe()}: {exc.strerror}") from None
+
+    def _delete_sync(self, key: str, path: Path) -> None:
+        try:
+            path.unlink()
+        except (FileNotFoundError, NotADirectoryError):
+            return
+        except OSError as exc:
+            raise StorageError(f"cannot delete {key!r} from {self.describe()}: {exc.strerror}") from None
+        _fsync_directory(path.parent)
+
+    def _list_sync(self, prefix: str) -> list[str]:
+        # Walk only the deepest folder the prefix names, then filter by the plain string prefix.
+        folder_part = prefix.rsplit("/", 1)[0] if "/" in prefix else ""
+        start = self.base_dir.joinpath(*folder_part.split("/")) if folder_part else self.base_dir
+        if not start.is_dir():
+            return []
+        keys: list[str] = []
+        for root, dirs, files in os.walk(start):
+            dirs[:] = [name for name in dirs if not name.startswith(TEMP_MARKER)]
+            relative_root = Path(root).relative_to(self.base_dir).as_posix()
+            base = "" if relative_root == "." else relative_root + "/"
+            for name in files:
+                if name.startswith(TEMP_MARKER):
+                    continue
+                key = base + name
+                if key.startswith(prefix):
+                    keys.append(key)
+        keys.sort()
+        return keys
+
+    # --- the async contract -----------------------------------------------------------------------
+    async def read(self, path: str) -> bytes:
+        target = self._path_for(path)
+        return await asyncio.to_thread(self._read_sync, path, target)
+
+    async def write(self, path: str, data: bytes) -> None:
+        target = self._path_for(path)
+        if not isinstance(data, bytes | bytearray | memoryview):
+            raise TypeError(f"write({path!r}) needs bytes, not {type(data).__name__}: encode text first")
+        await asyncio.to_thread(self._write_sync, path, target, bytes(data))
+
+    async def delete(self, path: str) -> None:
+        target = self._path_for(path)
+        await asyncio.to_thread(self._delete_sync, path, target)
+
+    async def list(self, prefix: str = "") -> list[str]:
+        validate_prefix(prefix)
+        return await asyncio.to_thread(self._list_sync, prefix)
+
+    async def exists(self, path: str) -> bool:
+        target = self._path_for(path)
+        return await asyncio.to_thread(target.is_file)

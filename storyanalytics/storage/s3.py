@@ -1,0 +1,167 @@
+"""Objects in an S3 bucket, keys mapped 1:1 under an optional prefix."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from storyanalytics.storage.base import (
+    ObjectNotFound,
+    StorageBackend,
+    StorageError,
+    validate_key,
+    validate_prefix,
+)
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+# Object metadata holding the SHA-256 of the bytes, so copies can be verified without downloading.
+SHA256_METADATA_KEY = "sha256"
+_NOT_FOUND_CODES = {"NoSuchKey", "404", "NotFound"}
+
+
+def _client_config(max_connections: int) -> Config:
+    return Config(
+        retries={"mode": "standard", "max_attempts": 5},
+        max_pool_connections=max_connections,
+        connect_timeout=5,
+        read_timeout=60,
+    )
+
+
+class S3StorageBackend(StorageBackend):
+    def __init__(
+        self,
+        bucket: str,
+        prefix: str = "",
+        endpoint_url: str | None = None,
+        region_name: str | None = None,
+        *,
+        client: S3Client | None = None,
+        max_connections: int = 64,
+    ) -> None:
+        if not bucket:
+            raise StorageError("S3StorageBackend needs a bucket name: pass bucket='my-bucket'")
+        validate_prefix(prefix)
+        self.bucket = bucket
+        self.prefix = prefix.strip("/")
+        self.client: S3Client = client or boto3.client(
+            "s3",
+            endpoint_url=endpoint_url,
+            region_name=region_name,
+            config=_client_config(max_connections),
+        )
+
+    def describe(self) -> str:
+        return f"s3://{self.bucket}/{self.prefix + '/' if self.prefix else ''}"
+
+    def _object_key(self, key: str) -> str:
+        return f"{self.prefix}/{key}" if self.prefix else key
+
+    def _error(self, action: str, key: str, exc: Exception) -> StorageError:
+        """One sentence that names bucket and key instead of a botocore traceback."""
+        where = f"{key!r} in bucket {self.bucket!r}"
+        if isinstance(exc, ClientError):
+            code = exc.response.get("Error", {}).get("Code", "")
+            if code in _NOT_FOUND_CODES:
+                return ObjectNotFound(f"no object {where}")
+            if code == "NoSuchBucket":
+                return StorageError(
+                    f"cannot {action} {key!r}: bucket {self.bucket!r} does not exist; check S3_BUCKET"
+                )
+            if code in {"AccessDenied", "403", "Forbidden", "InvalidAccessKeyId", "SignatureDoesNotMatch"}:
+                return StorageError(
+                    f"cannot {action} {where}: access denied ({code}); check the AWS credentials and the "
+                    "bucket policy"
+                )
+            message = exc.response.get("Error", {}).get("Message", "") or code
+            return StorageError(f"cannot {action} {where}: {message}")
+        return StorageError(f"cannot {action} {where}: cannot reach S3 ({type(exc).__name__}: {exc})")
+
+    # --- blocking halves ------------------------------------------------------------------------
+    def _read_sync(self, key: str) -> bytes:
+        try:
+            response = self.client.get_object(Bucket=self.bucket, Key=self._object_key(key))
+            return response["Body"].read()
+        except (ClientError, BotoCoreError) as exc:
+            raise self._error("read", key, exc) from None
+
+    def _write_sync(self, key: str, data: bytes) -> None:
+        try:
+            self.client.put_object(
+                Bucket=self.bucket,
+                Key=self._object_key(key),
+                Body=data,
+                Metadata={SHA256_METADATA_KEY: hashlib.sha256(data).hexdigest()},
+            )
+        except (ClientError, BotoCoreError) as exc:
+            raise self._error("write", key, exc) from None
+
+    def _delete_sync(self, key: str) -> None:
+        try:
+            self.client.delete_object(Bucket=self.bucket, Key=self._object_key(key))
+        except (ClientError, BotoCoreError) as exc:
+            error = self._error("delete", key, exc)
+            if not isinstance(error, ObjectNotFound):
+                raise error from None
+
+    def _head_sync(self, key: str) -> dict[str, Any] | None:
+        try:
+            return dict(self.client.head_object(Bucket=self.bucket, Key=self._object_key(key)))
+        except (ClientError, BotoCoreError) as exc:
+            error = self._error("check", key, exc)
+            if isinstance(error, ObjectNotFound):
+                return None
+            raise error from None
+
+    def _list_sync(self, prefix: str) -> list[str]:
+        full_prefix = self._object_key(prefix) if self.prefix else prefix
+        if self.prefix and not prefix:
+            full_prefix = self.prefix + "/"
+        strip = len(self.prefix) + 1 if self.prefix else 0
+        keys: list[str] = []
+        try:
+            paginator = self.client.get_paginator("list_objects_v2")
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=full_prefix):
+                keys.extend(item["Key"][strip:] for item in page.get("Contents", []))
+        except (ClientError, BotoCoreError) as exc:
+            raise self._error("list", prefix or "(all keys)", exc) from None
+        keys.sort()
+        return keys
+
+    # --- the async contract -----------------------------------------------------------------------
+    async def read(self, path: str) -> bytes:
+        validate_key(path)
+        return await asyncio.to_thread(self._read_sync, path)
+
+    async def write(self, path: str, data: bytes) -> None:
+        validate_key(path)
+        if not isinstance(data, bytes | bytearray | memoryview):
+            raise TypeError(f"write({path!r}) needs bytes, not {type(data).__name__}: encode text first")
+        await asyncio.to_thread(self._write_sync, path, bytes(data))
+
+    async def delete(self, path: str) -> None:
+        validate_key(path)
+        await asyncio.to_thread(self._delete_sync, path)
+
+    async def list(self, prefix: str = "") -> list[str]:
+        validate_prefix(prefix)
+        return await asyncio.to_thread(self._list_sync, prefix)
+
+    async def exists(self, path: str) -> bool:
+        validate_key(path)
+        return await asyncio.to_thread(self._head_sync, path) is not None
+
+    async def stored_sha256(self, path: str) -> str | None:
+        """The SHA-256 recorded when the object was written (None if missing or written elsewhere)."""
+        validate_key(path)
+        head = await asyncio.to_thread(self._head_sync, path)
+        if head is None:
+            return None
+        return head.get("Metadata", {}).get(SHA256_METADATA_KEY)
