@@ -9,6 +9,7 @@ from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -81,30 +82,58 @@ class Settings(BaseSettings):
                 raise ValueError(f"APP_MODE={value!r} is unknown: use 'local' or 'cloud'")
         return value
 
+    @field_validator("s3_bucket", "aws_endpoint_url", "aws_region", "database_url", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: Any) -> Any:
+        """`export AWS_ENDPOINT_URL=` means "not set", as it does for the AWS tools."""
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
     @field_validator("s3_prefix", mode="before")
     @classmethod
     def _normalise_prefix(cls, value: Any) -> Any:
-        return value.strip("/") if isinstance(value, str) else value
+        if not isinstance(value, str):
+            return value
+        # Imported here: the storage package imports this module.
+        from storyanalytics.storage.base import InvalidKey, validate_prefix
+
+        value = value.strip("/")
+        try:
+            validate_prefix(value)
+        except InvalidKey as exc:
+            raise ValueError(
+                f"S3_PREFIX is not usable ({exc}): use a plain folder name like 'prod/'"
+            ) from None
+        return value
 
     @model_validator(mode="after")
     def _check_combination(self) -> Settings:
         if self.storage_backend is StorageKind.s3 and not self.s3_bucket:
             raise ValueError("STORAGE_BACKEND=s3 needs S3_BUCKET: set S3_BUCKET to your bucket's name")
-        if self.aws_endpoint_url and not self.aws_endpoint_url.startswith(("http://", "https://")):
+        if self.aws_endpoint_url is not None and not _is_http_url(self.aws_endpoint_url):
             raise ValueError(
-                f"AWS_ENDPOINT_URL={self.aws_endpoint_url!r} is not a URL: use e.g. http://127.0.0.1:5000"
+                f"AWS_ENDPOINT_URL={self.aws_endpoint_url!r} is not an http(s) URL with a host: "
+                "use e.g. http://127.0.0.1:5000, or unset it to use AWS itself"
             )
         if self.database_url is not None:
-            try:
-                make_url(self.database_url)
-            except ArgumentError:
-                raise ValueError(
-                    "DATABASE_URL cannot be parsed: use e.g. sqlite:///data/metadata.db "
-                    "or postgresql+psycopg2://user:password@host:5432/dbname"
-                ) from None
+            self._check_database_url(self.database_url)
         if self.is_cloud:
             self._check_jwt_secret()
         return self
+
+    @staticmethod
+    def _check_database_url(url: str) -> None:
+        example = (
+            "use e.g. sqlite:///data/metadata.db or postgresql+psycopg2://user:password@host:5432/dbname"
+        )
+        try:
+            backend = make_url(url).get_backend_name()
+        except (ArgumentError, ValueError):
+            # The URL is not repeated: it may hold a password.
+            raise ValueError(f"DATABASE_URL cannot be parsed: {example}") from None
+        if backend not in {"sqlite", "postgresql"}:
+            raise ValueError(f"DATABASE_URL names the unsupported database {backend!r}: {example}")
 
     def _check_jwt_secret(self) -> None:
         secret = self.jwt_secret or ""
@@ -139,6 +168,15 @@ class Settings(BaseSettings):
     @property
     def max_upload_bytes(self) -> int:
         return self.max_upload_mb * 1024 * 1024
+
+
+def _is_http_url(value: str) -> bool:
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError:
+        return False
+    return parts.scheme in {"http", "https"} and bool(parts.hostname)
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -29,16 +29,24 @@ def make_engine(url: str, **options: Any) -> Engine:
     """SQLite: WAL and foreign keys on, its folder created. PostgreSQL: pool_pre_ping."""
     try:
         parsed = make_url(url)
-    except ArgumentError:
+    except (ArgumentError, ValueError):
+        # The URL is not repeated: it may hold a password.
         raise DatabaseError(
-            f"cannot parse database URL {url!r}: use sqlite:///path/to.db or "
-            "postgresql+psycopg2://user:password@host/db"
+            "cannot parse the database URL: use sqlite:///path/to.db or "
+            "postgresql+psycopg2://user:password@host:5432/dbname"
         ) from None
     backend = parsed.get_backend_name()
     if backend == "sqlite":
         database = parsed.database
         if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(database).parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise DatabaseError(
+                    f"cannot create the folder {folder} for the SQLite database: {exc.strerror}; "
+                    "set DATA_DIR or DATABASE_URL to a writable place"
+                ) from None
         engine = create_engine(parsed, **options)
         event.listen(engine, "connect", _on_sqlite_connect)
         return engine
@@ -56,5 +64,5 @@ def redact_url(url: str) -> str:
     """The URL with its password hidden, for messages and logs."""
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
+    except (ArgumentError, ValueError):
         return "<unparsable database URL>"

@@ -13,7 +13,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, func, select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from storyanalytics.db.engine import DatabaseError, make_engine, redact_url
 
@@ -46,6 +46,7 @@ def known_revisions() -> set[str]:
 
 def upgrade(engine_or_url: Engine | str, revision: str = "head") -> str:
     """Upgrade to `revision` (head by default) and return the revision the database is at."""
+    owned = isinstance(engine_or_url, str)
     engine = make_engine(engine_or_url) if isinstance(engine_or_url, str) else engine_or_url
     try:
         with engine.connect() as connection:
@@ -67,9 +68,16 @@ def upgrade(engine_or_url: Engine | str, revision: str = "head") -> str:
                 return current_revision(connection) or ""
             finally:
                 if locked:
+                    # A failed migration leaves an aborted transaction; end it so the unlock can run.
+                    connection.rollback()
                     connection.execute(select(func.pg_advisory_unlock(MIGRATION_LOCK_ID)))
                     connection.commit()
-    except OperationalError as exc:
+    except DBAPIError as exc:
+        reason = (str(exc.orig).strip().splitlines() or [type(exc.orig).__name__])[0]
         raise DatabaseError(
-            f"cannot reach database {redact_url(str(engine.url))}: {str(exc.orig).strip().splitlines()[0]}"
+            f"cannot use database {redact_url(str(engine.url))}: "
+            f"{reason}; check DATABASE_URL and that the server is running"
         ) from None
+    finally:
+        if owned:
+            engine.dispose()

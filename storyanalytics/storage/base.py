@@ -8,6 +8,9 @@ from storyanalytics.errors import StoryAnalyticsError
 
 # Marks the temporary files of atomic local writes; keys may never look like one.
 TEMP_MARKER = ".~sa-"
+# S3's limit for a whole key, and the usual file-system limit for one name; both backends keep both.
+MAX_KEY_BYTES = 1024
+MAX_SEGMENT_BYTES = 255
 
 
 class StorageError(StoryAnalyticsError):
@@ -43,6 +46,14 @@ def validate_key(key: str) -> str:
         raise InvalidKey(f"storage key {key!r} contains a NUL or control character: remove it")
     if key.endswith("/"):
         raise InvalidKey(f"storage key {key!r} ends with '/': name a file, not a folder")
+    try:
+        encoded = key.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidKey(
+            f"storage key {key!r} is not valid Unicode text: remove the lone surrogate"
+        ) from None
+    if len(encoded) > MAX_KEY_BYTES:
+        raise InvalidKey(f"storage key is {len(encoded)} bytes long: use at most {MAX_KEY_BYTES} bytes")
     for segment in key.split("/"):
         if segment == "":
             raise InvalidKey(f"storage key {key!r} has an empty segment ('//'): remove the extra '/'")
@@ -50,6 +61,10 @@ def validate_key(key: str) -> str:
             raise InvalidKey(f"storage key {key!r} contains '{segment}': use a plain relative path")
         if segment.startswith(TEMP_MARKER):
             raise InvalidKey(f"storage key {key!r} uses the reserved name prefix {TEMP_MARKER!r}")
+        if len(segment.encode("utf-8")) > MAX_SEGMENT_BYTES:
+            raise InvalidKey(
+                f"storage key {key!r} has a name longer than {MAX_SEGMENT_BYTES} bytes: shorten it"
+            )
     return key
 
 
@@ -65,6 +80,12 @@ def validate_prefix(prefix: str) -> str:
         raise InvalidKey(f"list prefix {prefix!r} contains a NUL or control character: remove it")
     if ".." in prefix.split("/"):
         raise InvalidKey(f"list prefix {prefix!r} contains '..': use a plain relative prefix")
+    try:
+        prefix.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidKey(
+            f"list prefix {prefix!r} is not valid Unicode text: remove the lone surrogate"
+        ) from None
     return prefix
 
 

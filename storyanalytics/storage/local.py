@@ -75,8 +75,8 @@ class LocalStorageBackend(StorageBackend):
     def _delete_sync(self, key: str, path: Path) -> None:
         try:
             path.unlink()
-        except (FileNotFoundError, NotADirectoryError):
-            return
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            return  # nothing stored under this key (a folder is not an object)
         except OSError as exc:
             raise StorageError(f"cannot delete {key!r} from {self.describe()}: {exc.strerror}") from None
         _fsync_directory(path.parent)

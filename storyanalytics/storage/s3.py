@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
 from storyanalytics.storage.base import (
     ObjectNotFound,
@@ -51,6 +51,8 @@ class S3StorageBackend(StorageBackend):
         validate_prefix(prefix)
         self.bucket = bucket
         self.prefix = prefix.strip("/")
+        # HEAD answers a bare 404 for a missing bucket too; once the bucket answered, a 404 means the key.
+        self._bucket_confirmed = False
         self.client: S3Client = client or boto3.client(
             "s3",
             endpoint_url=endpoint_url,
@@ -82,6 +84,11 @@ class S3StorageBackend(StorageBackend):
                 )
             message = exc.response.get("Error", {}).get("Message", "") or code
             return StorageError(f"cannot {action} {where}: {message}")
+        if isinstance(exc, NoCredentialsError):
+            return StorageError(
+                f"cannot {action} {where}: no AWS credentials found; set AWS_PROFILE or "
+                "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+            )
         return StorageError(f"cannot {action} {where}: cannot reach S3 ({type(exc).__name__}: {exc})")
 
     # --- blocking halves ------------------------------------------------------------------------
@@ -113,12 +120,32 @@ class S3StorageBackend(StorageBackend):
 
     def _head_sync(self, key: str) -> dict[str, Any] | None:
         try:
-            return dict(self.client.head_object(Bucket=self.bucket, Key=self._object_key(key)))
+            head = dict(self.client.head_object(Bucket=self.bucket, Key=self._object_key(key)))
         except (ClientError, BotoCoreError) as exc:
             error = self._error("check", key, exc)
             if isinstance(error, ObjectNotFound):
+                self._confirm_bucket("check", key)
                 return None
             raise error from None
+        self._bucket_confirmed = True
+        return head
+
+    def _confirm_bucket(self, action: str, key: str) -> None:
+        """Tell a missing bucket from a missing key (HEAD gives both as 404); asked once per backend."""
+        if self._bucket_confirmed:
+            return
+        try:
+            self.client.head_bucket(Bucket=self.bucket)
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            if code in {"404", "NoSuchBucket", "NotFound"}:
+                raise StorageError(
+                    f"cannot {action} {key!r}: bucket {self.bucket!r} does not exist; check S3_BUCKET"
+                ) from None
+            raise self._error(action, key, exc) from None
+        except BotoCoreError as exc:
+            raise self._error(action, key, exc) from None
+        self._bucket_confirmed = True
 
     def _list_sync(self, prefix: str) -> list[str]:
         full_prefix = self._object_key(prefix) if self.prefix else prefix
