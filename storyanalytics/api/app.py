@@ -1,0 +1,100 @@
+"""The app factory: `create_app(settings)` for tests; `uvicorn storyanalytics.api.app:app` reads env."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+
+from storyanalytics import __version__
+from storyanalytics.api.bootstrap import bootstrap
+from storyanalytics.api.errors import ErrorOut, install_error_handlers
+from storyanalytics.api.security import SecurityHeadersMiddleware
+from storyanalytics.config import ConfigError, Settings, load_settings
+from storyanalytics.db import make_engine, make_session_factory, upgrade
+from storyanalytics.storage import get_storage
+
+logger = logging.getLogger("storyanalytics.api")
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorOut, "description": text}
+    for code, text in {
+        401: "Not signed in",
+        404: "Not found (or in another team)",
+        422: "Invalid request",
+    }.items()
+}
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Engine, schema upgrade (advisory lock on Postgres), first accounts; all kept on app.state."""
+    settings: Settings = app.state.settings
+    engine = make_engine(settings.resolved_database_url)
+    upgrade(engine)
+    session_factory = make_session_factory(engine)
+    with session_factory() as session:
+        app.state.local_user_id = bootstrap(session, settings)
+    app.state.engine = engine
+    app.state.session_factory = session_factory
+    app.state.storage = get_storage(settings)
+    try:
+        yield
+    finally:
+        engine.dispose()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or load_settings()
+    app = FastAPI(
+        title="Story Analytics",
+        version=__version__,
+        description="Charts, dashboards and embeds: the API behind the web app.",
+        lifespan=lifespan,
+        responses=ERROR_RESPONSES,
+    )
+    app.state.settings = settings
+    if settings.jwt_secret:
+        app.state.jwt_secret = settings.jwt_secret
+    else:
+        # Local mode with AUTH_ENABLED=true and no secret: tokens last until the app restarts.
+        app.state.jwt_secret = secrets.token_urlsafe(48)
+    app.state.local_user_id = None
+    install_error_handlers(app)
+    app.add_middleware(SecurityHeadersMiddleware)
+
+    from storyanalytics.api.routers import ROUTERS
+
+    for router in ROUTERS:
+        app.include_router(router)
+
+    from storyanalytics.api.spa import install_spa
+
+    install_spa(app, settings)
+    return app
+
+
+def _app_from_environment() -> FastAPI:
+    try:
+        return create_app()
+    except ConfigError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+_app: FastAPI | None = None
+
+
+def __getattr__(name: str) -> Any:
+    """`storyanalytics.api.app:app` is built from the environment on first use, not on import."""
+    global _app
+    if name == "app":
+        if _app is None:
+            _app = _app_from_environment()
+        return _app
+    raise AttributeError(name)

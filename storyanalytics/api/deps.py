@@ -1,0 +1,86 @@
+"""FastAPI dependencies as Annotated aliases: `session: SessionDep`, `user: CurrentUser`, ..."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from storyanalytics.api.errors import ApiError
+from storyanalytics.api.security import decode_access_token
+from storyanalytics.config import Settings
+from storyanalytics.db.models import User
+from storyanalytics.storage import StorageBackend
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_engine(request: Request) -> Engine:
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """One session per request; rolled back if the route did not commit."""
+    factory: sessionmaker[Session] = request.app.state.session_factory
+    with factory() as session:
+        yield session
+
+
+def get_storage(request: Request) -> StorageBackend:
+    storage: StorageBackend = request.app.state.storage
+    return storage
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+SessionDep = Annotated[Session, Depends(get_session)]
+StorageDep = Annotated[StorageBackend, Depends(get_storage)]
+
+_bearer = HTTPBearer(auto_error=False, description="The access token from POST /api/auth/login.")
+BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+UNAUTHORIZED_HEADERS = {"WWW-Authenticate": "Bearer"}
+
+
+def unauthorized(detail: str) -> ApiError:
+    return ApiError(401, detail, UNAUTHORIZED_HEADERS)
+
+
+async def get_current_user(request: Request, session: SessionDep, credentials: BearerDep) -> User:
+    """The signed-in user; in local mode with auth off, the implicit local user."""
+    settings: Settings = request.app.state.settings
+    if not settings.auth_required:
+        user = session.get(User, request.app.state.local_user_id)
+        if user is None:
+            raise ApiError(503, "The local user is missing: restart the app to recreate it.")
+        return user
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise unauthorized(
+            "Sign in first: send 'Authorization: Bearer <access token>' from POST /api/auth/login."
+        )
+    user_id = decode_access_token(request.app.state.jwt_secret, credentials.credentials)
+    if user_id is None:
+        raise unauthorized("Your access token is invalid or expired: refresh it with POST /api/auth/refresh.")
+    user = session.get(User, user_id)
+    if user is None or not user.is_active:
+        raise unauthorized("This account is disabled or no longer exists: ask an admin.")
+    return user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+async def get_admin_user(user: CurrentUser) -> User:
+    if not user.is_admin:
+        raise ApiError(403, "Only admins can do this: ask an admin of this Story Analytics.")
+    return user
+
+
+AdminUser = Annotated[User, Depends(get_admin_user)]

@@ -1,0 +1,132 @@
+"""Passwords (Argon2id), tokens (JWT HS256 with an explicit algorithm list) and security headers."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+JWT_ALGORITHM = "HS256"
+JWT_ALGORITHMS = [JWT_ALGORITHM]
+REFRESH_COOKIE = "sa_refresh"
+REFRESH_COOKIE_PATH = "/api/auth"
+
+_hasher = PasswordHasher()  # argon2-cffi's default type is Argon2id
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    if not password_hash:
+        return False
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+# A hash to verify against when the email is unknown, so both paths take about the same time.
+DUMMY_PASSWORD_HASH = hash_password(secrets.token_urlsafe(16))
+
+
+def make_access_token(secret: str, user_id: str, minutes: int) -> tuple[str, int]:
+    now = datetime.now(UTC)
+    expires_in = minutes * 60
+    payload = {
+        "sub": user_id,
+        "type": "access",
+        "iat": now,
+        "exp": now + timedelta(seconds=expires_in),
+        "jti": secrets.token_hex(8),
+    }
+    return jwt.encode(payload, secret, algorithm=JWT_ALGORITHM), expires_in
+
+
+def decode_access_token(secret: str, token: str) -> str | None:
+    """The user id in a valid, unexpired access token, or None."""
+    try:
+        payload: dict[str, Any] = jwt.decode(
+            token, secret, algorithms=JWT_ALGORITHMS, options={"require": ["exp", "sub", "type"]}
+        )
+    except jwt.PyJWTError:
+        return None
+    if payload.get("type") != "access" or not isinstance(payload.get("sub"), str):
+        return None
+    return str(payload["sub"])
+
+
+def new_refresh_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def hash_refresh_token(token: str) -> str:
+    """Refresh tokens are random 256-bit values, so a plain SHA-256 is enough to store them safely."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+# --- security headers -------------------------------------------------------------------------------
+PUBLIC_PREFIXES = ("/embed/", "/api/public/")
+PUBLIC_PATHS = frozenset({"/embed.js"})
+FRAME_ANCESTORS_STATE_KEY = "frame_ancestors"
+
+
+def is_public_path(path: str) -> bool:
+    return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
+
+
+def allow_framing(request: Request, origins: list[str] | None) -> None:
+    """Let the team's allowlist frame this public response (None or [] = any origin).
+
+    Call it from a public route (/embed/*, /api/public/*); SecurityHeadersMiddleware turns it into
+    `Content-Security-Policy: frame-ancestors ...`.
+    """
+    request.state.frame_ancestors = list(origins or [])
+
+
+def frame_ancestors_value(origins: list[str] | None) -> str:
+    cleaned = [origin for origin in (origins or []) if origin and all(c not in origin for c in " ;,\r\n")]
+    return " ".join(cleaned) if cleaned else "*"
+
+
+class SecurityHeadersMiddleware:
+    """nosniff and a referrer policy everywhere; app pages may not be framed, public embeds may."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope.get("path", "")
+        public = is_public_path(path)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                names = {name.lower() for name, _ in headers}
+                if public:
+                    state = scope.get("state") or {}
+                    origins = state.get(FRAME_ANCESTORS_STATE_KEY)
+                    csp = f"frame-ancestors {frame_ancestors_value(origins)}"
+                else:
+                    csp = "frame-ancestors 'none'"
+                if b"content-security-policy" not in names:
+                    headers.append((b"content-security-policy", csp.encode()))
+                if not public and b"x-frame-options" not in names:
+                    headers.append((b"x-frame-options", b"DENY"))
+                headers.append((b"x-content-type-options", b"nosniff"))
+                headers.append((b"referrer-policy", b"strict-origin-when-cross-origin"))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

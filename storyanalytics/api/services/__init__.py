@@ -1,0 +1,1 @@
+"""Logic shared by routers: team access, chart files, CSV parsing, versions."""
