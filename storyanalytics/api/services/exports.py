@@ -1,0 +1,230 @@
+"""Chart exports: CSV, a standalone HTML page, and PDF / PPTX built around the chart's PNG snapshot."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from html import escape
+from typing import Any
+
+from PIL import Image, ImageDraw, ImageFont
+
+from storyanalytics.api.services.svg_chart import render_svg
+from storyanalytics.api.services.themes import Theme
+
+EXPORT_FORMATS = ("csv", "html", "png", "pdf", "pptx")
+SNAPSHOT_FORMATS = frozenset({"png", "pdf", "pptx"})
+MEDIA_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "html": "text/html; charset=utf-8",
+    "png": "image/png",
+    "pdf": "application/pdf",
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+}
+MAX_HTML_TABLE_ROWS = 5_000
+# Spreadsheets run cells that start with these as formulas; a leading quote keeps them text.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+
+
+def export_filename(title: str, fmt: str) -> str:
+    """A safe download name from the chart's title."""
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", title).strip("-.")[:80] or "chart"
+    return f"{stem}.{fmt}"
+
+
+def _csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = str(value)
+    if text.startswith(FORMULA_PREFIXES) and not NUMBER.match(text):
+        return "'" + text
+    return text
+
+
+def rows_to_csv(columns: Sequence[dict[str, Any]], rows: Sequence[dict[str, Any]]) -> bytes:
+    """CSV with a header row, UTF-8 with BOM so spreadsheet programs read accents right."""
+    names = [str(column["name"]) for column in columns]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([_csv_cell(name) for name in names])
+    for row in rows:
+        writer.writerow([_csv_cell(row.get(name)) for name in names])
+    return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
+
+
+def _json_for_script(value: Any) -> str:
+    """JSON that is safe inside <script type="application/json">: no '</', no HTML comment openers."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _table(columns: Sequence[dict[str, Any]], rows: Sequence[dict[str, Any]]) -> str:
+    names = [str(column["name"]) for column in columns]
+    numeric = {str(column["name"]) for column in columns if column.get("type") == "number"}
+    head = "".join(f"<th>{escape(name)}</th>" for name in names)
+    body = []
+    for row in rows[:MAX_HTML_TABLE_ROWS]:
+        cells = []
+        for name in names:
+            value = row.get(name)
+            css = ' class="num"' if name in numeric else ""
+            cells.append(f"<td{css}>{escape('' if value is None else str(value))}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    note = ""
+    if len(rows) > MAX_HTML_TABLE_ROWS:
+        note = (
+            f'<p class="note">Showing the first {MAX_HTML_TABLE_ROWS:,} of {len(rows):,} rows; '
+            "download the CSV export for all of them.</p>"
+        )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{note}"
+
+
+def render_html(
+    *,
+    title: str,
+    description: str,
+    chart_type: str,
+    config: dict[str, Any],
+    columns: Sequence[dict[str, Any]],
+    rows: Sequence[dict[str, Any]],
+    theme: Theme,
+) -> bytes:
+    """One self-contained page: an inline SVG of the chart (basic types), the data table, and the chart's
+    config, data and theme as JSON, with no external resource and no script that runs."""
+    svg = render_svg(chart_type, config, columns, rows, theme, title=title)
+    colors = theme.colors
+    fonts = theme.fonts
+    source = config.get("source") if isinstance(config.get("source"), str) else ""
+    notes = config.get("notes") if isinstance(config.get("notes"), str) else ""
+    if svg is None:
+        figure = (
+            f'<p class="note">This export draws bar, line, area, scatter and pie charts; a '
+            f"{escape(chart_type)} chart is shown as its data table below.</p>"
+        )
+    else:
+        figure = f"<figure>{svg}</figure>"
+    payload = {
+        "title": title,
+        "description": description,
+        "chart_type": chart_type,
+        "config": config,
+        "data": {"columns": list(columns), "rows": list(rows)},
+        "theme": theme.model_dump(),
+    }
+    exported = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    page = f"""<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy"
+ content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<title>{escape(title or "Chart")}</title>
+<style>
+body {{ margin: 0; padding: 24px; background: {colors.background}; color: {colors.text};
+  font-family: {fonts.family}; font-size: {fonts.body_size}px; }}
+main {{ max-width: 760px; margin: 0 auto; }}
+h1 {{ font-size: {fonts.title_size}px; margin: 0 0 4px; }}
+.description, .note, footer {{ color: {colors.muted}; }}
+figure {{ margin: 16px 0; }}
+table {{ border-collapse: collapse; width: 100%; margin-top: 16px; }}
+th, td {{ border-bottom: 1px solid {colors.grid}; padding: 4px 8px; text-align: left; }}
+td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
+details {{ margin-top: 16px; }}
+</style>
+</head>
+<body>
+<main>
+<h1>{escape(title)}</h1>
+<p class="description">{escape(description)}</p>
+{figure}
+{f'<p class="note">{escape(notes)}</p>' if notes else ""}
+<footer>{f"Source: {escape(source)} · " if source else ""}Exported from Story Analytics on {exported}</footer>
+<details><summary>Data ({len(rows):,} rows)</summary>
+{_table(columns, rows)}
+</details>
+</main>
+<script type="application/json" id="story-analytics-chart">{_json_for_script(payload)}</script>
+</body>
+</html>
+"""
+    return page.encode("utf-8")
+
+
+def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    try:
+        return ImageFont.load_default(size=size)
+    except (OSError, TypeError, ImportError):  # Pillow built without FreeType
+        return ImageFont.load_default()
+
+
+def snapshot_to_pdf(png: bytes, *, title: str, source: str = "") -> bytes:
+    """A one-page PDF: the title, the snapshot, the source note, drawn with Pillow."""
+    with Image.open(io.BytesIO(png)) as opened:
+        chart = opened.convert("RGBA")
+    margin = max(24, chart.width // 30)
+    title_size = max(18, chart.width // 32)
+    note_size = max(11, chart.width // 60)
+    title_height = title_size + margin if title else 0
+    note_height = note_size + margin if source else 0
+    page = Image.new(
+        "RGB", (chart.width + 2 * margin, chart.height + 2 * margin + title_height + note_height), "white"
+    )
+    page.paste(chart, (margin, margin + title_height), chart)
+    draw = ImageDraw.Draw(page)
+    if title:
+        draw.text((margin, margin), title[:200], fill="#111111", font=_font(title_size))
+    if source:
+        draw.text(
+            (margin, margin + title_height + chart.height + margin // 2),
+            f"Source: {source}"[:300],
+            fill="#555555",
+            font=_font(note_size),
+        )
+    buffer = io.BytesIO()
+    page.save(buffer, "PDF", resolution=144.0, title=title or "Chart", producer="Story Analytics")
+    return buffer.getvalue()
+
+
+def snapshot_to_pptx(png: bytes, *, title: str, source: str = "") -> bytes:
+    """A 16:9 slide: title, the snapshot scaled to fit, and the source note."""
+    from pptx import Presentation
+    from pptx.util import Emu, Inches, Pt
+
+    with Image.open(io.BytesIO(png)) as opened:
+        width_px, height_px = opened.size
+    presentation = Presentation()
+    presentation.slide_width = Inches(13.333)
+    presentation.slide_height = Inches(7.5)
+    slide = presentation.slides.add_slide(presentation.slide_layouts[5])  # title only
+    assert slide.shapes.title is not None
+    slide.shapes.title.text = title or "Chart"
+    slide.shapes.title.text_frame.paragraphs[0].font.size = Pt(28)
+    slide.shapes.title.top = Inches(0.3)
+    slide.shapes.title.height = Inches(1.0)
+    box_left, box_top = Inches(0.5), Inches(1.4)
+    box_width, box_height = Inches(12.333), Inches(5.3)
+    scale = min(box_width / width_px, box_height / height_px)
+    picture_width, picture_height = int(width_px * scale), int(height_px * scale)
+    slide.shapes.add_picture(
+        io.BytesIO(png),
+        Emu(box_left + (box_width - picture_width) // 2),
+        Emu(box_top + (box_height - picture_height) // 2),
+        Emu(picture_width),
+        Emu(picture_height),
+    )
+    if source:
+        note = slide.shapes.add_textbox(Inches(0.5), Inches(6.85), Inches(12.333), Inches(0.4))
+        note.text_frame.text = f"Source: {source}"
+        note.text_frame.paragraphs[0].font.size = Pt(12)
+    presentation.core_properties.title = title or "Chart"
+    buffer = io.BytesIO()
+    presentation.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,75 @@
+"""Themes: the nine built-ins and the rules for custom ones."""
+
+from __future__ import annotations
+
+import pytest
+
+from storyanalytics.api.services import themes
+
+
+def test_there_are_nine_builtin_themes_with_unique_ids() -> None:
+    ids = [theme.id for theme in themes.builtin_themes()]
+    assert len(ids) == 9
+    assert len(set(ids)) == 9
+    assert ids[0] == themes.DEFAULT_THEME_ID
+
+
+def test_builtin_themes_are_complete() -> None:
+    for theme in themes.builtin_themes():
+        assert theme.builtin and theme.base_theme == theme.id
+        assert theme.fonts.family and theme.fonts.title_size > theme.fonts.body_size
+        assert set(theme.colors.model_dump()) == {"background", "text", "muted", "grid", "axis"}
+        assert len(theme.palette) >= 8
+        assert len(set(theme.palette)) == len(theme.palette)
+
+
+def test_builtin_themes_are_distinct() -> None:
+    looks = {
+        (t.colors.background, t.colors.text, tuple(t.palette), t.fonts.family)
+        for t in themes.builtin_themes()
+    }
+    assert len(looks) == 9
+    palettes = {tuple(t.palette) for t in themes.builtin_themes()}
+    assert len(palettes) == 9
+
+
+def test_builtin_copies_cannot_change_the_originals() -> None:
+    copy = themes.builtin_themes()[0]
+    copy.palette[0] = "#000000"
+    copy.colors.background = "#123456"
+    assert themes.get_builtin("default") == themes.BUILTIN_BY_ID["default"]
+    assert themes.BUILTIN_BY_ID["default"].palette[0] != "#000000"
+
+
+def test_overrides_replace_only_the_given_parts() -> None:
+    base = themes.require_base("dark")
+    overrides = themes.parse_overrides({"colors": {"background": "#ABCDEF"}, "fonts": {"title_size": 30}})
+    merged = themes.apply_overrides(base, overrides)
+    assert merged.colors.background == "#abcdef"
+    assert merged.colors.text == base.colors.text
+    assert merged.fonts.title_size == 30 and merged.fonts.family == base.fonts.family
+    assert merged.palette == base.palette
+
+
+@pytest.mark.parametrize(
+    ("overrides", "fragment"),
+    [
+        ({"colors": {"text": "red"}}, "not a hex color"),
+        ({"colors": {"text": "#12345"}}, "not a hex color"),
+        ({"fonts": {"title_size": 200}}, "title_size"),
+        ({"fonts": {"body_size": 2}}, "body_size"),
+        ({"fonts": {"family": "x;}</style><script>"}}, "font family"),
+        ({"palette": ["#000000"] * 3}, "palette"),
+        ({"palette": ["#000000"] * 8}, "two different colors"),
+        ({"shadow": True}, "not a theme field"),
+    ],
+)
+def test_invalid_overrides_are_refused_with_a_sentence(overrides: dict, fragment: str) -> None:
+    with pytest.raises(themes.ThemeError, match="theme is invalid") as caught:
+        themes.parse_overrides(overrides)
+    assert fragment in str(caught.value)
+
+
+def test_unknown_base_theme_names_the_choices() -> None:
+    with pytest.raises(themes.ThemeError, match="is not a built-in theme: use one of default"):
+        themes.require_base("neon")
