@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import secrets
 from pathlib import Path
@@ -69,7 +70,8 @@ class LocalStorageBackend(StorageBackend):
             os.replace(temp, path)
             _fsync_directory(path.parent)
         except OSError as exc:
-            temp.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # the folder itself may be what failed
+                temp.unlink(missing_ok=True)
             raise StorageError(f"cannot write {key!r} to {self.describe()}: {exc.strerror}") from None
 
     def _delete_sync(self, key: str, path: Path) -> None:
