@@ -1,0 +1,68 @@
+"""How the deploy flow talks to a person: a small protocol the CLI (rich), notebooks and tests implement."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from storyanalytics.deploy.changeset import ChangeSetPlan
+from storyanalytics.deploy.events import StackEvent
+
+
+class DeployUi(Protocol):
+    def confirm(self, question: str) -> bool:
+        """Yes/no; False means stop without changing anything."""
+        ...
+
+    def ask(self, question: str) -> str:
+        """A typed answer, e.g. the stack name before data is deleted."""
+        ...
+
+    def step(self, message: str) -> None:
+        """A new stage of the flow starts (a heading)."""
+        ...
+
+    def notice(self, message: str) -> None:
+        """Something worth knowing that is not an error."""
+        ...
+
+    def event(self, event: StackEvent) -> None:
+        """A stack event, as it happens."""
+        ...
+
+    def changes(self, plan: ChangeSetPlan) -> None:
+        """The change set, before it is executed."""
+        ...
+
+
+@dataclass
+class QuietUi:
+    """Says no to every question unless `answers` says otherwise, and keeps what it was told."""
+
+    confirm_answer: bool = False
+    typed_answer: str = ""
+    questions: list[str] = field(default_factory=list)
+    steps: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    events: list[StackEvent] = field(default_factory=list)
+    plans: list[ChangeSetPlan] = field(default_factory=list)
+
+    def confirm(self, question: str) -> bool:
+        self.questions.append(question)
+        return self.confirm_answer
+
+    def ask(self, question: str) -> str:
+        self.questions.append(question)
+        return self.typed_answer
+
+    def step(self, message: str) -> None:
+        self.steps.append(message)
+
+    def notice(self, message: str) -> None:
+        self.notices.append(message)
+
+    def event(self, event: StackEvent) -> None:
+        self.events.append(event)
+
+    def changes(self, plan: ChangeSetPlan) -> None:
+        self.plans.append(plan)
