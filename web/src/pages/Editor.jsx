@@ -1,0 +1,508 @@
+// Chart editor: data (paste/upload), type, mapping, text, theme, live preview, history, save, publish, export.
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { api, downloadBlob } from "../api.js";
+import { Link } from "../router.jsx";
+import { Busy, ErrorBanner, useAction } from "../components/common.jsx";
+import ChartView from "../components/ChartView.jsx";
+import { CHART_TYPES, MAPPING_SLOTS, guessMapping } from "../charts/types.js";
+import { figureToPng } from "../exportPng.js";
+
+const EMPTY_MAPPING = { x: null, y: null, y2: null, color: null, size: null, facet: null };
+
+function draftOf(chart) {
+  const config = chart.config || {};
+  return {
+    title: chart.title || "",
+    description: chart.description || "",
+    chart_type: chart.chart_type || "bar",
+    theme_id: chart.theme_id || null,
+    config: {
+      ...config,
+      mapping: { ...EMPTY_MAPPING, ...(config.mapping || {}) },
+      source: config.source || "",
+      notes: config.notes || "",
+      options: config.options || {},
+    },
+  };
+}
+
+function slug(s) {
+  return (s || "chart").toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "chart";
+}
+
+function DataPreview({ info }) {
+  if (!info) return null;
+  const rows = info.preview || [];
+  return (
+    <div className="data-preview" data-testid="data-preview">
+      <p className="muted">
+        {info.row_count} rows, {info.columns.length} columns{rows.length < info.row_count ? ` (first ${rows.length} shown)` : ""}
+      </p>
+      <div className="scroll">
+        <table className="list compact">
+          <thead>
+            <tr>
+              {info.columns.map((c) => (
+                <th key={c.name}>
+                  {c.name}
+                  <span className={`type type-${c.type}`} data-testid={`column-type-${c.name}`}>
+                    {c.type}
+                  </span>
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((r, i) => (
+              <tr key={i}>
+                {info.columns.map((c, j) => (
+                  <td key={c.name}>{String((Array.isArray(r) ? r[j] : r[c.name]) ?? "")}</td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </div>
+  );
+}
+
+function PublishDialog({ info, onClose, onUnpublish }) {
+  const [copied, setCopied] = useState("");
+  const publicUrl = new URL(info.public_url, location.origin).href;
+  const code = info.embed?.html || info.embed?.iframe || "";
+  const copy = async (text, which) => {
+    try {
+      await navigator.clipboard.writeText(text);
+    } catch {
+      const ta = document.createElement("textarea");
+      ta.value = text;
+      document.body.appendChild(ta);
+      ta.select();
+      document.execCommand("copy");
+      ta.remove();
+    }
+    setCopied(which);
+  };
+  return (
+    <div className="modal-backdrop">
+      <div className="modal" role="dialog" aria-label="Published" data-testid="publish-dialog">
+        <h2>Published</h2>
+        <p>Anyone with this link can see the chart. The link stays the same when you publish again.</p>
+        <label>
+          Public URL
+          <div className="inline">
+            <input readOnly value={publicUrl} data-testid="public-url" onFocus={(e) => e.target.select()} />
+            <button onClick={() => copy(publicUrl, "url")} data-testid="copy-url">
+              {copied === "url" ? "Copied" : "Copy"}
+            </button>
+            <a href={publicUrl} target="_blank" rel="noreferrer">
+              Open
+            </a>
+          </div>
+        </label>
+        <label>
+          Embed code
+          <textarea readOnly rows={5} value={code} data-testid="embed-code" onFocus={(e) => e.target.select()} />
+        </label>
+        <div className="actions">
+          <button className="primary" onClick={() => copy(code, "code")} data-testid="copy-embed">
+            {copied === "code" ? "Copied" : "Copy embed code"}
+          </button>
+          <button onClick={onUnpublish} className="danger" data-testid="unpublish">
+            Unpublish
+          </button>
+          <button onClick={onClose} data-testid="close-dialog">
+            Close
+          </button>
+        </div>
+      </div>
+    </div>
+  );
+}
+
+function History({ chartId, version, data, themes, onRestored, run }) {
+  const [versions, setVersions] = useState(null);
+  const [viewing, setViewing] = useState(null);
+  useEffect(() => {
+    api(`/api/charts/${chartId}/versions`)
+      .then((vs) => setVersions([...vs].sort((a, b) => b.number - a.number)))
+      .catch(() => setVersions([]));
+  }, [chartId, version]);
+  const view = (n) =>
+    run(`Loading version ${n}…`, async () => {
+      setViewing(await api(`/api/charts/${chartId}/versions/${n}`));
+    });
+  const restore = (n) =>
+    run(`Restoring version ${n}…`, async () => {
+      const chart = await api(`/api/charts/${chartId}/versions/${n}/restore`, { method: "POST" });
+      setViewing(null);
+      onRestored(chart);
+    });
+  if (versions === null) return <Busy label="Loading history…" />;
+  return (
+    <div className="history" data-testid="history-panel">
+      {versions.length === 0 && <p className="muted">No saved versions yet.</p>}
+      <ul>
+        {versions.map((v) => (
+          <li key={v.number} data-testid="version-row">
+            <span>
+              <strong>v{v.number}</strong> {v.created_at ? new Date(v.created_at).toLocaleString() : ""}
+              {v.message ? ` — ${v.message}` : ""}
+            </span>
+            <button className="link" onClick={() => view(v.number)}>
+              View
+            </button>
+            <button className="link" onClick={() => restore(v.number)} data-testid={`restore-${v.number}`}>
+              Restore
+            </button>
+          </li>
+        ))}
+      </ul>
+      {viewing && (
+        <div className="modal-backdrop">
+          <div className="modal wide" role="dialog" aria-label={`Version ${viewing.number}`} data-testid="version-view">
+            <h2>Version {viewing.number}</h2>
+            <ChartView
+              testId="version-preview"
+              chart={{ ...viewing.chart, data, theme: themes.find((t) => t.id === viewing.chart.theme_id) }}
+            />
+            <div className="actions">
+              <button className="primary" onClick={() => restore(viewing.number)}>
+                Restore this version
+              </button>
+              <button onClick={() => setViewing(null)}>Close</button>
+            </div>
+          </div>
+        </div>
+      )}
+    </div>
+  );
+}
+
+export default function Editor({ chartId }) {
+  const [chart, setChart] = useState(null);
+  const [draft, setDraft] = useState(null);
+  const [dirty, setDirty] = useState(false);
+  const [data, setData] = useState(null);
+  const [dataInfo, setDataInfo] = useState(null);
+  const [themes, setThemes] = useState([]);
+  const [csvText, setCsvText] = useState("");
+  const [conflict, setConflict] = useState(null);
+  const [published, setPublished] = useState(null);
+  const [showHistory, setShowHistory] = useState(false);
+  const [loadError, setLoadError] = useState(null);
+  const { busy, error, setError, run } = useAction();
+  const previewRef = useRef(null);
+
+  const loadData = useCallback(async () => {
+    const d = await api(`/api/charts/${chartId}/data`);
+    setData(d);
+    setDataInfo({ columns: d.columns, row_count: d.rows.length, preview: d.rows.slice(0, 20) });
+    return d;
+  }, [chartId]);
+
+  const loadChart = useCallback(async () => {
+    const c = await api(`/api/charts/${chartId}`);
+    setChart(c);
+    setDraft(draftOf(c));
+    setDirty(false);
+    setConflict(null);
+    if (c.data) await loadData();
+    return c;
+  }, [chartId, loadData]);
+
+  useEffect(() => {
+    loadChart().catch(setLoadError);
+    api("/api/themes").then(setThemes).catch(() => setThemes([]));
+  }, [loadChart]);
+
+  const update = (patch) => {
+    setDraft((d) => ({ ...d, ...patch }));
+    setDirty(true);
+  };
+  const updateConfig = (patch) => {
+    setDraft((d) => ({ ...d, config: { ...d.config, ...patch } }));
+    setDirty(true);
+  };
+  const setMapping = (key, value) => {
+    setDraft((d) => ({ ...d, config: { ...d.config, mapping: { ...d.config.mapping, [key]: value || null } } }));
+    setDirty(true);
+  };
+
+  const afterUpload = async (info) => {
+    setDataInfo(info);
+    const d = await loadData();
+    const fresh = await api(`/api/charts/${chartId}`);
+    setChart((c) => ({ ...c, ...fresh }));
+    setDraft((dr) => {
+      const names = new Set(d.columns.map((c) => c.name));
+      const m = dr.config.mapping;
+      const stale = !m.x || !names.has(m.x) || (m.y && !names.has(m.y));
+      return stale ? { ...dr, config: { ...dr.config, mapping: guessMapping(d.columns) } } : dr;
+    });
+    setDirty(true);
+  };
+
+  const uploadText = () =>
+    run("Uploading data…", async () => {
+      if (!csvText.trim()) throw new Error("Paste some CSV first (a header row, then one row per line).");
+      const info = await api(`/api/charts/${chartId}/data`, {
+        method: "PUT",
+        body: csvText,
+        headers: { "Content-Type": "text/csv" },
+      });
+      await afterUpload(info);
+    });
+
+  const uploadFile = (file) =>
+    run(`Uploading ${file.name}…`, async () => {
+      const form = new FormData();
+      form.append("file", file);
+      const info = await api(`/api/charts/${chartId}/data`, { method: "PUT", body: form });
+      await afterUpload(info);
+    });
+
+  const save = async () => {
+    try {
+      const c = await api(`/api/charts/${chartId}`, { method: "PATCH", body: { version: chart.version, ...draft } });
+      setChart(c);
+      setDirty(false);
+      return c;
+    } catch (err) {
+      if (err.status === 409) setConflict(err.message);
+      throw err;
+    }
+  };
+
+  const saveAction = () => run("Saving…", save);
+
+  const publish = () =>
+    run("Publishing…", async () => {
+      if (dirty) await save();
+      const info = await api(`/api/charts/${chartId}/publish`, { method: "POST" });
+      const embed = await api(`/api/charts/${chartId}/embed-code`);
+      setChart((c) => ({ ...c, is_published: true, public_id: info.public_id, public_version: info.public_version }));
+      setPublished({ ...info, embed });
+    });
+
+  const unpublish = () =>
+    run("Unpublishing…", async () => {
+      await api(`/api/charts/${chartId}/publish`, { method: "DELETE" });
+      setChart((c) => ({ ...c, is_published: false }));
+      setPublished(null);
+    });
+
+  const figure = () => {
+    const fig = previewRef.current?.querySelector(".sa-figure");
+    if (!fig) throw new Error("There is no chart to export yet: add data first.");
+    return fig;
+  };
+
+  const uploadSnapshot = async () => {
+    const png = await figureToPng(figure());
+    await api(`/api/charts/${chartId}/snapshot`, { method: "PUT", body: png, headers: { "Content-Type": "image/png" } });
+    return png;
+  };
+
+  const exportAs = (fmt) =>
+    run(`Exporting ${fmt.toUpperCase()}…`, async () => {
+      if (dirty) await save();
+      const name = `${slug(draft.title)}.${fmt}`;
+      if (fmt === "png") {
+        downloadBlob(await uploadSnapshot(), name);
+        return;
+      }
+      if (fmt === "pdf" || fmt === "pptx") await uploadSnapshot();
+      const res = await api(`/api/charts/${chartId}/export/${fmt}`, { raw: true });
+      downloadBlob(await res.blob(), name);
+    });
+
+  const saveTemplate = () => {
+    const name = window.prompt("Template name", draft.title || "My template");
+    if (!name) return;
+    run("Saving template…", async () => {
+      if (dirty) await save();
+      await api("/api/templates", { method: "POST", body: { chart_id: chartId, name } });
+    });
+  };
+
+  const preview = useMemo(
+    () =>
+      draft && {
+        ...draft,
+        data,
+        theme: themes.find((t) => t.id === draft.theme_id) || themes[0],
+      },
+    [draft, data, themes],
+  );
+
+  if (loadError)
+    return (
+      <div className="page">
+        <ErrorBanner error={loadError} />
+        <Link to="/">Back to charts</Link>
+      </div>
+    );
+  if (!chart || !draft) return <Busy label="Loading chart…" />;
+  const columns = data?.columns || dataInfo?.columns || [];
+
+  return (
+    <div className="page editor" data-testid="editor">
+      <div className="toolbar">
+        <Link to="/">← Charts</Link>
+        <input
+          className="title-input"
+          value={draft.title}
+          onChange={(e) => update({ title: e.target.value })}
+          placeholder="Chart title"
+          aria-label="Title"
+          data-testid="chart-title"
+        />
+        <span className="muted" data-testid="chart-version">
+          v{chart.version}
+          {dirty ? " · unsaved changes" : " · saved"}
+        </span>
+        <button onClick={saveAction} className="primary" disabled={Boolean(busy)} data-testid="save">
+          Save
+        </button>
+        <button onClick={publish} disabled={Boolean(busy)} data-testid="publish">
+          {chart.is_published ? "Publish again" : "Publish"}
+        </button>
+        <button onClick={() => setShowHistory((s) => !s)} data-testid="history">
+          History
+        </button>
+      </div>
+      {busy && <Busy label={busy} />}
+      {conflict ? (
+        <ErrorBanner error={`${conflict} Reload to get the latest version (your unsaved edits here will be lost).`}>
+          <button onClick={() => run("Reloading…", loadChart)} data-testid="reload-latest">
+            Reload latest
+          </button>
+        </ErrorBanner>
+      ) : (
+        <ErrorBanner error={error} onClose={() => setError(null)} />
+      )}
+      <div className="editor-grid">
+        <section className="panel">
+          <h3>1. Data</h3>
+          <textarea
+            rows={6}
+            placeholder={"Paste CSV here, e.g.\ncountry,sales\nFrance,120\nSpain,90"}
+            value={csvText}
+            onChange={(e) => setCsvText(e.target.value)}
+            data-testid="csv-input"
+          />
+          <div className="inline">
+            <button onClick={uploadText} disabled={Boolean(busy)} data-testid="upload-csv">
+              Use pasted data
+            </button>
+            <label className="file">
+              or upload a file
+              <input
+                type="file"
+                accept=".csv,text/csv,text/plain"
+                data-testid="csv-file"
+                onChange={(e) => e.target.files[0] && uploadFile(e.target.files[0])}
+              />
+            </label>
+          </div>
+          <DataPreview info={dataInfo} />
+
+          <h3>2. Chart type</h3>
+          <div className="type-picker" data-testid="type-picker">
+            {CHART_TYPES.map((t) => (
+              <button
+                key={t.id}
+                className={draft.chart_type === t.id ? "type active" : "type"}
+                onClick={() => update({ chart_type: t.id })}
+                data-testid={`type-${t.id}`}
+                aria-pressed={draft.chart_type === t.id}
+              >
+                {t.label}
+              </button>
+            ))}
+          </div>
+
+          <h3>3. Columns</h3>
+          <div className="mapping">
+            {MAPPING_SLOTS.map((s) => (
+              <label key={s.key}>
+                {s.label}
+                <select
+                  value={draft.config.mapping[s.key] || ""}
+                  onChange={(e) => setMapping(s.key, e.target.value)}
+                  data-testid={`map-${s.key}`}
+                >
+                  <option value="">(none)</option>
+                  {columns.map((c) => (
+                    <option key={c.name} value={c.name}>
+                      {c.name} ({c.type})
+                    </option>
+                  ))}
+                </select>
+              </label>
+            ))}
+          </div>
+
+          <h3>4. Text and theme</h3>
+          <label>
+            Description
+            <textarea rows={2} value={draft.description} onChange={(e) => update({ description: e.target.value })} data-testid="chart-description" />
+          </label>
+          <label>
+            Source
+            <input value={draft.config.source} onChange={(e) => updateConfig({ source: e.target.value })} data-testid="chart-source" />
+          </label>
+          <label>
+            Notes
+            <textarea rows={2} value={draft.config.notes} onChange={(e) => updateConfig({ notes: e.target.value })} data-testid="chart-notes" />
+          </label>
+          <label>
+            Theme
+            <select value={draft.theme_id || ""} onChange={(e) => update({ theme_id: e.target.value || null })} data-testid="theme-select">
+              <option value="">(default)</option>
+              {themes.map((t) => (
+                <option key={t.id} value={t.id}>
+                  {t.name}
+                  {t.builtin ? "" : " (custom)"}
+                </option>
+              ))}
+            </select>
+          </label>
+        </section>
+        <section className="panel preview-panel">
+          <div ref={previewRef}>
+            <ChartView chart={preview} />
+          </div>
+          <div className="exports" data-testid="exports">
+            <span className="muted">Export:</span>
+            {["png", "csv", "html", "pdf", "pptx"].map((f) => (
+              <button key={f} onClick={() => exportAs(f)} disabled={Boolean(busy)} data-testid={`export-${f}`}>
+                {f.toUpperCase()}
+              </button>
+            ))}
+            <button className="link" onClick={saveTemplate} data-testid="save-template">
+              Save as template
+            </button>
+          </div>
+          {showHistory && (
+            <History
+              chartId={chartId}
+              version={chart.version}
+              data={data}
+              themes={themes}
+              run={run}
+              onRestored={(c) => {
+                setChart(c);
+                setDraft(draftOf(c));
+                setDirty(false);
+              }}
+            />
+          )}
+        </section>
+      </div>
+      {published && <PublishDialog info={published} onClose={() => setPublished(null)} onUnpublish={unpublish} />}
+    </div>
+  );
+}
