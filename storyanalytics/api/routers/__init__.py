@@ -1,10 +1,25 @@
-"""Every router the app includes, in order. Add a router with a one-line edit to ROUTERS."""
+"""Every router the app includes, in order. Add a router with one import line and one ROUTERS line."""
 
 from fastapi import APIRouter
 
-from storyanalytics.api.routers import health, meta
+from storyanalytics.api.routers.auth import router as auth_router
+from storyanalytics.api.routers.charts import router as charts_router
+from storyanalytics.api.routers.folders import router as folders_router
+from storyanalytics.api.routers.health import router as health_router
+from storyanalytics.api.routers.meta import router as meta_router
+from storyanalytics.api.routers.teams import router as teams_router
+from storyanalytics.api.routers.uploads import router as uploads_router
+from storyanalytics.api.routers.users import router as users_router
+from storyanalytics.api.routers.versions import router as versions_router
 
 ROUTERS: list[APIRouter] = [
-    health.router,
-    meta.router,
+    health_router,
+    meta_router,
+    auth_router,
+    users_router,
+    teams_router,
+    folders_router,
+    charts_router,
+    uploads_router,
+    versions_router,
 ]

@@ -69,3 +69,15 @@ def require_manager(session: Session, user: User, team_id: str) -> Team:
     if role not in MANAGER_ROLES:
         raise ApiError(403, "Only this team's owners and admins can do this: ask one of them.")
     return team
+
+
+def check_folder_in_team(session: Session, folder_id: str | None, team_id: str) -> str | None:
+    """A folder id that may hold an item of `team_id` (None = the team's top level); 404 otherwise."""
+    if folder_id is None:
+        return None
+    from storyanalytics.db.models import Folder
+
+    folder = session.get(Folder, folder_id)
+    if folder is None or folder.team_id != team_id:
+        raise not_found("folder")
+    return folder_id

@@ -1,0 +1,173 @@
+"""/api/charts: chart metadata in the database, config in storage, optimistic concurrency on updates."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Response, status
+from pydantic import BaseModel, Field
+from sqlalchemy import delete, func, select
+
+from storyanalytics.api.deps import CurrentUser, SessionDep, StorageDep
+from storyanalytics.api.errors import ApiError, ErrorOut, not_found
+from storyanalytics.api.schemas import ChartOut, ChartSummary
+from storyanalytics.api.services.access import (
+    check_folder_in_team,
+    get_team_item_or_404,
+    resolve_team_id,
+    role_in_team,
+    team_ids_of,
+)
+from storyanalytics.api.services.charts import load_chart_out
+from storyanalytics.api.services.versions import create_chart, save_chart_change
+from storyanalytics.db.models import Chart, Folder, Upload
+from storyanalytics.storage import StorageError
+
+router = APIRouter(prefix="/api/charts", tags=["charts"])
+
+Title = Annotated[str, Field(max_length=500)]
+ChartType = Annotated[str, Field(min_length=1, max_length=40)]
+ThemeId = Annotated[str, Field(min_length=1, max_length=64)]
+Id = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class ChartCreate(BaseModel):
+    title: Title = ""
+    chart_type: ChartType = "bar"
+    description: Annotated[str, Field(max_length=20_000)] = ""
+    config: dict[str, Any] | None = None
+    team_id: Id | None = None
+    folder_id: Id | None = None
+    theme_id: ThemeId = "default"
+
+
+class ChartUpdate(BaseModel):
+    version: int | None = Field(default=None, ge=1, description="The version you edited; or send If-Match.")
+    title: Title | None = None
+    description: Annotated[str, Field(max_length=20_000)] | None = None
+    chart_type: ChartType | None = None
+    config: dict[str, Any] | None = None
+    theme_id: ThemeId | None = None
+    folder_id: Id | None = None
+
+
+CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: {"model": ErrorOut, "description": "Stale version: reload and try again"}
+}
+_IF_MATCH = re.compile(r'^\s*(?:W/)?"?(\d{1,9})"?\s*$')
+
+
+def parse_if_match(value: str | None) -> int | None:
+    if value is None:
+        return None
+    match = _IF_MATCH.match(value)
+    if not match:
+        raise ApiError(422, 'If-Match must be the chart version in quotes, e.g. If-Match: "3".')
+    return int(match.group(1))
+
+
+@router.get("", response_model=list[ChartSummary])
+async def list_charts(
+    session: SessionDep,
+    user: CurrentUser,
+    team_id: Annotated[str | None, Query(max_length=64)] = None,
+    folder_id: Annotated[str | None, Query(max_length=64)] = None,
+    q: Annotated[str | None, Query(max_length=200, description="Text the title contains")] = None,
+) -> list[Chart]:
+    if team_id is not None:
+        if role_in_team(session, user, team_id) is None:
+            raise not_found("team")
+        teams = [team_id]
+    else:
+        teams = team_ids_of(session, user)
+    query = select(Chart).where(Chart.team_id.in_(teams))
+    if folder_id is not None:
+        query = query.where(Chart.folder_id == folder_id)
+    if q:
+        query = query.where(func.lower(Chart.title).contains(q.lower(), autoescape=True))
+    return list(session.scalars(query.order_by(Chart.updated_at.desc(), Chart.id)))
+
+
+@router.post("", response_model=ChartOut, status_code=status.HTTP_201_CREATED)
+async def create(body: ChartCreate, session: SessionDep, storage: StorageDep, user: CurrentUser) -> ChartOut:
+    team_id = body.team_id
+    if team_id is None and body.folder_id is not None:
+        folder = session.get(Folder, body.folder_id)
+        team_id = folder.team_id if folder is not None else None
+    team_id = resolve_team_id(session, user, team_id)
+    folder_id = check_folder_in_team(session, body.folder_id, team_id)
+    session.rollback()  # end the read transaction before awaiting storage
+    chart = await create_chart(
+        session,
+        storage,
+        team_id=team_id,
+        created_by=user.id,
+        title=body.title,
+        description=body.description,
+        chart_type=body.chart_type,
+        theme_id=body.theme_id,
+        folder_id=folder_id,
+        config=body.config,
+    )
+    return await load_chart_out(session, storage, chart)
+
+
+@router.get("/{chart_id}", response_model=ChartOut)
+async def get_chart(chart_id: str, session: SessionDep, storage: StorageDep, user: CurrentUser) -> ChartOut:
+    chart = get_team_item_or_404(session, user, Chart, chart_id, "chart")
+    return await load_chart_out(session, storage, chart)
+
+
+@router.patch("/{chart_id}", response_model=ChartOut, responses=CONFLICT)
+async def update_chart(
+    chart_id: str,
+    body: ChartUpdate,
+    session: SessionDep,
+    storage: StorageDep,
+    user: CurrentUser,
+    if_match: Annotated[str | None, Header(description='The version you edited, e.g. "3"')] = None,
+) -> ChartOut:
+    chart = get_team_item_or_404(session, user, Chart, chart_id, "chart")
+    expected = body.version if body.version is not None else parse_if_match(if_match)
+    if expected is None:
+        raise ApiError(
+            422, "Send the version you edited: a 'version' field in the body or an If-Match header."
+        )
+    changes: dict[str, Any] = {}
+    for name in ("title", "description", "chart_type", "theme_id", "config"):
+        value = getattr(body, name)
+        if value is not None:
+            changes[name] = value
+    if "folder_id" in body.model_fields_set:
+        changes["folder_id"] = check_folder_in_team(session, body.folder_id, chart.team_id)
+    session.rollback()  # end the read transaction before awaiting storage
+    chart = await save_chart_change(
+        session, storage, chart, expected, changes, user_id=user.id, message="Edited"
+    )
+    return await load_chart_out(session, storage, chart)
+
+
+@router.delete("/{chart_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_chart(
+    chart_id: str, session: SessionDep, storage: StorageDep, user: CurrentUser
+) -> Response:
+    """Remove the chart's row, then its files (config, versions, uploads, snapshot)."""
+    chart = get_team_item_or_404(session, user, Chart, chart_id, "chart")
+    session.execute(delete(Upload).where(Upload.chart_id == chart.id))
+    session.delete(chart)
+    session.commit()
+    await delete_chart_files(storage, chart_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+async def delete_chart_files(storage: StorageDep, chart_id: str) -> None:
+    try:
+        keys = [f"charts/{chart_id}.json", f"snapshots/{chart_id}.png"]
+        keys += await storage.list(f"versions/{chart_id}/")
+        keys += await storage.list(f"uploads/{chart_id}/")
+        for key in keys:
+            await storage.delete(key)
+    except StorageError:
+        # The chart is gone from the database; leftover files are harmless and can be swept later.
+        pass
