@@ -1,1 +1,37 @@
-"""Move a local install into the cloud: files to S3, metadata to PostgreSQL, resumable and verified."""
+"""Move a local install to the cloud: files to S3, metadata to PostgreSQL, resumable and verified.
+
+>>> from storyanalytics.migrate import migrate_local_to_cloud, RichProgress
+>>> with RichProgress() as progress:
+...     report = migrate_local_to_cloud("./data", "my-bucket", database_url, on_progress=progress.callback)
+"""
+
+from storyanalytics.migrate.database_copy import (
+    DatabaseReport,
+    TableReport,
+    migrate_database,
+    table_checksum,
+)
+from storyanalytics.migrate.errors import MigrationError
+from storyanalytics.migrate.local_to_cloud import MigrationReport, migrate_local_to_cloud
+from storyanalytics.migrate.progress import ProgressEvent, RichProgress, summary_table
+from storyanalytics.migrate.storage_copy import (
+    StorageReport,
+    migrate_storage,
+    migrate_storage_async,
+)
+
+__all__ = [
+    "DatabaseReport",
+    "MigrationError",
+    "MigrationReport",
+    "ProgressEvent",
+    "RichProgress",
+    "StorageReport",
+    "TableReport",
+    "migrate_database",
+    "migrate_local_to_cloud",
+    "migrate_storage",
+    "migrate_storage_async",
+    "summary_table",
+    "table_checksum",
+]

@@ -129,9 +129,7 @@ class RichProgress:
             bars.update(task, completed=current.total, count=current.fields["count_total"])
 
 
-def summary_table(
-    storage: StorageReport | None = None, database: DatabaseReport | None = None
-) -> Table:
+def summary_table(storage: StorageReport | None = None, database: DatabaseReport | None = None) -> Table:
     """One table that says what was copied, skipped, in conflict and failed."""
     table = Table(title="Migration summary", show_lines=False)
     table.add_column("what")

@@ -233,7 +233,10 @@ def _judge(source: _Source, data: bytes, recorded: str | None) -> tuple[str, str
         return "damaged", "it differs from the source and has no recorded SHA-256"
     if recorded != actual:
         return "damaged", "its bytes do not match its own recorded SHA-256"
-    return "different", f"the target holds another version (SHA-256 {actual[:12]}…, source {source.sha256[:12]}…)"
+    return (
+        "different",
+        f"the target holds another version (SHA-256 {actual[:12]}…, source {source.sha256[:12]}…)",
+    )
 
 
 # --- the copier -----------------------------------------------------------------------------------
@@ -287,7 +290,9 @@ class _Copier:
         if verdict == "damaged":
             return "repaired"
         if not self.overwrite:
-            return _Outcome(source.key, "conflict", len(source.data), f"{why}; pass overwrite=True to replace it")
+            return _Outcome(
+                source.key, "conflict", len(source.data), f"{why}; pass overwrite=True to replace it"
+            )
         return "overwritten"
 
     def _copy_s3(self, key: str, data: bytes, listed: _Listed | None) -> _Outcome:
@@ -343,8 +348,13 @@ class _Copier:
             present = await self.inventory()
             sizes = _local_sizes(self.source, keys)
             self._emit(
-                ProgressEvent("objects", "start", total=len(keys), total_bytes=sum(sizes.values()),
-                              description="dry run: files" if self.dry_run else "files")
+                ProgressEvent(
+                    "objects",
+                    "start",
+                    total=len(keys),
+                    total_bytes=sum(sizes.values()),
+                    description="dry run: files" if self.dry_run else "files",
+                )
             )
             tasks = [
                 asyncio.ensure_future(self.copy_one(key, key in present, present.get(key))) for key in keys

@@ -1,0 +1,169 @@
+"""The whole move: a local data folder into the stack's bucket and database, with a JSON report.
+
+Order: every check first (data folder, bucket, write probe, both databases, the copy plan), so bad
+input fails before anything is written; then files, then metadata rows, so a row never points at a
+file the bucket does not have yet. Both steps skip what is already there, so running again after an
+interruption finishes the job.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from storyanalytics.db import redact_url
+from storyanalytics.migrate.checks import check_bucket, check_data_dir
+from storyanalytics.migrate.database_copy import DatabaseReport, prepared_database_migration
+from storyanalytics.migrate.errors import MigrationError
+from storyanalytics.migrate.layout import LOCAL_DATABASE_FILE, is_data_key
+from storyanalytics.migrate.progress import ProgressCallback
+from storyanalytics.migrate.storage_copy import StorageReport, Verify, migrate_storage
+from storyanalytics.storage import LocalStorageBackend, S3StorageBackend, StorageError
+
+
+@dataclass
+class MigrationReport:
+    data_dir: str
+    bucket: str
+    prefix: str
+    database: str
+    dry_run: bool
+    started_at: str
+    storage: StorageReport | None = None
+    metadata: DatabaseReport | None = None
+    ignored_files: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return (self.storage is None or self.storage.ok) and (self.metadata is None or self.metadata.ok)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "dry_run": self.dry_run,
+            "started_at": self.started_at,
+            "seconds": self.seconds,
+            "data_dir": self.data_dir,
+            "bucket": self.bucket,
+            "prefix": self.prefix,
+            "database": self.database,
+            "files": self.storage.to_dict() if self.storage else None,
+            "metadata": self.metadata.to_dict() if self.metadata else None,
+            "ignored_files": self.ignored_files,
+            "notes": self.notes,
+        }
+
+    def write_json(self, path: str | os.PathLike[str]) -> Path:
+        """Write the report atomically (no secrets in it: the database URL is redacted)."""
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(prefix=".migrate-report-", dir=target.parent)
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            json.dump(self.to_dict(), stream, indent=2, sort_keys=False, default=str)
+            stream.write("\n")
+        os.replace(temp, target)
+        return target
+
+
+def _ignored(data_dir: Path) -> list[str]:
+    """Files in the data folder that are neither app data nor the local database."""
+    ignored = []
+    for path in data_dir.rglob("*"):
+        if not path.is_file():
+            continue
+        key = path.relative_to(data_dir).as_posix()
+        if key.startswith(LOCAL_DATABASE_FILE) or is_data_key(key) or path.name.startswith(".~sa-"):
+            continue
+        ignored.append(key)
+    return sorted(ignored)
+
+
+def migrate_local_to_cloud(
+    data_dir: str | os.PathLike[str],
+    bucket: str,
+    database_url: str,
+    *,
+    prefix: str = "",
+    endpoint_url: str | None = None,
+    region: str | None = None,
+    source_database_url: str | None = None,
+    dry_run: bool = False,
+    merge: bool = False,
+    overwrite: bool = False,
+    verify: Verify = "etag",
+    concurrency: int = 16,
+    batch_size: int = 5000,
+    report_path: str | os.PathLike[str] | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> MigrationReport:
+    """Copy the data folder's files into `bucket` and its metadata.db into `database_url`.
+
+    `source_database_url` overrides the local database (default: `<data_dir>/metadata.db`).
+    Returns the report, also written as JSON to `report_path` when given.
+    """
+    started = time.perf_counter()
+    folder = check_data_dir(data_dir)
+    if not database_url:
+        raise MigrationError("no target database given: pass --database-url or set DATABASE_URL")
+    source_url = source_database_url or f"sqlite:///{(folder / LOCAL_DATABASE_FILE).as_posix()}"
+    try:
+        target = S3StorageBackend(bucket, prefix=prefix, endpoint_url=endpoint_url, region_name=region)
+    except StorageError as exc:
+        raise MigrationError(str(exc)) from None
+    report = MigrationReport(
+        data_dir=str(folder),
+        bucket=bucket,
+        prefix=target.prefix,
+        database=redact_url(database_url),
+        dry_run=dry_run,
+        started_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        ignored_files=_ignored(folder),
+    )
+    if dry_run:
+        report.notes.append("dry run: nothing was written (the bucket write probe was skipped too)")
+    check_bucket(target, probe=not dry_run)
+    has_database = source_database_url is not None or (folder / LOCAL_DATABASE_FILE).is_file()
+    if not has_database:
+        report.notes.append(f"no {LOCAL_DATABASE_FILE} in the data folder: only files were copied")
+        report.storage = migrate_storage(
+            LocalStorageBackend(folder),
+            target,
+            dry_run=dry_run,
+            concurrency=concurrency,
+            on_progress=on_progress,
+            overwrite=overwrite,
+            verify=verify,
+            include=is_data_key,
+        )
+    else:
+        with prepared_database_migration(
+            source_url,
+            database_url,
+            dry_run=dry_run,
+            batch_size=batch_size,
+            on_progress=on_progress,
+            merge=merge,
+        ) as database:
+            report.storage = migrate_storage(
+                LocalStorageBackend(folder),
+                target,
+                dry_run=dry_run,
+                concurrency=concurrency,
+                on_progress=on_progress,
+                overwrite=overwrite,
+                verify=verify,
+                include=is_data_key,
+            )
+            report.metadata = database.run()
+    report.seconds = round(time.perf_counter() - started, 3)
+    if report_path is not None:
+        report.write_json(report_path)
+    return report
