@@ -24,3 +24,36 @@ def fmt(c: Context) -> None:
     """Format and auto-fix with ruff."""
     c.run("ruff format .")
     c.run("ruff check --fix .")
+
+
+@task(
+    help={
+        "data_dir": "Local data folder (default ./data)",
+        "bucket": "The stack's bucket (default: S3_BUCKET)",
+        "prefix": "Key prefix inside the bucket",
+        "dry_run": "Show what would be copied; write nothing",
+        "merge": "Add missing rows to a database that already has some",
+        "overwrite": "Replace files that differ in the bucket",
+        "report": "Where to write the JSON report",
+    }
+)
+def migrate(
+    c: Context,
+    data_dir: str = "./data",
+    bucket: str = "",
+    prefix: str = "",
+    dry_run: bool = False,
+    merge: bool = False,
+    overwrite: bool = False,
+    report: str = "migrate-report.json",
+) -> None:
+    """Copy the local install into the cloud stack (DATABASE_URL from the environment)."""
+    import shlex
+
+    args = ["story-analytics", "migrate", "--data-dir", data_dir, "--report", report]
+    if bucket:
+        args += ["--bucket", bucket]
+    if prefix:
+        args += ["--prefix", prefix]
+    args += ["--dry-run"] * dry_run + ["--merge"] * merge + ["--overwrite"] * overwrite
+    c.run(shlex.join(args), pty=False)

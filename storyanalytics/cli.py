@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from functools import wraps
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -59,6 +60,59 @@ def db_upgrade(
     url = database_url or load_settings().resolved_database_url
     revision = upgrade(url)
     console.print(f"Database {redact_url(url)} is at schema revision [bold]{revision}[/].")
+
+
+@app.command("migrate")
+@friendly_errors
+def migrate(
+    bucket: Annotated[str, typer.Option(envvar="S3_BUCKET", help="The stack's bucket (or S3_BUCKET).")],
+    database_url: Annotated[
+        str,
+        typer.Option(
+            envvar="DATABASE_URL",
+            show_default=False,
+            help="Target PostgreSQL URL; better set DATABASE_URL so the password stays off the command line.",
+        ),
+    ],
+    data_dir: Annotated[Path, typer.Option(help="The local data folder.")] = Path("./data"),
+    prefix: Annotated[str, typer.Option(envvar="S3_PREFIX", help="Key prefix inside the bucket.")] = "",
+    endpoint_url: Annotated[str | None, typer.Option(envvar="AWS_ENDPOINT_URL", help="S3 endpoint.")] = None,
+    region: Annotated[str | None, typer.Option(envvar="AWS_REGION", help="AWS region.")] = None,
+    dry_run: Annotated[bool, typer.Option(help="Show what would be copied; write nothing.")] = False,
+    merge: Annotated[bool, typer.Option(help="Add missing rows to a database that has some.")] = False,
+    overwrite: Annotated[bool, typer.Option(help="Replace files that differ in the bucket.")] = False,
+    verify: Annotated[str, typer.Option(help="etag (fast), metadata or full (re-read all).")] = "etag",
+    report: Annotated[Path, typer.Option(help="Where to write the JSON report.")] = Path(
+        "migrate-report.json"
+    ),
+) -> None:
+    """Copy a local install (files and metadata) into the cloud stack; safe to run again."""
+    from storyanalytics.migrate import RichProgress, migrate_local_to_cloud, summary_table
+    from storyanalytics.migrate.progress import outcome_lines
+
+    if verify not in {"etag", "metadata", "full"}:
+        raise typer.BadParameter("use etag, metadata or full", param_hint="--verify")
+    with RichProgress(console) as progress:
+        result = migrate_local_to_cloud(
+            data_dir,
+            bucket,
+            database_url,
+            prefix=prefix,
+            endpoint_url=endpoint_url,
+            region=region,
+            dry_run=dry_run,
+            merge=merge,
+            overwrite=overwrite,
+            verify=verify,  # type: ignore[arg-type]
+            report_path=report,
+            on_progress=progress.callback,
+        )
+    console.print(summary_table(result.storage, result.metadata))
+    for line in outcome_lines(result):
+        console.print(line, highlight=False, soft_wrap=True)
+    console.print(f"Report written to {report}.")
+    if not result.ok:
+        raise typer.Exit(1)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from rich.console import Console, Group
 from rich.live import Live
@@ -164,3 +164,30 @@ def _size(count: int) -> str:
             return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
         value /= 1024
     return f"{value:.1f} GB"
+
+
+def outcome_lines(report: Any) -> list[str]:
+    """Sentences about what needs the user's attention (conflicts, failures), after the table."""
+    lines: list[str] = []
+    storage, metadata = report.storage, report.metadata
+    if report.dry_run:
+        lines.append("Dry run: nothing was written.")
+    if storage is not None:
+        for key, why in list(storage.conflicts.items())[:10]:
+            lines.append(f"[yellow]conflict[/] {key}: {why}")
+        for key, why in list(storage.failures.items())[:10]:
+            lines.append(f"[red]failed[/] {key}: {why}")
+        for key, why in list(storage.repaired.items())[:10]:
+            lines.append(f"repaired {key}: {why}")
+    if metadata is not None:
+        for table in metadata.tables:
+            if table.conflicts:
+                keys = ", ".join(table.conflict_keys[:5])
+                lines.append(
+                    f"[yellow]{table.conflicts} conflicting rows[/] in {table.name} (kept): {keys}"
+                )
+            if table.problem:
+                lines.append(f"[red]{table.name}[/]: {table.problem}")
+    if report.ok and not report.dry_run:
+        lines.append("[green]Everything is in the cloud and verified.[/]")
+    return lines
