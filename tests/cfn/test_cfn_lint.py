@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from cfnlint.api import ManualArgs, lint_file
-
 from cfn_template_helpers import SAMPLE_IMAGE_URI, template_path
+from cfnlint.api import ManualArgs, lint_file
 
 REGIONS = ["us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2"]
 

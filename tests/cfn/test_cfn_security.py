@@ -1,0 +1,372 @@
+"""The security and data-safety promises of the templates, checked on their structure."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+Template = dict[str, Any]
+
+SECRET_ENV_NAMES = {"DB_PASSWORD", "JWT_SECRET", "ADMIN_PASSWORD"}
+SECRET_WORDS = ("PASSWORD", "SECRET", "TOKEN", "KEY")
+
+
+def resources_of_type(template: Template, type_name: str) -> dict[str, dict[str, Any]]:
+    return {k: v for k, v in template["Resources"].items() if v["Type"] == type_name}
+
+
+def only_resource(template: Template, type_name: str) -> tuple[str, dict[str, Any]]:
+    found = resources_of_type(template, type_name)
+    assert len(found) == 1, f"expected exactly one {type_name}, found {sorted(found)}"
+    return next(iter(found.items()))
+
+
+def walk(value: Any) -> Iterator[Any]:
+    """Every node of a parsed template fragment."""
+    yield value
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from walk(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from walk(item)
+
+
+def refers_to(value: Any, logical_id: str) -> bool:
+    """Whether the fragment names the resource through Ref, GetAtt or Sub."""
+    for node in walk(value):
+        if isinstance(node, dict):
+            if node.get("Ref") == logical_id:
+                return True
+            get_att = node.get("Fn::GetAtt")
+            if isinstance(get_att, list) and get_att and get_att[0] == logical_id:
+                return True
+            sub = node.get("Fn::Sub")
+            text = sub[0] if isinstance(sub, list) else sub
+            if isinstance(text, str) and "${" + logical_id in text:
+                return True
+    return False
+
+
+def statements(role_or_policy: dict[str, Any]) -> list[dict[str, Any]]:
+    props = role_or_policy["Properties"]
+    documents = [p["PolicyDocument"] for p in props.get("Policies", [])]
+    if "PolicyDocument" in props:
+        documents.append(props["PolicyDocument"])
+    return [s for doc in documents for s in doc["Statement"]]
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def service_env(app: Template) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
+    """Per compute: (plain environment name -> value, secret name -> reference)."""
+    _, ecs = only_resource(app, "AWS::ECS::ExpressGatewayService")
+    container = ecs["Properties"]["PrimaryContainer"]
+    _, runner = only_resource(app, "AWS::AppRunner::Service")
+    image = runner["Properties"]["SourceConfiguration"]["ImageRepository"]["ImageConfiguration"]
+    return {
+        "ecs-express": (
+            {e["Name"]: e["Value"] for e in container["Environment"]},
+            {s["Name"]: s["ValueFrom"] for s in container["Secrets"]},
+        ),
+        "apprunner": (
+            {e["Name"]: e["Value"] for e in image["RuntimeEnvironmentVariables"]},
+            {s["Name"]: s["Value"] for s in image["RuntimeEnvironmentSecrets"]},
+        ),
+    }
+
+
+# --- The contract with the deployer ------------------------------------------------------------------
+def test_app_parameters_match_the_deployer_contract(app: Template) -> None:
+    params = app["Parameters"]
+    for name in ("ImageUri", "Compute", "DbInstanceClass", "AdminEmail", "Cpu", "Memory", "EnableNat"):
+        assert name in params
+    assert params["Compute"]["Default"] == "ecs-express"
+    assert sorted(params["Compute"]["AllowedValues"]) == ["apprunner", "ecs-express"]
+    assert params["DbInstanceClass"]["Default"] == "db.t4g.micro"
+    assert params["EnableNat"]["Default"] == "false"
+    required = [name for name, spec in params.items() if "Default" not in spec]
+    assert sorted(required) == ["AdminEmail", "ImageUri"]
+
+
+def test_app_outputs_match_the_deployer_contract(app: Template) -> None:
+    for name in (
+        "AppUrl",
+        "BucketName",
+        "DbEndpoint",
+        "AdminPasswordSecretArn",
+        "ServiceArn",
+        "LogGroupName",
+    ):
+        assert name in app["Outputs"]
+
+
+def test_bootstrap_outputs_match_the_deployer_contract(bootstrap: Template) -> None:
+    for name in ("RepositoryUri", "RepositoryName", "ArtifactsBucketName"):
+        assert name in bootstrap["Outputs"]
+
+
+def test_nat_gateway_is_created_only_when_enabled(app: Template) -> None:
+    for type_name in ("AWS::EC2::NatGateway", "AWS::EC2::EIP"):
+        _, resource = only_resource(app, type_name)
+        assert resource["Condition"] == "UseNat"
+    assert "USD" in app["Parameters"]["EnableNat"]["Description"]
+
+
+# --- Bucket ------------------------------------------------------------------------------------------
+def test_data_bucket_is_kept_when_the_stack_is_deleted_or_replaced(app: Template) -> None:
+    _, bucket = only_resource(app, "AWS::S3::Bucket")
+    assert bucket["DeletionPolicy"] == "Retain"
+    assert bucket["UpdateReplacePolicy"] == "Retain"
+
+
+def test_data_bucket_is_encrypted_versioned_and_blocks_public_access(app: Template) -> None:
+    _, bucket = only_resource(app, "AWS::S3::Bucket")
+    props = bucket["Properties"]
+    rules = props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert rules[0]["ServerSideEncryptionByDefault"]["SSEAlgorithm"] in {"AES256", "aws:kms"}
+    assert props["VersioningConfiguration"]["Status"] == "Enabled"
+    block = props["PublicAccessBlockConfiguration"]
+    assert all(
+        block[k] is True
+        for k in ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets")
+    )
+
+
+@pytest.mark.parametrize("template_name", ["app", "bootstrap"])
+def test_every_bucket_policy_denies_requests_without_tls(
+    template_name: str, app: Template, bootstrap: Template
+) -> None:
+    template = {"app": app, "bootstrap": bootstrap}[template_name]
+    buckets = resources_of_type(template, "AWS::S3::Bucket")
+    policies = resources_of_type(template, "AWS::S3::BucketPolicy").values()
+    for bucket_id in buckets:
+        policy = next(p for p in policies if p["Properties"]["Bucket"] == {"Ref": bucket_id})
+        denies = [
+            s
+            for s in policy["Properties"]["PolicyDocument"]["Statement"]
+            if s["Effect"] == "Deny" and s["Condition"]["Bool"]["aws:SecureTransport"] == "false"
+        ]
+        assert denies, f"{bucket_id} accepts plain HTTP"
+        assert denies[0]["Principal"] == "*"
+        assert len(as_list(denies[0]["Resource"])) == 2  # the bucket and its objects
+
+
+# --- Database ----------------------------------------------------------------------------------------
+def test_database_keeps_a_final_snapshot_when_deleted_or_replaced(app: Template) -> None:
+    _, db = only_resource(app, "AWS::RDS::DBInstance")
+    assert db["DeletionPolicy"] == "Snapshot"
+    assert db["UpdateReplacePolicy"] == "Snapshot"
+
+
+def test_database_is_encrypted_private_with_a_managed_password_and_weekly_backups(app: Template) -> None:
+    _, db = only_resource(app, "AWS::RDS::DBInstance")
+    props = db["Properties"]
+    assert props["Engine"] == "postgres"
+    assert props["StorageEncrypted"] is True
+    assert props["PubliclyAccessible"] is False
+    assert props["ManageMasterUserPassword"] is True
+    assert "MasterUserPassword" not in props
+    assert props["BackupRetentionPeriod"] == 7
+    assert props["DBInstanceClass"] == {"Ref": "DbInstanceClass"}
+
+
+def test_database_sits_in_two_private_subnets(app: Template) -> None:
+    _, group = only_resource(app, "AWS::RDS::DBSubnetGroup")
+    subnet_ids = [ref["Ref"] for ref in group["Properties"]["SubnetIds"]]
+    assert len(subnet_ids) == 2
+    subnets = [app["Resources"][s]["Properties"] for s in subnet_ids]
+    assert all(s["MapPublicIpOnLaunch"] is False for s in subnets)
+    assert subnets[0]["AvailabilityZone"] != subnets[1]["AvailabilityZone"]
+    route_tables = resources_of_type(app, "AWS::EC2::Route")
+    for route in route_tables.values():
+        if "GatewayId" in route["Properties"]:  # the internet route serves public subnets only
+            associated = [
+                a["Properties"]["SubnetId"]["Ref"]
+                for a in resources_of_type(app, "AWS::EC2::SubnetRouteTableAssociation").values()
+                if a["Properties"]["RouteTableId"] == route["Properties"]["RouteTableId"]
+            ]
+            assert not set(associated) & set(subnet_ids)
+
+
+def test_database_admits_only_the_service_security_group(app: Template) -> None:
+    _, db = only_resource(app, "AWS::RDS::DBInstance")
+    (db_sg_ref,) = db["Properties"]["VPCSecurityGroups"]
+    db_sg = app["Resources"][db_sg_ref["Ref"]]["Properties"]
+    ingress = db_sg["SecurityGroupIngress"]
+    standalone = [
+        r["Properties"]
+        for r in resources_of_type(app, "AWS::EC2::SecurityGroupIngress").values()
+        if r["Properties"]["GroupId"] == db_sg_ref
+    ]
+    rules = ingress + standalone
+    assert rules
+    for rule in rules:
+        assert "CidrIp" not in rule and "CidrIpv6" not in rule
+        assert rule["SourceSecurityGroupId"] == {"Ref": "ServiceSecurityGroup"}
+        assert (rule["FromPort"], rule["ToPort"]) == (5432, 5432)
+    for service_type in ("AWS::ECS::ExpressGatewayService", "AWS::AppRunner::VpcConnector"):
+        _, service = only_resource(app, service_type)
+        assert refers_to(service, "ServiceSecurityGroup")
+
+
+# --- Secrets -----------------------------------------------------------------------------------------
+def test_secrets_are_generated_not_written_in_the_template(app: Template) -> None:
+    secrets = resources_of_type(app, "AWS::SecretsManager::Secret")
+    assert len(secrets) == 2
+    for secret in secrets.values():
+        assert "SecretString" not in secret["Properties"]
+        assert "GenerateSecretString" in secret["Properties"]
+
+
+def test_outputs_never_contain_a_secret_value(app: Template, bootstrap: Template) -> None:
+    secret_ids = set(resources_of_type(app, "AWS::SecretsManager::Secret"))
+    for template in (app, bootstrap):
+        dumped = json.dumps(template["Outputs"])
+        assert "resolve:secretsmanager" not in dumped
+        assert "SecretString" not in dumped
+        for name, output in template["Outputs"].items():
+            for secret_id in secret_ids:
+                if refers_to(output, secret_id):
+                    assert name.endswith("Arn"), f"output {name} uses secret {secret_id} but is not an ARN"
+                    assert output["Value"] == {"Ref": secret_id}  # Ref of a secret is its ARN
+
+
+def test_service_gets_secrets_only_as_runtime_secrets(app: Template) -> None:
+    for compute, (env, secrets) in service_env(app).items():
+        assert set(secrets) == SECRET_ENV_NAMES, compute
+        for name, value in env.items():
+            assert not any(word in name for word in SECRET_WORDS), f"{compute}: {name} is a plain variable"
+            assert "resolve:secretsmanager" not in json.dumps(value)
+        assert refers_to(secrets["DB_PASSWORD"], "Database")
+        assert refers_to(secrets["JWT_SECRET"], "JwtSecret")
+        assert refers_to(secrets["ADMIN_PASSWORD"], "AdminPasswordSecret")
+
+
+def test_both_computes_run_the_app_in_cloud_mode_with_the_same_settings(app: Template) -> None:
+    envs = service_env(app)
+    ecs_env, ecs_secrets = envs["ecs-express"]
+    runner_env, runner_secrets = envs["apprunner"]
+    assert ecs_env == runner_env
+    assert ecs_secrets == runner_secrets
+    assert ecs_env["APP_MODE"] == "cloud"
+    assert ecs_env["STORAGE_BACKEND"] == "s3"
+    assert ecs_env["S3_BUCKET"] == {"Ref": "DataBucket"}
+    for name in ("DB_HOST", "DB_PORT", "DB_NAME", "DB_USER"):
+        assert name in ecs_env
+
+
+# --- Roles -------------------------------------------------------------------------------------------
+def test_runtime_role_may_only_use_the_data_bucket(app: Template) -> None:
+    role_ids = set()
+    _, ecs = only_resource(app, "AWS::ECS::ExpressGatewayService")
+    role_ids.add(ecs["Properties"]["TaskRoleArn"]["Fn::GetAtt"][0])
+    _, runner = only_resource(app, "AWS::AppRunner::Service")
+    role_ids.add(runner["Properties"]["InstanceConfiguration"]["InstanceRoleArn"]["Fn::GetAtt"][0])
+    assert len(role_ids) == 1
+    (role_id,) = role_ids
+    role = app["Resources"][role_id]
+    assert "ManagedPolicyArns" not in role["Properties"]
+    s3_statements = [s for s in statements(role) if any(a.startswith("s3:") for a in as_list(s["Action"]))]
+    assert s3_statements
+    for statement in statements(role):
+        assert statement["Effect"] == "Allow"
+        actions = as_list(statement["Action"])
+        assert all(a.startswith("s3:") and "*" not in a for a in actions), actions
+        for resource in as_list(statement["Resource"]):
+            assert refers_to(resource, "DataBucket"), resource
+
+
+def test_runtime_role_reads_secrets_only_under_app_runner(app: Template) -> None:
+    extra = {
+        k: v
+        for k, v in resources_of_type(app, "AWS::IAM::RolePolicy").items()
+        if v["Properties"]["RoleName"] == {"Ref": "RuntimeRole"}
+    }
+    assert len(extra) == 1
+    (policy,) = extra.values()
+    assert policy["Condition"] == "UseAppRunner"
+    (statement,) = statements(policy)
+    assert as_list(statement["Action"]) == ["secretsmanager:GetSecretValue"]
+    assert len(statement["Resource"]) == 3
+
+
+def test_execution_role_reads_only_the_app_secrets_and_its_log_group(app: Template) -> None:
+    _, ecs = only_resource(app, "AWS::ECS::ExpressGatewayService")
+    role = app["Resources"][ecs["Properties"]["ExecutionRoleArn"]["Fn::GetAtt"][0]]
+    for statement in statements(role):
+        actions = as_list(statement["Action"])
+        resources = as_list(statement["Resource"])
+        if actions == ["ecr:GetAuthorizationToken"]:
+            continue  # this action only works on "*"
+        assert "*" not in resources, actions
+        if any(a.startswith("secretsmanager:") for a in actions):
+            assert actions == ["secretsmanager:GetSecretValue"]
+            assert len(resources) == 3
+            assert all(
+                refers_to(r, "JwtSecret") or refers_to(r, "AdminPasswordSecret") or refers_to(r, "Database")
+                for r in resources
+            )
+        if any(a.startswith("logs:") for a in actions):
+            assert resources == [{"Fn::GetAtt": ["LogGroup", "Arn"]}]
+
+
+# --- Service -----------------------------------------------------------------------------------------
+def test_both_compute_branches_exist_with_the_same_health_check_path(app: Template) -> None:
+    _, ecs = only_resource(app, "AWS::ECS::ExpressGatewayService")
+    _, runner = only_resource(app, "AWS::AppRunner::Service")
+    _, connector = only_resource(app, "AWS::AppRunner::VpcConnector")
+    assert ecs["Condition"] == "UseEcsExpress"
+    assert runner["Condition"] == "UseAppRunner"
+    assert connector["Condition"] == "UseAppRunner"
+    assert ecs["Properties"]["HealthCheckPath"] == "/api/health"
+    assert runner["Properties"]["HealthCheckConfiguration"]["Path"] == "/api/health"
+    assert runner["Properties"]["NetworkConfiguration"]["EgressConfiguration"]["EgressType"] == "VPC"
+
+
+def test_both_computes_run_the_image_given_as_parameter_on_port_8000(app: Template) -> None:
+    _, ecs = only_resource(app, "AWS::ECS::ExpressGatewayService")
+    _, runner = only_resource(app, "AWS::AppRunner::Service")
+    image = runner["Properties"]["SourceConfiguration"]["ImageRepository"]
+    assert ecs["Properties"]["PrimaryContainer"]["Image"] == {"Ref": "ImageUri"}
+    assert image["ImageIdentifier"] == {"Ref": "ImageUri"}
+    assert ecs["Properties"]["PrimaryContainer"]["ContainerPort"] == 8000
+    assert image["ImageConfiguration"]["Port"] == "8000"
+
+
+def test_s3_is_reachable_from_the_vpc_through_a_gateway_endpoint(app: Template) -> None:
+    _, endpoint = only_resource(app, "AWS::EC2::VPCEndpoint")
+    assert endpoint["Properties"]["VpcEndpointType"] == "Gateway"
+    assert endpoint["Properties"]["ServiceName"] == {"Fn::Sub": "com.amazonaws.${AWS::Region}.s3"}
+    assert {"Ref": "PrivateRouteTable"} in endpoint["Properties"]["RouteTableIds"]
+
+
+# --- Bootstrap ---------------------------------------------------------------------------------------
+def test_repository_tags_are_immutable_scanned_and_old_images_expire(bootstrap: Template) -> None:
+    _, repo = only_resource(bootstrap, "AWS::ECR::Repository")
+    props = repo["Properties"]
+    assert props["ImageTagMutability"] == "IMMUTABLE"
+    assert props["ImageScanningConfiguration"]["ScanOnPush"] is True
+    policy_text = props["LifecyclePolicy"]["LifecyclePolicyText"]["Fn::Sub"]
+    rendered = json.loads(policy_text.replace("${KeepImages}", "10"))
+    (rule,) = rendered["rules"]
+    assert rule["selection"]["countType"] == "imageCountMoreThan"
+    assert rule["selection"]["countNumber"] == 10
+    assert rule["action"]["type"] == "expire"
+    assert "KeepImages" in bootstrap["Parameters"]
+
+
+def test_artifacts_bucket_is_private_and_encrypted(bootstrap: Template) -> None:
+    _, bucket = only_resource(bootstrap, "AWS::S3::Bucket")
+    props = bucket["Properties"]
+    assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    block = props["PublicAccessBlockConfiguration"]
+    assert all(
+        block[k] is True
+        for k in ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets")
+    )
