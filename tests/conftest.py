@@ -38,6 +38,12 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
+@pytest.fixture
+def jwt_secret() -> str:
+    """TEST_JWT_SECRET, for tests in folders that cannot import this module."""
+    return TEST_JWT_SECRET
+
+
 # --- AWS through a real HTTP server ----------------------------------------------------------------
 @pytest.fixture(scope="session")
 def moto_server() -> Iterator[str]:
