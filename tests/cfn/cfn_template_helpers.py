@@ -7,9 +7,9 @@ from typing import Any
 
 from cfnlint.decode.cfn_yaml import load
 
-import storyanalytics.cfn
+import storyanalytics
 
-CFN_DIR = Path(storyanalytics.cfn.__file__).parent
+CFN_DIR = Path(storyanalytics.__file__).parent / "cfn"
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CHECKOV = REPO_ROOT / ".venv-checkov" / "bin" / "checkov"
 SAMPLE_IMAGE_URI = "123456789012.dkr.ecr.us-east-1.amazonaws.com/story-analytics:0123abc"
