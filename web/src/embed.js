@@ -4,6 +4,7 @@ import { renderFigure } from "./charts/render.js";
 
 const root = document.getElementById("chart");
 const publicId = decodeURIComponent(location.pathname.replace(/\/+$/, "").split("/").pop() || "");
+const isDashboard = new URLSearchParams(location.search).get("kind") === "dashboard";
 let chart = null;
 let drawnWidth = 0;
 let lastHeight = -1;
@@ -31,16 +32,42 @@ function draw() {
   const width = root.clientWidth || window.innerWidth;
   if (width === drawnWidth) return;
   drawnWidth = width;
-  root.replaceChildren(renderFigure(chart, width));
+  root.replaceChildren(isDashboard ? renderDashboard(chart, width) : renderFigure(chart, width));
   document.body.dataset.state = "ready";
   if (!window.__saDrawnAt) window.__saDrawnAt = performance.now();
   postHeight();
 }
 
+/** A published dashboard: its charts in a 12-column grid, one column when the frame is narrow. */
+function renderDashboard(dash, width) {
+  const wrap = document.createElement("div");
+  const h = document.createElement("h1");
+  h.textContent = dash.title || "";
+  h.style.cssText = "font: 600 20px system-ui, sans-serif; margin: 8px 12px;";
+  wrap.appendChild(h);
+  const grid = document.createElement("div");
+  const narrow = width < 640;
+  grid.style.cssText = `display:grid;grid-template-columns:repeat(${narrow ? 1 : 12},1fr);gap:8px;`;
+  const charts = dash.charts || {};
+  const list = Object.values(charts);
+  for (const item of dash.layout || []) {
+    const c = charts[item.chart_id] || list.find((x) => x.id === item.chart_id || x.chart_id === item.chart_id);
+    if (!c) continue;
+    const span = narrow ? 1 : Math.min(12, Math.max(1, item.width || 6));
+    const cell = document.createElement("div");
+    cell.style.gridColumn = `span ${span}`;
+    cell.appendChild(renderFigure(c, narrow ? width : (width * span) / 12 - 8));
+    grid.appendChild(cell);
+  }
+  wrap.appendChild(grid);
+  return wrap;
+}
+
 async function load() {
   if (!publicId) return showMessage("This embed link has no chart id.");
+  const kind = isDashboard ? "dashboards" : "charts";
   try {
-    const res = await fetch(`/api/public/charts/${encodeURIComponent(publicId)}`);
+    const res = await fetch(`/api/public/${kind}/${encodeURIComponent(publicId)}`);
     const body = await res.json().catch(() => ({}));
     if (!res.ok) {
       return showMessage(body.detail || `This chart could not be loaded (HTTP ${res.status}).`);

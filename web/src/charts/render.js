@@ -22,7 +22,7 @@ import {
   gridY,
 } from "@observablehq/plot";
 import { pie as d3pie, arc as d3arc } from "d3-shape";
-import { CHART_TYPE_IDS, guessMapping } from "./types.js";
+import { CHART_TYPE_IDS, guessMapping, isDimensionName } from "./types.js";
 import { resolveTheme } from "./theme.js";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
@@ -76,7 +76,7 @@ function numericColumns(columns, exclude) {
 /** Long form for series charts: use the color column, or fold several number columns into series. */
 function toSeries(rows, columns, m) {
   if (m.color) return { rows, y: m.y, color: m.color };
-  const nums = numericColumns(columns, [m.x, m.size, m.facet]);
+  const nums = numericColumns(columns, [m.x, m.size, m.facet]).filter((n) => n === m.y || !isDimensionName(n));
   if (nums.length > 1) {
     const long = rows.flatMap((r) => nums.map((n) => ({ ...r, [SERIES]: n, [VALUE]: r[n] })));
     return { rows: long, y: VALUE, color: SERIES };
@@ -351,7 +351,10 @@ export function render(chartType, data, mapping, theme, width = 640) {
       opts.color = palette(Boolean(m.color));
       opts.x = { label: label(m.x), grid: false };
       opts.y = { label: label(yv) };
-      const size = chartType === "bubble" ? (m.size ?? numericColumns(columns, [m.x, yv])[0] ?? yv) : null;
+      const size =
+        chartType === "bubble"
+          ? (m.size ?? numericColumns(columns, [m.x, yv]).find((n) => !isDimensionName(n)) ?? yv)
+          : null;
       if (size) opts.r = { range: [3, Math.max(8, Math.min(28, w / 25))] };
       opts.marks = [
         gridX(grid),
@@ -384,7 +387,8 @@ export function render(chartType, data, mapping, theme, width = 640) {
     case "range-plot":
     case "arrow-plot": {
       if (!yv) throw new Error("A range or arrow plot needs number columns for its start and end values.");
-      const y2 = m.y2 ?? numericColumns(columns, [m.x, yv, m.size, m.facet])[0] ?? null;
+      const y2 =
+        m.y2 ?? numericColumns(columns, [m.x, yv, m.size, m.facet]).find((n) => !isDimensionName(n)) ?? null;
       let segs;
       if (y2) {
         segs = rows.map((r) => ({ cat: r[m.x], a: r[yv], b: r[y2] }));
@@ -457,7 +461,7 @@ export function render(chartType, data, mapping, theme, width = 640) {
       // Quantized steps: a discrete legend that needs no <canvas> (continuous ramps do).
       const steps = mixSteps(t.colors.background, accent, 6);
       opts.color = steps
-        ? { type: "quantize", range: steps, legend: true, label: label(s.y) }
+        ? { type: "quantize", range: steps, legend: true, label: label(s.y), tickFormat: "~s" }
         : { type: "linear", range: [t.colors.background, accent], label: label(s.y) };
       opts.padding = 0.05;
       opts.marks = [cell(s.rows, { x: m.x, y: s.color ?? undefined, fill: s.y, inset: 0.5 })];

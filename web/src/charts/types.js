@@ -36,9 +36,14 @@ export const MAPPING_SLOTS = [
   { key: "facet", label: "Facet" },
 ];
 
-/** A sensible default mapping from inferred column types: first non-number as x, first number as y. */
+/** Number columns that name a time or an id (year, month, id...) are labels, not values to plot. */
+export function isDimensionName(name) {
+  return /^(year|yr|month|day|week|quarter|period|date|id)$|_(id|year)$/i.test(String(name).trim());
+}
+
+/** A sensible default mapping from inferred column types: first non-number as x, first value as y. */
 export function guessMapping(columns) {
-  const numbers = columns.filter((c) => c.type === "number").map((c) => c.name);
+  const numbers = columns.filter((c) => c.type === "number" && !isDimensionName(c.name)).map((c) => c.name);
   const others = columns.filter((c) => c.type !== "number").map((c) => c.name);
   const x = others[0] ?? columns[0]?.name ?? null;
   const y = numbers.find((n) => n !== x) ?? null;

@@ -73,3 +73,10 @@ describe("render", () => {
     expect(fig.querySelector(".sa-chart-error").textContent).toMatch(/no data/);
   });
 });
+
+describe("guessMapping", () => {
+  it("takes a value column, not a year, for y", async () => {
+    const { guessMapping } = await import("../types.js");
+    expect(guessMapping(data.columns)).toMatchObject({ x: "country", y: "sales" });
+  });
+});

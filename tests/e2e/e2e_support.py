@@ -1,0 +1,157 @@
+"""Build the web app when stale, run the real app in a subprocess, serve a page from another origin.
+
+Shared by the browser tests and bench/web.py.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import http.server
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+WEB = ROOT / "web"
+DIST = WEB / "dist"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+BUILD_INPUTS = ("src", "index.html", "embed.html", "package.json", "package-lock.json", "vite.config.js")
+
+
+def missing_reason() -> str | None:
+    """Why browser tests cannot run here, or None."""
+    if not CHROMIUM.exists():
+        return f"{CHROMIUM} is missing (apt-get install chromium)"
+    if shutil.which("npm") is None and not (DIST / "index.html").is_file():
+        return "node/npm is missing and web/dist is not built"
+    return None
+
+
+def _newest_mtime(paths: list[Path]) -> float:
+    newest = 0.0
+    for path in paths:
+        if path.is_dir():
+            newest = max([newest, *(p.stat().st_mtime for p in path.rglob("*") if p.is_file())])
+        elif path.exists():
+            newest = max(newest, path.stat().st_mtime)
+    return newest
+
+
+def web_is_stale() -> bool:
+    built = [DIST / "index.html", DIST / "embed.html"]
+    if not all(p.is_file() for p in built):
+        return True
+    return _newest_mtime([WEB / name for name in BUILD_INPUTS]) > min(p.stat().st_mtime for p in built)
+
+
+def _npm(*args: str) -> None:
+    result = subprocess.run(["npm", *args], cwd=WEB, capture_output=True, text=True, timeout=600)
+    if result.returncode != 0:
+        tail = (result.stdout + result.stderr)[-3000:]
+        raise RuntimeError(f"`npm {' '.join(args)}` failed in web/:\n{tail}")
+
+
+def ensure_node_modules() -> None:
+    """npm ci when node_modules is missing or older than the lock file."""
+    installed = WEB / "node_modules" / ".package-lock.json"
+    if not installed.exists() or installed.stat().st_mtime < (WEB / "package-lock.json").stat().st_mtime:
+        _npm("ci", "--no-audit", "--no-fund")
+
+
+def ensure_web_built() -> None:
+    """npm ci if needed, then npm run build, only when web/dist is older than its sources."""
+    if not web_is_stale() or shutil.which("npm") is None:
+        return
+    ensure_node_modules()
+    _npm("run", "build")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def running_app(data_dir: Path, log_path: Path, **env: str) -> Iterator[str]:
+    """The real app (uvicorn, local mode, its own DATA_DIR) on a free port; yields its base URL."""
+    port = free_port()
+    child_env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DATABASE_URL", "STORAGE_BACKEND", "APP_MODE", "AUTH_ENABLED", "JWT_SECRET"}
+    }
+    child_env.update(
+        {"DATA_DIR": str(data_dir), "WEB_DIST_DIR": str(DIST), "STORAGE_BACKEND": "local", **env}
+    )
+    log = log_path.open("wb")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "storyanalytics.api.app:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=child_env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"The app exited early; see {log_path}:\n{log_path.read_text()[-3000:]}")
+            try:
+                if httpx.get(f"{base}/api/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"The app did not become healthy within 60 s; see {log_path}")
+            time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def static_server(directory: Path) -> Iterator[str]:
+    """A plain http.server on another loopback port (a different origin than the app); yields its URL."""
+    handler = functools.partial(_QuietHandler, directory=str(directory))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -1,0 +1,89 @@
+"""End to end in headless Chromium against the real app: make a chart, try every type, publish, embed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+from e2e_support import static_server
+
+pytestmark = pytest.mark.browser
+
+CHART_TYPES = [
+    "bar", "stacked-bar", "grouped-bar", "column", "stacked-column", "grouped-column", "line",
+    "multi-line", "area", "stacked-area", "scatter", "bubble", "dot-plot", "range-plot", "arrow-plot",
+    "pie", "donut", "histogram", "heatmap", "table",
+]  # fmt: skip
+CSV = (
+    "country,year,sales,profit\n"
+    "France,2020,120,30\nGermany,2021,150,42\nItaly,2022,90,12\nSpain,2023,110,25\n"
+)
+MARKS = "svg rect, svg path, svg circle, svg line, td"
+
+
+def _marks_in(page, selector: str) -> int:  # type: ignore[no-untyped-def]
+    return int(page.locator(selector).locator(MARKS).count())
+
+
+def test_new_user_makes_publishes_and_embeds_a_chart(
+    page, app_url: str, shot: Callable[..., Path], tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    page.goto(app_url)
+    page.get_by_test_id("new-chart").wait_for()
+    shot("library")
+
+    page.get_by_test_id("new-chart").click()
+    page.get_by_test_id("editor").wait_for()
+    chart_id = page.url.rstrip("/").split("/")[-1]
+    page.get_by_test_id("csv-input").fill(CSV)
+    page.get_by_test_id("upload-csv").click()
+    page.get_by_test_id("data-preview").wait_for()
+    assert page.get_by_test_id("column-type-sales").inner_text() == "number"
+    assert page.get_by_test_id("column-type-country").inner_text() == "string"
+    page.get_by_test_id("chart-title").fill("Sales by country")
+    page.locator("[data-testid=chart-preview] svg rect").first.wait_for()
+    assert _marks_in(page, "[data-testid=chart-preview]") > 0
+    shot("data-and-first-chart")
+
+    for chart_type in CHART_TYPES:
+        page.get_by_test_id(f"type-{chart_type}").click()
+        drawn = page.locator(f"[data-testid=chart-preview] .sa-chart[data-chart-type='{chart_type}']")
+        drawn.wait_for()
+        assert drawn.locator(MARKS).count() > 0, f"{chart_type} drew no marks"
+        assert page.locator("[data-testid=chart-preview] .sa-chart-error").count() == 0, chart_type
+        shot(f"type-{chart_type}", page.get_by_test_id("chart-preview"))
+
+    page.get_by_test_id("type-column").click()
+    page.get_by_test_id("publish").click()
+    dialog = page.get_by_test_id("publish-dialog")
+    dialog.wait_for()
+    public_url = page.get_by_test_id("public-url").input_value()
+    assert "/embed/" in public_url
+    assert "<iframe" in page.get_by_test_id("embed-code").input_value()
+    shot("published")
+
+    code = httpx.get(f"{app_url}/api/charts/{chart_id}/embed-code", timeout=10).json()
+    (tmp_path / "index.html").write_text(
+        "<!doctype html><html><head><meta charset='utf-8'><title>Host</title></head>"
+        "<body style='margin:20px;font-family:sans-serif'><h1>A page on another site</h1>"
+        f"<div style='width:720px'>{code['html']}</div><p>After the chart.</p></body></html>"
+    )
+    with static_server(tmp_path) as host_url:
+        assert host_url.split(":")[-1] != app_url.split(":")[-1]
+        page.goto(f"{host_url}/index.html")
+        frame_el = page.locator("iframe[data-story-analytics-id]")
+        frame_el.wait_for()
+        frame = frame_el.content_frame
+        frame.locator("body[data-state=ready] .sa-chart svg").first.wait_for()
+        chart_height = frame.locator("#chart").evaluate("el => el.getBoundingClientRect().height")
+        page.wait_for_function(
+            "h => Math.abs(document.querySelector('iframe[data-story-analytics-id]')"
+            ".getBoundingClientRect().height - h) <= 3",
+            arg=chart_height,
+        )
+        iframe_height = frame_el.evaluate("el => el.getBoundingClientRect().height")
+        assert abs(iframe_height - chart_height) <= 3
+        assert iframe_height != 420  # the default height in the embed code was replaced
+        shot("embedded-on-other-origin")
