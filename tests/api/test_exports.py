@@ -49,7 +49,10 @@ def test_export_filename_is_safe() -> None:
     assert exports.export_filename("", "pdf") == "chart.pdf"
 
 
-@pytest.mark.parametrize("chart_type", ["bar", "bar-horizontal", "line", "area", "scatter", "pie", "donut"])
+@pytest.mark.parametrize(
+    "chart_type",
+    ["bar", "column", "grouped-column", "stacked-bar", "line", "area", "scatter", "bubble", "pie", "donut"],
+)
 def test_basic_types_render_as_svg_with_the_theme(chart_type: str) -> None:
     theme = themes.get_builtin("ocean")
     assert theme is not None
@@ -78,6 +81,19 @@ def test_lines_over_dates_and_series_by_color_render() -> None:
     assert svg is not None
     assert svg.count("<polyline") == 3
     assert "2024-01-" in svg
+
+
+def test_multi_line_without_color_draws_every_number_column() -> None:
+    columns = [
+        {"name": "year", "type": "string"},
+        {"name": "a", "type": "number"},
+        {"name": "b", "type": "number"},
+    ]
+    rows = [{"year": str(2000 + i), "a": i, "b": 2 * i} for i in range(5)]
+    svg = svg_chart.render_svg(
+        "multi-line", {"mapping": {"x": "year", "y": "a"}}, columns, rows, themes.require_base("default")
+    )
+    assert svg is not None and svg.count("<polyline") == 2
 
 
 def test_unsupported_type_falls_back_to_none() -> None:

@@ -42,14 +42,6 @@ def test_cache_evicts_oldest_beyond_its_byte_budget() -> None:
     assert cache.get("chart", "p", 5) is not None
 
 
-def test_frame_ancestors_default_to_any_origin() -> None:
-    assert publishing.frame_ancestors(None) == "frame-ancestors *"
-    assert publishing.frame_ancestors([]) == "frame-ancestors *"
-    assert publishing.frame_ancestors(["https://a.org", "https://*.b.org"]) == (
-        "frame-ancestors 'self' https://a.org https://*.b.org"
-    )
-
-
 def test_embed_code_is_a_responsive_iframe_plus_the_script() -> None:
     code = publishing.embed_code("https://charts.example.org/", "Abc_123-xyzXYZ0123456", 'Say "hi" <b>')
     assert code["public_url"] == "https://charts.example.org/embed/Abc_123-xyzXYZ0123456"

@@ -105,8 +105,8 @@ def render_html(
     notes = config.get("notes") if isinstance(config.get("notes"), str) else ""
     if svg is None:
         figure = (
-            f'<p class="note">This export draws bar, line, area, scatter and pie charts; a '
-            f"{escape(chart_type)} chart is shown as its data table below.</p>"
+            f'<p class="note">This export draws bar, column, line, area, scatter and pie charts; '
+            f"a {escape(chart_type)} chart is shown as its data table below.</p>"
         )
     else:
         figure = f"<figure>{svg}</figure>"

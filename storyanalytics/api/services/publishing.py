@@ -107,16 +107,6 @@ class PublicCache:
             self._size = 0
 
 
-def frame_ancestors(origins: list[Any] | None) -> str:
-    """The CSP frame-ancestors value for a team's embeds: any origin unless the team listed some."""
-    if not origins:
-        return "frame-ancestors *"
-    cleaned = [str(origin) for origin in origins if isinstance(origin, str) and origin.strip()]
-    if not cleaned or "*" in cleaned:
-        return "frame-ancestors *"
-    return "frame-ancestors 'self' " + " ".join(cleaned)
-
-
 def embed_code(base_url: str, public_id: str, title: str, *, kind: str = "chart") -> dict[str, str]:
     """A responsive iframe plus the script that resizes it; `html` is both, ready to paste."""
     base = base_url.rstrip("/")

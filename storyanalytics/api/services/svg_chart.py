@@ -16,12 +16,17 @@ from typing import Any
 
 from storyanalytics.api.services.themes import Theme
 
-VERTICAL_BARS = frozenset({"bar", "column", "columns", "bar-vertical", "vertical-bar", "stacked-bar"})
-HORIZONTAL_BARS = frozenset({"bar-horizontal", "horizontal-bar", "barh", "hbar", "bars"})
-LINES = frozenset({"line", "lines", "multi-line"})
+# The web app's chart type ids (web/src/charts/types.js): "bar" is horizontal, "column" vertical.
+VERTICAL_BARS = frozenset({"column", "stacked-column", "grouped-column"})
+HORIZONTAL_BARS = frozenset({"bar", "stacked-bar", "grouped-bar"})
+LINES = frozenset({"line", "multi-line"})
 AREAS = frozenset({"area", "stacked-area"})
-SCATTER = frozenset({"scatter", "dot", "dots", "point", "points", "bubble"})
-PIES = frozenset({"pie", "donut", "doughnut"})
+SCATTER = frozenset({"scatter", "bubble"})
+PIES = frozenset({"pie", "donut"})
+# Types that draw every number column as a series when no color column is mapped, as the web app does.
+SERIES_TYPES = frozenset(
+    {"stacked-column", "grouped-column", "stacked-bar", "grouped-bar", "multi-line", "stacked-area"}
+)
 SUPPORTED_TYPES = VERTICAL_BARS | HORIZONTAL_BARS | LINES | AREAS | SCATTER | PIES
 
 MAX_CATEGORIES = 200
@@ -77,8 +82,12 @@ def _label(value: Any) -> str:
     return str(value)
 
 
-def resolve_mapping(config: dict[str, Any], columns: Sequence[dict[str, Any]]) -> Mapping | None:
-    """The columns to draw: the config's mapping, else the first column against the first number column."""
+def resolve_mapping(
+    config: dict[str, Any], columns: Sequence[dict[str, Any]], *, all_series: bool = False
+) -> Mapping | None:
+    """The columns to draw: the config's mapping, else the first column against the first number column.
+
+    With `all_series` and no color column, every number column becomes a series."""
     names = [str(column.get("name")) for column in columns]
     types = {str(column.get("name")): column.get("type") for column in columns}
     raw = config.get("mapping") if isinstance(config.get("mapping"), dict) else {}
@@ -94,6 +103,9 @@ def resolve_mapping(config: dict[str, Any], columns: Sequence[dict[str, Any]]) -
         return None
     color = raw.get("color") if raw.get("color") in names else None
     size = raw.get("size") if raw.get("size") in names else None
+    if all_series and color is None and len(ys) == 1:
+        skip = {x, size, raw.get("facet")}
+        ys = [name for name in names if types.get(name) == "number" and name not in skip] or ys
     return Mapping(x=x, ys=tuple(ys), color=color, size=size)
 
 
@@ -410,7 +422,7 @@ def render_svg(
     kind = chart_type.strip().lower()
     if kind not in SUPPORTED_TYPES or not rows:
         return None
-    mapping = resolve_mapping(config, columns)
+    mapping = resolve_mapping(config, columns, all_series=kind in SERIES_TYPES)
     if mapping is None:
         return None
     canvas = _Canvas(width, height, theme)

@@ -1,0 +1,90 @@
+"""/api/charts/{id}/export/{fmt}: CSV, a standalone HTML page, and PNG / PDF / PPTX from the snapshot."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Literal
+
+from fastapi import APIRouter, Response
+
+from storyanalytics.api.deps import CurrentUser, SessionDep, StorageDep
+from storyanalytics.api.errors import ApiError, ErrorOut
+from storyanalytics.api.routers.snapshots import read_snapshot
+from storyanalytics.api.services.access import get_team_item_or_404
+from storyanalytics.api.services.charts import read_chart_config, read_chart_data
+from storyanalytics.api.services.exports import (
+    MEDIA_TYPES,
+    export_filename,
+    render_html,
+    rows_to_csv,
+    snapshot_to_pdf,
+    snapshot_to_pptx,
+)
+from storyanalytics.api.services.theme_store import resolve_theme
+from storyanalytics.db.models import Chart
+
+router = APIRouter(prefix="/api/charts", tags=["exports"])
+
+ExportFormat = Literal["csv", "html", "png", "pdf", "pptx"]
+_FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The exported file, as an attachment",
+        "content": {
+            media: {"schema": {"type": "string", "format": "binary"}} for media in MEDIA_TYPES.values()
+        },
+    },
+    409: {"model": ErrorOut, "description": "No data (csv) or no snapshot (png, pdf, pptx) yet"},
+}
+
+
+def _source(config: dict[str, Any]) -> str:
+    source = config.get("source")
+    return source if isinstance(source, str) else ""
+
+
+@router.get("/{chart_id}/export/{fmt}", response_class=Response, responses=_FILE_RESPONSES)
+async def export_chart(
+    chart_id: str, fmt: ExportFormat, session: SessionDep, storage: StorageDep, user: CurrentUser
+) -> Response:
+    chart = get_team_item_or_404(session, user, Chart, chart_id, "chart")
+    title = chart.title or "Chart"
+    if fmt in ("csv", "html"):
+        data = await read_chart_data(session, storage, chart.id)
+        if fmt == "csv":
+            if data is None:
+                raise ApiError(409, "This chart has no data yet: upload a CSV before exporting it.")
+            body = rows_to_csv(*data)
+        else:
+            columns, rows = data if data is not None else ([], [])
+            config = await read_chart_config(storage, chart.id)
+            theme = await resolve_theme(session, storage, chart.team_id, chart.theme_id)
+            body = render_html(
+                title=title,
+                description=chart.description,
+                chart_type=chart.chart_type,
+                config=config,
+                columns=columns,
+                rows=rows,
+                theme=theme,
+            )
+    else:
+        png = await read_snapshot(storage, chart.id)
+        if png is None:
+            raise ApiError(
+                409,
+                f"A {fmt.upper()} export is built from the chart's snapshot, and it has none yet: "
+                "open the chart in the editor (or PUT /api/charts/{id}/snapshot) first.",
+            )
+        if fmt == "png":
+            body = png
+        else:
+            source = _source(await read_chart_config(storage, chart.id))
+            builder = snapshot_to_pdf if fmt == "pdf" else snapshot_to_pptx
+            body = await asyncio.to_thread(builder, png, title=title, source=source)
+    session.commit()
+    filename = export_filename(title, fmt)
+    return Response(
+        body,
+        media_type=MEDIA_TYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
+    )

@@ -1,0 +1,101 @@
+"""/api/charts/{id}/snapshot: the PNG the web app renders of a chart, checked and stored per chart."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response, status
+from sqlalchemy import select
+
+from storyanalytics.api.deps import CurrentUser, SessionDep, StorageDep
+from storyanalytics.api.errors import ApiError, ErrorOut
+from storyanalytics.api.services.access import get_team_item_or_404
+from storyanalytics.api.services.snapshots import (
+    MAX_SNAPSHOT_BYTES,
+    SnapshotError,
+    snapshot_key,
+    validate_png,
+)
+from storyanalytics.db.models import Chart, Snapshot
+from storyanalytics.db.types import utcnow
+from storyanalytics.storage import ObjectNotFound
+
+router = APIRouter(prefix="/api/charts", tags=["snapshots"])
+
+ACCEPTED_TYPES = frozenset({"image/png", "application/octet-stream"})
+_PNG_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {"image/png": {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
+_PNG_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"image/png": {"schema": {"type": "string", "format": "binary"}}}, "description": "PNG"}
+}
+
+
+async def read_limited_body(request: Request, limit: int) -> bytes:
+    """The request body, refused with 413 as soon as it passes `limit` bytes (never buffered beyond)."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise ApiError(413, f"The snapshot is over {limit // 1_048_576} MB: render it smaller.")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise ApiError(413, f"The snapshot is over {limit // 1_048_576} MB: render it smaller.")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def read_snapshot(storage: StorageDep, chart_id: str) -> bytes | None:
+    try:
+        return await storage.read(snapshot_key(chart_id))
+    except ObjectNotFound:
+        return None
+
+
+@router.put(
+    "/{chart_id}/snapshot",
+    status_code=status.HTTP_204_NO_CONTENT,
+    openapi_extra=_PNG_BODY,
+    responses={
+        413: {"model": ErrorOut, "description": "Over 10 MB"},
+        415: {"model": ErrorOut, "description": "Not image/png"},
+    },
+)
+async def put_snapshot(
+    chart_id: str, request: Request, session: SessionDep, storage: StorageDep, user: CurrentUser
+) -> Response:
+    chart = get_team_item_or_404(session, user, Chart, chart_id, "chart")
+    session.commit()  # end the read transaction before awaiting storage
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type not in ACCEPTED_TYPES:
+        raise ApiError(415, "Send the snapshot as the raw request body with Content-Type: image/png.")
+    data = await read_limited_body(request, MAX_SNAPSHOT_BYTES)
+    try:
+        info = validate_png(data)
+    except SnapshotError as exc:
+        raise ApiError(exc.status_code, str(exc)) from None
+    key = snapshot_key(chart.id)
+    await storage.write(key, data)
+    row = session.scalar(select(Snapshot).where(Snapshot.chart_id == chart.id))
+    if row is None:
+        row = Snapshot(chart_id=chart.id, storage_key=key)
+        session.add(row)
+    row.size_bytes, row.width, row.height, row.created_at = info.size_bytes, info.width, info.height, utcnow()
+    session.commit()
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/{chart_id}/snapshot", response_class=Response, responses=_PNG_RESPONSE)
+async def get_snapshot(
+    chart_id: str, session: SessionDep, storage: StorageDep, user: CurrentUser
+) -> Response:
+    chart = get_team_item_or_404(session, user, Chart, chart_id, "chart")
+    session.commit()
+    data = await read_snapshot(storage, chart.id)
+    if data is None:
+        raise ApiError(404, "This chart has no snapshot yet: render it in the editor (PUT .../snapshot).")
+    return Response(data, media_type="image/png", headers={"Cache-Control": "private, no-cache"})

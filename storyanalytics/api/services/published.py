@@ -1,0 +1,168 @@
+"""Publish, unpublish and serve public charts and dashboards (see `publishing` for the design)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from sqlalchemy import select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from storyanalytics.api.errors import ApiError
+from storyanalytics.api.services.charts import read_chart_config, read_chart_data
+from storyanalytics.api.services.publishing import (
+    PublicCache,
+    PublicDocument,
+    chart_public_key,
+    dashboard_public_key,
+    encode_payload,
+    looks_like_public_id,
+    make_etag,
+    new_public_id,
+)
+from storyanalytics.api.services.theme_store import resolve_theme
+from storyanalytics.db.models import Chart, Dashboard, Team
+from storyanalytics.db.types import utcnow
+from storyanalytics.storage import ObjectNotFound, StorageBackend
+
+Kind = Literal["chart", "dashboard"]
+_MODELS: dict[str, type[Chart] | type[Dashboard]] = {"chart": Chart, "dashboard": Dashboard}
+
+
+def public_key(kind: Kind, item_id: str) -> str:
+    return chart_public_key(item_id) if kind == "chart" else dashboard_public_key(item_id)
+
+
+def public_urls(kind: Kind, public_id: str) -> dict[str, str]:
+    if kind == "chart":
+        return {"public_url": f"/embed/{public_id}", "api_url": f"/api/public/charts/{public_id}"}
+    return {"public_url": f"/d/{public_id}", "api_url": f"/api/public/dashboards/{public_id}"}
+
+
+async def chart_document(
+    session: Session, storage: StorageBackend, chart: Chart, public_id: str | None, public_version: int
+) -> dict[str, Any]:
+    """What the embed needs to draw a chart, frozen at publish time."""
+    config = await read_chart_config(storage, chart.id)
+    data = await read_chart_data(session, storage, chart.id)
+    columns, rows = data if data is not None else ([], [])
+    theme = await resolve_theme(session, storage, chart.team_id, chart.theme_id)
+    return {
+        "public_id": public_id,
+        "public_version": public_version,
+        "title": chart.title,
+        "description": chart.description,
+        "chart_type": chart.chart_type,
+        "config": config,
+        "data": {"columns": columns, "rows": rows},
+        "theme": theme.model_dump(),
+    }
+
+
+async def dashboard_document(
+    session: Session, storage: StorageBackend, dashboard: Dashboard, public_id: str, public_version: int
+) -> dict[str, Any]:
+    """The dashboard and every chart of its layout (same team), keyed by chart id as the layout is."""
+    charts: dict[str, Any] = {}
+    for item in dashboard.layout or []:
+        chart_id = item.get("chart_id") if isinstance(item, dict) else None
+        if not isinstance(chart_id, str) or chart_id in charts:
+            continue
+        chart = session.get(Chart, chart_id)
+        if chart is None or chart.team_id != dashboard.team_id:
+            continue  # deleted since the layout was saved
+        chart_public = chart.public_id if chart.is_published else None
+        charts[chart_id] = await chart_document(session, storage, chart, chart_public, chart.public_version)
+    return {
+        "public_id": public_id,
+        "public_version": public_version,
+        "title": dashboard.title,
+        "description": dashboard.description,
+        "layout": list(dashboard.layout or []),
+        "charts": charts,
+    }
+
+
+async def publish(session: Session, storage: StorageBackend, kind: Kind, item: Chart | Dashboard) -> None:
+    """Freeze the item's current state as public version n+1; the public id is made once and kept."""
+    model = _MODELS[kind]
+    public_id = item.public_id or new_public_id()
+    old_version = item.public_version
+    version = old_version + 1
+    if isinstance(item, Chart):
+        document = await chart_document(session, storage, item, public_id, version)
+    else:
+        document = await dashboard_document(session, storage, item, public_id, version)
+    session.commit()  # end the read transaction: nothing is held while storage works
+    # The document goes first: a reader that sees the new version in the database finds it stored.
+    await storage.write(public_key(kind, item.id), encode_payload(document))
+    result = session.execute(
+        update(model)
+        .where(model.id == item.id, model.public_version == old_version)
+        .values(public_id=public_id, public_version=version, is_published=True, published_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(result, "rowcount", 0) != 1:
+        session.rollback()
+        raise ApiError(409, f"This {kind} was published or deleted meanwhile: reload it and try again.")
+    session.commit()
+    session.refresh(item)
+
+
+async def unpublish(session: Session, storage: StorageBackend, kind: Kind, item: Chart | Dashboard) -> None:
+    """The public URL answers 404 from the next request on; the public id is kept for a republish."""
+    model = _MODELS[kind]
+    session.execute(
+        update(model)
+        .where(model.id == item.id)
+        .values(is_published=False)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    await storage.delete(public_key(kind, item.id))
+    session.refresh(item)
+
+
+def public_not_found(kind: Kind) -> ApiError:
+    return ApiError(
+        404, f"No published {kind} at this address: it may have been unpublished, or the link is mistyped."
+    )
+
+
+def lookup_public(engine: Engine, kind: Kind, public_id: str) -> tuple[str, int, list[Any] | None] | None:
+    """(item id, public version, team embed origins) of a published item, in one indexed query."""
+    if not looks_like_public_id(public_id):
+        return None
+    model = _MODELS[kind]
+    statement = (
+        select(model.id, model.public_version, Team.embed_origins)
+        .join(Team, Team.id == model.team_id)
+        .where(model.public_id == public_id, model.is_published.is_(True))
+    )
+    with engine.connect() as connection:
+        row = connection.execute(statement).first()
+    if row is None:
+        return None
+    origins = row[2]
+    if isinstance(origins, str):  # some drivers hand JSON back as text
+        origins = json.loads(origins)
+    return str(row[0]), int(row[1]), origins if isinstance(origins, list) else None
+
+
+async def load_public_document(
+    storage: StorageBackend, cache: PublicCache, kind: Kind, public_id: str, item_id: str, public_version: int
+) -> PublicDocument:
+    """The published bytes and their ETag; read from storage once per version and instance."""
+    document = cache.get(kind, public_id, public_version)
+    if document is not None:
+        return document
+    try:
+        body = await storage.read(public_key(kind, item_id))
+    except ObjectNotFound:
+        raise public_not_found(kind) from None
+    document = PublicDocument(
+        body=body, etag=make_etag(public_id, public_version, body), public_version=public_version
+    )
+    cache.put(kind, public_id, document)
+    return document
