@@ -26,6 +26,13 @@ def fmt(c: Context) -> None:
     c.run("ruff check --fix .")
 
 
+@task
+def checkov_venv(c: Context) -> None:
+    """Install checkov into its own .venv-checkov (it pins a `packaging` that clashes with the dev tools)."""
+    c.run("python -m venv .venv-checkov")
+    c.run(".venv-checkov/bin/python -m pip install --quiet --upgrade pip 'checkov>=3.2'")
+
+
 @task(
     help={
         "data_dir": "Local data folder (default ./data)",
