@@ -115,6 +115,79 @@ def migrate(
         raise typer.Exit(1)
 
 
+@app.command("deploy")
+@friendly_errors
+def deploy(
+    aws: Annotated[bool, typer.Option("--aws", help="Deploy to your AWS account (the only target).")] = False,
+    region: Annotated[
+        str | None, typer.Option(envvar="AWS_REGION", help="AWS region, e.g. us-east-1.")
+    ] = None,
+    stack_name: Annotated[str, typer.Option(help="Name of the app stack.")] = "story-analytics",
+    compute: Annotated[
+        str | None,
+        typer.Option(help="ecs-express (default for new stacks) or apprunner.", show_default=False),
+    ] = None,
+    update: Annotated[bool, typer.Option("--update", help="Rebuild the image and roll the service.")] = False,
+    destroy: Annotated[bool, typer.Option("--destroy", help="Delete the app stack; data is kept.")] = False,
+    delete_data: Annotated[
+        bool, typer.Option("--delete-data", help="With --destroy: also delete the bucket and database.")
+    ] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Answer yes to every question (scripts).")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show checks, cost and changes; change nothing.")
+    ] = False,
+    admin_email: Annotated[str | None, typer.Option(help="Email of the first admin user.")] = None,
+    db_instance_class: Annotated[str | None, typer.Option(help="RDS class, e.g. db.t4g.micro.")] = None,
+    cpu: Annotated[str | None, typer.Option(help="Service CPU (e.g. 512 = 0.5 vCPU).")] = None,
+    memory: Annotated[str | None, typer.Option(help="Service memory in MiB (e.g. 1024).")] = None,
+    enable_nat: Annotated[
+        bool | None,
+        typer.Option("--enable-nat/--no-nat", help="Internet access for the app (NAT, extra cost)."),
+    ] = None,
+    endpoint_url: Annotated[
+        str | None, typer.Option(help="AWS endpoint for emulators and tests.", hidden=True)
+    ] = None,
+    timeout_minutes: Annotated[int, typer.Option(min=1, help="Give up waiting after this long.")] = 60,
+) -> None:
+    """Deploy Story Analytics to your own AWS account, update it, or tear it down."""
+    from storyanalytics.deploy import AwsDeployment, DeployError
+    from storyanalytics.deploy.console import RichUi, deployment_panel, teardown_panel
+
+    if not aws:
+        raise typer.BadParameter("add --aws: AWS is the only deploy target", param_hint="--aws")
+    if update and destroy:
+        raise typer.BadParameter("use either --update or --destroy", param_hint="--update/--destroy")
+    if delete_data and not destroy:
+        raise typer.BadParameter("--delete-data only goes with --destroy", param_hint="--delete-data")
+    if compute is not None and compute not in {"ecs-express", "apprunner"}:
+        raise typer.BadParameter("use ecs-express or apprunner", param_hint="--compute")
+    ui = RichUi(console, assume_yes=yes)
+    deployment = AwsDeployment(
+        region,
+        stack_name,
+        compute,
+        endpoint_url=endpoint_url,
+        ui=ui,
+        assume_yes=yes,
+        admin_email=admin_email,
+        db_instance_class=db_instance_class,
+        cpu=cpu,
+        memory=memory,
+        enable_nat=enable_nat,
+        timeout=timeout_minutes * 60,
+    )
+    try:
+        if destroy:
+            console.print(teardown_panel(deployment.destroy(delete_data=delete_data)))
+            return
+        result = deployment.update(dry_run=dry_run) if update else deployment.deploy(dry_run=dry_run)
+    except DeployError as exc:
+        for line in exc.details:
+            error_console.print(f"  [dim]{line}[/]", highlight=False, markup=False)
+        raise
+    console.print(deployment_panel(result))
+
+
 def main(argv: list[str] | None = None) -> None:
     app(args=argv if argv is not None else sys.argv[1:], prog_name="story-analytics")
 

@@ -6,7 +6,9 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from storyanalytics.deploy.changeset import ChangeSetPlan
+from storyanalytics.deploy.cost import CostEstimate
 from storyanalytics.deploy.events import StackEvent
+from storyanalytics.deploy.preflight import PreflightReport
 
 
 class DeployUi(Protocol):
@@ -34,6 +36,14 @@ class DeployUi(Protocol):
         """The change set, before it is executed."""
         ...
 
+    def preflight(self, report: PreflightReport) -> None:
+        """The checks made before anything is created."""
+        ...
+
+    def cost(self, estimate: CostEstimate) -> None:
+        """The monthly cost estimate."""
+        ...
+
 
 @dataclass
 class QuietUi:
@@ -46,6 +56,8 @@ class QuietUi:
     notices: list[str] = field(default_factory=list)
     events: list[StackEvent] = field(default_factory=list)
     plans: list[ChangeSetPlan] = field(default_factory=list)
+    reports: list[PreflightReport] = field(default_factory=list)
+    estimates: list[CostEstimate] = field(default_factory=list)
 
     def confirm(self, question: str) -> bool:
         self.questions.append(question)
@@ -66,3 +78,9 @@ class QuietUi:
 
     def changes(self, plan: ChangeSetPlan) -> None:
         self.plans.append(plan)
+
+    def preflight(self, report: PreflightReport) -> None:
+        self.reports.append(report)
+
+    def cost(self, estimate: CostEstimate) -> None:
+        self.estimates.append(estimate)

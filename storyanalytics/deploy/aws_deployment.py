@@ -1,0 +1,431 @@
+"""The whole AWS flow for one deployment: preflight, cost, bootstrap stack, image, app stack, outputs.
+
+Two stacks because the image must be in ECR before the service that runs it is created: the bootstrap
+stack holds the repository (and an artifacts bucket for big templates), the app stack everything else.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+from email_validator import EmailNotValidError, validate_email
+
+from storyanalytics.deploy.cost import CostEstimate, estimate_cost
+from storyanalytics.deploy.errors import DeployError, PreflightError, aws_error_message, error_code
+from storyanalytics.deploy.image import (
+    CommandRunner,
+    SubprocessRunner,
+    build_image,
+    image_digest,
+    image_tag,
+    push_image,
+)
+from storyanalytics.deploy.preflight import (
+    APP_TAG_KEY,
+    COMPUTE_CHOICES,
+    PreflightReport,
+    run_preflight,
+)
+from storyanalytics.deploy.stack_deployer import (
+    DEFAULT_TIMEOUT_SECONDS,
+    DeployResult,
+    DestroyResult,
+    StackDeployer,
+    empty_and_delete_bucket,
+)
+from storyanalytics.deploy.templates import load_template, parameter_defaults
+from storyanalytics.deploy.ui import DeployUi, QuietUi
+
+DEFAULT_STACK_NAME = "story-analytics"
+DEFAULT_COMPUTE = "ecs-express"
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class DeploymentResult:
+    """What a deploy did, and what the user needs next."""
+
+    region: str
+    stack_name: str
+    app: DeployResult
+    bootstrap: DeployResult | None = None
+    image_uri: str = ""
+    estimate: CostEstimate | None = None
+    preflight: PreflightReport | None = None
+    admin_email: str | None = None
+    dry_run: bool = False
+
+    @property
+    def outputs(self) -> dict[str, str]:
+        return self.app.outputs
+
+    @property
+    def url(self) -> str | None:
+        return self.outputs.get("AppUrl")
+
+    @property
+    def first_deploy(self) -> bool:
+        return self.app.created and self.app.executed
+
+    @property
+    def password_command(self) -> str | None:
+        arn = self.outputs.get("AdminPasswordSecretArn")
+        if not arn:
+            return None
+        return (
+            f"aws secretsmanager get-secret-value --secret-id {arn} --query SecretString --output text "
+            f"--region {self.region}"
+        )
+
+
+@dataclass
+class TeardownResult:
+    app: DestroyResult
+    bootstrap_stack: str
+    bootstrap_deleted: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+class AwsDeployment:
+    """Deploy, update, destroy and inspect Story Analytics in the caller's AWS account."""
+
+    def __init__(
+        self,
+        region: str | None,
+        stack_name: str = DEFAULT_STACK_NAME,
+        compute: str | None = None,
+        *,
+        session: Any = None,
+        endpoint_url: str | None = None,
+        runner: CommandRunner | None = None,
+        ui: DeployUi | None = None,
+        assume_yes: bool = False,
+        project_dir: Path = PROJECT_DIR,
+        admin_email: str | None = None,
+        db_instance_class: str | None = None,
+        cpu: str | None = None,
+        memory: str | None = None,
+        enable_nat: bool | None = None,
+        app_template: str | None = None,
+        bootstrap_template: str | None = None,
+        clients: Mapping[str, Any] | None = None,
+        timeout: float = DEFAULT_TIMEOUT_SECONDS,
+        poll_interval: float = 5.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.session = session or boto3.session.Session(region_name=region)
+        resolved_region = region or self.session.region_name
+        if not resolved_region:
+            raise PreflightError("No AWS region is set: pass --region (for example --region us-east-1).")
+        self.region: str = resolved_region
+        self.stack_name = stack_name
+        self.requested_compute = compute
+        self.endpoint_url = endpoint_url
+        self.runner: CommandRunner = runner or SubprocessRunner()
+        self.ui: DeployUi = ui or QuietUi()
+        self.assume_yes = assume_yes
+        self.project_dir = project_dir
+        self.admin_email = admin_email
+        self.db_instance_class = db_instance_class
+        self.cpu = cpu
+        self.memory = memory
+        self.enable_nat = enable_nat
+        self._app_template = app_template
+        self._bootstrap_template = bootstrap_template
+        self._clients: dict[str, Any] = dict(clients or {})
+        self.timeout = timeout
+        self.poll_interval = poll_interval
+        self._sleep = sleep
+        self.last_preflight: PreflightReport | None = None
+
+    # --- plumbing --------------------------------------------------------------------------------------
+    @property
+    def bootstrap_stack_name(self) -> str:
+        return f"{self.stack_name}-bootstrap"
+
+    @property
+    def app_template(self) -> str:
+        if self._app_template is None:
+            self._app_template = load_template("app")
+        return self._app_template
+
+    @property
+    def bootstrap_template(self) -> str:
+        if self._bootstrap_template is None:
+            self._bootstrap_template = load_template("bootstrap")
+        return self._bootstrap_template
+
+    def client(self, service: str) -> Any:
+        """One client per service, all pointed at `endpoint_url` when one is given (emulators, tests)."""
+        if service not in self._clients:
+            self._clients[service] = self.session.client(
+                service,  # type: ignore[call-overload]
+                region_name=self.region,
+                endpoint_url=self.endpoint_url,
+                config=Config(
+                    retries={"mode": "standard", "max_attempts": 4}, connect_timeout=10, read_timeout=60
+                ),
+            )
+        return self._clients[service]
+
+    def _deployer(self, stack_name: str) -> StackDeployer:
+        return StackDeployer(
+            self.client("cloudformation"),
+            stack_name,
+            s3_client=self.client("s3"),
+            logs_client=self.client("logs"),
+            rds_client=self.client("rds"),
+            poll_interval=self.poll_interval,
+            sleep=self._sleep,
+        )
+
+    def _stack_parameter(self, stack_name: str, key: str) -> str | None:
+        stack = self._deployer(stack_name).describe()
+        for item in (stack or {}).get("Parameters", []) or []:
+            if item.get("ParameterKey") == key:
+                return str(item.get("ParameterValue"))
+        return None
+
+    @property
+    def compute(self) -> str:
+        """As asked; else what the existing stack runs; else ECS Express."""
+        if self.requested_compute:
+            return self.requested_compute
+        try:
+            previous = self._stack_parameter(self.stack_name, "Compute")
+        except DeployError:
+            previous = None
+        return previous if previous in COMPUTE_CHOICES else DEFAULT_COMPUTE
+
+    # --- steps -----------------------------------------------------------------------------------------
+    def preflight(self, *, build: bool = True) -> PreflightReport:
+        report = run_preflight(
+            session=self.session,
+            client=self.client,
+            region=self.region,
+            stack_name=self.stack_name,
+            compute=self.requested_compute or DEFAULT_COMPUTE,
+            stack_names=[self.bootstrap_stack_name, self.stack_name],
+            runner=self.runner if build else None,
+        )
+        if report.ok and not self.requested_compute and report.existing_stacks.get(self.stack_name):
+            report.compute = self.compute
+        self.last_preflight = report
+        return report
+
+    def estimate_cost(self) -> CostEstimate:
+        defaults = parameter_defaults(self.app_template)
+        nat = self.enable_nat
+        if nat is None:
+            nat = str(defaults.get("EnableNat") or "false").lower() == "true"
+        return estimate_cost(
+            region=self.region,
+            compute=self.last_preflight.compute if self.last_preflight else self.compute,
+            cpu=self.cpu or defaults.get("Cpu") or "1024",
+            memory=self.memory or defaults.get("Memory") or "2048",
+            db_instance_class=self.db_instance_class or defaults.get("DbInstanceClass") or "db.t4g.micro",
+            enable_nat=nat,
+        )
+
+    def image_tag(self) -> str:
+        return image_tag(self.runner, self.project_dir)
+
+    def build_image(self, tag: str | None = None) -> Any:
+        self.ui.step("Building the image (docker build)")
+        return build_image(self.runner, self.project_dir, tag or self.image_tag())
+
+    def push_image(self, built: Any, repository_uri: str, repository_name: str) -> str:
+        self.ui.step(f"Pushing {built.tag} to {repository_uri}")
+        return push_image(self.runner, self.client("ecr"), built, repository_uri, repository_name)
+
+    def outputs(self) -> dict[str, str]:
+        return self._deployer(self.stack_name).outputs()
+
+    # --- flows -----------------------------------------------------------------------------------------
+    def deploy(self, *, dry_run: bool = False) -> DeploymentResult:
+        """Create or update everything. A dry run shows preflight, cost and change sets, then deletes them."""
+        self.ui.step(f"Checking your AWS setup ({self.region})")
+        report = self.preflight(build=not dry_run)
+        self.ui.preflight(report)
+        report.raise_for_failures()
+        compute = report.compute
+        app_exists = bool(report.existing_stacks.get(self.stack_name))
+        parameters = self._app_parameters(app_exists, image_uri="", compute=compute)  # validates early
+        estimate = self.estimate_cost()
+        self.ui.cost(estimate)
+
+        self.ui.step(f"Image repository (stack {self.bootstrap_stack_name})")
+        bootstrap = self._deployer(self.bootstrap_stack_name).deploy(
+            self.bootstrap_template,
+            {},
+            {APP_TAG_KEY: self.stack_name},
+            dry_run=dry_run,
+            **self._callbacks(),
+        )
+        tag = self.image_tag()
+        repository_uri = bootstrap.outputs.get("RepositoryUri")
+        repository_name = bootstrap.outputs.get("RepositoryName")
+        if dry_run:
+            repository_uri = repository_uri or (
+                f"{report.account}.dkr.ecr.{self.region}.amazonaws.com/{self.stack_name}"
+            )
+            image_uri = f"{repository_uri}:{tag}"
+            self.ui.notice(f"Dry run: no image is built; the change set uses {image_uri}.")
+        else:
+            if not repository_uri or not repository_name:
+                raise DeployError(
+                    f"Stack {self.bootstrap_stack_name} has no RepositoryUri/RepositoryName output: "
+                    "the bootstrap template is out of date; reinstall storyanalytics."
+                )
+            image_uri = self._ensure_image(tag, repository_uri, repository_name)
+
+        parameters["ImageUri"] = image_uri
+        self.ui.step(f"App (stack {self.stack_name}, {compute})")
+        app = self._deployer(self.stack_name).deploy(
+            self.app_template,
+            parameters,
+            {APP_TAG_KEY: self.stack_name},
+            dry_run=dry_run,
+            template_bucket=bootstrap.outputs.get("ArtifactsBucketName"),
+            **self._callbacks(),
+        )
+        return DeploymentResult(
+            region=self.region,
+            stack_name=self.stack_name,
+            app=app,
+            bootstrap=bootstrap,
+            image_uri=image_uri,
+            estimate=estimate,
+            preflight=report,
+            admin_email=self.admin_email or self._stack_parameter(self.stack_name, "AdminEmail"),
+            dry_run=dry_run,
+        )
+
+    def update(self, *, dry_run: bool = False) -> DeploymentResult:
+        """New image -> stack update -> the service rolls to it. Other settings keep their values."""
+        stack = self._deployer(self.stack_name).describe()
+        if stack is None:
+            raise DeployError(
+                f"There is no deployment named {self.stack_name} in {self.region}: deploy it first "
+                "(story-analytics deploy --aws)."
+            )
+        return self.deploy(dry_run=dry_run)
+
+    def destroy(self, *, delete_data: bool = False) -> TeardownResult:
+        """Delete the app stack, keeping the data unless delete_data (confirmed twice) says otherwise."""
+        self.ui.step(f"Checking your AWS setup ({self.region})")
+        report = self.preflight(build=False)
+        self.ui.preflight(report)
+        report.raise_for_failures()
+        self.ui.step(f"Deleting stack {self.stack_name}")
+        app = self._deployer(self.stack_name).destroy(
+            keep_data=not delete_data,
+            assume_yes=self.assume_yes,
+            confirm=self.ui.confirm,
+            ask=self.ui.ask,
+            on_event=self.ui.event,
+            on_notice=self.ui.notice,
+            timeout=self.timeout,
+        )
+        result = TeardownResult(app=app, bootstrap_stack=self.bootstrap_stack_name)
+        if not delete_data:
+            if report.existing_stacks.get(self.bootstrap_stack_name):
+                result.notes.append(
+                    f"The image repository (stack {self.bootstrap_stack_name}) was kept; it costs cents "
+                    "a month and makes the next deploy faster."
+                )
+            return result
+        if report.existing_stacks.get(self.bootstrap_stack_name):
+            self.ui.step(f"Deleting stack {self.bootstrap_stack_name} (image repository)")
+            result.bootstrap_deleted = self._destroy_bootstrap()
+        return result
+
+    # --- helpers ---------------------------------------------------------------------------------------
+    def _callbacks(self) -> dict[str, Any]:
+        return {
+            "assume_yes": self.assume_yes,
+            "confirm": self.ui.confirm,
+            "on_event": self.ui.event,
+            "on_changes": self.ui.changes,
+            "on_notice": self.ui.notice,
+            "timeout": self.timeout,
+        }
+
+    def _app_parameters(self, exists: bool, *, image_uri: str, compute: str) -> dict[str, str | None]:
+        """Only parameters the template declares; unset ones keep their previous value on an update."""
+        declared = parameter_defaults(self.app_template)
+        if self.admin_email is not None:
+            try:
+                validate_email(self.admin_email, check_deliverability=False)
+            except EmailNotValidError:
+                raise PreflightError(
+                    f"{self.admin_email!r} is not an email address: pass --admin-email you@example.org."
+                ) from None
+        wanted: dict[str, str | None] = {
+            "ImageUri": image_uri,
+            "Compute": self.requested_compute or (None if exists else compute),
+            "DbInstanceClass": self.db_instance_class,
+            "AdminEmail": self.admin_email,
+            "Cpu": self.cpu,
+            "Memory": self.memory,
+            "EnableNat": None if self.enable_nat is None else str(self.enable_nat).lower(),
+        }
+        parameters: dict[str, str | None] = {}
+        for key, value in wanted.items():
+            if key not in declared:
+                continue
+            if value is not None:
+                parameters[key] = value
+            elif exists:
+                parameters[key] = None
+            elif declared[key] is None and key != "ImageUri":
+                option = {"AdminEmail": "--admin-email"}.get(key, key)
+                raise PreflightError(f"The first deploy needs a value for {key}: pass {option}.")
+        return parameters
+
+    def _ensure_image(self, tag: str, repository_uri: str, repository_name: str) -> str:
+        """Build and push unless ECR already holds this exact tag (tags are immutable)."""
+        if image_digest(self.client("ecr"), repository_name, tag):
+            self.ui.notice(f"Image {tag} is already in ECR: nothing to build.")
+            return f"{repository_uri}:{tag}"
+        built = self.build_image(tag)
+        return self.push_image(built, repository_uri, repository_name)
+
+    def _destroy_bootstrap(self) -> bool:
+        deployer = self._deployer(self.bootstrap_stack_name)
+        outputs = deployer.outputs()
+        repository = outputs.get("RepositoryName")
+        if repository:
+            self._empty_repository(repository)
+        deployer.destroy(
+            keep_data=True,
+            assume_yes=True,  # the user already confirmed deleting everything, twice
+            on_event=self.ui.event,
+            on_notice=self.ui.notice,
+            timeout=self.timeout,
+        )
+        bucket = outputs.get("ArtifactsBucketName")
+        if bucket:
+            empty_and_delete_bucket(self.client("s3"), bucket)
+        return True
+
+    def _empty_repository(self, repository: str) -> None:
+        ecr = self.client("ecr")
+        try:
+            for page in ecr.get_paginator("list_images").paginate(repositoryName=repository):
+                ids = page.get("imageIds", [])
+                for start in range(0, len(ids), 100):
+                    ecr.batch_delete_image(repositoryName=repository, imageIds=ids[start : start + 100])
+        except (ClientError, BotoCoreError) as exc:
+            if error_code(exc) == "RepositoryNotFoundException":
+                return
+            raise DeployError(
+                f"Could not empty image repository {repository}: {aws_error_message(exc)}."
+            ) from None

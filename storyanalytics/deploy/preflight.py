@@ -1,0 +1,173 @@
+"""Checks before anything is created: credentials, region, compute, Docker, the stack name.
+
+Each check ends in ok / fail / skip with one sentence; the first failure becomes the error message,
+so the user learns what to fix while the account is still untouched.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from storyanalytics.deploy.errors import ImageError, PreflightError, aws_error_message
+from storyanalytics.deploy.image import CommandRunner, docker_version
+
+APP_TAG_KEY = "story-analytics:app"
+COMPUTE_CHOICES = ("ecs-express", "apprunner")
+APPRUNNER_CLOSED = "App Runner stopped accepting new customers on 2026-04-30"
+# Room for the "-bootstrap" suffix within CloudFormation's 128 characters.
+STACK_NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,117}$")
+
+
+@dataclass(frozen=True)
+class PreflightCheck:
+    name: str
+    status: str  # ok | fail | skip
+    detail: str
+
+
+@dataclass
+class PreflightReport:
+    region: str
+    stack_name: str
+    compute: str
+    checks: list[PreflightCheck] = field(default_factory=list)
+    account: str | None = None
+    identity_arn: str | None = None
+    existing_stacks: dict[str, bool] = field(default_factory=dict)  # name -> exists (and is ours)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    @property
+    def failures(self) -> list[PreflightCheck]:
+        return [check for check in self.checks if check.status == "fail"]
+
+    def add(self, name: str, status: str, detail: str) -> None:
+        self.checks.append(PreflightCheck(name, status, detail))
+
+    def raise_for_failures(self) -> None:
+        if self.failures:
+            raise PreflightError(f"{self.failures[0].detail} Nothing was created.")
+
+
+ClientFactory = Callable[[str], Any]
+
+
+def known_regions(session: Any) -> set[str]:
+    """Every region the SDK knows, across partitions (aws, aws-cn, aws-us-gov...)."""
+    regions: set[str] = set()
+    for partition in session.get_available_partitions():
+        regions.update(session.get_available_regions("cloudformation", partition_name=partition))
+    return regions
+
+
+def run_preflight(
+    *,
+    session: Any,
+    client: ClientFactory,
+    region: str,
+    stack_name: str,
+    compute: str,
+    stack_names: list[str],
+    runner: CommandRunner | None,
+) -> PreflightReport:
+    """`runner` is given when an image will be built (Docker must work); `stack_names` are checked."""
+    report = PreflightReport(region=region, stack_name=stack_name, compute=compute)
+    if STACK_NAME_PATTERN.match(stack_name):
+        report.add("Stack name", "ok", stack_name)
+    else:
+        report.add(
+            "Stack name",
+            "fail",
+            f"Stack name {stack_name!r} is not valid: use letters, digits and hyphens, starting with a "
+            "letter, at most 118 characters.",
+        )
+    if compute not in COMPUTE_CHOICES:
+        report.add("Compute", "fail", f"Compute {compute!r} is unknown: use ecs-express or apprunner.")
+    if region in known_regions(session):
+        report.add("Region", "ok", region)
+    else:
+        report.add(
+            "Region",
+            "fail",
+            f"Region {region!r} is not an AWS region: pass one like --region us-east-1 "
+            "(list them with `aws ec2 describe-regions`).",
+        )
+        return report  # every further check would call a region that does not exist
+    if not _check_credentials(report, client):
+        return report
+    if compute == "apprunner":
+        _check_apprunner(report, session, client, region)
+    elif compute == "ecs-express":
+        report.add("Compute", "ok", "ECS Express Mode (Fargate behind a load balancer with an HTTPS URL)")
+    if runner is not None:
+        try:
+            report.add("Docker", "ok", f"engine {docker_version(runner)}")
+        except ImageError as exc:
+            report.add("Docker", "fail", str(exc))
+    else:
+        report.add("Docker", "skip", "no image is built in this run")
+    for name in stack_names:
+        _check_stack_name_free(report, client, name)
+    return report
+
+
+def _check_credentials(report: PreflightReport, client: ClientFactory) -> bool:
+    try:
+        identity = client("sts").get_caller_identity()
+    except (ClientError, BotoCoreError) as exc:
+        report.add("Credentials", "fail", f"AWS credentials do not work: {aws_error_message(exc)}.")
+        return False
+    report.account = str(identity["Account"])
+    report.identity_arn = str(identity["Arn"])
+    report.add("Credentials", "ok", f"account {report.account} as {report.identity_arn}")
+    return True
+
+
+def _check_apprunner(report: PreflightReport, session: Any, client: ClientFactory, region: str) -> None:
+    advice = f"{APPRUNNER_CLOSED}; use --compute ecs-express (the default), which works on any account."
+    if region not in set(session.get_available_regions("apprunner")):
+        report.add("Compute", "fail", f"App Runner is not offered in {region}: {advice}")
+        return
+    try:
+        client("apprunner").list_services(MaxResults=1)
+    except (ClientError, BotoCoreError) as exc:
+        report.add(
+            "Compute",
+            "fail",
+            f"App Runner is not usable by this account ({aws_error_message(exc)}): {advice}",
+        )
+        return
+    report.add("Compute", "ok", "App Runner is usable by this account")
+
+
+def _check_stack_name_free(report: PreflightReport, client: ClientFactory, name: str) -> None:
+    try:
+        stacks = client("cloudformation").describe_stacks(StackName=name)["Stacks"]
+    except ClientError as exc:
+        if "does not exist" in str(exc):
+            report.existing_stacks[name] = False
+            report.add(f"Stack {name}", "ok", "will be created")
+            return
+        report.add(f"Stack {name}", "fail", f"Could not look up stack {name}: {aws_error_message(exc)}.")
+        return
+    except BotoCoreError as exc:
+        report.add(f"Stack {name}", "fail", f"Could not look up stack {name}: {aws_error_message(exc)}.")
+        return
+    tags = {tag["Key"]: tag["Value"] for tag in (stacks[0].get("Tags") or [])} if stacks else {}
+    if APP_TAG_KEY not in tags:
+        report.add(
+            f"Stack {name}",
+            "fail",
+            f"A stack named {name} already exists and was not made by Story Analytics: "
+            "choose another --stack-name.",
+        )
+        return
+    report.existing_stacks[name] = True
+    report.add(f"Stack {name}", "ok", f"exists ({stacks[0].get('StackStatus')}), will be updated")
