@@ -1,0 +1,65 @@
+"""REHEARSAL: who runs the container a stand-in service describes.
+
+By default nobody does (a placeholder address, enough for tests of the deployer); the rehearsal installs
+a launcher that starts the real app locally in cloud mode and returns its address.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """The container a service runs, as the stack describes it (secrets already resolved)."""
+
+    kind: str  # "ecs-express" or "apprunner"
+    name: str
+    image: str
+    port: int
+    environment: dict[str, str] = field(repr=False)
+    log_group: str | None
+    log_stream_prefix: str
+    account_id: str
+    region: str
+
+
+class ServiceLauncher(Protocol):
+    def start(self, spec: ServiceSpec) -> str:
+        """Run the service; return its address as `host[:port]` (what the service URL attribute holds)."""
+        ...
+
+    def stop(self, address: str) -> None: ...
+
+
+class PlaceholderLauncher:
+    """Starts nothing; each service gets a unique, unresolvable host name."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._lock = threading.Lock()
+
+    def start(self, spec: ServiceSpec) -> str:
+        with self._lock:
+            self._count += 1
+            return f"{spec.name}-{self._count}.rehearsal-standin.invalid"
+
+    def stop(self, address: str) -> None:
+        return None
+
+
+_launcher: ServiceLauncher = PlaceholderLauncher()
+
+
+def get_launcher() -> ServiceLauncher:
+    return _launcher
+
+
+def set_launcher(launcher: ServiceLauncher | None) -> ServiceLauncher:
+    """Install `launcher` (None restores the placeholder); returns the previous one."""
+    global _launcher
+    previous = _launcher
+    _launcher = launcher or PlaceholderLauncher()
+    return previous
