@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from storyanalytics.errors import StoryAnalyticsError
@@ -50,6 +50,13 @@ class Settings(BaseSettings):
     aws_endpoint_url: str | None = None
     aws_region: str | None = None
     database_url: str | None = None
+    # The cloud stack passes the database as parts (the password is a runtime secret); DATABASE_URL wins.
+    db_host: str | None = None
+    db_port: int = Field(default=5432, ge=1, le=65535)
+    db_name: str | None = None
+    db_user: str | None = None
+    db_password: str | None = Field(default=None, repr=False)
+    db_sslmode: str | None = None
 
     # Auth: off in local mode unless asked for, always on in cloud mode.
     auth_enabled: bool | None = None
@@ -82,7 +89,9 @@ class Settings(BaseSettings):
                 raise ValueError(f"APP_MODE={value!r} is unknown: use 'local' or 'cloud'")
         return value
 
-    @field_validator("s3_bucket", "aws_endpoint_url", "aws_region", "database_url", mode="before")
+    @field_validator(
+        "s3_bucket", "aws_endpoint_url", "aws_region", "database_url", "db_host", "db_sslmode", mode="before"
+    )
     @classmethod
     def _empty_is_unset(cls, value: Any) -> Any:
         """`export AWS_ENDPOINT_URL=` means "not set", as it does for the AWS tools."""
@@ -118,6 +127,13 @@ class Settings(BaseSettings):
             )
         if self.database_url is not None:
             self._check_database_url(self.database_url)
+        elif self.db_host is not None:
+            missing = [name.upper() for name in ("db_name", "db_user") if not getattr(self, name)]
+            if missing:
+                raise ValueError(
+                    f"DB_HOST is set but {', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not: "
+                    "set them too, or set DATABASE_URL instead"
+                )
         if self.is_cloud:
             self._check_jwt_secret()
         return self
@@ -163,6 +179,16 @@ class Settings(BaseSettings):
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url
+        if self.db_host:
+            return URL.create(
+                "postgresql+psycopg2",
+                username=self.db_user,
+                password=self.db_password,
+                host=self.db_host,
+                port=self.db_port,
+                database=self.db_name,
+                query={"sslmode": self.db_sslmode} if self.db_sslmode else {},
+            ).render_as_string(hide_password=False)
         return f"sqlite:///{(self.data_dir / 'metadata.db').as_posix()}"
 
     @property
