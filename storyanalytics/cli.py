@@ -59,7 +59,8 @@ def db_upgrade(
 
     url = database_url or load_settings().resolved_database_url
     revision = upgrade(url)
-    console.print(f"Database {redact_url(url)} is at schema revision [bold]{revision}[/].")
+    message = f"Database {redact_url(url)} is at schema revision [bold]{revision}[/]."
+    console.print(message, soft_wrap=True, highlight=False)
 
 
 @app.command("migrate")
