@@ -87,3 +87,55 @@ def test_new_user_makes_publishes_and_embeds_a_chart(
         assert abs(iframe_height - chart_height) <= 3
         assert iframe_height != 420  # the default height in the embed code was replaced
         shot("embedded-on-other-origin")
+
+
+def _chart_with_data(app_url: str) -> str:
+    with httpx.Client(base_url=app_url, timeout=10) as client:
+        created = client.post("/api/charts", json={"title": "Exports", "chart_type": "column"})
+        chart_id = str(created.json()["id"])
+        client.put(
+            f"/api/charts/{chart_id}/data", content=CSV, headers={"Content-Type": "text/csv"}
+        ).raise_for_status()
+    return chart_id
+
+
+def test_editor_saves_versions_exports_and_reports_conflicts(
+    page, app_url: str, shot: Callable[..., Path]
+) -> None:  # type: ignore[no-untyped-def]
+    chart_id = _chart_with_data(app_url)
+    page.goto(f"{app_url}/charts/{chart_id}")
+    page.locator("[data-testid=chart-preview] svg rect").first.wait_for()
+    page.get_by_test_id("chart-title").fill("Second title")
+    page.get_by_test_id("save").click()
+    page.get_by_text("· saved").wait_for()
+    page.get_by_test_id("history").click()
+    page.get_by_test_id("version-row").first.wait_for()
+    shot("saved-with-history")
+
+    with page.expect_download() as png:
+        page.get_by_test_id("export-png").click()
+    assert png.value.suggested_filename == "second-title.png"
+    snapshot = httpx.get(f"{app_url}/api/charts/{chart_id}/snapshot", timeout=10)
+    assert snapshot.status_code == 200
+    assert snapshot.content.startswith(b"\x89PNG")
+    with page.expect_download() as pdf:
+        page.get_by_test_id("export-pdf").click()
+    assert Path(pdf.value.path()).read_bytes().startswith(b"%PDF")
+    shot("exported")
+
+    current = httpx.get(f"{app_url}/api/charts/{chart_id}", timeout=10).json()
+    httpx.patch(
+        f"{app_url}/api/charts/{chart_id}",
+        json={"version": current["version"], "title": "Changed elsewhere"},
+        timeout=10,
+    ).raise_for_status()
+    page.get_by_test_id("chart-title").fill("My edit")
+    page.get_by_test_id("save").click()
+    page.get_by_test_id("reload-latest").wait_for()
+    assert page.get_by_test_id("error").inner_text().strip()
+    shot("conflict")
+    page.get_by_test_id("reload-latest").click()
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=chart-title]').value === 'Changed elsewhere'"
+    )
+    shot("reloaded")

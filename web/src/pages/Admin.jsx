@@ -98,7 +98,6 @@ function Team({ teamId, run }) {
               <option value="owner">owner</option>
               <option value="admin">admin</option>
               <option value="member">member</option>
-              <option value="viewer">viewer</option>
             </select>{" "}
             <button className="link danger" onClick={() => act("Removing member…", () => api(`/api/teams/${teamId}/members/${m.user_id ?? m.id}`, { method: "DELETE" }))}>
               Remove
@@ -117,7 +116,7 @@ function Team({ teamId, run }) {
         <select value={member.role} onChange={(e) => setMember({ ...member, role: e.target.value })}>
           <option value="member">member</option>
           <option value="admin">admin</option>
-          <option value="viewer">viewer</option>
+          <option value="owner">owner</option>
         </select>
         <button type="submit">Add member</button>
       </form>

@@ -7,16 +7,16 @@ import { resolveTheme } from "../charts/theme.js";
 
 const SAMPLE = {
   columns: [
-    { name: "year", type: "string" },
+    { name: "quarter", type: "string" },
     { name: "north", type: "number" },
     { name: "south", type: "number" },
     { name: "east", type: "number" },
   ],
   rows: [
-    { year: "2021", north: 12, south: 9, east: 5 },
-    { year: "2022", north: 15, south: 11, east: 8 },
-    { year: "2023", north: 14, south: 13, east: 10 },
-    { year: "2024", north: 18, south: 12, east: 13 },
+    { quarter: "Q1", north: 12, south: 9, east: 5 },
+    { quarter: "Q2", north: 15, south: 11, east: 8 },
+    { quarter: "Q3", north: 14, south: 13, east: 10 },
+    { quarter: "Q4", north: 18, south: 12, east: 13 },
   ],
 };
 const COLOR_KEYS = ["background", "text", "muted", "grid", "axis"];
@@ -54,8 +54,8 @@ export default function Themes() {
   const previews = useMemo(
     () =>
       form && [
-        { title: "Sales by region", chart_type: "grouped-column", config: { mapping: { x: "year" }, source: "Sample data" }, data: SAMPLE, theme: form },
-        { title: "Trend", chart_type: "multi-line", config: { mapping: { x: "year" } }, data: SAMPLE, theme: form },
+        { title: "Sales by region", chart_type: "grouped-column", config: { mapping: { x: "quarter" }, source: "Sample data" }, data: SAMPLE, theme: form },
+        { title: "Trend", chart_type: "multi-line", config: { mapping: { x: "quarter" } }, data: SAMPLE, theme: form },
       ],
     [form],
   );
