@@ -30,7 +30,7 @@ from datetime import UTC
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Column, Connection, Integer, Table, func, insert, select, text
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError
 
 from storyanalytics.db.models import Base
 from storyanalytics.db.schema import head_revision, upgrade
@@ -344,6 +344,7 @@ class _DatabaseCopier:
                 for batch in _rows(target, table, self.batch_size)
                 for row in batch
             }
+            target.rollback()  # end the read's implicit transaction; the merge runs in its own
             expected: dict[tuple[Any, ...], bytes] = {}
             conflicts: list[str] = []
             with target.begin():
@@ -395,18 +396,20 @@ class _DatabaseCopier:
         """Insert a batch; if the database refuses it, insert row by row and return the refused rows."""
         if not rows:
             return []
+        # COPY goes straight to the driver, so its errors arrive unwrapped.
+        refused = (DBAPIError, target.dialect.loaded_dbapi.Error)
         try:
             with target.begin_nested():
                 writer.write(rows)
             return []
-        except (IntegrityError, DBAPIError):
+        except refused:
             pass
         rejected = []
         for row in rows:
             try:
                 with target.begin_nested():
                     writer.write([row])
-            except (IntegrityError, DBAPIError):
+            except refused:
                 rejected.append(row)
         return rejected
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import boto3
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from storyanalytics.db import Base, make_engine, make_session_factory, upgrade
 from storyanalytics.db.models import (
@@ -56,7 +56,7 @@ def _png(seed: int) -> bytes:
 
 
 def build_local_install(
-    data_dir: Path, *, charts: int = 6, versions: int = 3, filler: int = 0
+    data_dir: Path, *, charts: int = 6, versions: int = 3, filler: int = 0, extra_versions: int = 0
 ) -> LocalInstall:
     """Files written through LocalStorageBackend and rows through the ORM, like the app would."""
     storage = LocalStorageBackend(data_dir)
@@ -172,6 +172,23 @@ def build_local_install(
             ]
         )
         files["settings.json"] = json.dumps({"site": {"name": "Ada's charts"}}).encode()
+        session.flush()
+        if extra_versions:
+            # Many history rows (metadata only), inserted in bulk, to give the database copy some length.
+            session.execute(
+                insert(ChartVersion),
+                [
+                    {
+                        "chart_id": chart_ids[n % len(chart_ids)],
+                        "number": 1000 + n,
+                        "storage_key": f"versions/bulk/{n}.json",
+                        "message": f"bulk {n}",
+                        "created_by": ada.id,
+                        "created_at": moment + timedelta(seconds=n),
+                    }
+                    for n in range(extra_versions)
+                ],
+            )
         session.commit()
         user_id = ada.id
     engine.dispose()

@@ -1,0 +1,127 @@
+"""The metadata copy: types, refusal of a non-empty target, merge without overwriting, resume."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, text, update
+
+from storyanalytics.db import make_engine, make_session_factory
+from storyanalytics.db.models import AppSetting, Chart, Folder, Team, User
+from storyanalytics.migrate import MigrationError, migrate_database
+from tests.migrate.conftest import LocalInstall, build_local_install, database_rows
+
+
+def test_types_survive_the_copy(local_install: LocalInstall, postgres_url: str) -> None:
+    migrate_database(local_install.database_url, postgres_url)
+
+    engine = make_engine(postgres_url)
+    with make_session_factory(engine)() as session:
+        chart = session.scalars(select(Chart).where(Chart.is_published.is_(True))).first()
+        assert chart is not None and chart.published_at is not None
+        assert chart.published_at.tzinfo is UTC and chart.published_at.microsecond == 123456
+        assert session.get(AppSetting, "site").value == {  # type: ignore[union-attr]
+            "name": "Ada's charts",
+            "nested": {"b": [1, 2.5, None]},
+        }
+        assert session.get(AppSetting, "flag").value is True  # type: ignore[union-attr]
+        team = session.scalars(select(Team).where(Team.name == "My team")).one()
+        assert team.embed_origins == ["https://blog.example.org"]
+        folder = session.get(Folder, "0" * 32)
+        assert folder is not None and folder.name == "2026 \t tabs\nand newlines"
+    with engine.connect() as connection:
+        kind = connection.execute(text("SELECT pg_typeof(is_published)::text FROM charts LIMIT 1"))
+        assert kind.scalar_one() == "boolean"
+    engine.dispose()
+
+
+def test_target_with_other_rows_is_refused_before_writing(
+    local_install: LocalInstall, postgres_url: str, tmp_path: Path
+) -> None:
+    other = build_local_install(tmp_path / "other", charts=2)
+    migrate_database(other.database_url, postgres_url)
+    before = database_rows(postgres_url)
+
+    with pytest.raises(MigrationError, match=r"already holds other data .*--merge"):
+        migrate_database(local_install.database_url, postgres_url)
+
+    assert database_rows(postgres_url) == before
+
+
+def test_merge_adds_missing_rows_and_reports_differing_ones_without_overwriting(
+    local_install: LocalInstall, postgres_url: str
+) -> None:
+    migrate_database(local_install.database_url, postgres_url)
+    engine = make_engine(postgres_url)
+    with engine.begin() as connection:
+        connection.execute(
+            update(Chart).where(Chart.id == local_install.chart_ids[0]).values(title="Cloud edit")
+        )
+        connection.execute(text("DELETE FROM snapshots"))
+    engine.dispose()
+
+    report = migrate_database(local_install.database_url, postgres_url, merge=True)
+
+    charts = report.table("charts")
+    assert charts.conflicts == 1 and charts.conflict_keys == [local_install.chart_ids[0]]
+    assert report.table("snapshots").copied == len(local_install.chart_ids)
+    assert not report.ok
+    engine = make_engine(postgres_url)
+    with make_session_factory(engine)() as session:
+        assert session.get(Chart, local_install.chart_ids[0]).title == "Cloud edit"  # type: ignore[union-attr]
+    engine.dispose()
+
+
+def test_merge_reports_a_row_that_breaks_a_unique_column(
+    local_install: LocalInstall, postgres_url: str
+) -> None:
+    migrate_database(local_install.database_url, postgres_url)
+    engine = make_engine(postgres_url)
+    with engine.begin() as connection:
+        # Same e-mail as a local user under another id: inserting the local row would break uniqueness.
+        connection.execute(text("DELETE FROM users WHERE email = 'local@localhost'"))
+        connection.execute(
+            text(
+                "INSERT INTO users (id, email, display_name, is_admin, is_active, created_at, updated_at) "
+                "VALUES ('c' || repeat('0', 31), 'local@localhost', 'cloud', false, true, now(), now())"
+            )
+        )
+    engine.dispose()
+
+    report = migrate_database(local_install.database_url, postgres_url, merge=True)
+
+    users = report.table("users")
+    assert users.conflicts == 1 and "unique or foreign key" in users.conflict_keys[0]
+
+
+def test_complete_tables_are_verified_and_skipped_after_an_interruption(
+    local_install: LocalInstall, postgres_url: str
+) -> None:
+    migrate_database(local_install.database_url, postgres_url)
+    engine = make_engine(postgres_url)
+    with engine.begin() as connection:  # as if killed before the last tables were committed
+        connection.execute(text("DELETE FROM snapshots"))
+        connection.execute(text("DELETE FROM chart_versions"))
+    engine.dispose()
+
+    report = migrate_database(local_install.database_url, postgres_url)
+
+    assert report.ok
+    assert report.table("charts").status == "already complete"
+    assert report.table("snapshots").status == "copied"
+    assert database_rows(postgres_url) == database_rows(local_install.database_url)
+
+
+def test_changed_row_in_a_complete_looking_table_is_not_treated_as_complete(
+    local_install: LocalInstall, postgres_url: str
+) -> None:
+    migrate_database(local_install.database_url, postgres_url)
+    engine = make_engine(postgres_url)
+    with engine.begin() as connection:
+        connection.execute(update(User).where(User.id == local_install.user_id).values(display_name="Ada L."))
+    engine.dispose()
+
+    with pytest.raises(MigrationError, match=r"users \(2 rows\)"):
+        migrate_database(local_install.database_url, postgres_url)
