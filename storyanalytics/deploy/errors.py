@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from botocore.exceptions import (
-    BotoCoreError,
     ClientError,
     EndpointConnectionError,
     NoCredentialsError,
@@ -58,9 +57,8 @@ def aws_error_message(exc: BaseException) -> str:
         code = error.get("Code", "Error")
         message = (error.get("Message") or "").strip().rstrip(".")
         return f"{code}: {message}" if message else str(code)
-    if isinstance(exc, BotoCoreError):
-        return str(exc).splitlines()[0]
-    return str(exc) or type(exc).__name__
+    text = str(exc).strip()
+    return text.splitlines()[0].rstrip(":") if text else type(exc).__name__
 
 
 def error_code(exc: BaseException) -> str:

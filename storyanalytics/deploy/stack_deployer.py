@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
 
 from storyanalytics.deploy.changeset import ChangeSetPlan, ResourceChange, is_empty_change_set_reason
 from storyanalytics.deploy.errors import Cancelled, DeployError, DeployTimeout, aws_error_message, error_code
@@ -462,7 +463,7 @@ class StackDeployer:
             self.cloudformation.update_termination_protection(
                 StackName=stack_id, EnableTerminationProtection=enabled
             )
-        except (ClientError, BotoCoreError) as exc:
+        except (ClientError, BotoCoreError, ResponseParserError) as exc:  # emulators may lack this call
             state = "on" if enabled else "off"
             if enabled:
                 notice(

@@ -8,19 +8,25 @@ what CloudFormation would create; they run nothing.
 
 from moto.cloudformation import parsing
 
+from standins import moto_fixes
 from standins.compute import (
+    StandinAppRunnerAutoScalingConfiguration,
     StandinAppRunnerService,
     StandinAppRunnerVpcConnector,
     StandinExpressGatewayService,
+    StandinSecretsManagerSecret,
     created_services,
 )
 
 for _cached in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
     _cached.cache_clear()
+moto_fixes.install()
 
 __all__ = [
+    "StandinAppRunnerAutoScalingConfiguration",
     "StandinAppRunnerService",
     "StandinAppRunnerVpcConnector",
     "StandinExpressGatewayService",
+    "StandinSecretsManagerSecret",
     "created_services",
 ]

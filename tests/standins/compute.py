@@ -177,3 +177,119 @@ class StandinAppRunnerVpcConnector(_StandinResource, CloudFormationModel):
 
     def _attribute(self, attribute_name: str) -> Any:
         return self.arn if attribute_name == "VpcConnectorArn" else 1
+
+
+class StandinAppRunnerAutoScalingConfiguration(_StandinResource, CloudFormationModel):
+    """AWS::AppRunner::AutoScalingConfiguration: sizes in, configuration ARN out."""
+
+    ATTRIBUTES = ("AutoScalingConfigurationArn", "AutoScalingConfigurationRevision", "Latest")
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return "AutoScalingConfigurationName"
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::AppRunner::AutoScalingConfiguration"
+
+    def _make_arn(self) -> str:
+        prefix = f"arn:aws:apprunner:{self.region_name}:{self.account_id}"
+        return f"{prefix}:autoscalingconfiguration/{self.name}/1/{self.resource_id}"
+
+    def _attribute(self, attribute_name: str) -> Any:
+        return {"AutoScalingConfigurationArn": self.arn, "AutoScalingConfigurationRevision": 1}.get(
+            attribute_name, True
+        )
+
+
+class StandinSecretsManagerSecret(CloudFormationModel):
+    """AWS::SecretsManager::Secret: makes a real secret in moto's Secrets Manager (so
+    get-secret-value works against the server), generating its value like the real resource."""
+
+    def __init__(self, arn: str, name: str) -> None:
+        self.arn = arn
+        self.name = name
+
+    @property
+    def physical_resource_id(self) -> str:
+        return self.arn
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return "Name"
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::SecretsManager::Secret"
+
+    @classmethod
+    def has_cfn_attr(cls, attr: str) -> bool:
+        return attr == "Id"
+
+    def get_cfn_attribute(self, attribute_name: str) -> Any:
+        return self.arn
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[misc]
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> Any:
+        from moto.secretsmanager.models import secretsmanager_backends
+
+        properties = cloudformation_json.get("Properties", {})
+        value = properties.get("SecretString")
+        if value is None:
+            generate = properties.get("GenerateSecretString") or {}
+            value = secrets.token_urlsafe(int(generate.get("PasswordLength", 32)))
+            if generate.get("SecretStringTemplate") and generate.get("GenerateStringKey"):
+                import json
+
+                document = json.loads(generate["SecretStringTemplate"])
+                document[generate["GenerateStringKey"]] = value
+                value = json.dumps(document)
+        backend = secretsmanager_backends[account_id][region_name]
+        created = backend.create_secret(
+            name=properties.get("Name") or resource_name,
+            secret_string=value,
+            secret_binary=None,
+            description=properties.get("Description"),
+            tags=properties.get("Tags"),
+            kms_key_id=None,
+            client_request_token=None,
+            replica_regions=[],
+            force_overwrite=False,
+        )
+        import json
+
+        arn = json.loads(created)["ARN"] if isinstance(created, str) else created["ARN"]
+        return cls(arn, resource_name)
+
+    @classmethod
+    def update_from_cloudformation_json(  # type: ignore[misc]
+        cls,
+        original_resource: Any,
+        new_resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> Any:
+        return original_resource
+
+    @classmethod
+    def delete_from_cloudformation_json(  # type: ignore[misc]
+        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str
+    ) -> None:
+        return None
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        from moto.secretsmanager.models import secretsmanager_backends
+
+        backend = secretsmanager_backends[account_id][self.arn.split(":")[3]]
+        backend.delete_secret(self.arn, recovery_window_in_days=None, force_delete_without_recovery=True)
+
+    def is_created(self) -> bool:
+        return True
