@@ -7,7 +7,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from e2e_support import static_server
+from e2e_support import running_app, static_server
 
 pytestmark = pytest.mark.browser
 
@@ -139,3 +139,31 @@ def test_editor_saves_versions_exports_and_reports_conflicts(
         "() => document.querySelector('[data-testid=chart-title]').value === 'Changed elsewhere'"
     )
     shot("reloaded")
+
+
+def test_login_session_survives_reload_and_logout_returns_to_login(
+    page, tmp_path: Path, shot: Callable[..., Path]
+) -> None:  # type: ignore[no-untyped-def]
+    admin = {"ADMIN_EMAIL": "admin@example.com", "ADMIN_PASSWORD": "correct horse battery"}
+    env = {"AUTH_ENABLED": "true", "JWT_SECRET": "e2e-" + "s" * 40, **admin}
+    with running_app(tmp_path, tmp_path / "server.log", **env) as url:
+        page.goto(url)
+        page.get_by_test_id("login-form").wait_for()
+        page.get_by_test_id("login-email").fill("admin@example.com")
+        page.get_by_test_id("login-password").fill("wrong password")
+        page.get_by_test_id("login-submit").click()
+        assert page.get_by_test_id("error").inner_text().strip()
+        shot("wrong-password")
+        page.get_by_test_id("login-password").fill(admin["ADMIN_PASSWORD"])
+        page.get_by_test_id("login-submit").click()
+        page.get_by_test_id("current-user").wait_for()
+        page.get_by_test_id("new-chart").wait_for()
+        shot("logged-in")
+        page.reload()
+        page.get_by_test_id("current-user").wait_for()
+        page.get_by_test_id("nav-admin").click()
+        page.get_by_test_id("users").wait_for()
+        shot("admin-users")
+        page.get_by_test_id("logout").click()
+        page.get_by_test_id("login-form").wait_for()
+        shot("logged-out")

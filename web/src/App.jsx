@@ -56,17 +56,15 @@ export default function App() {
     (async () => {
       try {
         const m = await api("/api/meta");
-        setMeta(m);
+        // Decide about the session before any screen renders and starts calling the API.
         if (m.auth_required) {
           const session = await refreshToken();
-          if (!session) {
-            setNeedLogin(true);
-            return;
-          }
-          setUser(session.user);
+          if (session) setUser(session.user);
+          else setNeedLogin(true);
         } else {
           await loadUser();
         }
+        setMeta(m);
       } catch (err) {
         setError(err);
       }

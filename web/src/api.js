@@ -28,7 +28,19 @@ function detailMessage(data, status) {
   return `The request failed (HTTP ${status}). Please try again.`;
 }
 
-export async function refreshToken() {
+let refreshing = null;
+
+/** One refresh at a time: the refresh cookie rotates, so parallel refreshes would spend it twice. */
+export function refreshToken() {
+  if (!refreshing) {
+    refreshing = doRefresh().finally(() => {
+      refreshing = null;
+    });
+  }
+  return refreshing;
+}
+
+async function doRefresh() {
   try {
     const res = await fetch("/api/auth/refresh", { method: "POST", credentials: "same-origin" });
     if (!res.ok) return null;
@@ -57,7 +69,12 @@ export async function api(path, { method = "GET", body, headers = {}, raw = fals
     throw new ApiError(0, "The server did not answer. Check that Story Analytics is running, then try again.");
   }
   if (res.status === 401 && !retried && !path.startsWith("/api/auth/")) {
-    if (await refreshToken()) return api(path, { method, body, headers, raw, retried: true });
+    const sentToken = h.Authorization ? h.Authorization.slice("Bearer ".length) : null;
+    // Another request may have refreshed meanwhile: retry with its token before refreshing again.
+    const newer = accessToken && accessToken !== sentToken;
+    if (newer || (await refreshToken())) {
+      return api(path, { method, body, headers, raw, retried: true });
+    }
     onUnauthorized();
   }
   if (!res.ok) {
