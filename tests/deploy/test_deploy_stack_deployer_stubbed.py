@@ -1,0 +1,448 @@
+"""StackDeployer against botocore's Stubber: what moto cannot show (per-resource events, failures,
+rollbacks, empty change sets, leftover stacks, termination protection, timeouts, log lines)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.stub import ANY, Stubber
+from deploy_fakes import (
+    T0,
+    FakeClock,
+    change,
+    change_set_id,
+    created_change_set,
+    described_change_set,
+    event,
+    events_page,
+    stack_event,
+    stack_id,
+    stacks,
+)
+
+from storyanalytics.deploy import Cancelled, DeployError, DeployTimeout, StackDeployer, StackEvent
+from storyanalytics.deploy.changeset import ChangeSetPlan
+
+NAME = "story-analytics"
+SID = stack_id(NAME)
+CSID = change_set_id(NAME)
+TEMPLATE = "Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n"
+EMPTY_REASON = (
+    "The submitted information didn't contain changes. Submit different information to create a change set."
+)
+
+
+def _client(service: str) -> Any:
+    return boto3.client(service, region_name="us-east-1")
+
+
+@pytest.fixture
+def cfn() -> Iterator[tuple[Any, Stubber]]:
+    client = _client("cloudformation")
+    with Stubber(client) as stubber:
+        yield client, stubber
+        stubber.assert_no_pending_responses()
+
+
+def _missing(stubber: Stubber, name: str = NAME) -> None:
+    stubber.add_client_error(
+        "describe_stacks",
+        service_error_code="ValidationError",
+        service_message=f"Stack with id {name} does not exist",
+        http_status_code=400,
+        expected_params={"StackName": name},
+    )
+
+
+def _plan(stubber: Stubber, changes: list[dict[str, Any]], *, status: str = "CREATE_COMPLETE") -> None:
+    stubber.add_response("create_change_set", created_change_set(NAME))
+    stubber.add_response(
+        "describe_change_set", described_change_set(NAME, "CREATE_PENDING", execution="UNAVAILABLE")
+    )
+    stubber.add_response("describe_change_set", described_change_set(NAME, status, changes=changes))
+    stubber.add_response("describe_change_set", described_change_set(NAME, status, changes=changes))
+
+
+def _deployer(client: Any, **kwargs: Any) -> StackDeployer:
+    clock = kwargs.pop("clock", None) or FakeClock()
+    return StackDeployer(client, NAME, poll_interval=1, sleep=clock.sleep, clock=clock, **kwargs)
+
+
+def _script_successful_create(stubber: Stubber) -> None:
+    _missing(stubber)
+    _plan(stubber, [change("Add", "Bucket", "AWS::S3::Bucket"), change("Add", "Queue", "AWS::SQS::Queue")])
+    review = stack_event(NAME, 0, "REVIEW_IN_PROGRESS", "User Initiated")
+    started = [
+        review,
+        stack_event(NAME, 1, "CREATE_IN_PROGRESS", "User Initiated"),
+        event(NAME, 2, "Bucket", "AWS::S3::Bucket", "CREATE_IN_PROGRESS"),
+    ]
+    finished = [
+        *started,
+        event(NAME, 3, "Bucket", "AWS::S3::Bucket", "CREATE_COMPLETE", physical="sa-bucket-1"),
+        event(NAME, 4, "Queue", "AWS::SQS::Queue", "CREATE_COMPLETE"),
+        stack_event(NAME, 5, "CREATE_COMPLETE"),
+    ]
+    stubber.add_response("describe_stack_events", events_page(review), {"StackName": SID})
+    stubber.add_response("execute_change_set", {}, {"ChangeSetName": CSID})
+    stubber.add_response("describe_stack_events", events_page(*started))
+    stubber.add_response("describe_stacks", stacks(NAME, "CREATE_IN_PROGRESS"), {"StackName": SID})
+    stubber.add_response("describe_stack_events", events_page(*finished))
+    stubber.add_response("describe_stacks", stacks(NAME, "CREATE_COMPLETE"), {"StackName": SID})
+    stubber.add_response("describe_stack_events", events_page(*finished))
+    stubber.add_response(
+        "update_termination_protection",
+        {"StackId": SID},
+        {"StackName": SID, "EnableTerminationProtection": True},
+    )
+    stubber.add_response(
+        "describe_stacks", stacks(NAME, "CREATE_COMPLETE", outputs={"BucketName": "sa-bucket-1"})
+    )
+
+
+def test_create_streams_only_new_events_in_order_and_returns_outputs(cfn: tuple[Any, Stubber]) -> None:
+    client, stubber = cfn
+    _script_successful_create(stubber)
+    seen: list[StackEvent] = []
+    result = _deployer(client).deploy(
+        TEMPLATE, {}, {"story-analytics:app": NAME}, assume_yes=True, on_event=seen.append
+    )
+    assert [(e.logical_id, e.status) for e in seen] == [
+        (NAME, "CREATE_IN_PROGRESS"),
+        ("Bucket", "CREATE_IN_PROGRESS"),
+        ("Bucket", "CREATE_COMPLETE"),
+        ("Queue", "CREATE_COMPLETE"),
+        (NAME, "CREATE_COMPLETE"),
+    ]
+    assert result.status == "CREATE_COMPLETE"
+    assert result.created and result.executed and not result.no_changes
+    assert result.outputs == {"BucketName": "sa-bucket-1"}
+
+
+def test_create_shows_the_change_set_before_executing(cfn: tuple[Any, Stubber]) -> None:
+    client, stubber = cfn
+    _script_successful_create(stubber)
+    plans: list[ChangeSetPlan] = []
+    _deployer(client).deploy(TEMPLATE, {}, {}, assume_yes=True, on_changes=plans.append)
+    assert [(c.kind, c.logical_id) for c in plans[0].changes] == [("add", "Bucket"), ("add", "Queue")]
+    assert plans[0].change_set_type == "CREATE"
+
+
+def test_declined_change_set_is_deleted_and_nothing_runs(cfn: tuple[Any, Stubber]) -> None:
+    client, stubber = cfn
+    stubber.add_response("describe_stacks", stacks(NAME, "UPDATE_COMPLETE"))
+    _plan(stubber, [change("Modify", "Database", "AWS::RDS::DBInstance", replacement="True")])
+    stubber.add_response("delete_change_set", {}, {"ChangeSetName": CSID})
+    questions: list[str] = []
+    with pytest.raises(Cancelled, match="was not changed"):
+        _deployer(client).deploy(
+            TEMPLATE, {"ImageUri": None}, {}, confirm=lambda q: questions.append(q) or False
+        )
+    assert "REPLACED" in questions[0] and "Database" in questions[0]
+
+
+def test_replacement_is_flagged_in_the_plan(cfn: tuple[Any, Stubber]) -> None:
+    client, stubber = cfn
+    stubber.add_response("describe_stacks", stacks(NAME, "UPDATE_COMPLETE"))
+    _plan(
+        stubber,
+        [
+            change("Modify", "Database", "AWS::RDS::DBInstance", replacement="Conditional"),
+            change("Modify", "Service", "AWS::ECS::ExpressGatewayService", replacement="False"),
+            change("Remove", "Old", "AWS::SQS::Queue"),
+        ],
+    )
+    stubber.add_response("delete_change_set", {})
+    plans: list[ChangeSetPlan] = []
+    _deployer(client).deploy(TEMPLATE, {}, {}, dry_run=True, on_changes=plans.append)
+    kinds = {c.logical_id: (c.kind, c.may_replace, c.warning) for c in plans[0].changes}
+    assert kinds["Database"] == ("modify", True, "MAY BE REPLACED")
+    assert kinds["Service"] == ("modify", False, "")
+    assert kinds["Old"][0] == "remove"
+
+
+def test_empty_change_set_is_deleted_and_reported_as_no_changes(cfn: tuple[Any, Stubber]) -> None:
+    client, stubber = cfn
+    stubber.add_response("describe_stacks", stacks(NAME, "UPDATE_COMPLETE"))
+    stubber.add_response("create_change_set", created_change_set(NAME))
+    stubber.add_response("describe_change_set", described_change_set(NAME, "FAILED", reason=EMPTY_REASON))
+    stubber.add_response("delete_change_set", {}, {"ChangeSetName": CSID})
+    stubber.add_response("describe_stacks", stacks(NAME, "UPDATE_COMPLETE", outputs={"AppUrl": "https://x"}))
+    notices: list[str] = []
+    result = _deployer(client).deploy(
+        TEMPLATE, {"ImageUri": "x"}, {}, assume_yes=True, on_notice=notices.append
+    )
+    assert result.no_changes and not result.executed
+    assert result.outputs == {"AppUrl": "https://x"}
+    assert any("no changes" in notice for notice in notices)
+
+
+def test_update_keeps_unset_parameters_at_their_previous_value(cfn: tuple[Any, Stubber]) -> None:
+    client, stubber = cfn
+    stubber.add_response("describe_stacks", stacks(NAME, "UPDATE_COMPLETE"))
+    stubber.add_response(
+        "create_change_set",
+        created_change_set(NAME),
+        {
+            "StackName": NAME,
+            "ChangeSetName": ANY,
+            "ChangeSetType": "UPDATE",
+            "Parameters": [
+                {"ParameterKey": "ImageUri", "ParameterValue": "repo:new"},
+                {"ParameterKey": "AdminEmail", "UsePreviousValue": True},
+            ],
+            "Tags": [],
+            "Capabilities": ANY,
+            "Description": ANY,
+            "TemplateBody": TEMPLATE,
+        },
+    )
+    stubber.add_response(
+        "describe_change_set", described_change_set(NAME, "FAILED", reason="No updates are to be performed.")
+    )
+    stubber.add_response("delete_change_set", {})
+    stubber.add_response("describe_stacks", stacks(NAME, "UPDATE_COMPLETE"))
+    result = _deployer(client).deploy(
+        TEMPLATE, {"ImageUri": "repo:new", "AdminEmail": None}, {}, assume_yes=True
+    )
+    assert result.no_changes
+
+
+def _script_failed_create(
+    stubber: Stubber, failed: list[dict[str, Any]], final_status: str = "ROLLBACK_COMPLETE"
+) -> None:
+    _missing(stubber)
+    _plan(stubber, [change("Add", "Service", "AWS::AppRunner::Service")])
+    review = stack_event(NAME, 0, "REVIEW_IN_PROGRESS", "User Initiated")
+    history = [
+        review,
+        stack_event(NAME, 1, "CREATE_IN_PROGRESS", "User Initiated"),
+        *failed,
+        stack_event(
+            NAME, 20, "ROLLBACK_IN_PROGRESS", "The following resource(s) failed to create: [Service]."
+        ),
+        stack_event(NAME, 21, final_status),
+    ]
+    stubber.add_response("describe_stack_events", events_page(review))
+    stubber.add_response("execute_change_set", {})
+    stubber.add_response("describe_stack_events", events_page(*history))
+    stubber.add_response("describe_stacks", stacks(NAME, final_status), {"StackName": SID})
+    stubber.add_response("describe_stack_events", events_page(*history))
+
+
+def test_failed_create_names_the_first_failed_resource_and_skips_cancellations(
+    cfn: tuple[Any, Stubber],
+) -> None:
+    client, stubber = cfn
+    _script_failed_create(
+        stubber,
+        [
+            event(
+                NAME, 2, "Database", "AWS::RDS::DBInstance", "CREATE_FAILED", "Resource creation cancelled"
+            ),
+            event(NAME, 3, "Bucket", "AWS::S3::Bucket", "CREATE_FAILED", "sa-data already exists"),
+            event(NAME, 4, "Queue", "AWS::SQS::Queue", "CREATE_FAILED", "Access denied"),
+        ],
+    )
+    with pytest.raises(DeployError) as caught:
+        _deployer(client).deploy(TEMPLATE, {}, {}, assume_yes=True)
+    message = str(caught.value)
+    assert "Bucket (AWS::S3::Bucket) CREATE_FAILED: sa-data already exists" in message
+    assert "Database" not in message and "Queue" not in message
+    assert "rolled back" in message
+
+
+def test_service_failure_with_null_reason_shows_the_last_log_lines(cfn: tuple[Any, Stubber]) -> None:
+    client, stubber = cfn
+    arn = "arn:aws:apprunner:us-east-1:123456789012:service/story-analytics/0f1e2d3c4b5a"
+    _script_failed_create(
+        stubber, [event(NAME, 2, "Service", "AWS::AppRunner::Service", "CREATE_FAILED", "null", physical=arn)]
+    )
+    stubber.add_response("describe_stacks", stacks(NAME, "ROLLBACK_COMPLETE"), {"StackName": SID})
+    logs = _client("logs")
+    group = "/aws/apprunner/story-analytics/0f1e2d3c4b5a/service"
+    with Stubber(logs) as log_stubber:
+        log_stubber.add_response(
+            "describe_log_streams",
+            {"logStreams": [{"logStreamName": "events", "lastEventTimestamp": 1}]},
+            {"logGroupName": group, "orderBy": "LastEventTime", "descending": True, "limit": 1},
+        )
+        log_stubber.add_response(
+            "get_log_events",
+            {
+                "events": [
+                    {"timestamp": 1, "message": "Pulling image 123.dkr.ecr/x:1", "ingestionTime": 1},
+                    {
+                        "timestamp": 2,
+                        "message": "Health check failed on path /api/health",
+                        "ingestionTime": 2,
+                    },
+                ]
+            },
+        )
+        with pytest.raises(DeployError) as caught:
+            _deployer(client, logs_client=logs).deploy(TEMPLATE, {}, {}, assume_yes=True)
+    assert "Health check failed on path /api/health" in str(caught.value)
+    assert caught.value.details == [
+        "Pulling image 123.dkr.ecr/x:1",
+        "Health check failed on path /api/health",
+    ]
+
+
+def test_rollback_complete_stack_is_deleted_after_confirmation_then_created(cfn: tuple[Any, Stubber]) -> None:
+    client, stubber = cfn
+    stubber.add_response("describe_stacks", stacks(NAME, "ROLLBACK_COMPLETE"))
+    old = [stack_event(NAME, 0, "ROLLBACK_COMPLETE")]
+    deleted = [
+        *old,
+        stack_event(NAME, 1, "DELETE_IN_PROGRESS", "User Initiated"),
+        stack_event(NAME, 2, "DELETE_COMPLETE"),
+    ]
+    stubber.add_response("describe_stack_events", events_page(*old))
+    stubber.add_response("delete_stack", {}, {"StackName": SID})
+    stubber.add_response("describe_stack_events", events_page(*deleted))
+    stubber.add_response("describe_stacks", stacks(NAME, "DELETE_COMPLETE"))
+    stubber.add_response("describe_stack_events", events_page(*deleted))
+    _plan(stubber, [change("Add", "Bucket", "AWS::S3::Bucket")])
+    stubber.add_response("delete_change_set", {})
+    stubber.add_response("delete_stack", {})
+    answers = iter([True, False])
+    questions: list[str] = []
+    notices: list[str] = []
+    with pytest.raises(Cancelled):
+        _deployer(client).deploy(
+            TEMPLATE, {}, {}, confirm=lambda q: questions.append(q) or next(answers), on_notice=notices.append
+        )
+    assert "ROLLBACK_COMPLETE" in notices[0] and "deleted before it can be created again" in notices[0]
+    assert questions[0] == f"Delete stack {NAME} now?"
+
+
+def test_declining_the_leftover_delete_changes_nothing(cfn: tuple[Any, Stubber]) -> None:
+    client, stubber = cfn
+    stubber.add_response("describe_stacks", stacks(NAME, "REVIEW_IN_PROGRESS"))
+    with pytest.raises(Cancelled, match="REVIEW_IN_PROGRESS"):
+        _deployer(client).deploy(TEMPLATE, {}, {}, confirm=lambda q: False)
+
+
+def test_busy_stack_is_refused_with_advice(cfn: tuple[Any, Stubber]) -> None:
+    client, stubber = cfn
+    stubber.add_response("describe_stacks", stacks(NAME, "UPDATE_IN_PROGRESS"))
+    with pytest.raises(DeployError, match=r"busy .*wait until it finishes"):
+        _deployer(client).deploy(TEMPLATE, {}, {}, assume_yes=True)
+
+
+def test_timeout_names_what_is_still_in_progress(cfn: tuple[Any, Stubber]) -> None:
+    client, stubber = cfn
+    _missing(stubber)
+    _plan(stubber, [change("Add", "Database", "AWS::RDS::DBInstance")])
+    review = stack_event(NAME, 0, "REVIEW_IN_PROGRESS")
+    running = [
+        review,
+        stack_event(NAME, 1, "CREATE_IN_PROGRESS"),
+        event(NAME, 2, "Bucket", "AWS::S3::Bucket", "CREATE_IN_PROGRESS"),
+        event(NAME, 3, "Database", "AWS::RDS::DBInstance", "CREATE_IN_PROGRESS"),
+        event(NAME, 4, "Bucket", "AWS::S3::Bucket", "CREATE_COMPLETE"),
+    ]
+    stubber.add_response("describe_stack_events", events_page(review))
+    stubber.add_response("execute_change_set", {})
+    for _ in range(2):  # the change set's one wait already used a second of the 1.5
+        stubber.add_response("describe_stack_events", events_page(*running))
+        stubber.add_response("describe_stacks", stacks(NAME, "CREATE_IN_PROGRESS"))
+    with pytest.raises(DeployTimeout) as caught:
+        _deployer(client).deploy(TEMPLATE, {}, {}, assume_yes=True, timeout=1.5)
+    assert caught.value.in_progress == ["Database (AWS::RDS::DBInstance)"]
+    assert "still in progress: Database" in str(caught.value)
+
+
+def test_big_template_without_bucket_is_refused_before_any_call(cfn: tuple[Any, Stubber]) -> None:
+    client, stubber = cfn
+    _missing(stubber)
+    big = TEMPLATE + "# " + "x" * 52_000 + "\n"
+    with pytest.raises(DeployError, match="over CloudFormation's 51,200-byte limit"):
+        _deployer(client).deploy(big, {}, {}, assume_yes=True)
+
+
+def test_destroy_turns_protection_off_and_reports_what_was_kept(cfn: tuple[Any, Stubber]) -> None:
+    client, stubber = cfn
+    stubber.add_response(
+        "describe_stacks", stacks(NAME, "UPDATE_COMPLETE", protection=True, outputs={"BucketName": "sa-data"})
+    )
+    stubber.add_response(
+        "list_stack_resources",
+        {
+            "StackResourceSummaries": [
+                {
+                    "LogicalResourceId": "DataBucket",
+                    "PhysicalResourceId": "sa-data",
+                    "ResourceType": "AWS::S3::Bucket",
+                    "LastUpdatedTimestamp": T0,
+                    "ResourceStatus": "CREATE_COMPLETE",
+                },
+                {
+                    "LogicalResourceId": "Database",
+                    "PhysicalResourceId": "sa-db",
+                    "ResourceType": "AWS::RDS::DBInstance",
+                    "LastUpdatedTimestamp": T0,
+                    "ResourceStatus": "CREATE_COMPLETE",
+                },
+            ]
+        },
+    )
+    stubber.add_response(
+        "update_termination_protection",
+        {"StackId": SID},
+        {"StackName": SID, "EnableTerminationProtection": False},
+    )
+    gone = [
+        stack_event(NAME, 1, "DELETE_IN_PROGRESS", "User Initiated"),
+        event(NAME, 2, "DataBucket", "AWS::S3::Bucket", "DELETE_SKIPPED"),
+        event(NAME, 3, "Database", "AWS::RDS::DBInstance", "DELETE_COMPLETE"),
+        stack_event(NAME, 4, "DELETE_COMPLETE"),
+    ]
+    stubber.add_response("describe_stack_events", events_page(stack_event(NAME, 0, "UPDATE_COMPLETE")))
+    stubber.add_response("delete_stack", {}, {"StackName": SID})
+    stubber.add_response("describe_stack_events", events_page(stack_event(NAME, 0, "UPDATE_COMPLETE"), *gone))
+    stubber.add_response("describe_stacks", stacks(NAME, "DELETE_COMPLETE"))
+    stubber.add_response("describe_stack_events", events_page(stack_event(NAME, 0, "UPDATE_COMPLETE"), *gone))
+    rds = _client("rds")
+    with Stubber(rds) as rds_stubber:
+        rds_stubber.add_response(
+            "describe_db_snapshots",
+            {
+                "DBSnapshots": [
+                    {
+                        "DBSnapshotIdentifier": "story-analytics-database-final-1a2b",
+                        "SnapshotCreateTime": T0,
+                    }
+                ]
+            },
+            {"DBInstanceIdentifier": "sa-db", "SnapshotType": "manual"},
+        )
+        questions: list[str] = []
+        result = _deployer(client, rds_client=rds).destroy(confirm=lambda q: questions.append(q) or True)
+    assert "bucket sa-data is kept" in questions[0] and "final snapshot" in questions[0]
+    assert result.kept_bucket == "sa-data"
+    assert result.snapshot_id == "story-analytics-database-final-1a2b"
+
+
+def test_destroy_declined_deletes_nothing(cfn: tuple[Any, Stubber]) -> None:
+    client, stubber = cfn
+    stubber.add_response("describe_stacks", stacks(NAME, "UPDATE_COMPLETE", protection=True))
+    stubber.add_response("list_stack_resources", {"StackResourceSummaries": []})
+    with pytest.raises(Cancelled, match="was not deleted"):
+        _deployer(client).destroy(confirm=lambda q: False)
+
+
+def test_delete_data_needs_the_typed_stack_name(cfn: tuple[Any, Stubber]) -> None:
+    client, stubber = cfn
+    stubber.add_response(
+        "describe_stacks", stacks(NAME, "UPDATE_COMPLETE", outputs={"BucketName": "sa-data"})
+    )
+    stubber.add_response("list_stack_resources", {"StackResourceSummaries": []})
+    with pytest.raises(Cancelled, match="typed name did not match"):
+        _deployer(client, s3_client=_client("s3")).destroy(
+            keep_data=False, confirm=lambda q: True, ask=lambda q: "story-analytic"
+        )
