@@ -89,9 +89,9 @@ def test_new_user_makes_publishes_and_embeds_a_chart(
         shot("embedded-on-other-origin")
 
 
-def _chart_with_data(app_url: str) -> str:
+def _chart_with_data(app_url: str, title: str = "Exports") -> str:
     with httpx.Client(base_url=app_url, timeout=10) as client:
-        created = client.post("/api/charts", json={"title": "Exports", "chart_type": "column"})
+        created = client.post("/api/charts", json={"title": title, "chart_type": "column"})
         chart_id = str(created.json()["id"])
         client.put(
             f"/api/charts/{chart_id}/data", content=CSV, headers={"Content-Type": "text/csv"}
@@ -167,3 +167,33 @@ def test_login_session_survives_reload_and_logout_returns_to_login(
         page.get_by_test_id("logout").click()
         page.get_by_test_id("login-form").wait_for()
         shot("logged-out")
+
+
+def test_dashboard_arranges_charts_and_publishes(page, app_url: str, shot: Callable[..., Path]) -> None:  # type: ignore[no-untyped-def]
+    first, second = _chart_with_data(app_url, "First chart"), _chart_with_data(app_url, "Second chart")
+    page.goto(f"{app_url}/dashboards")
+    page.get_by_test_id("dashboard-title-new").fill("Board")
+    page.get_by_test_id("new-dashboard").click()
+    page.get_by_test_id("dashboard-editor").wait_for()
+    for chart_id in (first, second):
+        page.get_by_test_id("dashboard-add-select").select_option(chart_id)
+        page.get_by_test_id("dashboard-add").click()
+    tiles = page.get_by_test_id("dashboard-tile")
+    assert tiles.count() == 2
+    tiles.nth(0).get_by_label("Width").select_option("12")
+    tiles.nth(1).get_by_label("Move earlier").click()
+    page.locator("[data-testid=dashboard-tile] .sa-chart svg").nth(1).wait_for()
+    assert tiles.nth(0).locator(".sa-title").inner_text() == "Second chart"
+    shot("arranged")
+    page.get_by_test_id("dashboard-save").click()
+    page.get_by_text("saved", exact=True).wait_for()
+    saved = httpx.get(f"{app_url}/api/dashboards", timeout=10).json()[0]["layout"]
+    assert [(item["chart_id"], item["width"]) for item in saved] == [(second, 6), (first, 12)]
+    page.get_by_test_id("dashboard-publish").click()
+    page.get_by_test_id("publish-dialog").wait_for()
+    public_url = page.get_by_test_id("public-url").input_value()
+    shot("published")
+    page.goto(public_url)
+    page.locator("body[data-state=ready]").wait_for()
+    assert page.locator(".sa-chart svg").count() >= 2
+    shot("public-dashboard")

@@ -4,6 +4,7 @@ import { api } from "../api.js";
 import { Link, navigate } from "../router.jsx";
 import { Busy, ErrorBanner, useAction } from "../components/common.jsx";
 import ChartView from "../components/ChartView.jsx";
+import PublishDialog from "../components/PublishDialog.jsx";
 
 const WIDTHS = [
   { value: 3, label: "¼" },
@@ -104,6 +105,7 @@ export function DashboardEditor({ dashboardId }) {
   const [pick, setPick] = useState("");
   const [dirty, setDirty] = useState(false);
   const [publicUrl, setPublicUrl] = useState(null);
+  const [published, setPublished] = useState(null);
   const [loadError, setLoadError] = useState(null);
   const { busy, error, setError, run } = useAction();
 
@@ -111,7 +113,7 @@ export function DashboardEditor({ dashboardId }) {
     const d = await api(`/api/dashboards/${dashboardId}`);
     setDash({ ...d, layout: d.layout || [] });
     setDirty(false);
-    if (d.public_id) setPublicUrl(`/d/${d.public_id}`);
+    if (d.is_published && d.public_id) setPublicUrl(`/embed/${d.public_id}?kind=dashboard`);
   }, [dashboardId]);
 
   useEffect(() => {
@@ -158,12 +160,16 @@ export function DashboardEditor({ dashboardId }) {
     run("Publishing dashboard…", async () => {
       if (dirty) await save();
       const info = await api(`/api/dashboards/${dashboardId}/publish`, { method: "POST" });
-      setPublicUrl(info.public_url && !info.public_url.startsWith("/api/") ? info.public_url : `/d/${info.public_id}`);
+      const url = info.public_url && !info.public_url.startsWith("/api/") ? info.public_url : `/d/${info.public_id}`;
+      const embed = await api(`/api/dashboards/${dashboardId}/embed-code`).catch(() => null);
+      setPublicUrl(url);
+      setPublished({ ...info, public_url: url, embed });
     });
   const unpublish = () =>
     run("Unpublishing…", async () => {
       await api(`/api/dashboards/${dashboardId}/publish`, { method: "DELETE" });
       setPublicUrl(null);
+      setPublished(null);
     });
   const destroy = () => {
     if (!window.confirm("Delete this dashboard? Its charts are kept.")) return;
@@ -263,6 +269,7 @@ export function DashboardEditor({ dashboardId }) {
           </div>
         )}
       />
+      {published && <PublishDialog info={published} onClose={() => setPublished(null)} onUnpublish={unpublish} />}
     </div>
   );
 }
