@@ -105,6 +105,10 @@ def test_editor_saves_versions_exports_and_reports_conflicts(
     chart_id = _chart_with_data(app_url)
     page.goto(f"{app_url}/charts/{chart_id}")
     page.locator("[data-testid=chart-preview] svg rect").first.wait_for()
+    page.get_by_test_id("csv-input").fill("a,b\n1,2,3\n")
+    page.get_by_test_id("upload-csv").click()
+    assert "Line 2" in page.get_by_test_id("error").inner_text()  # the API's detail, word for word
+    shot("malformed-csv-message")
     page.get_by_test_id("chart-title").fill("Second title")
     page.get_by_test_id("save").click()
     page.get_by_text("· saved").wait_for()

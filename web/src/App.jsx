@@ -2,7 +2,7 @@
 import { createContext, useCallback, useContext, useEffect, useState } from "react";
 import { api, refreshToken, setAccessToken, setUnauthorizedHandler } from "./api.js";
 import { Link, navigate, usePath } from "./router.jsx";
-import { Busy, ErrorBanner } from "./components/common.jsx";
+import { Busy, ErrorBanner, ErrorBoundary } from "./components/common.jsx";
 import Library from "./pages/Library.jsx";
 import Editor from "./pages/Editor.jsx";
 import { DashboardList, DashboardEditor, PublicDashboard } from "./pages/Dashboards.jsx";
@@ -120,7 +120,9 @@ export default function App() {
         </div>
       </header>
       <main>
-        <Screen path={path} />
+        <ErrorBoundary key={path}>
+          <Screen path={path} />
+        </ErrorBoundary>
       </main>
     </SessionContext.Provider>
   );

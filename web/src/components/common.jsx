@@ -1,6 +1,6 @@
 // Small shared pieces: error banner, progress indicator, and a hook that runs an async action
 // while showing progress and catching the API's error message.
-import { useCallback, useState } from "react";
+import { Component, useCallback, useState } from "react";
 
 export function ErrorBanner({ error, onClose, children }) {
   if (!error) return null;
@@ -42,4 +42,25 @@ export function useAction() {
     }
   }, []);
   return { busy, error, setError, run };
+}
+
+/** Last line of defence: a render error shows a message and a reload button, never a blank page. */
+export class ErrorBoundary extends Component {
+  constructor(props) {
+    super(props);
+    this.state = { error: null };
+  }
+  static getDerivedStateFromError(error) {
+    return { error };
+  }
+  render() {
+    if (!this.state.error) return this.props.children;
+    return (
+      <div className="page">
+        <ErrorBanner error={`Something went wrong on this page: ${this.state.error.message}`}>
+          <button onClick={() => location.reload()}>Reload</button>
+        </ErrorBanner>
+      </div>
+    );
+  }
 }
