@@ -8,8 +8,9 @@ import json
 import re
 
 import pytest
-from PIL import Image
+from apiclient import Api
 from pptx import Presentation
+from publishing_helpers import chart_with_data, png_bytes
 
 from storyanalytics.api.services import exports, svg_chart, themes
 
@@ -19,12 +20,6 @@ ROWS = [
     {"country": "Spain", "value": -1.5},
     {"country": "Italy", "value": None},
 ]
-
-
-def png_bytes(width: int = 300, height: int = 200) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (width, height), "#3366cc").save(buffer, "PNG")
-    return buffer.getvalue()
 
 
 def test_csv_has_a_header_and_every_row() -> None:
@@ -155,3 +150,58 @@ def test_pptx_has_title_picture_and_source() -> None:
     pictures = [shape for shape in slide.shapes if shape.shape_type == 13]
     assert len(pictures) == 1
     assert pictures[0].left + pictures[0].width <= deck.slide_width
+
+
+# --- routes ------------------------------------------------------------------------------------------
+def test_csv_export_is_an_attachment_with_the_data(api: Api) -> None:
+    chart = chart_with_data(api, title="Sales 2024")
+    response = api.get(f"/api/charts/{chart['id']}/export/csv")
+    assert response.status_code == 200
+    assert response.headers["content-disposition"] == 'attachment; filename="Sales-2024.csv"'
+    assert response.content.decode("utf-8-sig").splitlines() == [
+        "country,value",
+        "France,3",
+        "Spain,5",
+        "Italy,2",
+    ]
+
+
+def test_html_export_draws_the_chart_with_its_theme(api: Api) -> None:
+    chart = chart_with_data(api, theme_id="ocean")
+    response = api.get(f"/api/charts/{chart['id']}/export/html")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
+    page = response.text
+    assert "<svg" in page and themes.BUILTIN_BY_ID["ocean"].palette[0] in page and "Spain" in page
+
+
+@pytest.mark.parametrize("fmt", ["png", "pdf", "pptx"])
+def test_snapshot_formats_without_a_snapshot_are_409(local_api: Api, fmt: str) -> None:
+    chart = local_api.chart()
+    response = local_api.get(f"/api/charts/{chart['id']}/export/{fmt}")
+    assert response.status_code == 409 and "snapshot" in response.json()["detail"]
+
+
+def test_png_pdf_and_pptx_are_built_from_the_snapshot(api: Api) -> None:
+    chart = chart_with_data(api)
+    snapshot = png_bytes(300, 200)
+    api.put(f"/api/charts/{chart['id']}/snapshot", content=snapshot, headers={"Content-Type": "image/png"})
+    assert api.get(f"/api/charts/{chart['id']}/export/png").content == snapshot
+    pdf = api.get(f"/api/charts/{chart['id']}/export/pdf")
+    assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF-")
+    pptx = api.get(f"/api/charts/{chart['id']}/export/pptx")
+    assert pptx.status_code == 200
+    assert "Source: Survey" in [
+        s.text_frame.text for s in Presentation(io.BytesIO(pptx.content)).slides[0].shapes if s.has_text_frame
+    ]
+
+
+def test_csv_export_without_data_is_409_and_unknown_format_422(local_api: Api) -> None:
+    chart = local_api.chart()
+    assert local_api.get(f"/api/charts/{chart['id']}/export/csv").status_code == 409
+    assert local_api.get(f"/api/charts/{chart['id']}/export/docx").status_code == 422
+
+
+def test_exports_of_other_teams_charts_are_404(cloud_api: Api) -> None:
+    chart = chart_with_data(cloud_api)
+    other = cloud_api.new_user()
+    assert cloud_api.client.get(f"/api/charts/{chart['id']}/export/csv", headers=other).status_code == 404

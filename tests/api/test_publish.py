@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import base64
 
+from apiclient import Api
+from publishing_helpers import chart_with_data, publish
+
 from storyanalytics.api.services import publishing
 from storyanalytics.api.services.publishing import PublicCache, PublicDocument
 
@@ -57,3 +60,53 @@ def test_embed_script_checks_message_shape_and_source() -> None:
     assert '"story-analytics:height"' in script
     assert "frame.contentWindow !== event.source" in script
     assert "data.publicId" in script and "isFinite(height)" in script
+
+
+# --- routes ------------------------------------------------------------------------------------------
+def test_publish_gives_a_stable_public_id_and_counts_versions(api: Api) -> None:
+    chart = chart_with_data(api)
+    first = publish(api, chart["id"])
+    assert first["public_version"] == 1
+    assert first["public_url"] == f"/embed/{first['public_id']}"
+    assert first["api_url"] == f"/api/public/charts/{first['public_id']}"
+    second = publish(api, chart["id"])
+    assert second["public_id"] == first["public_id"] and second["public_version"] == 2
+    fetched = api.get(f"/api/charts/{chart['id']}").json()
+    assert (
+        fetched["is_published"]
+        and fetched["public_id"] == first["public_id"]
+        and fetched["public_version"] == 2
+    )
+
+
+def test_republish_after_unpublish_keeps_the_public_id(api: Api) -> None:
+    chart = chart_with_data(api)
+    first = publish(api, chart["id"])
+    assert api.delete(f"/api/charts/{chart['id']}/publish").status_code == 204
+    assert api.get(f"/api/charts/{chart['id']}").json()["is_published"] is False
+    again = publish(api, chart["id"])
+    assert again["public_id"] == first["public_id"] and again["public_version"] == 2
+
+
+def test_embed_code_uses_the_server_address(api: Api) -> None:
+    chart = chart_with_data(api, title="Rates")
+    public_id = publish(api, chart["id"])["public_id"]
+    code = api.get(f"/api/charts/{chart['id']}/embed-code").json()
+    assert code["public_url"] == f"https://testserver/embed/{public_id}"
+    assert f'data-story-analytics-id="{public_id}"' in code["iframe"] and 'title="Rates"' in code["iframe"]
+    assert code["script"] == '<script async src="https://testserver/embed.js"></script>'
+
+
+def test_embed_code_of_an_unpublished_chart_is_409(api: Api) -> None:
+    chart = api.chart()
+    response = api.get(f"/api/charts/{chart['id']}/embed-code")
+    assert response.status_code == 409 and "publish it first" in response.json()["detail"]
+
+
+def test_publishing_other_teams_charts_is_404(cloud_api: Api) -> None:
+    chart = chart_with_data(cloud_api)
+    other = cloud_api.new_user()
+    for method in ("POST", "DELETE"):
+        response = cloud_api.client.request(method, f"/api/charts/{chart['id']}/publish", headers=other)
+        assert response.status_code == 404
+    assert cloud_api.client.get(f"/api/charts/{chart['id']}/embed-code", headers=other).status_code == 404

@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from storyanalytics.api.routers.auth import router as auth_router
 from storyanalytics.api.routers.charts import router as charts_router
+from storyanalytics.api.routers.dashboards import router as dashboards_router
 from storyanalytics.api.routers.exports import router as exports_router
 from storyanalytics.api.routers.folders import router as folders_router
 from storyanalytics.api.routers.health import router as health_router
@@ -13,6 +14,7 @@ from storyanalytics.api.routers.publish import router as publish_router
 from storyanalytics.api.routers.settings import router as settings_router
 from storyanalytics.api.routers.snapshots import router as snapshots_router
 from storyanalytics.api.routers.teams import router as teams_router
+from storyanalytics.api.routers.templates import router as templates_router
 from storyanalytics.api.routers.themes import router as themes_router
 from storyanalytics.api.routers.uploads import router as uploads_router
 from storyanalytics.api.routers.users import router as users_router
@@ -34,4 +36,6 @@ ROUTERS: list[APIRouter] = [
     exports_router,
     publish_router,
     public_router,
+    dashboards_router,
+    templates_router,
 ]

@@ -37,7 +37,11 @@ def public_key(kind: Kind, item_id: str) -> str:
 def public_urls(kind: Kind, public_id: str) -> dict[str, str]:
     if kind == "chart":
         return {"public_url": f"/embed/{public_id}", "api_url": f"/api/public/charts/{public_id}"}
-    return {"public_url": f"/d/{public_id}", "api_url": f"/api/public/dashboards/{public_id}"}
+    # The embed page draws dashboards too when asked with ?kind=dashboard (web/src/embed.js).
+    return {
+        "public_url": f"/embed/{public_id}?kind=dashboard",
+        "api_url": f"/api/public/dashboards/{public_id}",
+    }
 
 
 async def chart_document(

@@ -1,0 +1,250 @@
+"""/api/dashboards: an ordered layout of one team's charts with sizes, versioned like charts, publishable."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Request, Response, status
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from storyanalytics.api.deps import CurrentUser, SessionDep, StorageDep
+from storyanalytics.api.errors import ApiError, ErrorOut, not_found
+from storyanalytics.api.routers.charts import parse_if_match
+from storyanalytics.api.routers.publish import NOT_PUBLISHED, EmbedCodeOut, PublishOut, publish_out
+from storyanalytics.api.services.access import (
+    check_folder_in_team,
+    get_team_item_or_404,
+    resolve_team_id,
+    role_in_team,
+    team_ids_of,
+)
+from storyanalytics.api.services.published import public_key, publish, unpublish
+from storyanalytics.api.services.publishing import embed_code
+from storyanalytics.db.models import Chart, Dashboard, Folder, new_id
+from storyanalytics.db.types import utcnow
+from storyanalytics.storage import StorageError
+
+router = APIRouter(prefix="/api/dashboards", tags=["dashboards"])
+
+MAX_LAYOUT_ITEMS = 100
+Id = Annotated[str, Field(min_length=1, max_length=64)]
+Title = Annotated[str, Field(max_length=500)]
+Description = Annotated[str, Field(max_length=20_000)]
+CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: {"model": ErrorOut, "description": "Stale version: reload and try again"}
+}
+
+
+class LayoutItem(BaseModel):
+    """One tile: a chart, its width in columns of a 12-column grid, its height in pixels."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    chart_id: Id
+    width: int = Field(default=6, ge=1, le=12)
+    height: int = Field(default=360, ge=100, le=4000)
+
+
+Layout = Annotated[list[LayoutItem], Field(max_length=MAX_LAYOUT_ITEMS)]
+
+
+class DashboardCreate(BaseModel):
+    title: Title = ""
+    description: Description = ""
+    layout: Layout = Field(default_factory=list)
+    team_id: Id | None = None
+    folder_id: Id | None = None
+
+
+class DashboardUpdate(BaseModel):
+    version: int | None = Field(default=None, ge=1, description="The version you edited; or send If-Match.")
+    title: Title | None = None
+    description: Description | None = None
+    layout: Layout | None = None
+    folder_id: Id | None = None
+
+
+class DashboardOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    team_id: str
+    folder_id: str | None
+    title: str
+    description: str
+    layout: list[LayoutItem]
+    version: int
+    is_published: bool
+    public_id: str | None
+    public_version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+def check_layout(session: Session, layout: list[LayoutItem], team_id: str) -> list[dict[str, Any]]:
+    """Every chart must exist in the dashboard's team; answered alike for both cases so ids don't leak."""
+    wanted = {item.chart_id for item in layout}
+    found = (
+        set(session.scalars(select(Chart.id).where(Chart.id.in_(wanted), Chart.team_id == team_id)).all())
+        if wanted
+        else set()
+    )
+    missing = [item.chart_id for item in layout if item.chart_id not in found]
+    if missing:
+        raise ApiError(
+            422,
+            f"layout: there is no chart {missing[0]!r} in this dashboard's team: "
+            "use charts of the same team (GET /api/charts?team_id=...).",
+        )
+    return [item.model_dump() for item in layout]
+
+
+def stale(current: int, sent: int) -> ApiError:
+    return ApiError(
+        409,
+        f"This dashboard was changed meanwhile (it is at version {current}, you sent {sent}): "
+        "reload it and apply your change again.",
+    )
+
+
+@router.get("", response_model=list[DashboardOut])
+async def list_dashboards(
+    session: SessionDep,
+    user: CurrentUser,
+    team_id: Annotated[str | None, Query(max_length=64)] = None,
+    folder_id: Annotated[str | None, Query(max_length=64)] = None,
+    q: Annotated[str | None, Query(max_length=200, description="Text the title contains")] = None,
+) -> list[Dashboard]:
+    if team_id is not None:
+        if role_in_team(session, user, team_id) is None:
+            raise not_found("team")
+        teams = [team_id]
+    else:
+        teams = team_ids_of(session, user)
+    query = select(Dashboard).where(Dashboard.team_id.in_(teams))
+    if folder_id is not None:
+        query = query.where(Dashboard.folder_id == folder_id)
+    if q:
+        query = query.where(func.lower(Dashboard.title).contains(q.lower(), autoescape=True))
+    return list(session.scalars(query.order_by(Dashboard.updated_at.desc(), Dashboard.id)))
+
+
+@router.post("", response_model=DashboardOut, status_code=status.HTTP_201_CREATED)
+async def create_dashboard(body: DashboardCreate, session: SessionDep, user: CurrentUser) -> Dashboard:
+    team_id = body.team_id
+    if team_id is None and body.folder_id is not None:
+        folder = session.get(Folder, body.folder_id)
+        team_id = folder.team_id if folder is not None else None
+    team_id = resolve_team_id(session, user, team_id)
+    dashboard = Dashboard(
+        id=new_id(),
+        team_id=team_id,
+        folder_id=check_folder_in_team(session, body.folder_id, team_id),
+        title=body.title,
+        description=body.description,
+        layout=check_layout(session, body.layout, team_id),
+        version=1,
+        created_by=user.id,
+    )
+    session.add(dashboard)
+    session.commit()
+    return dashboard
+
+
+@router.get("/{dashboard_id}", response_model=DashboardOut)
+async def get_dashboard(dashboard_id: str, session: SessionDep, user: CurrentUser) -> Dashboard:
+    return get_team_item_or_404(session, user, Dashboard, dashboard_id, "dashboard")
+
+
+@router.patch("/{dashboard_id}", response_model=DashboardOut, responses=CONFLICT)
+async def update_dashboard(
+    dashboard_id: str,
+    body: DashboardUpdate,
+    session: SessionDep,
+    user: CurrentUser,
+    if_match: Annotated[str | None, Header(description='The version you edited, e.g. "3"')] = None,
+) -> Dashboard:
+    """Change title, description, layout or folder; a stale version gets 409 and changes nothing."""
+    dashboard = get_team_item_or_404(session, user, Dashboard, dashboard_id, "dashboard")
+    expected = body.version if body.version is not None else parse_if_match(if_match)
+    if expected is None:
+        raise ApiError(
+            422, "Send the version you edited: a 'version' field in the body or an If-Match header."
+        )
+    if dashboard.version != expected:
+        raise stale(dashboard.version, expected)
+    changes: dict[str, Any] = {}
+    if body.title is not None:
+        changes["title"] = body.title
+    if body.description is not None:
+        changes["description"] = body.description
+    if body.layout is not None:
+        changes["layout"] = check_layout(session, body.layout, dashboard.team_id)
+    if "folder_id" in body.model_fields_set:
+        changes["folder_id"] = check_folder_in_team(session, body.folder_id, dashboard.team_id)
+    result = session.execute(
+        update(Dashboard)
+        .where(Dashboard.id == dashboard.id, Dashboard.version == expected)
+        .values(version=expected + 1, updated_at=utcnow(), **changes)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(result, "rowcount", 0) != 1:
+        session.rollback()
+        current = session.scalar(select(Dashboard.version).where(Dashboard.id == dashboard.id))
+        if current is None:
+            raise ApiError(404, "This dashboard was deleted meanwhile: nothing was saved.")
+        raise stale(current, expected)
+    session.commit()
+    session.refresh(dashboard)
+    return dashboard
+
+
+@router.delete("/{dashboard_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_dashboard(
+    dashboard_id: str, session: SessionDep, storage: StorageDep, user: CurrentUser
+) -> Response:
+    """Removes the dashboard (its public URL 404s at once); its charts are kept."""
+    dashboard = get_team_item_or_404(session, user, Dashboard, dashboard_id, "dashboard")
+    session.delete(dashboard)
+    session.commit()
+    # the row is gone, so nothing serves the file; it can be swept later
+    with contextlib.suppress(StorageError):
+        await storage.delete(public_key("dashboard", dashboard_id))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/{dashboard_id}/publish", response_model=PublishOut, responses=NOT_PUBLISHED)
+async def publish_dashboard(
+    dashboard_id: str, session: SessionDep, storage: StorageDep, user: CurrentUser
+) -> PublishOut:
+    """Freeze the dashboard and its charts as a new public version (same public id)."""
+    dashboard = get_team_item_or_404(session, user, Dashboard, dashboard_id, "dashboard")
+    await publish(session, storage, "dashboard", dashboard)
+    assert dashboard.public_id is not None
+    return publish_out(dashboard.public_id, dashboard.public_version, "dashboard")
+
+
+@router.delete("/{dashboard_id}/publish", status_code=status.HTTP_204_NO_CONTENT)
+async def unpublish_dashboard(
+    dashboard_id: str, session: SessionDep, storage: StorageDep, user: CurrentUser
+) -> Response:
+    dashboard = get_team_item_or_404(session, user, Dashboard, dashboard_id, "dashboard")
+    await unpublish(session, storage, "dashboard", dashboard)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/{dashboard_id}/embed-code", response_model=EmbedCodeOut, responses=NOT_PUBLISHED)
+async def dashboard_embed_code(
+    dashboard_id: str, request: Request, session: SessionDep, user: CurrentUser
+) -> EmbedCodeOut:
+    dashboard = get_team_item_or_404(session, user, Dashboard, dashboard_id, "dashboard")
+    if not dashboard.is_published or dashboard.public_id is None:
+        raise ApiError(
+            409, "This dashboard is not published: publish it first (POST /api/dashboards/{id}/publish)."
+        )
+    code = embed_code(str(request.base_url), dashboard.public_id, dashboard.title, kind="dashboard")
+    return EmbedCodeOut(**code)
