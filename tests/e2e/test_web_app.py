@@ -201,3 +201,27 @@ def test_dashboard_arranges_charts_and_publishes(page, app_url: str, shot: Calla
     page.locator("body[data-state=ready]").wait_for()
     assert page.locator(".sa-chart svg").count() >= 2
     shot("public-dashboard")
+
+
+def test_library_searches_and_files_charts_in_folders(page, app_url: str, shot: Callable[..., Path]) -> None:  # type: ignore[no-untyped-def]
+    _chart_with_data(app_url, "Rainfall in Lisbon")
+    _chart_with_data(app_url, "Unemployment rate")
+    page.goto(app_url)
+    page.get_by_test_id("search").fill("rainfall")
+    page.wait_for_function("() => document.querySelectorAll('[data-testid=chart-row]').length === 1")
+    assert "Rainfall in Lisbon" in page.get_by_test_id("chart-list").inner_text()
+    shot("search")
+    page.get_by_test_id("search").fill("")
+    page.get_by_test_id("new-folder-name").fill("Weather")
+    page.get_by_test_id("new-folder").click()
+    page.get_by_test_id("folders").get_by_text("Weather").wait_for()
+    row = page.get_by_test_id("chart-row").filter(has_text="Rainfall in Lisbon")
+    row.get_by_label("Folder").select_option(label="Weather")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=chart-row] select')]"
+        ".some(s => s.selectedOptions[0].text === 'Weather')"
+    )
+    page.get_by_test_id("folders").get_by_text("Weather").click()
+    page.wait_for_function("() => document.querySelectorAll('[data-testid=chart-row]').length === 1")
+    assert "Rainfall in Lisbon" in page.get_by_test_id("chart-list").inner_text()
+    shot("folder")
