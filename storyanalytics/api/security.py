@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
 
 import jwt
@@ -34,8 +35,10 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return False
 
 
-# A hash to verify against when the email is unknown, so both paths take about the same time.
-DUMMY_PASSWORD_HASH = hash_password(secrets.token_urlsafe(16))
+@cache
+def dummy_password_hash() -> str:
+    """A hash to verify against when the email is unknown, so both paths take about the same time."""
+    return hash_password(secrets.token_urlsafe(16))
 
 
 def make_access_token(secret: str, user_id: str, minutes: int) -> tuple[str, int]:

@@ -17,9 +17,9 @@ from sqlalchemy import update
 from storyanalytics.api.deps import CurrentUser, SessionDep, SettingsDep, unauthorized
 from storyanalytics.api.schemas import UserOut
 from storyanalytics.api.security import (
-    DUMMY_PASSWORD_HASH,
     REFRESH_COOKIE,
     REFRESH_COOKIE_PATH,
+    dummy_password_hash,
     hash_refresh_token,
     make_access_token,
     new_refresh_token,
@@ -86,7 +86,7 @@ async def login(
     body: LoginIn, request: Request, response: Response, session: SessionDep, settings: SettingsDep
 ) -> TokenOut:
     user = find_user_by_email(session, body.email)
-    stored = user.password_hash if user else DUMMY_PASSWORD_HASH
+    stored = user.password_hash if user else dummy_password_hash()
     valid = await asyncio.to_thread(verify_password, stored, body.password)
     if user is None or not valid:
         raise unauthorized("Wrong email or password: check both and try again.")

@@ -1,0 +1,56 @@
+"""/api/charts/{id}/versions: history in storage and the database; restore is a new version."""
+
+from __future__ import annotations
+
+import asyncio
+
+from apiclient import Api
+
+from storyanalytics.storage import StorageBackend
+
+
+def edited_chart(api: Api) -> str:
+    chart = api.chart(title="One", config={"mapping": {"x": "a"}})
+    api.patch(
+        f"/api/charts/{chart['id']}", json={"version": 1, "title": "Two", "config": {"mapping": {"x": "b"}}}
+    )
+    return str(chart["id"])
+
+
+def test_every_saved_change_is_a_version_file(api: Api) -> None:
+    chart_id = edited_chart(api)
+    storage: StorageBackend = api.app.state.storage
+    assert asyncio.run(storage.list(f"versions/{chart_id}/")) == [
+        f"versions/{chart_id}/1.json",
+        f"versions/{chart_id}/2.json",
+    ]
+
+
+def test_list_versions_newest_first(api: Api) -> None:
+    chart_id = edited_chart(api)
+    versions = api.get(f"/api/charts/{chart_id}/versions").json()
+    assert [v["number"] for v in versions] == [2, 1]
+    assert versions[1]["message"] == "Created" and versions[0]["created_by"]
+
+
+def test_get_version_returns_that_state(api: Api) -> None:
+    chart_id = edited_chart(api)
+    version = api.get(f"/api/charts/{chart_id}/versions/1").json()
+    assert version["number"] == 1
+    assert version["chart"]["title"] == "One" and version["chart"]["config"] == {"mapping": {"x": "a"}}
+
+
+def test_restore_creates_a_new_version_with_the_old_state(api: Api) -> None:
+    chart_id = edited_chart(api)
+    restored = api.post(f"/api/charts/{chart_id}/versions/1/restore")
+    assert restored.status_code == 200
+    assert restored.json()["version"] == 3 and restored.json()["title"] == "One"
+    assert restored.json()["config"] == {"mapping": {"x": "a"}}
+    versions = api.get(f"/api/charts/{chart_id}/versions").json()
+    assert versions[0]["number"] == 3 and versions[0]["message"] == "Restored version 1"
+
+
+def test_unknown_version_is_404(api: Api) -> None:
+    chart_id = edited_chart(api)
+    assert api.get(f"/api/charts/{chart_id}/versions/9").status_code == 404
+    assert api.post(f"/api/charts/{chart_id}/versions/9/restore").status_code == 404
