@@ -262,9 +262,12 @@ class AwsDeployment:
         self.ui.cost(estimate)
 
         self.ui.step(f"Image repository (stack {self.bootstrap_stack_name})")
+        bootstrap_parameters: dict[str, str | None] = {}
+        if "RepositoryName" in parameter_defaults(self.bootstrap_template):
+            bootstrap_parameters["RepositoryName"] = self.stack_name.lower()  # one repository per deployment
         bootstrap = self._deployer(self.bootstrap_stack_name).deploy(
             self.bootstrap_template,
-            {},
+            bootstrap_parameters,
             {APP_TAG_KEY: self.stack_name},
             dry_run=dry_run,
             **self._callbacks(),

@@ -56,6 +56,10 @@ OnChanges = Callable[[ChangeSetPlan], None]
 OnNotice = Callable[[str], None]
 
 
+class _NoChanges(Exception):
+    """The template and parameters match the stack: nothing to do."""
+
+
 def _ignore(*_args: Any) -> None:
     return None
 
@@ -159,20 +163,15 @@ class StackDeployer:
         if stack is not None:
             stack = self._settle_existing(stack, assume_yes, confirm, on_event, notice, deadline, dry_run)
         change_set_type = "CREATE" if stack is None else "UPDATE"
-        plan = self._create_change_set(template_body, parameters, tags, change_set_type, template_bucket)
+        try:
+            plan = self._create_change_set(template_body, parameters, tags, change_set_type, template_bucket)
+        except _NoChanges:
+            return self._no_changes(change_set_type, notice)
         status, reason = self._wait_change_set(plan.change_set_id, deadline)
         if status == "FAILED":
             self._discard(plan)
             if is_empty_change_set_reason(reason):
-                notice(f"Stack {self.stack_name}: no changes.")
-                current = self.describe() or {}
-                return DeployResult(
-                    status=str(current.get("StackStatus", "")),
-                    outputs=_outputs(current),
-                    no_changes=True,
-                    stack_id=str(current.get("StackId", "")),
-                    change_set_type=change_set_type,
-                )
+                return self._no_changes(change_set_type, notice)
             raise DeployError(
                 f"CloudFormation could not plan the changes for stack {self.stack_name}: {reason}. "
                 "Fix the template or parameters and try again."
@@ -217,6 +216,17 @@ class StackDeployer:
         result.outputs = _outputs(stack)
         result.executed = True
         return result
+
+    def _no_changes(self, change_set_type: str, notice: OnNotice) -> DeployResult:
+        notice(f"Stack {self.stack_name}: no changes.")
+        current = self.describe() or {}
+        return DeployResult(
+            status=str(current.get("StackStatus", "")),
+            outputs=_outputs(current),
+            no_changes=True,
+            stack_id=str(current.get("StackId", "")),
+            change_set_type=change_set_type,
+        )
 
     def _settle_existing(
         self,
@@ -302,6 +312,8 @@ class StackDeployer:
                 **self._template_args(template_body, template_bucket),  # type: ignore[arg-type]
             )
         except ClientError as exc:
+            if is_empty_change_set_reason(aws_error_message(exc)):
+                raise _NoChanges from None  # some endpoints refuse an empty change set outright
             raise DeployError(
                 f"CloudFormation refused the change set for stack {self.stack_name}: "
                 f"{aws_error_message(exc)}."

@@ -62,10 +62,17 @@ class RecordingRunner:
         if args[1] == "push" and self.ecr is not None:
             uri, tag = args[2].rsplit(":", 1)
             repository = uri.split("/", 1)[1]
+            media_type = "application/vnd.docker.distribution.manifest.v2+json"
+            digest = "sha256:" + hashlib.sha256(tag.encode()).hexdigest()
             manifest = json.dumps(
-                {"schemaVersion": 2, "config": {"digest": hashlib.sha256(tag.encode()).hexdigest()}}
+                {"schemaVersion": 2, "mediaType": media_type, "config": {"digest": digest}, "layers": []}
             )
-            self.ecr.put_image(repositoryName=repository, imageManifest=manifest, imageTag=tag)
+            self.ecr.put_image(
+                repositoryName=repository,
+                imageManifest=manifest,
+                imageManifestMediaType=media_type,
+                imageTag=tag,
+            )
         return CommandResult(0, "")
 
 
