@@ -64,3 +64,68 @@ def migrate(
         args += ["--prefix", prefix]
     args += ["--dry-run"] * dry_run + ["--merge"] * merge + ["--overwrite"] * overwrite
     c.run(shlex.join(args), pty=False)
+
+
+@task(
+    help={
+        "update": "Rebuild the image and roll the service to it",
+        "destroy": "Delete the app stack (data is kept)",
+        "delete_data": "With --destroy: also delete the bucket and the database",
+        "region": "AWS region, e.g. us-east-1",
+        "stack_name": "Name of the app stack",
+        "compute": "ecs-express (default) or apprunner",
+        "admin_email": "Email of the first admin (first deploy)",
+        "yes": "Answer yes to every question",
+        "dry_run": "Show checks, cost and changes; change nothing",
+    }
+)
+def deploy(
+    c: Context,
+    update: bool = False,
+    destroy: bool = False,
+    delete_data: bool = False,
+    region: str = "",
+    stack_name: str = "story-analytics",
+    compute: str = "",
+    admin_email: str = "",
+    yes: bool = False,
+    dry_run: bool = False,
+) -> None:
+    """Deploy to AWS (or --update / --destroy): the `story-analytics deploy --aws` command."""
+    from storyanalytics.cli import main
+
+    argv = ["deploy", "--aws", "--stack-name", stack_name]
+    for flag, value in (("--region", region), ("--compute", compute), ("--admin-email", admin_email)):
+        if value:
+            argv += [flag, value]
+    for flag, on in (
+        ("--update", update),
+        ("--destroy", destroy),
+        ("--delete-data", delete_data),
+        ("--yes", yes),
+        ("--dry-run", dry_run),
+    ):
+        if on:
+            argv.append(flag)
+    main(argv)
+
+
+@task(help={"tag": "Image tag; defaults to the git commit (plus a digest of uncommitted changes)"})
+def build_image(c: Context, tag: str = "") -> None:
+    """Build the production image locally with Docker (the same build `invoke deploy` pushes)."""
+    from pathlib import Path
+
+    from storyanalytics.deploy.image import SubprocessRunner, build_image, docker_version, image_tag
+
+    from invoke.exceptions import Exit
+
+    from storyanalytics.errors import StoryAnalyticsError
+
+    runner = SubprocessRunner()
+    project = Path(__file__).resolve().parent
+    try:
+        docker_version(runner)
+        built = build_image(runner, project, tag or image_tag(runner, project))
+    except StoryAnalyticsError as exc:
+        raise Exit(f"Error: {exc}", code=2) from None
+    print(f"Built {built.local_ref}")
