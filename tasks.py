@@ -115,10 +115,9 @@ def build_image(c: Context, tag: str = "") -> None:
     """Build the production image locally with Docker (the same build `invoke deploy` pushes)."""
     from pathlib import Path
 
-    from storyanalytics.deploy.image import SubprocessRunner, build_image, docker_version, image_tag
-
     from invoke.exceptions import Exit
 
+    from storyanalytics.deploy.image import SubprocessRunner, build_image, docker_version, image_tag
     from storyanalytics.errors import StoryAnalyticsError
 
     runner = SubprocessRunner()
