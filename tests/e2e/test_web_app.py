@@ -88,6 +88,19 @@ def test_new_user_makes_publishes_and_embeds_a_chart(
         assert iframe_height != 420  # the default height in the embed code was replaced
         shot("embedded-on-other-origin")
 
+        page.evaluate("() => { document.querySelector('div').style.width = '360px'; }")
+        frame.locator(".sa-chart svg").last.wait_for()
+        page.wait_for_function(
+            "h => Math.abs(document.querySelector('iframe[data-story-analytics-id]')"
+            ".getBoundingClientRect().height - h) > 3",
+            arg=iframe_height,
+        )  # a narrower chart is shorter (its height follows its width); the frame follows
+        frame_box = frame_el.evaluate("el => el.getBoundingClientRect().toJSON()")
+        chart_box = frame.locator("#chart").evaluate("el => el.getBoundingClientRect().toJSON()")
+        assert frame_box["width"] <= 360
+        assert abs(frame_box["height"] - chart_box["height"]) <= 3
+        shot("embedded-narrow")
+
 
 def _chart_with_data(app_url: str, title: str = "Exports") -> str:
     with httpx.Client(base_url=app_url, timeout=10) as client:
