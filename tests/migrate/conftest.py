@@ -7,7 +7,8 @@ import hashlib
 import io
 import json
 import random
-from dataclasses import dataclass
+import shutil
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -202,9 +203,21 @@ def build_local_install(
     return LocalInstall(data_dir, database_url, chart_ids, user_id)
 
 
+@pytest.fixture(scope="session")
+def _install_template(tmp_path_factory: pytest.TempPathFactory) -> LocalInstall:
+    return build_local_install(tmp_path_factory.mktemp("template") / "data")
+
+
 @pytest.fixture
-def local_install(tmp_path: Path) -> LocalInstall:
-    return build_local_install(tmp_path / "data")
+def local_install(_install_template: LocalInstall, tmp_path: Path) -> LocalInstall:
+    """A fresh copy of one install built through the library (building it takes a second)."""
+    data_dir = tmp_path / "data"
+    shutil.copytree(_install_template.data_dir, data_dir)
+    return replace(
+        _install_template,
+        data_dir=data_dir,
+        database_url=f"sqlite:///{(data_dir / 'metadata.db').as_posix()}",
+    )
 
 
 @pytest.fixture
