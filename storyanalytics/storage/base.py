@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import abc
+import re
 
 from storyanalytics.errors import StoryAnalyticsError
 
@@ -28,14 +29,23 @@ class InvalidKey(StorageError, ValueError):
     """The key is not a safe relative POSIX path; nothing was read or written."""
 
 
+_CONTROL_CHARACTER = re.compile("[\x00-\x1f\x7f]")
+# The shape of nearly every real key ('charts/abc123.json'): ASCII segments that do not start with a dot,
+# each at most MAX_SEGMENT_BYTES long. Such a key passes every rule below, so it skips them.
+_PLAIN_SEGMENT = f"[A-Za-z0-9_-][A-Za-z0-9_.-]{{0,{MAX_SEGMENT_BYTES - 1}}}"
+_PLAIN_KEY = re.compile(f"(?:{_PLAIN_SEGMENT}/)*{_PLAIN_SEGMENT}")
+
+
 def _has_control_character(text: str) -> bool:
-    return any(ord(char) < 32 or ord(char) == 127 for char in text)
+    return _CONTROL_CHARACTER.search(text) is not None
 
 
 def validate_key(key: str) -> str:
     """Refuse any key that could escape the backend's root or mean two things, before any I/O."""
     if not isinstance(key, str):
         raise InvalidKey(f"storage keys are strings like 'charts/abc.json', not {type(key).__name__}")
+    if len(key) <= MAX_KEY_BYTES and _PLAIN_KEY.fullmatch(key):
+        return key
     if not key:
         raise InvalidKey("storage key is empty: use a relative path like 'charts/abc.json'")
     if key.startswith("/"):

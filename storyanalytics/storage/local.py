@@ -16,6 +16,7 @@ from storyanalytics.storage.base import (
     validate_key,
     validate_prefix,
 )
+from storyanalytics.storage.batching import BlockingBatcher
 
 
 def _fsync_directory(directory: Path) -> None:
@@ -26,9 +27,34 @@ def _fsync_directory(directory: Path) -> None:
         os.close(fd)
 
 
+def _read_whole_file(path: str | Path) -> bytes:
+    """Plain os calls, no buffered file object: cheaper for the small files most keys hold.
+
+    Files are only ever replaced by rename, never changed in place, so the size seen by fstat is final.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        size = os.fstat(fd).st_size
+        data = os.read(fd, size + 1)  # one more byte than expected, to see the end in one call
+        return data if len(data) == size else data + _read_rest(fd)
+    finally:
+        os.close(fd)
+
+
+def _read_rest(fd: int) -> bytes:
+    parts = []
+    while chunk := os.read(fd, 1 << 20):
+        parts.append(chunk)
+    return b"".join(parts)
+
+
 class LocalStorageBackend(StorageBackend):
     def __init__(self, base_dir: str | os.PathLike[str]) -> None:
         self.base_dir = Path(base_dir).resolve()
+        self._base = str(self.base_dir)
+        # Reads and existence checks are small and frequent: share thread hops between concurrent calls.
+        self._reads = BlockingBatcher(self._read_item)
+        self._checks = BlockingBatcher(os.path.isfile)
 
     def describe(self) -> str:
         return f"folder {self.base_dir}"
@@ -36,15 +62,21 @@ class LocalStorageBackend(StorageBackend):
     def _path_for(self, key: str) -> Path:
         return self.base_dir.joinpath(*validate_key(key).split("/"))
 
+    def _file_for(self, key: str) -> str:
+        """The same path as a string: cheaper to build for the hot read and exists calls."""
+        return os.path.join(self._base, *validate_key(key).split("/"))
+
     # --- blocking halves, run in a worker thread -------------------------------------------------
-    def _read_sync(self, key: str, path: Path) -> bytes:
+    def _read_sync(self, key: str, path: str | Path) -> bytes:
         try:
-            with open(path, "rb") as handle:
-                return handle.read()
+            return _read_whole_file(path)
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
             raise ObjectNotFound(f"no object {key!r} in {self.describe()}") from None
         except OSError as exc:
             raise StorageError(f"cannot read {key!r} from {self.describe()}: {exc.strerror}") from None
+
+    def _read_item(self, item: tuple[str, str]) -> bytes:
+        return self._read_sync(*item)
 
     def _make_parents(self, directory: Path) -> None:
         missing: list[Path] = []
@@ -105,8 +137,7 @@ class LocalStorageBackend(StorageBackend):
 
     # --- the async contract -----------------------------------------------------------------------
     async def read(self, path: str) -> bytes:
-        target = self._path_for(path)
-        return await asyncio.to_thread(self._read_sync, path, target)
+        return await self._reads.submit((path, self._file_for(path)))
 
     async def write(self, path: str, data: bytes) -> None:
         target = self._path_for(path)
@@ -123,5 +154,4 @@ class LocalStorageBackend(StorageBackend):
         return await asyncio.to_thread(self._list_sync, prefix)
 
     async def exists(self, path: str) -> bool:
-        target = self._path_for(path)
-        return await asyncio.to_thread(target.is_file)
+        return await self._checks.submit(self._file_for(path))

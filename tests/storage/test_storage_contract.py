@@ -288,3 +288,19 @@ async def test_local_write_under_a_stored_file_raises_storage_error(tmp_path) ->
     with pytest.raises(StorageError, match=r"charts/a\.json"):
         await backend.write("charts/a.json", b"{}")
     assert await backend.list() == ["charts"]
+
+
+async def test_concurrent_reads_each_get_their_own_answer(backend: StorageBackend) -> None:
+    present = [f"charts/{index}.json" for index in range(40)]
+    await asyncio.gather(*(backend.write(key, key.encode()) for key in present))
+    keys = [
+        key for pair in zip(present, [f"missing/{index}" for index in range(40)], strict=True) for key in pair
+    ]
+    results = await asyncio.gather(*(backend.read(key) for key in keys), return_exceptions=True)
+    for key, result in zip(keys, results, strict=True):
+        if key.startswith("missing/"):
+            assert isinstance(result, ObjectNotFound) and key in str(result)
+        else:
+            assert result == key.encode()
+    checks = await asyncio.gather(*(backend.exists(key) for key in keys))
+    assert checks == [not key.startswith("missing/") for key in keys]
