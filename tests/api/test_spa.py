@@ -1,0 +1,73 @@
+"""Serving the built web app: pages, the embed page, hashed assets, and JSON 404s under /api."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from apiclient import Api, local_settings
+
+
+@pytest.fixture
+def dist(tmp_path: Path) -> Path:
+    root = tmp_path / "dist"
+    (root / "assets").mkdir(parents=True)
+    (root / "index.html").write_text("<!doctype html><title>app</title>")
+    (root / "embed.html").write_text("<!doctype html><title>embed</title>")
+    (root / "assets" / "index-abc123.js").write_text("console.log(1)")
+    (root / "favicon.svg").write_text("<svg/>")
+    return root
+
+
+@pytest.fixture
+def spa(dist: Path, local_data_dir: Path, start_api) -> Api:  # type: ignore[no-untyped-def]
+    return start_api(local_settings(local_data_dir, web_dist_dir=dist), "local")
+
+
+def test_client_routes_get_index_html_and_may_not_be_framed(spa: Api) -> None:
+    response = spa.client.get("/charts/abc/edit")
+    assert response.status_code == 200 and "<title>app</title>" in response.text
+    assert response.headers["content-security-policy"] == "frame-ancestors 'none'"
+    assert response.headers["cache-control"] == "no-cache"
+
+
+def test_hashed_assets_are_cached_for_a_year(spa: Api) -> None:
+    response = spa.client.get("/assets/index-abc123.js")
+    assert response.status_code == 200
+    assert "immutable" in response.headers["cache-control"]
+    assert spa.client.get("/assets/missing.js").status_code == 404
+
+
+def test_files_at_the_root_are_served(spa: Api) -> None:
+    assert spa.client.get("/favicon.svg").text == "<svg/>"
+
+
+def test_embed_page_is_the_embed_bundle_and_may_be_framed(spa: Api) -> None:
+    response = spa.client.get("/embed/" + "a" * 32)
+    assert "<title>embed</title>" in response.text
+    assert response.headers["content-security-policy"] == "frame-ancestors *"
+
+
+def test_embed_page_uses_the_teams_allowlist(spa: Api) -> None:
+    team_id = spa.get("/api/teams").json()[0]["id"]
+    spa.patch(f"/api/teams/{team_id}", json={"embed_origins": ["https://news.example"]})
+    chart = spa.chart()
+    published = spa.post(f"/api/charts/{chart['id']}/publish")
+    assert published.status_code == 200, published.text
+    response = spa.client.get(f"/embed/{published.json()['public_id']}")
+    assert response.headers["content-security-policy"] == "frame-ancestors https://news.example"
+
+
+def test_unknown_api_path_is_json_404_not_the_app(spa: Api) -> None:
+    response = spa.client.get("/api/nothing/here")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/json"
+
+
+def test_path_traversal_does_not_escape_dist(spa: Api) -> None:
+    response = spa.client.get("/assets/..%2F..%2Fsecret.txt")
+    assert response.status_code == 404
+
+
+def test_api_routes_still_win_over_the_app(spa: Api) -> None:
+    assert spa.client.get("/api/meta").json()["mode"] == "local"
