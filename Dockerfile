@@ -1,0 +1,39 @@
+# syntax=docker/dockerfile:1
+# Story Analytics production image: the API serves the built web app from one origin on port 8000.
+
+# --- Stage 1: build the web app ----------------------------------------------------------------------
+FROM node:20-slim AS web
+WORKDIR /web
+COPY web/package.json web/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY web/ ./
+RUN npm run build
+
+# --- Stage 2: the runtime ----------------------------------------------------------------------------
+FROM python:3.11-slim AS runtime
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+WORKDIR /app
+
+# The package only (no dev extra); README.md* so the build works whether or not the readme exists yet.
+COPY pyproject.toml README.md* ./
+COPY storyanalytics ./storyanalytics
+RUN pip install . \
+    && rm -rf /app/storyanalytics /app/build
+
+COPY --from=web /web/dist /app/web/dist
+
+# Local mode writes under DATA_DIR; cloud mode keeps everything in S3 and PostgreSQL.
+RUN useradd --system --uid 10001 --user-group --home-dir /app --no-create-home app \
+    && mkdir -p /app/data \
+    && chown app:app /app/data
+ENV WEB_DIST_DIR=/app/web/dist \
+    DATA_DIR=/app/data
+USER app
+
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/api/health', timeout=4)"]
+CMD ["uvicorn", "storyanalytics.api.app:app", "--host", "0.0.0.0", "--port", "8000"]
