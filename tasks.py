@@ -5,10 +5,21 @@ from __future__ import annotations
 from invoke import Context, task
 
 
+# pytest's exit code when it found nothing to run: for a suite that must run, a failure, not a pass.
+PYTEST_NO_TESTS_COLLECTED = 5
+
+
 @task(help={"args": "Extra arguments for pytest, e.g. -k storage"})
 def test(c: Context, args: str = "") -> None:
-    """Run the whole test suite."""
-    c.run(f"python -m pytest {args}", pty=False)
+    """Run the whole test suite (PostgreSQL tests need the server at 127.0.0.1:5432, see README)."""
+    from invoke.exceptions import Exit
+
+    result = c.run(f"python -m pytest --timeout=900 {args}", pty=False, warn=True)
+    if result is None or result.exited == 0:
+        return
+    if result.exited == PYTEST_NO_TESTS_COLLECTED:
+        raise Exit("Error: pytest collected no tests: check the arguments and the tests/ folder.", code=5)
+    raise Exit(code=result.exited)
 
 
 @task
