@@ -21,6 +21,10 @@ SETTINGS_VARIABLES = (
     "DATABASE_URL",
     "AUTH_ENABLED",
     "JWT_SECRET",
+    "DB_HOST",
+    "DB_NAME",
+    "DB_USER",
+    "DB_PASSWORD",
 )
 
 
