@@ -370,3 +370,18 @@ def test_artifacts_bucket_is_private_and_encrypted(bootstrap: Template) -> None:
         block[k] is True
         for k in ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets")
     )
+
+
+def test_service_tasks_admit_only_the_app_port_and_only_from_inside_the_vpc(app: Template) -> None:
+    inline = app["Resources"]["ServiceSecurityGroup"]["Properties"].get("SecurityGroupIngress", [])
+    assert inline == []
+    rules = [
+        r
+        for r in resources_of_type(app, "AWS::EC2::SecurityGroupIngress").values()
+        if r["Properties"]["GroupId"] == {"Ref": "ServiceSecurityGroup"}
+    ]
+    assert len(rules) == 1
+    (rule,) = rules
+    assert rule["Condition"] == "UseEcsExpress"
+    assert (rule["Properties"]["FromPort"], rule["Properties"]["ToPort"]) == (8000, 8000)
+    assert rule["Properties"]["CidrIp"] == {"Fn::GetAtt": ["Vpc", "CidrBlock"]}
