@@ -9,6 +9,19 @@ from invoke import Context, task
 PYTEST_NO_TESTS_COLLECTED = 5
 
 
+@task(help={"host": "Address to bind (default 127.0.0.1)", "port": "Port (default 8000)", "reload": "Dev"})
+def serve(c: Context, host: str = "", port: int = 0, reload: bool = False) -> None:
+    """Run the app locally: API + web app on one port (story-analytics serve)."""
+    args = ["story-analytics", "serve"]
+    if host:
+        args += ["--host", host]
+    if port:
+        args += ["--port", str(port)]
+    if reload:
+        args.append("--reload")
+    c.run(" ".join(args), pty=False)
+
+
 @task(help={"args": "Extra arguments for pytest, e.g. -k storage"})
 def test(c: Context, args: str = "") -> None:
     """Run the whole test suite (PostgreSQL tests need the server at 127.0.0.1:5432, see README)."""

@@ -63,6 +63,32 @@ def db_upgrade(
     console.print(message, soft_wrap=True, highlight=False)
 
 
+@app.command("serve")
+@friendly_errors
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to bind; default HOST or 127.0.0.1.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port; default PORT or 8000.")] = None,
+    reload: Annotated[bool, typer.Option(help="Restart when the code changes (development).")] = False,
+) -> None:
+    """Run the app: the API and the web app on one port (builds web/ first if needed)."""
+    from storyanalytics.api import serve as server
+
+    settings = load_settings()
+    bind_host = host or settings.host
+    bind_port = port or settings.port
+
+    def say(text: str) -> None:
+        console.print(text, highlight=False, soft_wrap=True)
+
+    def warn(text: str) -> None:
+        error_console.print(f"[yellow]Warning:[/] {text}", highlight=False, soft_wrap=True)
+
+    server.prepare(settings, bind_host, say, warn)
+    mode = "cloud" if settings.is_cloud else "local"
+    say(f"Story Analytics ({mode} mode) on http://{bind_host}:{bind_port}  (API docs: /docs; Ctrl+C stops)")
+    server.run(settings, bind_host, bind_port, reload=reload)
+
+
 @app.command("migrate")
 @friendly_errors
 def migrate(
