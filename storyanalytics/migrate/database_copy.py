@@ -5,11 +5,14 @@ expects (UTC-aware timestamps, JSON as JSON, booleans as booleans) and primary k
 Each table is copied in one transaction, in foreign-key order (self-referencing rows, such as
 folders, parents first), with PostgreSQL's COPY as the fast path; sequences are reset afterwards.
 
-Verification: every table's rows are normalized the same way on both sides (values rendered from
-their Python types, JSON with sorted keys) and hashed one row at a time; a table's checksum is the
-row count plus the sum of its row hashes modulo 2**256. The sum does not depend on row order, so
-both databases can be read in whatever order is fastest (SQLite and PostgreSQL sort text keys
-differently), and a duplicated, missing or changed row changes it.
+Verification: rows are normalized into PostgreSQL's COPY text form (UTC timestamps as PostgreSQL
+prints them, booleans t/f, JSON as the app's serializer writes it, COPY escapes). On the source side
+Python renders each row read through the models; on a PostgreSQL target the server prints what it
+stored (`COPY ... TO STDOUT` with TimeZone=UTC), on other targets the same Python rendering is used.
+Each line is hashed; a table's checksum is the row count plus the sum of its line hashes modulo
+2**256. The sum does not depend on row order, so each side is read in whatever order is fastest
+(SQLite and PostgreSQL sort text keys differently), and a missing, duplicated or changed row - a
+timestamp shifted, a JSON value altered - changes it. The same lines are what COPY sends.
 
 Re-running is safe: a table whose target rows already equal the source's (same checksum) is
 verified and skipped, an empty one is copied, and one holding other rows is refused before anything
@@ -23,10 +26,11 @@ import hashlib
 import io
 import json
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Column, Connection, Integer, Table, func, insert, select, text
@@ -93,126 +97,199 @@ class DatabaseReport:
         return asdict(self) | {"ok": self.ok, "rows_copied": self.rows_copied}
 
 
-# --- normalization and checksums -------------------------------------------------------------------
+# --- the normalized form: PostgreSQL's COPY text ----------------------------------------------------
+NULL = "\\N"
+# The escapes COPY's text format uses, in both directions (PostgreSQL emits exactly these).
+_ESCAPES = str.maketrans(
+    {"\\": "\\\\", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v"}
+)
+
+
+def _timestamp_text(value: datetime) -> str:
+    """A UTC timestamp the way PostgreSQL prints timestamptz with TimeZone=UTC and DateStyle=ISO."""
+    if value.utcoffset():
+        value = value.astimezone(UTC)
+    rendered = value.replace(tzinfo=None).isoformat(sep=" ")
+    if "." in rendered:
+        rendered = rendered.rstrip("0")
+    return rendered + "+00"
+
+
 def _json_text(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    # What SQLAlchemy's JSON type sends (json.dumps, and Python None as JSON null).
+    return json.dumps(value).translate(_ESCAPES)
 
 
-def _normalizer(column: Column[Any]) -> Callable[[Any], str]:
+def _text_formatter(column: Column[Any]) -> Callable[[Any], str]:
     kind = column.type
     if isinstance(kind, JSON):
         return _json_text
     if isinstance(kind, UTCDateTime):
-        return lambda value: value.astimezone(UTC).isoformat()
+        return lambda value: NULL if value is None else _timestamp_text(value)
     if isinstance(kind, Boolean):
-        return lambda value: "t" if value else "f"
-    return str
+        return lambda value: NULL if value is None else ("t" if value else "f")
+    return lambda value: NULL if value is None else str(value).translate(_ESCAPES)
 
 
-class _Digester:
-    """Per-row SHA-256 of the normalized values, and the order-free table checksum."""
+class _TableText:
+    """Rows of one table as lines of COPY text: what is sent, hashed and compared."""
 
     def __init__(self, table: Table) -> None:
-        self.normalizers = [_normalizer(column) for column in table.columns]
-        self.json_columns = {i for i, column in enumerate(table.columns) if isinstance(column.type, JSON)}
+        self.table = table
+        self.columns = list(table.columns)
+        self.formatters = [_text_formatter(column) for column in self.columns]
+        names = [column.name for column in self.columns]
+        self.key_indexes = [names.index(column.name) for column in table.primary_key.columns]
+        self.column_list = ", ".join(f'"{name}"' for name in names)
+
+    def line(self, row: Sequence[Any]) -> str:
+        return "\t".join([fmt(value) for fmt, value in zip(self.formatters, row, strict=True)])
+
+    def key(self, line: str) -> tuple[str, ...]:
+        fields = line.split("\t")
+        return tuple(fields[i] for i in self.key_indexes)
+
+
+def _digest(line: str) -> int:
+    return int.from_bytes(hashlib.sha256(line.encode("utf-8", "surrogatepass")).digest(), "big")
+
+
+class _Checksum:
+    """Row count plus the sum of the rows' SHA-256 modulo 2**256: independent of row order."""
+
+    def __init__(self) -> None:
         self.count = 0
         self.total = 0
 
-    def row(self, row: Sequence[Any]) -> bytes:
-        parts = []
-        for index, (value, normalize) in enumerate(zip(row, self.normalizers, strict=True)):
-            if value is None and index not in self.json_columns:
-                parts.append("\\N")
-            else:
-                rendered = normalize(value)
-                parts.append(f"{len(rendered)}:{rendered}")
-        return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).digest()
-
-    def add(self, digest: bytes) -> None:
+    def add(self, line: str) -> None:
         self.count += 1
-        self.total = (self.total + int.from_bytes(digest, "big")) % _MODULUS
+        self.total += _digest(line)
 
     @property
-    def checksum(self) -> str:
-        return f"{self.count}:{self.total:064x}"
+    def value(self) -> str:
+        return f"{self.count}:{self.total % _MODULUS:064x}"
 
 
-def _rows(connection: Connection, table: Table, batch_size: int) -> Iterator[Sequence[Sequence[Any]]]:
-    result = connection.execute(select(table).execution_options(yield_per=batch_size))
-    yield from result.partitions()
+class _LineSink:
+    """A file-like object for COPY ... TO STDOUT that hands over complete lines."""
+
+    def __init__(self, on_line: Callable[[str], None]) -> None:
+        self.on_line = on_line
+        self.pending = b""
+
+    def write(self, data: bytes) -> int:
+        if self.pending:
+            data = self.pending + data
+        *lines, self.pending = data.split(b"\n")
+        for line in lines:
+            self.on_line(line.decode("utf-8"))
+        return len(data)
 
 
-def table_checksum(connection: Connection, table: Table, batch_size: int = 5000) -> str:
-    """The checksum of a table's rows as the app reads them (see the module docstring)."""
-    digester = _Digester(table)
-    for batch in _rows(connection, table, batch_size):
+def _raw_cursor(connection: Connection) -> Any:
+    dbapi = connection.connection.dbapi_connection
+    assert dbapi is not None
+    return dbapi.cursor()
+
+
+def _scan_target(connection: Connection, text_form: _TableText, on_line: Callable[[str], None]) -> None:
+    """Every stored row as COPY text: PostgreSQL prints it itself; other databases go through the models."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SET LOCAL TimeZone = 'UTC'")
+        connection.exec_driver_sql("SET LOCAL DateStyle = 'ISO, MDY'")
+        connection.exec_driver_sql("SET LOCAL client_encoding = 'UTF8'")
+        cursor = _raw_cursor(connection)
+        try:
+            cursor.copy_expert(
+                f'COPY "{text_form.table.name}" ({text_form.column_list}) TO STDOUT', _LineSink(on_line)
+            )
+        finally:
+            cursor.close()
+        return
+    for batch in connection.execute(select(text_form.table)).partitions(5000):
         for row in batch:
-            digester.add(digester.row(row))
-    return digester.checksum
+            on_line(text_form.line(row))
+
+
+def _target_checksum(connection: Connection, text_form: _TableText) -> str:
+    checksum = _Checksum()
+    _scan_target(connection, text_form, checksum.add)
+    connection.rollback()
+    return checksum.value
+
+
+def table_checksum(connection: Connection, table: Table) -> str:
+    """The checksum of a table as stored (see the module docstring); the same on source and target."""
+    return _target_checksum(connection, _TableText(table))
 
 
 def _count(connection: Connection, table: Table) -> int:
     return int(connection.execute(select(func.count()).select_from(table)).scalar_one())
 
 
-def _key_text(row: Sequence[Any], key_indexes: list[int]) -> str:
-    return "/".join(str(row[i]) for i in key_indexes)
-
-
 # --- writing ----------------------------------------------------------------------------------------
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"})
-
-
-def _copy_formatter(column: Column[Any]) -> Callable[[Any], str]:
-    """How PostgreSQL's COPY text format spells a value of this column."""
-    kind = column.type
-    if isinstance(kind, JSON):
-        # SQLAlchemy stores Python None in a JSON column as JSON null; do the same.
-        return lambda value: json.dumps(value, ensure_ascii=False).translate(_COPY_ESCAPES)
-    if isinstance(kind, UTCDateTime):
-        return lambda value: "\\N" if value is None else value.astimezone(UTC).isoformat()
-    if isinstance(kind, Boolean):
-        return lambda value: "\\N" if value is None else ("t" if value else "f")
-    return lambda value: "\\N" if value is None else str(value).translate(_COPY_ESCAPES)
-
-
 class _Writer:
-    """Inserts batches of rows in the target's open transaction: COPY on PostgreSQL, else executemany."""
+    """Inserts batches in the target's open transaction: COPY on PostgreSQL, else executemany.
 
-    def __init__(self, connection: Connection, table: Table) -> None:
+    With `pipelined=True` a COPY runs in a helper thread while the caller reads and formats the
+    next batch; batches still reach the database one at a time and in order.
+    """
+
+    def __init__(self, connection: Connection, text_form: _TableText, *, pipelined: bool = False) -> None:
         self.connection = connection
-        self.table = table
-        self.columns = list(table.columns)
+        self.text_form = text_form
         self.is_postgres = connection.dialect.name == "postgresql"
-        self.formatters = [_copy_formatter(column) for column in self.columns]
-        names = ", ".join(f'"{column.name}"' for column in self.columns)
-        self.copy_sql = f'COPY "{table.name}" ({names}) FROM STDIN'
+        self.copy_sql = f'COPY "{text_form.table.name}" ({text_form.column_list}) FROM STDIN'
+        self.pool = ThreadPoolExecutor(1) if pipelined and self.is_postgres else None
+        self.pending: Future[None] | None = None
 
-    def write(self, rows: Sequence[Sequence[Any]]) -> None:
+    def __enter__(self) -> _Writer:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        try:
+            if exc_info[0] is None:
+                self.flush()
+            elif self.pending is not None:
+                self.pending.exception()  # let it end before the transaction rolls back
+        finally:
+            if self.pool is not None:
+                self.pool.shutdown(wait=True)
+
+    def _copy(self, payload: str) -> None:
+        cursor = _raw_cursor(self.connection)
+        try:
+            cursor.copy_expert(self.copy_sql, io.StringIO(payload))
+        finally:
+            cursor.close()
+
+    def flush(self) -> None:
+        if self.pending is not None:
+            pending, self.pending = self.pending, None
+            pending.result()
+
+    def write(self, rows: Sequence[Sequence[Any]], lines: Sequence[str]) -> None:
         if not rows:
             return
         if self.is_postgres:
-            formatters = self.formatters
-            lines = "".join(
-                "\t".join([fmt(value) for fmt, value in zip(formatters, row, strict=True)]) + "\n"
-                for row in rows
-            )
-            dbapi = self.connection.connection.dbapi_connection
-            assert dbapi is not None
-            cursor: Any = dbapi.cursor()
-            try:
-                cursor.copy_expert(self.copy_sql, io.StringIO(lines))
-            finally:
-                cursor.close()
+            payload = "\n".join(lines) + "\n"
+            if self.pool is None:
+                self._copy(payload)
+                return
+            self.flush()
+            self.pending = self.pool.submit(self._copy, payload)
             return
-        names = [column.key for column in self.columns]
-        self.connection.execute(insert(self.table), [dict(zip(names, row, strict=True)) for row in rows])
+        names = [column.key for column in self.text_form.columns]
+        self.connection.execute(
+            insert(self.text_form.table), [dict(zip(names, row, strict=True)) for row in rows]
+        )
 
 
 def _parents_first(table: Table, rows: list[Sequence[Any]]) -> list[Sequence[Any]]:
     """Order rows so a row referencing its own table comes after the row it references."""
+    names = table.columns.keys()
     self_keys = [
-        (table.columns.keys().index(fk.parent.name), table.columns.keys().index(fk.column.name))
+        (names.index(fk.parent.name), names.index(fk.column.name))
         for fk in table.foreign_keys
         if fk.column.table is table
     ]
@@ -223,20 +300,20 @@ def _parents_first(table: Table, rows: list[Sequence[Any]]) -> list[Sequence[Any
     depth: dict[Any, int] = {}
 
     def depth_of(row: Sequence[Any]) -> int:
-        chain: list[Any] = []
-        current: Sequence[Any] | None = row
-        while current is not None and current[parent_index] not in depth:
-            chain.append(current[parent_index])
-            if len(chain) > len(rows):  # a cycle: leave the rest in source order
-                break
-            parent = current[child_index]
-            current = by_key.get(parent) if parent is not None else None
-        base = (
-            depth[current[parent_index]] + 1 if current is not None and current[parent_index] in depth else 0
-        )
-        for offset, key in enumerate(reversed(chain)):
-            depth[key] = base + offset
-        return depth.get(row[parent_index], 0)
+        key = row[parent_index]
+        if key in depth:
+            return depth[key]
+        seen = {key}
+        chain = [row]
+        parent = by_key.get(row[child_index]) if row[child_index] is not None else None
+        while parent is not None and parent[parent_index] not in depth and parent[parent_index] not in seen:
+            seen.add(parent[parent_index])
+            chain.append(parent)
+            parent = by_key.get(parent[child_index]) if parent[child_index] is not None else None
+        base = depth.get(parent[parent_index], -1) + 1 if parent is not None else 0
+        for offset, item in enumerate(reversed(chain)):
+            depth[item[parent_index]] = base + offset
+        return depth[key]
 
     return sorted(rows, key=depth_of)
 
@@ -265,6 +342,13 @@ class _DatabaseCopier:
         if self.on_progress is not None:
             self.on_progress(event)
 
+    def _source_checksum(self, source: Connection, table: Table) -> str:
+        checksum = _Checksum()
+        for _rows, lines in self._source_batches(source, _TableText(table)):
+            for line in lines:
+                checksum.add(line)
+        return checksum.value
+
     def plan(self) -> list[TableReport]:
         """Count rows, and checksum the tables the target already has rows in; writes nothing."""
         reports: list[TableReport] = []
@@ -274,12 +358,14 @@ class _DatabaseCopier:
                 report = TableReport(table.name, source_rows=_count(source, table))
                 if target_has_schema:
                     report.target_rows_before = _count(target, table)
+                    target.rollback()
                 if report.target_rows_before:
-                    report.source_checksum = table_checksum(source, table, self.batch_size)
-                    report.target_checksum = table_checksum(target, table, self.batch_size)
+                    report.source_checksum = self._source_checksum(source, table)
+                    report.target_checksum = _target_checksum(target, _TableText(table))
                     if report.source_checksum == report.target_checksum:
                         report.status = "already complete"
                         report.skipped = report.source_rows
+                        report.target_rows_after = report.target_rows_before
                         report.verified = True
                     else:
                         report.status = "would merge" if self.dry_run else "merge"
@@ -298,119 +384,111 @@ class _DatabaseCopier:
             )
         return reports
 
+    def _source_batches(
+        self, source: Connection, text_form: _TableText
+    ) -> Iterator[tuple[Sequence[Sequence[Any]], list[str]]]:
+        """The source's rows through the models (so types convert), with their COPY text lines."""
+        table = text_form.table
+        result = source.execute(select(table).execution_options(yield_per=self.batch_size))
+        batches: Iterable[Sequence[Sequence[Any]]] = result.partitions()
+        if any(fk.column.table is table for fk in table.foreign_keys):
+            rows = _parents_first(table, [row for batch in batches for row in batch])
+            batches = (rows[i : i + self.batch_size] for i in range(0, len(rows), self.batch_size))
+        line = text_form.line
+        for batch in batches:
+            yield batch, [line(row) for row in batch]
+
     def copy_table(self, table: Table, report: TableReport) -> None:
-        self._emit(
-            ProgressEvent(f"rows:{table.name}", "start", total=report.source_rows, description=table.name)
-        )
-        digester = _Digester(table)
+        stage = f"rows:{table.name}"
+        self._emit(ProgressEvent(stage, "start", total=report.source_rows, description=table.name))
+        text_form = _TableText(table)
+        checksum = _Checksum()
         with self.source.engine.connect() as source, self.target.engine.connect() as target:
-            with target.begin():
-                writer = _Writer(target, table)
-                for batch in self._source_batches(source, table):
-                    for row in batch:
-                        digester.add(digester.row(row))
-                    writer.write(batch)
-                    self._emit(ProgressEvent(f"rows:{table.name}", "advance", advance=len(batch)))
-            report.copied = digester.count
-            report.source_checksum = digester.checksum
-            report.target_checksum = table_checksum(target, table, self.batch_size)
-            report.target_rows_after = int(report.target_checksum.split(":")[0])
+            with target.begin(), _Writer(target, text_form, pipelined=True) as writer:
+                for rows, lines in self._source_batches(source, text_form):
+                    for line in lines:
+                        checksum.add(line)
+                    writer.write(rows, lines)
+                    self._emit(ProgressEvent(stage, "advance", advance=len(rows)))
+            report.copied = checksum.count
+            report.source_checksum = checksum.value
+            report.target_checksum = _target_checksum(target, text_form)
+        report.target_rows_after = int(report.target_checksum.split(":")[0])
         report.status = "copied"
         report.verified = report.source_checksum == report.target_checksum
         if not report.verified:
             report.problem = "the copied rows do not match the source (checksum differs); run again"
-        self._emit(ProgressEvent(f"rows:{table.name}", "finish"))
-
-    def _source_batches(self, source: Connection, table: Table) -> Iterator[Sequence[Sequence[Any]]]:
-        if any(fk.column.table is table for fk in table.foreign_keys):
-            rows = _parents_first(
-                table, [row for batch in _rows(source, table, self.batch_size) for row in batch]
-            )
-            for start in range(0, len(rows), self.batch_size):
-                yield rows[start : start + self.batch_size]
-            return
-        yield from _rows(source, table, self.batch_size)
+        self._emit(ProgressEvent(stage, "finish"))
 
     def merge_table(self, table: Table, report: TableReport) -> None:
         """Insert rows whose keys are missing; compare the others; never overwrite."""
-        self._emit(
-            ProgressEvent(f"rows:{table.name}", "start", total=report.source_rows, description=table.name)
-        )
-        key_indexes = [table.columns.keys().index(column.name) for column in table.primary_key.columns]
-        digester = _Digester(table)
+        stage = f"rows:{table.name}"
+        self._emit(ProgressEvent(stage, "start", total=report.source_rows, description=table.name))
+        text_form = _TableText(table)
+
+        def stored() -> dict[tuple[str, ...], int]:
+            found: dict[tuple[str, ...], int] = {}
+            _scan_target(
+                target, text_form, lambda line: found.__setitem__(text_form.key(line), _digest(line))
+            )
+            target.rollback()
+            return found
+
         with self.source.engine.connect() as source, self.target.engine.connect() as target:
-            existing = {
-                tuple(row[i] for i in key_indexes): digester.row(row)
-                for batch in _rows(target, table, self.batch_size)
-                for row in batch
-            }
-            target.rollback()  # end the read's implicit transaction; the merge runs in its own
-            expected: dict[tuple[Any, ...], bytes] = {}
+            existing = stored()
+            expected: dict[tuple[str, ...], int] = {}
             conflicts: list[str] = []
-            with target.begin():
-                writer = _Writer(target, table)
-                for batch in self._source_batches(source, table):
-                    missing = []
-                    for row in batch:
-                        key = tuple(row[i] for i in key_indexes)
-                        digest = digester.row(row)
+            with target.begin(), _Writer(target, text_form) as writer:
+                for rows, lines in self._source_batches(source, text_form):
+                    missing: list[tuple[Sequence[Any], str]] = []
+                    for row, line in zip(rows, lines, strict=True):
+                        key, digest = text_form.key(line), _digest(line)
                         if key not in existing:
-                            missing.append(row)
+                            missing.append((row, line))
                             expected[key] = digest
                         elif existing[key] == digest:
                             report.skipped += 1
                             expected[key] = digest
                         else:
-                            conflicts.append(_key_text(row, key_indexes))
-                    if not self.dry_run:
-                        rejected = self._insert_each_safely(target, writer, missing)
-                        for row in rejected:
-                            expected.pop(tuple(row[i] for i in key_indexes), None)
-                            conflicts.append(
-                                _key_text(row, key_indexes) + " (violates a unique or foreign key)"
-                            )
-                        report.copied += len(missing) - len(rejected)
-                    else:
-                        report.copied += len(missing)
-                    self._emit(ProgressEvent(f"rows:{table.name}", "advance", advance=len(batch)))
+                            conflicts.append("/".join(key))
+                    rejected = [] if self.dry_run else self._insert_each_safely(target, writer, missing)
+                    for line in rejected:
+                        expected.pop(text_form.key(line), None)
+                        conflicts.append("/".join(text_form.key(line)) + " (breaks a unique or foreign key)")
+                    report.copied += len(missing) - len(rejected)
+                    self._emit(ProgressEvent(stage, "advance", advance=len(rows)))
             report.conflicts = len(conflicts)
             report.conflict_keys = conflicts[:_LISTED_KEYS]
             report.status = "would merge" if self.dry_run else "merged"
-            if self.dry_run:
-                report.verified = True
-                return
-            after = {
-                tuple(row[i] for i in key_indexes): digester.row(row)
-                for batch in _rows(target, table, self.batch_size)
-                for row in batch
-            }
-        report.target_rows_after = len(after)
-        report.verified = all(after.get(key) == digest for key, digest in expected.items())
-        if not report.verified:
-            report.problem = "merged rows do not match the source (checksum differs); run again"
-        self._emit(ProgressEvent(f"rows:{table.name}", "finish"))
+            if not self.dry_run:
+                after = stored()
+                report.target_rows_after = len(after)
+                report.verified = all(after.get(key) == digest for key, digest in expected.items())
+                if not report.verified:
+                    report.problem = "merged rows do not match the source (checksum differs); run again"
+        self._emit(ProgressEvent(stage, "finish"))
 
     def _insert_each_safely(
-        self, target: Connection, writer: _Writer, rows: list[Sequence[Any]]
-    ) -> list[Sequence[Any]]:
-        """Insert a batch; if the database refuses it, insert row by row and return the refused rows."""
+        self, target: Connection, writer: _Writer, rows: list[tuple[Sequence[Any], str]]
+    ) -> list[str]:
+        """Insert a batch; if the database refuses it, insert row by row; return the refused rows' lines."""
         if not rows:
             return []
         # COPY goes straight to the driver, so its errors arrive unwrapped.
         refused = (DBAPIError, target.dialect.loaded_dbapi.Error)
         try:
             with target.begin_nested():
-                writer.write(rows)
+                writer.write([row for row, _ in rows], [line for _, line in rows])
             return []
         except refused:
             pass
         rejected = []
-        for row in rows:
+        for row, line in rows:
             try:
                 with target.begin_nested():
-                    writer.write([row])
+                    writer.write([row], [line])
             except refused:
-                rejected.append(row)
+                rejected.append(line)
         return rejected
 
     def reset_sequences(self) -> list[str]:

@@ -183,9 +183,7 @@ def outcome_lines(report: Any) -> list[str]:
         for table in metadata.tables:
             if table.conflicts:
                 keys = ", ".join(table.conflict_keys[:5])
-                lines.append(
-                    f"[yellow]{table.conflicts} conflicting rows[/] in {table.name} (kept): {keys}"
-                )
+                lines.append(f"[yellow]{table.conflicts} conflicting rows[/] in {table.name} (kept): {keys}")
             if table.problem:
                 lines.append(f"[red]{table.name}[/]: {table.problem}")
     if report.ok and not report.dry_run:
