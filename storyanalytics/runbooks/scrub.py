@@ -87,8 +87,8 @@ def _scrub_value(value: Any, known: tuple[str, ...]) -> Any:
         return redact_text(value, known)
     if isinstance(value, list):
         return [_scrub_value(item, known) for item in value]
-    if isinstance(value, dict):
-        return {key: _scrub_value(item, known) for key, item in value.items()}
+    if isinstance(value, dict):  # keeps NotebookNode (a dict subclass) as it is
+        return type(value)({key: _scrub_value(item, known) for key, item in value.items()})
     return value
 
 

@@ -8,6 +8,7 @@ Only the offline rehearsal and tests call it; a real deploy never imports this p
 
 from __future__ import annotations
 
+import json
 import threading
 from typing import Any
 
@@ -163,6 +164,68 @@ def _patch_s3_bucket() -> None:
 
     FakeBucket.create_from_cloudformation_json = classmethod(create)  # type: ignore[assignment]
 
+    def get_permission(self: Any, action: str, resource: str) -> Any:
+        """moto ignores conditions, so a TLS-only Deny would refuse everything; AWS traffic is HTTPS,
+        so statements conditioned on aws:SecureTransport do not apply here."""
+        from moto.iam.access_control import IAMPolicy, PermissionResult
+
+        if self.policy is None:
+            return PermissionResult.NEUTRAL
+        document = json.loads(self.policy)
+        statements = document.get("Statement", [])
+        statements = [statements] if isinstance(statements, dict) else statements
+        kept = [s for s in statements if "aws:SecureTransport" not in json.dumps(s.get("Condition", {}))]
+        if not kept:
+            return PermissionResult.NEUTRAL
+        return IAMPolicy(json.dumps({**document, "Statement": kept})).is_action_permitted(action, resource)
+
+    FakeBucket.get_permission = get_permission  # type: ignore[method-assign]
+
+
+def _patch_cloudformation_api() -> None:
+    """UpdateTerminationProtection, which moto lacks; deleting a protected stack is refused, as in AWS."""
+    from moto.cloudformation.exceptions import ValidationError
+    from moto.cloudformation.responses import CloudFormationResponse
+    from moto.core.responses import ActionResult
+
+    if hasattr(CloudFormationResponse, "update_termination_protection"):
+        return
+
+    def update_termination_protection(self: Any) -> Any:
+        name = self._get_param("StackName")
+        enabled = str(self._get_param("EnableTerminationProtection")).lower() == "true"
+        stack = self.cloudformation_backend.get_stack(name)
+        stack.enable_termination_protection = enabled
+        return ActionResult({"StackId": stack.stack_id})
+
+    original_delete = CloudFormationResponse.delete_stack
+
+    def delete_stack(self: Any) -> Any:
+        name = self._get_param("StackName")
+        stacks = [s for s in self.cloudformation_backend.stacks.values() if name in {s.name, s.stack_id}]
+        live = [s for s in stacks if s.status != "DELETE_COMPLETE"]
+        if live and live[0].enable_termination_protection:
+            raise ValidationError(
+                message=f"Stack [{name}] cannot be deleted while TerminationProtection is enabled"
+            )
+        return original_delete(self)
+
+    from moto.cloudformation.models import CloudFormationBackend
+
+    original_execute = CloudFormationBackend.execute_change_set
+
+    def execute_change_set(self: Any, change_set_name: str, stack_name: str | None = None) -> None:
+        """moto keeps the outputs of the empty template a CREATE change set starts from; re-read them."""
+        original_execute(self, change_set_name, stack_name)
+        for stack in self.stacks.values():
+            if stack_name in {None, stack.name, stack.stack_id} and stack.status.endswith("_COMPLETE"):
+                stack._parse_template()
+                stack.output_map = stack._create_output_map()
+
+    CloudFormationBackend.execute_change_set = execute_change_set  # type: ignore[method-assign]
+    CloudFormationResponse.update_termination_protection = update_termination_protection  # type: ignore[attr-defined]
+    CloudFormationResponse.delete_stack = delete_stack  # type: ignore[method-assign]
+
 
 def install() -> None:
     """Register the stand-ins with moto (idempotent); call before moto parses a template."""
@@ -178,6 +241,7 @@ def install() -> None:
         _patch_intrinsics()
         _patch_rds()
         _patch_s3_bucket()
+        _patch_cloudformation_api()
         for cached in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
             cached.cache_clear()
         _installed = True

@@ -1,0 +1,267 @@
+"""The steps the runbook notebooks call: one function per notebook cell, no logic in the notebooks.
+
+Each step shows what it did (tables, progress) and raises a StoryAnalyticsError with one clear sentence
+when it cannot go on, so papermill stops at that cell. Nothing here prints a password: the admin
+password stays in Secrets Manager and only the command that reveals it is shown.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlparse
+
+import boto3
+from rich.console import Console
+
+from storyanalytics.db import redact_url
+from storyanalytics.errors import StoryAnalyticsError
+
+# Set by the offline rehearsal to its own emulator's URL; the only way a notebook uses rehearsal parts.
+REHEARSAL_ENDPOINT_ENV = "STORY_ANALYTICS_REHEARSAL_ENDPOINT"
+REHEARSAL_LABEL = "REHEARSAL (offline, nothing is created in AWS)"
+
+
+class StepError(StoryAnalyticsError):
+    """A notebook step cannot go on; the message says what to do."""
+
+
+def console() -> Console:
+    """Plain text output that reads the same in JupyterLab, a terminal and a saved run."""
+    return Console(force_jupyter=False, width=130, soft_wrap=True)
+
+
+def _endpoint(endpoint_url: str | None) -> str | None:
+    return endpoint_url.strip() or None if endpoint_url else None
+
+
+def is_rehearsal(endpoint_url: str | None) -> bool:
+    """True only when the rehearsal set its emulator's URL and this notebook points at that same URL."""
+    endpoint = _endpoint(endpoint_url)
+    expected = os.environ.get(REHEARSAL_ENDPOINT_ENV)
+    if not endpoint or not expected or endpoint.rstrip("/") != expected.rstrip("/"):
+        return False
+    host = urlparse(endpoint).hostname or ""
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def _session(region: str) -> boto3.session.Session:
+    return boto3.session.Session(region_name=region)
+
+
+# --- 01 deploy -----------------------------------------------------------------------------------------
+def open_deployment(
+    region: str,
+    stack_name: str = "story-analytics",
+    compute: str = "ecs-express",
+    *,
+    endpoint_url: str = "",
+    admin_email: str = "",
+) -> Any:
+    """An AwsDeployment that shows its progress here; running a cell is the user's "yes"."""
+    from storyanalytics.deploy import AwsDeployment
+    from storyanalytics.deploy.console import RichUi
+
+    out = console()
+    extra: dict[str, Any] = {}
+    if is_rehearsal(endpoint_url):
+        from storyanalytics.rehearsal.images import RehearsalDockerRunner, build_context
+
+        out.print(f"[bold yellow]{REHEARSAL_LABEL}[/]: AWS is emulated at {endpoint_url}.")
+        extra = {
+            "runner": RehearsalDockerRunner(str(_endpoint(endpoint_url)), region),
+            "project_dir": build_context(),
+        }
+    return AwsDeployment(
+        region,
+        stack_name,
+        compute or None,
+        endpoint_url=_endpoint(endpoint_url),
+        ui=RichUi(out, assume_yes=True),
+        assume_yes=True,
+        admin_email=admin_email or None,
+        **extra,
+    )
+
+
+def show_preflight(deployment: Any) -> None:
+    """Credentials, region, compute and Docker: stop here with the reason if one of them fails."""
+    report = deployment.preflight()
+    deployment.ui.preflight(report)
+    report.raise_for_failures()
+
+
+def show_cost(deployment: Any) -> None:
+    deployment.ui.cost(deployment.estimate_cost())
+
+
+def deploy(deployment: Any) -> Any:
+    """Bootstrap stack, image build and push, app stack, with stack events as they happen."""
+    from storyanalytics.deploy.console import deployment_panel
+
+    result = deployment.deploy()
+    console().print(deployment_panel(result))
+    return result
+
+
+def show_access(result: Any) -> None:
+    """Where the app is and how to sign in; the password itself is never printed."""
+    out = console()
+    outputs = result.outputs
+    out.print(f"Your app: [bold]{outputs.get('AppUrl', '(no URL yet)')}[/]")
+    out.print(f"Admin email: {result.admin_email or outputs.get('AdminEmail', '(see the stack outputs)')}")
+    if result.password_command:
+        out.print("Admin password: run this in a terminal (it is not shown here on purpose):")
+        out.print(f"  {result.password_command}", highlight=False)
+
+
+# --- 02 migrate ----------------------------------------------------------------------------------------
+def stack_outputs(region: str, stack_name: str, endpoint_url: str = "") -> dict[str, str]:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    client = _session(region).client("cloudformation", endpoint_url=_endpoint(endpoint_url))
+    try:
+        stack = client.describe_stacks(StackName=stack_name)["Stacks"][0]
+    except (ClientError, BotoCoreError) as exc:
+        raise StepError(
+            f"cannot read stack {stack_name!r} in {region} ({type(exc).__name__}): deploy it first "
+            "(notebook 01_deploy) and check the region and stack name."
+        ) from None
+    return {item["OutputKey"]: item.get("OutputValue", "") for item in stack.get("Outputs", [])}
+
+
+@dataclass
+class MigrationTarget:
+    """Where local data goes: the stack's bucket and database (the URL's password is never shown)."""
+
+    region: str
+    stack_name: str
+    bucket: str
+    database_url: str = field(repr=False)
+    admin_email: str
+    endpoint_url: str | None
+
+    def __str__(self) -> str:
+        return (
+            f"stack {self.stack_name} ({self.region}): bucket {self.bucket}, "
+            f"database {redact_url(self.database_url)}"
+        )
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(str(self))
+
+
+def _database_url_from_stack(region: str, outputs: dict[str, str], endpoint_url: str | None) -> str:
+    """postgresql URL from DbEndpoint and the RDS-managed secret (reachable only through the VPC)."""
+    host, secret_arn = outputs.get("DbEndpoint"), outputs.get("DbSecretArn")
+    if not host or not secret_arn:
+        raise StepError("the stack has no DbEndpoint/DbSecretArn outputs: pass database_url explicitly.")
+    secret = _session(region).client("secretsmanager", endpoint_url=endpoint_url)
+    credentials = json.loads(secret.get_secret_value(SecretId=secret_arn)["SecretString"])
+    user, password = quote(credentials["username"], safe=""), quote(credentials["password"], safe="")
+    name = outputs.get("DbName", "storyanalytics")
+    return f"postgresql+psycopg2://{user}:{password}@{host}:5432/{name}?sslmode=require"
+
+
+def migration_target(
+    region: str, stack_name: str = "story-analytics", *, endpoint_url: str = "", database_url: str = ""
+) -> MigrationTarget:
+    """The stack's bucket and database; `database_url` overrides the database (e.g. an SSH tunnel)."""
+    endpoint = _endpoint(endpoint_url)
+    outputs = stack_outputs(region, stack_name, endpoint_url)
+    if not outputs.get("BucketName"):
+        raise StepError(f"stack {stack_name!r} has no BucketName output: is it a Story Analytics stack?")
+    url = database_url.strip() or _database_url_from_stack(region, outputs, endpoint)
+    target = MigrationTarget(
+        region, stack_name, outputs["BucketName"], url, outputs.get("AdminEmail", ""), endpoint
+    )
+    console().print(str(target), highlight=False)
+    return target
+
+
+def migrate(target: MigrationTarget, data_dir: str, *, dry_run: bool = False, merge: bool = True) -> Any:
+    """Copy files and metadata with progress bars, then show the verification table."""
+    from storyanalytics.migrate import MigrationError, RichProgress, migrate_local_to_cloud, summary_table
+    from storyanalytics.migrate.progress import outcome_lines
+
+    out = console()
+    folder = Path(data_dir).expanduser().resolve()
+    report_path = None if dry_run else folder.parent / "migrate-report.json"
+    with RichProgress(out) as progress:
+        report = migrate_local_to_cloud(
+            folder,
+            target.bucket,
+            target.database_url,
+            endpoint_url=target.endpoint_url,
+            region=target.region,
+            dry_run=dry_run,
+            merge=merge,
+            report_path=report_path,
+            on_progress=progress.callback,
+        )
+    out.print(summary_table(report.storage, report.metadata))
+    for line in outcome_lines(report):
+        out.print(line, highlight=False)
+    if report_path is not None:
+        out.print(f"The full report is in {report_path}.", highlight=False)
+    if not report.ok:
+        raise MigrationError("the migration did not verify: see the table above, then run this cell again.")
+    return report
+
+
+def share_local_charts_with_admin(target: MigrationTarget, admin_email: str = "") -> None:
+    """Make the cloud admin a member (owner) of the teams the local user had, so they see those charts.
+
+    On a laptop everything belongs to one implicit local user; in the cloud people sign in, so the
+    migrated teams need a member who can sign in.
+    """
+    from sqlalchemy import select
+
+    from storyanalytics.api.bootstrap import LOCAL_USER_EMAIL
+    from storyanalytics.db import make_engine, make_session_factory
+    from storyanalytics.db.models import Membership, TeamRole, User
+
+    email = (admin_email or target.admin_email).strip().lower()
+    if not email:
+        raise StepError("no admin email: pass admin_email (the one you deployed with).")
+    engine = make_engine(target.database_url)
+    try:
+        with make_session_factory(engine)() as session:
+            admin = session.scalar(select(User).where(User.email == email))
+            local = session.scalar(select(User).where(User.email == LOCAL_USER_EMAIL))
+            if admin is None:
+                raise StepError(
+                    f"there is no account {email} in the cloud database: sign in to the app once."
+                )
+            if local is None:
+                console().print("No local user was migrated: nothing to share.")
+                return
+            local_teams = session.scalars(select(Membership.team_id).where(Membership.user_id == local.id))
+            admin_teams = set(
+                session.scalars(select(Membership.team_id).where(Membership.user_id == admin.id))
+            )
+            added = [team for team in local_teams if team not in admin_teams]
+            for team_id in added:
+                session.add(Membership(team_id=team_id, user_id=admin.id, role=TeamRole.owner.value))
+            session.commit()
+    finally:
+        engine.dispose()
+    console().print(f"{email} now owns {len(added)} more team(s) with your local charts.")
+
+
+# --- 03 check ------------------------------------------------------------------------------------------
+def open_checker(region: str, stack_name: str, *, endpoint_url: str = "", database_url: str = "") -> Any:
+    from storyanalytics.checks import StackChecker
+
+    if is_rehearsal(endpoint_url):
+        console().print(f"[bold yellow]{REHEARSAL_LABEL}[/]: checking the emulated stack.")
+    return StackChecker(
+        region, stack_name, endpoint_url=_endpoint(endpoint_url), database_url=database_url.strip() or None
+    )
