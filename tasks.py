@@ -5,10 +5,6 @@ from __future__ import annotations
 from invoke import Context, task
 
 
-# pytest's exit code when it found nothing to run: for a suite that must run, a failure, not a pass.
-PYTEST_NO_TESTS_COLLECTED = 5
-
-
 @task(help={"host": "Address to bind (default 127.0.0.1)", "port": "Port (default 8000)", "reload": "Dev"})
 def serve(c: Context, host: str = "", port: int = 0, reload: bool = False) -> None:
     """Run the app locally: API + web app on one port (story-analytics serve)."""
@@ -20,6 +16,10 @@ def serve(c: Context, host: str = "", port: int = 0, reload: bool = False) -> No
     if reload:
         args.append("--reload")
     c.run(" ".join(args), pty=False)
+
+
+# pytest's exit code when it found nothing to run: for a suite that must run, a failure, not a pass.
+PYTEST_NO_TESTS_COLLECTED = 5
 
 
 @task(help={"args": "Extra arguments for pytest, e.g. -k storage"})
@@ -152,3 +152,25 @@ def build_image(c: Context, tag: str = "") -> None:
     except StoryAnalyticsError as exc:
         raise Exit(f"Error: {exc}", code=2) from None
     print(f"Built {built.local_ref}")
+
+
+@task(
+    iterable=["p"],
+    help={"name": "deploy, migrate or check", "p": "A notebook parameter as name=value (repeat -p)"},
+)
+def notebook(c: Context, name: str, p: list[str] | None = None) -> None:
+    """Run a runbook notebook with papermill: invoke notebook deploy -p region=eu-west-1."""
+    from storyanalytics.cli import main
+
+    argv = ["notebook", name]
+    for pair in p or []:
+        argv += ["-p", pair]
+    main(argv)
+
+
+@task(help={"compute": "ecs-express (default) or apprunner"})
+def rehearse(c: Context, compute: str = "ecs-express") -> None:
+    """REHEARSAL: the whole cloud journey offline (moto, local PostgreSQL, the app); nothing touches AWS."""
+    from storyanalytics.cli import main
+
+    main(["rehearse", "--compute", compute])

@@ -215,6 +215,68 @@ def deploy(
     console.print(deployment_panel(result))
 
 
+@app.command("notebook")
+@friendly_errors
+def notebook(
+    name: Annotated[str, typer.Argument(help="deploy, migrate or check.")],
+    parameter: Annotated[
+        list[str] | None,
+        typer.Option("--parameter", "-p", help="A notebook parameter as name=value (repeat it)."),
+    ] = None,
+    runs_dir: Annotated[
+        Path | None, typer.Option(help="Where the executed copy goes (default notebooks/runs/).")
+    ] = None,
+) -> None:
+    """Run a runbook notebook with papermill; the executed copy (no secrets) lands in notebooks/runs/."""
+    from storyanalytics.runbooks import parse_parameter_pairs, run_notebook
+
+    run = run_notebook(name, parse_parameter_pairs(parameter or []), runs_dir=runs_dir)
+    console.print(f"Notebook {name} ran. Executed copy: {run.output_path}", highlight=False, soft_wrap=True)
+
+
+@app.command("check")
+@friendly_errors
+def check(
+    region: Annotated[str, typer.Option(envvar="AWS_REGION", help="The region you deployed to.")],
+    stack_name: Annotated[str, typer.Option(help="Name of the app stack.")] = "story-analytics",
+    database_url: Annotated[
+        str | None, typer.Option(help="Check the database directly (e.g. through a tunnel).")
+    ] = None,
+    endpoint_url: Annotated[
+        str | None, typer.Option(help="AWS endpoint for emulators and tests.", hidden=True)
+    ] = None,
+) -> None:
+    """Check a deployed stack: status, health URL, bucket, database, service, recent errors."""
+    from storyanalytics.checks import check_stack
+    from storyanalytics.runbooks import validate_region
+
+    report = check_stack(
+        validate_region(region), stack_name, endpoint_url=endpoint_url, database_url=database_url
+    )
+    report.show()
+    report.raise_for_failures()
+
+
+@app.command("rehearse")
+@friendly_errors
+def rehearse(
+    compute: Annotated[str, typer.Option(help="ecs-express or apprunner.")] = "ecs-express",
+    runs_dir: Annotated[
+        Path | None, typer.Option(help="Where the executed notebooks go (default notebooks/runs/).")
+    ] = None,
+) -> None:
+    """REHEARSAL: deploy, migrate and check offline (moto, local PostgreSQL, the app); no AWS at all."""
+    from storyanalytics.rehearsal import run_rehearsal
+
+    if compute not in {"ecs-express", "apprunner"}:
+        raise typer.BadParameter("use ecs-express or apprunner", param_hint="--compute")
+    run_rehearsal(
+        compute=compute,
+        runs_dir=runs_dir,
+        say=lambda line: console.print(line, markup=False, highlight=False, soft_wrap=True),
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     app(args=argv if argv is not None else sys.argv[1:], prog_name="story-analytics")
 

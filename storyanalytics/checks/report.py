@@ -9,6 +9,7 @@ from typing import Any, TextIO
 
 from rich import box
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from storyanalytics.errors import StoryAnalyticsError
@@ -59,12 +60,12 @@ class CheckReport:
         table.add_column("Details")
         for result in self.results:
             style = "green" if result.passed else "bold red"
-            table.add_row(result.name, f"[{style}]{result.status}[/]", result.detail)
+            table.add_row(escape(result.name), f"[{style}]{result.status}[/]", escape(result.detail))
         return table
 
     def show(self, file: TextIO | None = None) -> None:
         """Print the table as plain text (readable in a terminal, a notebook and a saved run)."""
-        console = Console(file=file or sys.stdout, width=140, force_jupyter=False, soft_wrap=False)
+        console = Console(file=file or sys.stdout, width=140, force_jupyter=False, emoji=False)
         console.print(self.table())
         passed = len(self.results) - len(self.failures)
         console.print(f"{passed} of {len(self.results)} checks passed.")

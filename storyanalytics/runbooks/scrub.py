@@ -36,7 +36,7 @@ _PATTERNS: list[tuple[str, re.Pattern[str], str]] = [
     (
         "password, secret or token value",
         re.compile(
-            r"(?i)(?P<head>\b[\w-]*(?:password|passwd|secret|token|api_key|apikey)[\"']?)"
+            r"(?i)(?<![:/])(?P<head>\b[\w-]*(?:password|passwd|secret|token|api_key|apikey)[\"']?)"
             r"(?P<sep>\s*[:=]\s*[\"']?)(?P<secret>(?!\*\*\*redacted)[^\s\"',}]{6,})"
         ),
         rf"\g<head>\g<sep>{REDACTED}",
