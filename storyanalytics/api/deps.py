@@ -1,7 +1,12 @@
-"""FastAPI dependencies as Annotated aliases: `session: SessionDep`, `user: CurrentUser`, ..."""
+"""FastAPI dependencies as Annotated aliases: `session: SessionDep`, `user: CurrentUser`, ...
+
+They are `async def` even when they do no I/O: FastAPI runs plain `def` dependencies in a thread pool,
+which costs more than the lookup itself on every request.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Annotated
 
@@ -17,24 +22,39 @@ from storyanalytics.db.models import User
 from storyanalytics.storage import StorageBackend
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_engine(request: Request) -> Engine:
+async def get_engine(request: Request) -> Engine:
     engine: Engine = request.app.state.engine
     return engine
+
+
+# A request's session may keep its pooled connection across awaits, and an empty pool blocks the event
+# loop on checkout (so the holders can never give theirs back: a deadlock under load). Requests therefore
+# wait here, asynchronously, for one of fewer slots than the pool's 5 + 10 connections, which leaves room
+# for short checkouts that never await (public reads, health).
+MAX_CONCURRENT_SESSIONS = 10
+
+
+def _session_slots(request: Request) -> asyncio.Semaphore:
+    slots: asyncio.Semaphore | None = getattr(request.app.state, "session_slots", None)
+    if slots is None:
+        slots = request.app.state.session_slots = asyncio.Semaphore(MAX_CONCURRENT_SESSIONS)
+    return slots
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
     """One session per request; rolled back if the route did not commit."""
     factory: sessionmaker[Session] = request.app.state.session_factory
-    with factory() as session:
-        yield session
+    async with _session_slots(request):
+        with factory() as session:
+            yield session
 
 
-def get_storage(request: Request) -> StorageBackend:
+async def get_storage(request: Request) -> StorageBackend:
     storage: StorageBackend = request.app.state.storage
     return storage
 

@@ -21,6 +21,7 @@ from storyanalytics.api.routers.users import router as users_router
 from storyanalytics.api.routers.versions import router as versions_router
 
 ROUTERS: list[APIRouter] = [
+    public_router,  # first: the busiest paths, matched before the others are tried
     health_router,
     meta_router,
     auth_router,
@@ -35,7 +36,6 @@ ROUTERS: list[APIRouter] = [
     snapshots_router,
     exports_router,
     publish_router,
-    public_router,
     dashboards_router,
     templates_router,
 ]

@@ -11,7 +11,6 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from storyanalytics.api.deps import StorageDep
 from storyanalytics.api.errors import ErrorOut
 from storyanalytics.api.security import allow_framing
 from storyanalytics.api.services.published import (
@@ -43,8 +42,10 @@ def public_cache(request: Request) -> PublicCache:
     return cache
 
 
-async def serve_public(request: Request, storage: StorageDep, kind: Kind, public_id: str) -> Response:
+async def serve_public(request: Request, kind: Kind, public_id: str) -> Response:
+    # app.state directly, not Depends: this is the hottest route, and every dependency costs.
     engine = request.app.state.engine
+    storage = request.app.state.storage
     found = lookup_public(engine, kind, public_id)
     if found is None:
         raise public_not_found(kind)
@@ -65,15 +66,15 @@ async def serve_public(request: Request, storage: StorageDep, kind: Kind, public
 
 
 @router.get("/api/public/charts/{public_id}", response_class=Response, responses=_JSON_RESPONSES)
-async def public_chart(public_id: str, request: Request, storage: StorageDep) -> Response:
+async def public_chart(public_id: str, request: Request) -> Response:
     """{public_id, public_version, title, description, chart_type, config, data:{columns,rows}, theme}."""
-    return await serve_public(request, storage, "chart", public_id)
+    return await serve_public(request, "chart", public_id)
 
 
 @router.get("/api/public/dashboards/{public_id}", response_class=Response, responses=_JSON_RESPONSES)
-async def public_dashboard(public_id: str, request: Request, storage: StorageDep) -> Response:
+async def public_dashboard(public_id: str, request: Request) -> Response:
     """{public_id, public_version, title, description, layout, charts:{<chart id>: public chart payload}}."""
-    return await serve_public(request, storage, "dashboard", public_id)
+    return await serve_public(request, "dashboard", public_id)
 
 
 @router.get("/embed.js", response_class=Response, include_in_schema=False)
