@@ -75,7 +75,7 @@ async def test_no_generated_key_escapes_the_local_folder(tmp_path: Path, key: st
     assert (outer / "canary.txt").read_bytes() == b"untouched"
 
 
-@HYPOTHESIS
+@settings(HYPOTHESIS, max_examples=80)  # each example is a few HTTP round trips
 @given(key=keys)
 async def test_no_generated_key_escapes_the_s3_prefix(
     moto_server: str, s3_client, s3_bucket: str, key: str
