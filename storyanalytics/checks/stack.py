@@ -294,7 +294,10 @@ class StackChecker:
         from storyanalytics.db import current_revision, make_engine, redact_url
 
         assert self.database_url
-        engine = make_engine(self.database_url, connect_args={"connect_timeout": 10})
+        postgres = self.database_url.startswith("postgresql")
+        engine = make_engine(
+            self.database_url, **({"connect_args": {"connect_timeout": 10}} if postgres else {})
+        )
         try:
             with engine.connect() as connection:
                 return current_revision(connection)
