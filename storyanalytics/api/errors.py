@@ -10,7 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from storyanalytics.db.engine import DatabaseError
@@ -112,14 +112,24 @@ async def _library_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(400, str(exc))
 
 
-async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+async def _database_or_value_error(request: Request, exc: Exception) -> JSONResponse:
+    """Database errors and NUL characters: answered here, so they are not re-raised as server errors."""
     if isinstance(exc, IntegrityError):
         return error_response(
             409, "This conflicts with an existing item (a duplicate or a missing reference)."
         )
+    if isinstance(exc, DataError) or (isinstance(exc, ValueError) and "NUL" in str(exc)):
+        # PostgreSQL refuses NUL characters and out-of-range numbers that SQLite would take.
+        return error_response(
+            422, "A value is not valid here (too large, or contains a NUL character): fix it."
+        )
     if isinstance(exc, OperationalError):
         logger.warning("database error on %s %s: %s", request.method, request.url.path, type(exc).__name__)
         return error_response(503, "The database is unavailable right now: try again in a moment.")
+    return await _unexpected(request, exc)
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     logger.exception("unexpected error on %s %s", request.method, request.url.path)
     return error_response(500, "Something went wrong on the server: try again, and report it if it persists.")
 
@@ -129,4 +139,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(StoryAnalyticsError, _library_error)
+    app.add_exception_handler(DBAPIError, _database_or_value_error)
+    app.add_exception_handler(ValueError, _database_or_value_error)
     app.add_exception_handler(Exception, _unexpected)

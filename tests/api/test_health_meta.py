@@ -83,3 +83,16 @@ def test_malformed_json_gets_422_not_500(api: Api) -> None:
     response = api.post("/api/charts", content=b"{nope", headers={"content-type": "application/json"})
     assert response.status_code == 422
     assert "JSON" in response.json()["detail"]
+
+
+def test_nul_characters_are_never_a_server_error(api: Api) -> None:
+    """PostgreSQL refuses NUL in text; that is the caller's input problem (422), not a 500."""
+    assert api.get("/api/charts", params={"q": "a\x00b"}).status_code in {200, 422}
+    assert api.post("/api/teams", json={"name": "a\x00b"}).status_code in {201, 422}
+    assert api.get("/api/charts/a%00b").status_code in {404, 422}
+
+
+def test_version_numbers_beyond_the_database_range_are_422(api: Api) -> None:
+    chart = api.chart()
+    assert api.get(f"/api/charts/{chart['id']}/versions/{2**40}").status_code == 422
+    assert api.patch(f"/api/charts/{chart['id']}", json={"version": 2**40}).status_code == 422

@@ -43,7 +43,9 @@ class ChartCreate(BaseModel):
 
 
 class ChartUpdate(BaseModel):
-    version: int | None = Field(default=None, ge=1, description="The version you edited; or send If-Match.")
+    version: int | None = Field(
+        default=None, ge=1, le=2**31 - 1, description="The version you edited; or send If-Match."
+    )
     title: Title | None = None
     description: Annotated[str, Field(max_length=20_000)] | None = None
     chart_type: ChartType | None = None

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 from pydantic import BaseModel
 from sqlalchemy import select
 
@@ -19,6 +19,7 @@ from storyanalytics.db.models import Chart, ChartVersion
 from storyanalytics.storage import ObjectNotFound
 
 router = APIRouter(prefix="/api/charts/{chart_id}/versions", tags=["versions"])
+VersionNumber = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 class VersionSummary(BaseModel):
@@ -72,7 +73,7 @@ async def _load_version(
 
 @router.get("/{number}", response_model=VersionOut)
 async def get_version(
-    chart_id: str, number: int, session: SessionDep, storage: StorageDep, user: CurrentUser
+    chart_id: str, number: VersionNumber, session: SessionDep, storage: StorageDep, user: CurrentUser
 ) -> VersionOut:
     _, row, chart = await _load_version(session, storage, user, chart_id, number)
     return VersionOut(number=row.number, created_at=row.created_at, chart=chart)
@@ -84,7 +85,7 @@ async def get_version(
     responses={409: {"model": ErrorOut, "description": "Changed meanwhile"}},
 )
 async def restore_version(
-    chart_id: str, number: int, session: SessionDep, storage: StorageDep, user: CurrentUser
+    chart_id: str, number: VersionNumber, session: SessionDep, storage: StorageDep, user: CurrentUser
 ) -> ChartOut:
     """Save version `number`'s state as a new version (history is never rewritten)."""
     chart, _, old = await _load_version(session, storage, user, chart_id, number)
