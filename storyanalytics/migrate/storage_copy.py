@@ -338,7 +338,59 @@ class _Copier:
         if self.on_progress is not None:
             self.on_progress(event)
 
+    @property
+    def threaded(self) -> bool:
+        """Local folder -> S3: plain threads, no event loop hop per object (the common, big case)."""
+        return self.s3 is not None and isinstance(self.source, LocalStorageBackend)
+
+    def _copy_local_file(self, key: str, listed: _Listed | None) -> _Outcome:
+        assert isinstance(self.source, LocalStorageBackend)
+        try:
+            data = self.source._read_sync(key, self.source._path_for(key))
+        except StorageError as exc:
+            return _Outcome(key, "failed", 0, str(exc))
+        try:
+            return self._copy_s3(key, data, listed)
+        except (StorageError, _VerificationFailed) as exc:
+            return _Outcome(key, "failed", len(data), f"{key!r}: {exc}")
+
+    def _start(self, keys: list[str]) -> dict[str, int]:
+        sizes = _local_sizes(self.source, keys)
+        description = "dry run: files" if self.dry_run else "files"
+        total_bytes = sum(sizes.values())
+        self._emit(
+            ProgressEvent(
+                "objects", "start", total=len(keys), total_bytes=total_bytes, description=description
+            )
+        )
+        return sizes
+
+    def run_threaded(self, include: Callable[[str], bool] | None) -> StorageReport:
+        assert self.s3 is not None
+        started = time.perf_counter()
+        report = StorageReport(
+            self.source.describe(), self.target.describe(), dry_run=self.dry_run, verify=self.verify
+        )
+        try:
+            keys = [key for key in run_blocking(self.source.list()) if include is None or include(key)]
+            present = self.s3.inventory()
+            sizes = self._start(keys)
+            futures = [self.pool.submit(self._copy_local_file, key, present.get(key)) for key in keys]
+            for finished in concurrent.futures.as_completed(futures):
+                outcome = finished.result()
+                report._record(outcome)
+                self._emit(
+                    ProgressEvent("objects", "advance", advance=1, advance_bytes=sizes.get(outcome.key, 0))
+                )
+            self._emit(ProgressEvent("objects", "finish"))
+        finally:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+        report.seconds = round(time.perf_counter() - started, 3)
+        return report
+
     async def run(self, include: Callable[[str], bool] | None) -> StorageReport:
+        if self.threaded:
+            return await asyncio.get_running_loop().run_in_executor(None, self.run_threaded, include)
         started = time.perf_counter()
         report = StorageReport(
             self.source.describe(), self.target.describe(), dry_run=self.dry_run, verify=self.verify
@@ -346,16 +398,7 @@ class _Copier:
         try:
             keys = [key for key in await self.source.list() if include is None or include(key)]
             present = await self.inventory()
-            sizes = _local_sizes(self.source, keys)
-            self._emit(
-                ProgressEvent(
-                    "objects",
-                    "start",
-                    total=len(keys),
-                    total_bytes=sum(sizes.values()),
-                    description="dry run: files" if self.dry_run else "files",
-                )
-            )
+            sizes = self._start(keys)
             tasks = [
                 asyncio.ensure_future(self.copy_one(key, key in present, present.get(key))) for key in keys
             ]
@@ -407,19 +450,7 @@ async def migrate_storage_async(
     include: Callable[[str], bool] | None = None,
 ) -> StorageReport:
     """The async form of `migrate_storage`, for callers already inside an event loop."""
-    if concurrency < 1:
-        raise ValueError("concurrency must be at least 1")
-    if verify not in ("etag", "metadata", "full"):
-        raise ValueError(f"verify={verify!r} is unknown: use 'etag', 'metadata' or 'full'")
-    copier = _Copier(
-        source,
-        target,
-        dry_run=dry_run,
-        overwrite=overwrite,
-        verify=verify,
-        concurrency=concurrency,
-        on_progress=on_progress,
-    )
+    copier = _make_copier(source, target, dry_run, overwrite, verify, concurrency, on_progress)
     return await copier.run(include)
 
 
@@ -441,15 +472,31 @@ def migrate_storage(
     conflicts unless `overwrite=True`. `dry_run` writes nothing and reports what would happen.
     See the module docstring for how objects are compared and verified.
     """
-    return run_blocking(
-        migrate_storage_async(
-            source,
-            target,
-            dry_run=dry_run,
-            concurrency=concurrency,
-            on_progress=on_progress,
-            overwrite=overwrite,
-            verify=verify,
-            include=include,
-        )
+    copier = _make_copier(source, target, dry_run, overwrite, verify, concurrency, on_progress)
+    if copier.threaded:
+        return copier.run_threaded(include)
+    return run_blocking(copier.run(include))
+
+
+def _make_copier(
+    source: StorageBackend,
+    target: StorageBackend,
+    dry_run: bool,
+    overwrite: bool,
+    verify: Verify,
+    concurrency: int,
+    on_progress: ProgressCallback | None,
+) -> _Copier:
+    if concurrency < 1:
+        raise ValueError("concurrency must be at least 1")
+    if verify not in ("etag", "metadata", "full"):
+        raise ValueError(f"verify={verify!r} is unknown: use 'etag', 'metadata' or 'full'")
+    return _Copier(
+        source,
+        target,
+        dry_run=dry_run,
+        overwrite=overwrite,
+        verify=verify,
+        concurrency=concurrency,
+        on_progress=on_progress,
     )
