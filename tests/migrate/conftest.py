@@ -87,7 +87,9 @@ def build_local_install(
         # Children are added before their parents, so the copy must order them.
         root = Folder(id="f" * 32, team_id=team.id, name="Reports")
         child = Folder(id="0" * 32, team_id=team.id, parent_id=root.id, name="2026 \t tabs\nand newlines")
-        grandchild = Folder(id="1" * 32, team_id=team.id, parent_id=child.id, name="Q1 \\ backslash \x0b\x08\x0c\r end")
+        grandchild = Folder(
+            id="1" * 32, team_id=team.id, parent_id=child.id, name="Q1 \\ backslash \x0b\x08\x0c\r end"
+        )
         session.add(root)
         session.flush()
         session.add(child)
