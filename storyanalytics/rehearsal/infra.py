@@ -81,6 +81,9 @@ class MotoEndpoint:
         self.url = ""
 
     def start(self) -> str:
+        import logging
+
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no unlabelled request lines
         self._server.start()
         host, port = self._server.get_host_and_port()
         self.url = require_loopback(f"http://{host}:{port}")

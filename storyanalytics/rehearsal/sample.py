@@ -21,7 +21,11 @@ class SampleData:
 
 def make_sample_data(data_dir: Path) -> SampleData:
     """A data folder with one chart (and its CSV), created through the local-mode API."""
-    from fastapi.testclient import TestClient
+    import warnings
+
+    with warnings.catch_warnings():  # starlette's note about httpx is not for the user
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
 
     from storyanalytics.api.app import create_app
 
