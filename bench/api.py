@@ -225,7 +225,8 @@ def main() -> int:
         )
         pairs = {
             "public": ((public_url, {}), (f"{ceiling}/public", {})),
-            "304": (
+            "304": ((public_url, {"If-None-Match": etag}), (f"{ceiling}/public", {})),
+            "304/304": (
                 (public_url, {"If-None-Match": etag}),
                 (f"{ceiling}/conditional", {"If-None-Match": etag}),
             ),

@@ -85,3 +85,9 @@ def test_embed_script_is_served_with_cache_headers(local_api: Api) -> None:
     assert "story-analytics:height" in response.text and "event.source" in response.text
     cached = local_api.client.get("/embed.js", headers={"If-None-Match": response.headers["etag"]})
     assert cached.status_code == 304
+
+
+def test_public_paths_are_in_the_openapi_schema(local_api: Api) -> None:
+    paths = local_api.client.get("/openapi.json").json()["paths"]
+    assert "304" in paths["/api/public/charts/{public_id}"]["get"]["responses"]
+    assert "/api/public/dashboards/{public_id}" in paths
