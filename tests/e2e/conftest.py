@@ -35,7 +35,9 @@ def app_url(web_dist: None, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         yield url
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: the sync Playwright API keeps an asyncio loop running in the main thread
+# while it is open, which breaks every later test that runs an event loop (asyncio.run, anyio tests).
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
