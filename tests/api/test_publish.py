@@ -110,3 +110,10 @@ def test_publishing_other_teams_charts_is_404(cloud_api: Api) -> None:
         response = cloud_api.client.request(method, f"/api/charts/{chart['id']}/publish", headers=other)
         assert response.status_code == 404
     assert cloud_api.client.get(f"/api/charts/{chart['id']}/embed-code", headers=other).status_code == 404
+
+
+def test_publishing_can_be_turned_off_by_an_admin(api: Api) -> None:
+    chart = chart_with_data(api)
+    assert api.put("/api/settings", json={"allow_public_embeds": False}).status_code == 200
+    response = api.post(f"/api/charts/{chart['id']}/publish")
+    assert response.status_code == 403 and "allow_public_embeds" in response.json()["detail"]

@@ -16,11 +16,10 @@ from storyanalytics.api.services.app_settings import (
     SettingsError,
     dump_settings,
     merge_settings,
-    parse_stored,
+    read_app_settings,
 )
 from storyanalytics.db.models import AppSetting
 from storyanalytics.db.types import utcnow
-from storyanalytics.storage import ObjectNotFound, StorageBackend
 
 router = APIRouter(prefix="/api/settings", tags=["settings"])
 
@@ -38,14 +37,6 @@ _UPDATE_SCHEMA = {
         },
     }
 }
-
-
-async def read_app_settings(storage: StorageBackend) -> AppSettings:
-    """The stored settings, with defaults for anything never set."""
-    try:
-        return parse_stored(await storage.read(SETTINGS_KEY))
-    except ObjectNotFound:
-        return AppSettings()
 
 
 @router.get("", response_model=AppSettings)

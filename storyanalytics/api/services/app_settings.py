@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from storyanalytics.api.services.themes import BUILTIN_BY_ID, DEFAULT_THEME_ID
 from storyanalytics.errors import StoryAnalyticsError
+from storyanalytics.storage import ObjectNotFound, StorageBackend
 
 SETTINGS_KEY = "settings.json"
 LOCALE = re.compile(r"^[a-z]{2,3}(?:-[A-Z][a-z]{3})?(?:-(?:[A-Z]{2}|\d{3}))?$")
@@ -125,3 +126,11 @@ def parse_stored(raw: bytes) -> AppSettings:
 
 def dump_settings(settings: AppSettings) -> bytes:
     return json.dumps(settings.model_dump(), indent=2, sort_keys=True).encode("utf-8")
+
+
+async def read_app_settings(storage: StorageBackend) -> AppSettings:
+    """The stored settings, with defaults for anything never set."""
+    try:
+        return parse_stored(await storage.read(SETTINGS_KEY))
+    except ObjectNotFound:
+        return AppSettings()

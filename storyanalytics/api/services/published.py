@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from storyanalytics.api.errors import ApiError
+from storyanalytics.api.services.app_settings import read_app_settings
 from storyanalytics.api.services.charts import read_chart_config, read_chart_data
 from storyanalytics.api.services.publishing import (
     PublicCache,
@@ -91,6 +92,12 @@ async def dashboard_document(
 
 async def publish(session: Session, storage: StorageBackend, kind: Kind, item: Chart | Dashboard) -> None:
     """Freeze the item's current state as public version n+1; the public id is made once and kept."""
+    if not (await read_app_settings(storage)).allow_public_embeds:
+        raise ApiError(
+            403,
+            "Publishing is turned off for this site: an admin can allow it in Settings "
+            "(allow_public_embeds).",
+        )
     model = _MODELS[kind]
     public_id = item.public_id or new_public_id()
     old_version = item.public_version
