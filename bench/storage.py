@@ -16,7 +16,7 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -54,6 +54,11 @@ def baseline_write(base: str, key: str, data: bytes) -> None:
     fsync_directory(directory)
 
 
+def baseline_writes(base: str, keys: list[str], data: bytes) -> None:
+    for key in keys:
+        baseline_write(base, key, data)
+
+
 def baseline_read(base: str, key: str) -> bytes:
     with open(os.path.join(base, key), "rb") as handle:
         return handle.read()
@@ -82,8 +87,8 @@ def compare(ours: Callable[[], object], baseline: Callable[[], object]) -> tuple
     return ours_best, baseline_best
 
 
-async def gather_all(calls: list[Callable[[], Awaitable[object]]]) -> None:
-    await asyncio.gather(*(call() for call in calls))
+async def gather_all(calls: Iterable[Awaitable[object]]) -> None:
+    await asyncio.gather(*calls)
 
 
 def rate(count: int, seconds: float) -> float:
@@ -112,21 +117,21 @@ def bench_local(objects: int) -> bool:
         # Warm both up (folders exist, caches hot) so neither pays for first-time setup alone.
         for key in keys[:16]:
             baseline_write(base_dir, key, data)
-        asyncio.run(gather_all([lambda key=key: backend.write(key, data) for key in keys[:16]]))
+        asyncio.run(gather_all(backend.write(key, data) for key in keys[:16]))
 
         ours_write, base_write = compare(
-            lambda: asyncio.run(gather_all([lambda key=key: backend.write(key, data) for key in keys])),
-            lambda: [baseline_write(base_dir, key, data) for key in keys],
+            lambda: asyncio.run(gather_all(backend.write(key, data) for key in keys)),
+            lambda: baseline_writes(base_dir, keys, data),
         )
         results.append(("write", rate(objects, ours_write), rate(objects, base_write)))
 
         ours_read, base_read = compare(
-            lambda: asyncio.run(gather_all([lambda key=key: backend.read(key) for key in keys])),
+            lambda: asyncio.run(gather_all(backend.read(key) for key in keys)),
             lambda: [baseline_read(base_dir, key) for key in keys],
         )
         results.append(("read", rate(objects, ours_read), rate(objects, base_read)))
         # The ceiling for any async API called once per object: gathering coroutines that do nothing.
-        floor = timed(lambda: asyncio.run(gather_all([lambda: asyncio.sleep(0) for _ in keys])))
+        floor = timed(lambda: asyncio.run(gather_all(asyncio.sleep(0) for _ in keys)))
     passed = report(
         f"Local, {objects} objects of 4 KiB (durable writes: fsync file + folder)", results, LOCAL_TARGET
     )
@@ -157,23 +162,23 @@ def bench_s3(objects: int, threads: int) -> bool:
         def plain_get(key: str) -> bytes:
             return plain.get_object(Bucket="bench-baseline", Key=key)["Body"].read()
 
-        async def ours(calls: list[Callable[[], Awaitable[object]]]) -> None:
+        async def ours(calls: Iterable[Awaitable[object]]) -> None:
             loop = asyncio.get_running_loop()
             loop.set_default_executor(ThreadPoolExecutor(max_workers=threads))
             await gather_all(calls)
 
         with ThreadPoolExecutor(max_workers=threads) as pool:
             list(pool.map(plain_put, keys[:32]))  # warm connections on both sides
-            asyncio.run(ours([lambda key=key: backend.write(key, data) for key in keys[:32]]))
+            asyncio.run(ours(backend.write(key, data) for key in keys[:32]))
 
             ours_write, base_write = compare(
-                lambda: asyncio.run(ours([lambda key=key: backend.write(key, data) for key in keys])),
+                lambda: asyncio.run(ours(backend.write(key, data) for key in keys)),
                 lambda: list(pool.map(plain_put, keys)),
             )
             results.append(("write", rate(objects, ours_write), rate(objects, base_write)))
 
             ours_read, base_read = compare(
-                lambda: asyncio.run(ours([lambda key=key: backend.read(key) for key in keys])),
+                lambda: asyncio.run(ours(backend.read(key) for key in keys)),
                 lambda: list(pool.map(plain_get, keys)),
             )
             results.append(("read", rate(objects, ours_read), rate(objects, base_read)))

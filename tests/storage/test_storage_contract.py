@@ -7,6 +7,8 @@ import hashlib
 import os
 import random
 from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -18,6 +20,9 @@ from storyanalytics.storage import (
     StorageBackend,
     StorageError,
 )
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
 
 pytestmark = pytest.mark.anyio
 
@@ -64,8 +69,8 @@ async def test_write_replaces_existing_object(backend: StorageBackend) -> None:
 
 
 async def test_write_accepts_bytearray_and_memoryview(backend: StorageBackend) -> None:
-    await backend.write("a.bin", bytearray(b"array"))
-    await backend.write("b.bin", memoryview(b"view"))
+    await backend.write("a.bin", bytearray(b"array"))  # type: ignore[arg-type]
+    await backend.write("b.bin", memoryview(b"view"))  # type: ignore[arg-type]
     assert (await backend.read("a.bin"), await backend.read("b.bin")) == (b"array", b"view")
 
 
@@ -259,7 +264,7 @@ async def test_s3_lists_past_one_thousand_keys(moto_server: str, s3_bucket: str)
     assert await backend.list() == keys
 
 
-async def test_s3_prefix_keeps_keys_inside_it(moto_server: str, s3_bucket: str, s3_client) -> None:  # type: ignore[no-untyped-def]
+async def test_s3_prefix_keeps_keys_inside_it(moto_server: str, s3_bucket: str, s3_client: S3Client) -> None:
     for outside in ["tenant/onex/a.json", "tenant/a.json", "charts/a.json"]:
         s3_client.put_object(Bucket=s3_bucket, Key=outside, Body=b"other tenant")
     backend = S3StorageBackend(s3_bucket, prefix="tenant/one/", endpoint_url=moto_server)
@@ -276,13 +281,13 @@ async def test_s3_records_sha256_of_written_bytes(moto_server: str, s3_bucket: s
     assert await backend.stored_sha256("charts/missing.json") is None
 
 
-async def test_local_leaves_no_temp_file_after_writes(tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def test_local_leaves_no_temp_file_after_writes(tmp_path: Path) -> None:
     backend = LocalStorageBackend(tmp_path)
     await asyncio.gather(*(backend.write(f"charts/{index}.json", b"{}") for index in range(50)))
     assert not [path for path in tmp_path.rglob("*") if ".~sa-" in path.name]
 
 
-async def test_local_write_under_a_stored_file_raises_storage_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def test_local_write_under_a_stored_file_raises_storage_error(tmp_path: Path) -> None:
     backend = LocalStorageBackend(tmp_path)
     await backend.write("charts", b"a file, not a folder")
     with pytest.raises(StorageError, match=r"charts/a\.json"):

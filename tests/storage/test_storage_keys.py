@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from storyanalytics.storage import InvalidKey, LocalStorageBackend, S3StorageBackend
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
 
 pytestmark = pytest.mark.anyio
 
@@ -78,8 +82,8 @@ async def test_no_generated_key_escapes_the_local_folder(tmp_path: Path, key: st
 @settings(HYPOTHESIS, max_examples=80)  # each example is a few HTTP round trips
 @given(key=keys)
 async def test_no_generated_key_escapes_the_s3_prefix(
-    moto_server: str, s3_client, s3_bucket: str, key: str
-) -> None:  # type: ignore[no-untyped-def]
+    moto_server: str, s3_client: S3Client, s3_bucket: str, key: str
+) -> None:
     backend = S3StorageBackend(s3_bucket, prefix="tenant/one", endpoint_url=moto_server)
     for leftover in s3_client.list_objects_v2(Bucket=s3_bucket).get("Contents", []):
         s3_client.delete_object(Bucket=s3_bucket, Key=leftover["Key"])  # examples share the bucket

@@ -82,7 +82,9 @@ async def test_endpoint_down_is_a_storage_error_naming_bucket_and_key() -> None:
     assert "some-bucket" in message and "charts/a.json" in message and "cannot reach S3" in message
 
 
-async def test_missing_credentials_say_which_variables_to_set(moto_server: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+async def test_missing_credentials_say_which_variables_to_set(
+    moto_server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
         monkeypatch.delenv(name)
     monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)  # it caches the credentials it found before
