@@ -27,13 +27,15 @@ from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from storyanalytics.db import make_engine, upgrade  # noqa: E402
-from storyanalytics.db.models import Chart, ChartVersion, Team, User  # noqa: E402
-from storyanalytics.migrate import migrate_database, migrate_storage  # noqa: E402
-from storyanalytics.storage import LocalStorageBackend, S3StorageBackend  # noqa: E402
+from storyanalytics.db import make_engine, upgrade
+from storyanalytics.db.models import Chart, ChartVersion, Team, User
+from storyanalytics.migrate import migrate_database, migrate_storage
+from storyanalytics.storage import LocalStorageBackend, S3StorageBackend
 
 VENV_BIN = Path(sys.executable).parent
-POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
+POSTGRES_ADMIN_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
+)
 AWS_ENV = {
     "AWS_ACCESS_KEY_ID": "bench",
     "AWS_SECRET_ACCESS_KEY": "bench",
@@ -111,7 +113,9 @@ def bench_files(endpoint: str, count: int, rounds: int, concurrency: int) -> tup
                 "--endpoint-url", endpoint, "--only-show-errors",
             ]  # fmt: skip
             theirs_times.append(
-                timed("aws s3 sync", lambda c=command: subprocess.run(c, check=True, env=os.environ | AWS_ENV))
+                timed(
+                    "aws s3 sync", lambda c=command: subprocess.run(c, check=True, env=os.environ | AWS_ENV)
+                )
             )
             target = S3StorageBackend(ours_bucket, endpoint_url=endpoint, region_name="us-east-1")
 
@@ -139,10 +143,13 @@ def make_sqlite(path: Path, rows: int) -> str:
     moment = datetime(2026, 1, 1, tzinfo=UTC)
     with engine.begin() as connection:
         connection.execute(
-            insert(User), [{"id": "u" * 32, "email": "a@example.org", "display_name": "A", "password_hash": None,
-                            "is_admin": True, "is_active": True, "created_at": moment, "updated_at": moment}]
+            insert(User),
+            [{"id": "u" * 32, "email": "a@example.org", "display_name": "A", "password_hash": None,
+              "is_admin": True, "is_active": True, "created_at": moment, "updated_at": moment}],
         )  # fmt: skip
-        connection.execute(insert(Team), [{"id": "t" * 32, "name": "T", "created_at": moment, "updated_at": moment}])
+        connection.execute(
+            insert(Team), [{"id": "t" * 32, "name": "T", "created_at": moment, "updated_at": moment}]
+        )
         charts = [f"{n:032x}" for n in range(1000)]
         connection.execute(
             insert(Chart),
@@ -197,7 +204,9 @@ def bench_metadata(rows: int, rounds: int) -> tuple[float, float] | None:
             ours_url = fresh_database(POSTGRES_ADMIN_URL, ours_db)
             plain = make_url(theirs_url).set(drivername="postgresql").render_as_string(hide_password=False)
             command = [pgloader, "--quiet", f"sqlite:///{sqlite_path}", plain]
-            theirs_times.append(timed("pgloader", lambda c=command: subprocess.run(c, check=True)))
+            theirs_times.append(
+                timed("pgloader", lambda c=command: subprocess.run(c, check=True, stdout=subprocess.DEVNULL))
+            )
 
             def ours(url: str = ours_url) -> None:
                 report = migrate_database(source, url)
@@ -213,7 +222,9 @@ def bench_metadata(rows: int, rounds: int) -> tuple[float, float] | None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--objects", type=int, default=10_000)
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=1)
@@ -226,7 +237,9 @@ def main() -> None:
         moto, endpoint = start_moto()
         try:
             ours, theirs = bench_files(endpoint, args.objects, args.rounds, args.concurrency)
-            results.append(f"files:    ours {ours:.2f} s vs aws s3 sync {theirs:.2f} s, {verdict(ours, theirs)}")
+            results.append(
+                f"files:    ours {ours:.2f} s vs aws s3 sync {theirs:.2f} s, {verdict(ours, theirs)}"
+            )
         finally:
             moto.terminate()
             moto.wait()

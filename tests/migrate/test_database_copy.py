@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Callable
 from datetime import UTC
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text, update
+from sqlalchemy import inspect, select, text, update
 
-from storyanalytics.db import make_engine, make_session_factory
+from storyanalytics.db import make_engine, make_session_factory, upgrade
 from storyanalytics.db.models import AppSetting, Chart, Folder, Team, User
-from storyanalytics.migrate import MigrationError, migrate_database
+from storyanalytics.migrate import MigrationError, database_copy, migrate_database
 from tests.migrate.conftest import LocalInstall, build_local_install, database_rows
 
 
@@ -125,3 +127,48 @@ def test_changed_row_in_a_complete_looking_table_is_not_treated_as_complete(
 
     with pytest.raises(MigrationError, match=r"users \(2 rows\)"):
         migrate_database(local_install.database_url, postgres_url)
+
+
+def _schema(url: str) -> dict[str, object]:
+    engine = make_engine(url)
+    inspector = inspect(engine)
+    found = {
+        table: (
+            sorted(map(repr, inspector.get_indexes(table))),
+            sorted(map(repr, inspector.get_unique_constraints(table))),
+            sorted(map(repr, inspector.get_foreign_keys(table))),
+            repr(inspector.get_pk_constraint(table)),
+        )
+        for table in inspector.get_table_names()
+    }
+    engine.dispose()
+    return found
+
+
+def test_bulk_copy_rebuilds_the_same_indexes_and_constraints(
+    local_install: LocalInstall, postgres_database_factory: Callable[[], str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(database_copy, "BULK_ROWS", 2)  # every table with 2+ rows takes the bulk path
+    bulk_url, reference_url = postgres_database_factory(), postgres_database_factory()
+    upgrade(reference_url)
+
+    report = migrate_database(local_install.database_url, bulk_url)
+
+    assert report.ok
+    assert _schema(bulk_url) == _schema(reference_url)
+    assert database_rows(bulk_url) == database_rows(local_install.database_url)
+
+
+@pytest.mark.parametrize("bulk_rows", [2, 10**9], ids=["bulk", "row-by-row"])
+def test_orphan_row_in_the_source_stops_with_one_sentence(
+    local_install: LocalInstall, postgres_url: str, monkeypatch: pytest.MonkeyPatch, bulk_rows: int
+) -> None:
+    monkeypatch.setattr(database_copy, "BULK_ROWS", bulk_rows)
+    with sqlite3.connect(local_install.database_url.removeprefix("sqlite:///")) as raw:
+        raw.execute("PRAGMA foreign_keys=OFF")
+        raw.execute("UPDATE chart_versions SET chart_id = 'gone' WHERE id = 1")
+
+    with pytest.raises(MigrationError, match=r"cannot copy table chart_versions .*fix them locally"):
+        migrate_database(local_install.database_url, postgres_url)
+
+    assert database_rows(postgres_url)["chart_versions"] == []

@@ -26,14 +26,14 @@ migrate_local_to_cloud(sys.argv[1], sys.argv[2], sys.argv[3], endpoint_url=sys.a
 def test_killed_runs_resume_to_an_identical_copy(
     tmp_path: Path, moto_server: str, s3_bucket: str, postgres_url: str
 ) -> None:
-    install = build_local_install(tmp_path / "data", charts=10, filler=300, extra_versions=5_000)
+    install = build_local_install(tmp_path / "data", charts=10, filler=600, extra_versions=5_000)
     rng = random.Random(20261125)
     command = [sys.executable, "-c", CHILD, str(install.data_dir), s3_bucket, postgres_url, moto_server]
     kills = 0
     for _ in range(10):
         child = subprocess.Popen(command, env=os.environ.copy(), stderr=subprocess.DEVNULL)
         try:
-            child.wait(timeout=rng.uniform(0.5, 5.0))
+            child.wait(timeout=rng.uniform(0.5, 3.0))
         except subprocess.TimeoutExpired:
             child.send_signal(signal.SIGKILL)
             child.wait()
