@@ -156,3 +156,16 @@ def test_progress_reports_every_object_and_byte(
     assert sum(e.advance for e in advances) == len(files)
     assert sum(e.advance_bytes for e in advances) == start.total_bytes
     assert events[-1].kind == "finish"
+
+
+def test_rerun_after_a_partial_copy_copies_only_what_is_missing(
+    local_install: LocalInstall, s3_target: S3StorageBackend, copied: LocalStorageBackend, moto_server: str
+) -> None:
+    removed = sorted(_expected(local_install))[::3]
+    for key in removed:
+        s3_target.client.delete_object(Bucket=s3_target.bucket, Key=key)
+
+    report = migrate_storage(copied, s3_target, include=lambda k: k != "metadata.db")
+
+    assert sorted(report.copied) == removed and not report.repaired
+    assert bucket_files(moto_server, s3_target.bucket) == _expected(local_install)
