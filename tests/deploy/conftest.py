@@ -1,13 +1,25 @@
-"""Deploy tests: moto stand-ins registered before any template is parsed, fakes for docker and time."""
+"""Deploy tests: the rehearsal's moto stand-ins registered before any template is parsed (with a
+placeholder launcher, so no app is started), fakes for docker and time."""
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import standins  # noqa: F401  (registers the ECS Express / App Runner stand-ins with moto)
 from deploy_fakes import RecordingRunner
+
+from storyanalytics.rehearsal.standins import PlaceholderLauncher, install, placeholder_launcher
+
+install()
+
+
+@pytest.fixture(autouse=True)
+def standin_launcher() -> Iterator[PlaceholderLauncher]:
+    """Stand-in services only record what they were asked to run, whatever another test installed."""
+    with placeholder_launcher() as launcher:
+        yield launcher
 
 
 @pytest.fixture

@@ -66,7 +66,11 @@ TEMPLATE = {
         "LogGroup": {"Type": "AWS::Logs::LogGroup", "Properties": {}},
         "Service": {
             "Type": "AWS::ECS::ExpressGatewayService",
-            "Properties": {"PrimaryContainer": {"Image": {"Ref": "ImageUri"}, "ContainerPort": 8000}},
+            "Properties": {
+                "PrimaryContainer": {"Image": {"Ref": "ImageUri"}, "ContainerPort": 8000},
+                "ExecutionRoleArn": "arn:aws:iam::123456789012:role/execution",
+                "InfrastructureRoleArn": "arn:aws:iam::123456789012:role/infrastructure",
+            },
         },
     },
     "Outputs": {

@@ -1,12 +1,15 @@
 """REHEARSAL: who runs the container a stand-in service describes.
 
-By default nobody does (a placeholder address, enough for tests of the deployer); the rehearsal installs
-a launcher that starts the real app locally in cloud mode and returns its address.
+By default nobody does (a placeholder address, enough for tests of the deployer; `placeholder_launcher()`
+makes sure of it for a block); the rehearsal installs a launcher that starts the real app locally in
+cloud mode and returns its address.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -35,19 +38,24 @@ class ServiceLauncher(Protocol):
 
 
 class PlaceholderLauncher:
-    """Starts nothing; each service gets a unique, unresolvable host name."""
+    """Starts nothing; each service gets a unique, unresolvable host name. `running` holds the services
+    it was asked to run and not yet to stop, by address (what tests read)."""
 
     def __init__(self) -> None:
         self._count = 0
         self._lock = threading.Lock()
+        self.running: dict[str, ServiceSpec] = {}
 
     def start(self, spec: ServiceSpec) -> str:
         with self._lock:
             self._count += 1
-            return f"{spec.name}-{self._count}.rehearsal-standin.invalid"
+            address = f"{spec.name}-{self._count}.rehearsal-standin.invalid"
+            self.running[address] = spec
+            return address
 
     def stop(self, address: str) -> None:
-        return None
+        with self._lock:
+            self.running.pop(address, None)
 
 
 _launcher: ServiceLauncher = PlaceholderLauncher()
@@ -63,3 +71,14 @@ def set_launcher(launcher: ServiceLauncher | None) -> ServiceLauncher:
     previous = _launcher
     _launcher = launcher or PlaceholderLauncher()
     return previous
+
+
+@contextmanager
+def placeholder_launcher() -> Iterator[PlaceholderLauncher]:
+    """Within the block, services start nothing (whatever launcher was installed before comes back after)."""
+    launcher = PlaceholderLauncher()
+    previous = set_launcher(launcher)
+    try:
+        yield launcher
+    finally:
+        set_launcher(previous)

@@ -31,6 +31,21 @@ def _short_id() -> str:
     return mock_random.get_random_hex(32)
 
 
+def _require(cls: Any, properties: dict[str, Any], required: tuple[str, ...]) -> None:
+    """Refuse a resource without its required properties, as CloudFormation does."""
+    missing = [key for key in required if key not in properties]
+    if missing:
+        from moto.cloudformation.exceptions import ValidationError
+
+        raise ValidationError(
+            message=f"{cls.cloudformation_type()}: missing required properties {', '.join(missing)}"
+        )
+
+
+# The services and recorded resources that currently exist, by physical id (tests read what a stack made).
+live_resources: dict[str, Any] = {}
+
+
 # --- Secrets Manager ---------------------------------------------------------------------------------
 def generate_secret_string(spec: dict[str, Any]) -> str:
     """What AWS::SecretsManager::Secret GenerateSecretString produces (length, exclusions, JSON template)."""
@@ -221,7 +236,8 @@ class _Recorded:
     Concrete stand-ins list CloudFormationModel as a direct base: moto finds models by __subclasses__().
     """
 
-    ATTRIBUTES: dict[str, str] = {}
+    ATTRIBUTES: dict[str, str] = {}  # name -> "arn", "number" or "bool"
+    REQUIRED: tuple[str, ...] = ()
     SERVICE = "rehearsal"
 
     def __init__(self, physical_id: str, attributes: dict[str, str]) -> None:
@@ -254,9 +270,13 @@ class _Recorded:
         region_name: str,
         **kwargs: Any,
     ) -> _Recorded:
+        _require(cls, cloudformation_json.get("Properties", {}), cls.REQUIRED)
         arn = _arn(region_name, account_id, cls.SERVICE, f"{resource_name}/{_short_id()}")
-        attributes = {name: arn if kind == "arn" else "1" for name, kind in cls.ATTRIBUTES.items()}
-        return cls(arn, attributes)
+        values = {"arn": arn, "number": "1", "bool": "true"}
+        attributes = {name: values[kind] for name, kind in cls.ATTRIBUTES.items()}
+        resource = cls(arn, attributes)
+        live_resources[arn] = resource
+        return resource
 
     @classmethod
     def update_from_cloudformation_json(
@@ -270,7 +290,7 @@ class _Recorded:
         return original_resource
 
     def delete(self, account_id: str, region_name: str) -> None:
-        return None
+        live_resources.pop(self.physical_id, None)
 
     def is_created(self) -> bool:
         return True
@@ -280,6 +300,7 @@ class RehearsalVpcConnector(_Recorded, CloudFormationModel):
     """Stand-in for AWS::AppRunner::VpcConnector."""
 
     ATTRIBUTES = {"VpcConnectorArn": "arn", "VpcConnectorRevision": "number"}
+    REQUIRED = ("Subnets",)
     SERVICE = "apprunner"
 
     @staticmethod
@@ -290,7 +311,11 @@ class RehearsalVpcConnector(_Recorded, CloudFormationModel):
 class RehearsalAutoScalingConfiguration(_Recorded, CloudFormationModel):
     """Stand-in for AWS::AppRunner::AutoScalingConfiguration."""
 
-    ATTRIBUTES = {"AutoScalingConfigurationArn": "arn", "AutoScalingConfigurationRevision": "number"}
+    ATTRIBUTES = {
+        "AutoScalingConfigurationArn": "arn",
+        "AutoScalingConfigurationRevision": "number",
+        "Latest": "bool",
+    }
     SERVICE = "apprunner"
 
     @staticmethod
@@ -327,6 +352,7 @@ class _Service:
     """Shared behaviour: resolve the container's settings, hand them to the launcher, keep its address."""
 
     KIND = ""
+    REQUIRED: tuple[str, ...] = ()
 
     def __init__(
         self,
@@ -381,15 +407,20 @@ class _Service:
         **kwargs: Any,
     ) -> _Service:
         properties = cloudformation_json.get("Properties", {})
+        _require(cls, properties, cls.REQUIRED)
         name = properties.get("ServiceName") or resource_name
         service_id = _short_id()
         spec = cls._spec(name, properties, account_id, region_name, service_id)
         address = get_launcher().start(spec)
-        arn = cls._arn(name, service_id, account_id, region_name)
-        return cls(arn, service_id, name, address, spec, cls._attributes(arn, service_id, address))
+        arn = cls._arn(name, service_id, properties, account_id, region_name)
+        service = cls(arn, service_id, name, address, spec, cls._attributes(arn, service_id, address))
+        live_resources[arn] = service
+        return service
 
     @classmethod
-    def _arn(cls, name: str, service_id: str, account_id: str, region: str) -> str:
+    def _arn(
+        cls, name: str, service_id: str, properties: dict[str, Any], account_id: str, region: str
+    ) -> str:
         raise NotImplementedError
 
     @classmethod
@@ -418,6 +449,7 @@ class _Service:
         return original_resource
 
     def delete(self, account_id: str, region_name: str) -> None:
+        live_resources.pop(self.arn, None)
         get_launcher().stop(self.address)
 
     def is_created(self) -> bool:
@@ -428,14 +460,18 @@ class RehearsalExpressGatewayService(_Service, CloudFormationModel):
     """Stand-in for AWS::ECS::ExpressGatewayService (Amazon ECS Express Mode)."""
 
     KIND = "ecs-express"
+    REQUIRED = ("PrimaryContainer", "ExecutionRoleArn", "InfrastructureRoleArn")
 
     @staticmethod
     def cloudformation_type() -> str:
         return "AWS::ECS::ExpressGatewayService"
 
     @classmethod
-    def _arn(cls, name: str, service_id: str, account_id: str, region: str) -> str:
-        return _arn(region, account_id, "ecs", f"service/default/{name}")
+    def _arn(
+        cls, name: str, service_id: str, properties: dict[str, Any], account_id: str, region: str
+    ) -> str:
+        cluster = str(properties.get("Cluster") or "default").rsplit("/", 1)[-1]
+        return _arn(region, account_id, "ecs", f"service/{cluster}/{name}")
 
     @classmethod
     def _attributes(cls, arn: str, service_id: str, address: str) -> dict[str, str]:
@@ -467,13 +503,16 @@ class RehearsalAppRunnerService(_Service, CloudFormationModel):
     """Stand-in for AWS::AppRunner::Service."""
 
     KIND = "apprunner"
+    REQUIRED = ("SourceConfiguration",)
 
     @staticmethod
     def cloudformation_type() -> str:
         return "AWS::AppRunner::Service"
 
     @classmethod
-    def _arn(cls, name: str, service_id: str, account_id: str, region: str) -> str:
+    def _arn(
+        cls, name: str, service_id: str, properties: dict[str, Any], account_id: str, region: str
+    ) -> str:
         return _arn(region, account_id, "apprunner", f"service/{name}/{service_id}")
 
     @classmethod
@@ -503,3 +542,16 @@ class RehearsalAppRunnerService(_Service, CloudFormationModel):
             account_id=account_id,
             region=region,
         )
+
+
+# Every stand-in model; `install()` checks that no other model claims one of their types.
+STANDIN_MODELS: tuple[type[CloudFormationModel], ...] = (
+    RehearsalSecret,
+    RehearsalBucketPolicy,
+    RehearsalVpcConnector,
+    RehearsalAutoScalingConfiguration,
+    RehearsalRolePolicy,
+    RehearsalSecurityGroupEgress,
+    RehearsalExpressGatewayService,
+    RehearsalAppRunnerService,
+)

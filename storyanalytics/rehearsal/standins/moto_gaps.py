@@ -1,0 +1,239 @@
+"""REHEARSAL STAND-INS: the gaps in moto's CloudFormation that the Story Analytics templates run into.
+
+The one place these are filled (the offline rehearsal, and the tests through it):
+
+- `Fn::Cidr` is not evaluated (the templates carve their subnets with it);
+- `!GetAtt Res.A.B` (YAML) and `${Res.A.B}` (inside Fn::Sub) are split at every dot, not at the first;
+- a stack made through a CREATE change set keeps the outputs of the empty template it started from;
+- RDS through CloudFormation ignores ManageMasterUserPassword, uses MySQL's port for every engine and
+  has no `MasterUserSecret.SecretArn`, `DBInstanceArn` or `DbiResourceId` attribute;
+- buckets made by CloudFormation lose their public access block and versioning, and a TLS-only bucket
+  policy (moto ignores conditions) would refuse every request;
+- UpdateTerminationProtection is missing (and deleting a protected stack is not refused).
+
+`install()` applies each patch once; a real deploy never imports this module.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import threading
+from itertools import islice
+from typing import Any
+
+_installed = False
+_lock = threading.Lock()
+
+
+# --- Template parsing: !GetAtt, Fn::Cidr, dotted attributes in Fn::Sub ------------------------------
+def _patch_yaml_get_att() -> None:
+    """moto's YAML constructor splits `!GetAtt A.B.C` on every dot; CloudFormation splits on the first."""
+    from moto.cloudformation import models, responses, utils
+
+    original = utils.yaml_tag_constructor
+
+    def yaml_tag_constructor(loader: Any, tag: Any, node: Any) -> Any:
+        if tag == "!GetAtt" and isinstance(node.value, str):
+            return {"Fn::GetAtt": node.value.split(".", 1)}
+        return original(loader, tag, node)
+
+    # Each module registers the constructor through its own global when it parses a template.
+    for module in (models, responses, utils):
+        module.yaml_tag_constructor = yaml_tag_constructor  # type: ignore[attr-defined]
+
+
+def cidr(ip_block: str, count: int, cidr_bits: int) -> list[str]:
+    """Fn::Cidr: the first `count` subnets of `ip_block` with `cidr_bits` host bits each."""
+    network = ipaddress.ip_network(str(ip_block), strict=False)
+    prefix = network.max_prefixlen - int(cidr_bits)
+    return [str(subnet) for subnet in islice(network.subnets(new_prefix=prefix), int(count))]
+
+
+def _patch_intrinsics() -> None:
+    """Fn::Cidr, and Fn::GetAtt lists longer than two (from `${Res.A.B}` in Fn::Sub) joined back.
+
+    Every recursive call in moto's parser goes through the module global, so replacing it is enough.
+    """
+    from moto.cloudformation import parsing
+
+    original = parsing.clean_json
+
+    def clean_json(resource_json: Any, resources_map: Any) -> Any:
+        if isinstance(resource_json, dict) and "Fn::Cidr" in resource_json:
+            ip_block, count, bits = (original(part, resources_map) for part in resource_json["Fn::Cidr"])
+            return cidr(ip_block, count, bits)
+        if isinstance(resource_json, dict) and isinstance(resource_json.get("Fn::GetAtt"), list):
+            parts = resource_json["Fn::GetAtt"]
+            if len(parts) > 2:
+                resource_json = {"Fn::GetAtt": [parts[0], ".".join(str(part) for part in parts[1:])]}
+        return original(resource_json, resources_map)
+
+    parsing.clean_json = clean_json
+
+
+# --- Change sets ------------------------------------------------------------------------------------
+def _patch_change_set_outputs() -> None:
+    """moto builds a stack's outputs only in create_stack/update_stack; a change set's stack needs them."""
+    from moto.cloudformation.models import ChangeSet
+
+    original_apply = ChangeSet.apply
+
+    def apply(self: Any) -> None:
+        original_apply(self)
+        self.stack.template = self.template
+        self.stack._parse_template()
+        self.stack.output_map = self.stack._create_output_map()
+
+    ChangeSet.apply = apply  # type: ignore[method-assign]
+
+
+# --- RDS --------------------------------------------------------------------------------------------
+def _patch_rds() -> None:
+    """RDS through CloudFormation: ManageMasterUserPassword, the engine's port, the attributes we read."""
+    from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
+    from moto.rds.models import DBInstance, MasterUserSecret
+
+    original_create = DBInstance.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+    def create(
+        cls: Any,
+        resource_name: str,
+        cloudformation_json: Any,
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> Any:
+        properties = cloudformation_json.get("Properties", {})
+        if "Port" not in properties and properties.get("Engine"):
+            properties["Port"] = DBInstance.default_port(properties["Engine"])
+        database = original_create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        if str(properties.get("ManageMasterUserPassword", "")).lower() == "true":
+            database.master_user_secret = MasterUserSecret(
+                database, properties.get("MasterUserSecret", {}).get("KmsKeyId")
+            )
+            database.manage_master_user_password = True
+        return database
+
+    attributes = frozenset(
+        {"Endpoint.Address", "Endpoint.Port", "MasterUserSecret.SecretArn", "DBInstanceArn", "DbiResourceId"}
+    )
+
+    def has_cfn_attr(cls: Any, attr: str) -> bool:
+        return attr in attributes
+
+    def get_cfn_attribute(self: Any, attribute_name: str) -> Any:
+        if attribute_name == "Endpoint.Address":
+            return self.address
+        if attribute_name == "Endpoint.Port":
+            return self.port
+        if attribute_name == "MasterUserSecret.SecretArn":
+            # As in AWS: only an instance with ManageMasterUserPassword has a managed secret.
+            secret = getattr(self, "master_user_secret", None)
+            if secret is None:
+                raise UnformattedGetAttTemplateException()
+            return secret.secret_arn
+        if attribute_name == "DBInstanceArn":
+            return self.db_instance_arn
+        if attribute_name == "DbiResourceId":
+            return self.dbi_resource_id
+        raise UnformattedGetAttTemplateException()
+
+    DBInstance.create_from_cloudformation_json = classmethod(create)  # type: ignore[assignment]
+    DBInstance.has_cfn_attr = classmethod(has_cfn_attr)  # type: ignore[assignment]
+    DBInstance.get_cfn_attribute = get_cfn_attribute  # type: ignore[method-assign]
+
+
+# --- S3 ---------------------------------------------------------------------------------------------
+def _patch_s3_bucket() -> None:
+    """Buckets made by CloudFormation also get their public access block and versioning."""
+    from moto.s3.models import FakeBucket, s3_backends
+    from moto.utilities.utils import get_partition
+
+    original_create = FakeBucket.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+    def create(
+        cls: Any,
+        resource_name: str,
+        cloudformation_json: Any,
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> Any:
+        bucket = original_create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        properties = cloudformation_json.get("Properties", {})
+        backend = s3_backends[account_id][get_partition(region_name)]
+        block = properties.get("PublicAccessBlockConfiguration")
+        if block:
+            backend.put_public_access_block(bucket.name, {k: str(v).lower() for k, v in block.items()})
+        versioning = properties.get("VersioningConfiguration", {}).get("Status")
+        if versioning:
+            backend.put_bucket_versioning(bucket.name, versioning)
+        return bucket
+
+    FakeBucket.create_from_cloudformation_json = classmethod(create)  # type: ignore[assignment]
+
+    def get_permission(self: Any, action: str, resource: str) -> Any:
+        """moto ignores conditions, so a TLS-only Deny would refuse everything; AWS traffic is HTTPS,
+        so statements conditioned on aws:SecureTransport do not apply here."""
+        from moto.iam.access_control import IAMPolicy, PermissionResult
+
+        if self.policy is None:
+            return PermissionResult.NEUTRAL
+        document = json.loads(self.policy)
+        statements = document.get("Statement", [])
+        statements = [statements] if isinstance(statements, dict) else statements
+        kept = [s for s in statements if "aws:SecureTransport" not in json.dumps(s.get("Condition", {}))]
+        if not kept:
+            return PermissionResult.NEUTRAL
+        return IAMPolicy(json.dumps({**document, "Statement": kept})).is_action_permitted(action, resource)
+
+    FakeBucket.get_permission = get_permission  # type: ignore[method-assign]
+
+
+# --- CloudFormation API -----------------------------------------------------------------------------
+def _patch_termination_protection() -> None:
+    """UpdateTerminationProtection, which moto lacks; deleting a protected stack is refused, as in AWS."""
+    from moto.cloudformation.exceptions import ValidationError
+    from moto.cloudformation.responses import CloudFormationResponse
+    from moto.core.responses import ActionResult
+
+    if hasattr(CloudFormationResponse, "update_termination_protection"):
+        return
+
+    def update_termination_protection(self: Any) -> Any:
+        name = self._get_param("StackName")
+        enabled = str(self._get_param("EnableTerminationProtection")).lower() == "true"
+        stack = self.cloudformation_backend.get_stack(name)
+        stack.enable_termination_protection = enabled
+        return ActionResult({"StackId": stack.stack_id})
+
+    original_delete = CloudFormationResponse.delete_stack
+
+    def delete_stack(self: Any) -> Any:
+        name = self._get_param("StackName")
+        stacks = [s for s in self.cloudformation_backend.stacks.values() if name in {s.name, s.stack_id}]
+        live = [s for s in stacks if s.status != "DELETE_COMPLETE"]
+        if live and live[0].enable_termination_protection:
+            raise ValidationError(
+                message=f"Stack [{name}] cannot be deleted while TerminationProtection is enabled"
+            )
+        return original_delete(self)
+
+    CloudFormationResponse.update_termination_protection = update_termination_protection  # type: ignore[attr-defined]
+    CloudFormationResponse.delete_stack = delete_stack  # type: ignore[method-assign]
+
+
+def install() -> None:
+    """Fill the gaps (idempotent: each patch wraps moto's original exactly once)."""
+    global _installed
+    with _lock:
+        if _installed:
+            return
+        _patch_yaml_get_att()
+        _patch_intrinsics()
+        _patch_change_set_outputs()
+        _patch_rds()
+        _patch_s3_bucket()
+        _patch_termination_protection()
+        _installed = True
