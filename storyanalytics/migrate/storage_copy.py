@@ -30,6 +30,7 @@ import hashlib
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from typing import Any, Literal, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -119,18 +120,24 @@ class _Outcome:
     reason: str = ""
 
 
-@dataclass(frozen=True)
 class _Source:
-    """One source object with the checksums every comparison needs."""
+    """One source object; its checksums are computed when first needed (a skip needs only the MD5)."""
 
-    key: str
-    data: bytes
-    sha256: str
-    md5: str
+    def __init__(self, key: str, data: bytes) -> None:
+        self.key = key
+        self.data = data
 
     @classmethod
     def of(cls, key: str, data: bytes) -> _Source:
-        return cls(key, data, hashlib.sha256(data).hexdigest(), hashlib.md5(data).hexdigest())
+        return cls(key, data)
+
+    @cached_property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+    @cached_property
+    def md5(self) -> str:
+        return hashlib.md5(self.data).hexdigest()
 
 
 class _VerificationFailed(Exception):
