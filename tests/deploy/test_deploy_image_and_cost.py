@@ -43,14 +43,19 @@ def test_build_without_dockerfile_is_refused(tmp_path: Path, runner: RecordingRu
     assert runner.calls == []
 
 
+def _ecr_granting_a_login(stubber: Stubber) -> None:
+    """The ECR answer that hands out PASSWORD for REGISTRY."""
+    token = base64.b64encode(f"AWS:{PASSWORD}".encode()).decode()
+    stubber.add_response(
+        "get_authorization_token",
+        {"authorizationData": [{"authorizationToken": token, "proxyEndpoint": REGISTRY}]},
+    )
+
+
 def test_push_sends_the_ecr_password_only_on_stdin(runner: RecordingRunner) -> None:
     ecr = boto3.client("ecr", region_name="us-east-1")
-    token = base64.b64encode(f"AWS:{PASSWORD}".encode()).decode()
     with Stubber(ecr) as stubber:
-        stubber.add_response(
-            "get_authorization_token",
-            {"authorizationData": [{"authorizationToken": token, "proxyEndpoint": REGISTRY}]},
-        )
+        _ecr_granting_a_login(stubber)
         stubber.add_response(
             "describe_images",
             {"imageDetails": [{"imageDigest": "sha256:" + "a" * 64, "imageTags": ["t1"]}]},
@@ -76,12 +81,8 @@ def test_failed_login_hides_the_password_in_the_error() -> None:
             return CommandResult(1, "", f"Error: bad credentials {input}")
 
     ecr = boto3.client("ecr", region_name="us-east-1")
-    token = base64.b64encode(f"AWS:{PASSWORD}".encode()).decode()
     with Stubber(ecr) as stubber:
-        stubber.add_response(
-            "get_authorization_token",
-            {"authorizationData": [{"authorizationToken": token, "proxyEndpoint": REGISTRY}]},
-        )
+        _ecr_granting_a_login(stubber)
         with pytest.raises(ImageError) as caught:
             push_image(
                 LeakyRunner(), ecr, BuiltImage("story-analytics:t1", "t1"), REPO_URI, "story-analytics"

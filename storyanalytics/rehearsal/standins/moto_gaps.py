@@ -88,13 +88,10 @@ def _patch_change_set_outputs() -> None:
     ChangeSet.apply = apply  # type: ignore[method-assign]
 
 
-# --- RDS --------------------------------------------------------------------------------------------
-def _patch_rds() -> None:
-    """RDS through CloudFormation: ManageMasterUserPassword, the engine's port, the attributes we read."""
-    from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
-    from moto.rds.models import DBInstance, MasterUserSecret
-
-    original_create = DBInstance.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+def _extend_create(model: Any, before: Any = None, after: Any = None) -> None:
+    """Wrap `model.create_from_cloudformation_json`: `before(properties)` may fill defaults,
+    `after(resource, properties, account_id, region_name)` applies what moto left out."""
+    original_create = model.create_from_cloudformation_json.__func__
 
     def create(
         cls: Any,
@@ -105,15 +102,34 @@ def _patch_rds() -> None:
         **kwargs: Any,
     ) -> Any:
         properties = cloudformation_json.get("Properties", {})
+        if before is not None:
+            before(properties)
+        resource = original_create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        if after is not None:
+            after(resource, properties, account_id, region_name)
+        return resource
+
+    model.create_from_cloudformation_json = classmethod(create)
+
+
+# --- RDS --------------------------------------------------------------------------------------------
+def _patch_rds() -> None:
+    """RDS through CloudFormation: ManageMasterUserPassword, the engine's port, the attributes we read."""
+    from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
+    from moto.rds.models import DBInstance, MasterUserSecret
+
+    def engine_port(properties: dict[str, Any]) -> None:
         if "Port" not in properties and properties.get("Engine"):
             properties["Port"] = DBInstance.default_port(properties["Engine"])
-        database = original_create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+
+    def managed_password(database: Any, properties: dict[str, Any], account_id: str, region: str) -> None:
         if str(properties.get("ManageMasterUserPassword", "")).lower() == "true":
             database.master_user_secret = MasterUserSecret(
                 database, properties.get("MasterUserSecret", {}).get("KmsKeyId")
             )
             database.manage_master_user_password = True
-        return database
+
+    _extend_create(DBInstance, before=engine_port, after=managed_password)
 
     attributes = frozenset(
         {"Endpoint.Address", "Endpoint.Port", "MasterUserSecret.SecretArn", "DBInstanceArn", "DbiResourceId"}
@@ -139,7 +155,6 @@ def _patch_rds() -> None:
             return self.dbi_resource_id
         raise UnformattedGetAttTemplateException()
 
-    DBInstance.create_from_cloudformation_json = classmethod(create)  # type: ignore[assignment]
     DBInstance.has_cfn_attr = classmethod(has_cfn_attr)  # type: ignore[assignment]
     DBInstance.get_cfn_attribute = get_cfn_attribute  # type: ignore[method-assign]
 
@@ -150,28 +165,16 @@ def _patch_s3_bucket() -> None:
     from moto.s3.models import FakeBucket, s3_backends
     from moto.utilities.utils import get_partition
 
-    original_create = FakeBucket.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
-
-    def create(
-        cls: Any,
-        resource_name: str,
-        cloudformation_json: Any,
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> Any:
-        bucket = original_create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
-        properties = cloudformation_json.get("Properties", {})
-        backend = s3_backends[account_id][get_partition(region_name)]
+    def block_and_versioning(bucket: Any, properties: dict[str, Any], account_id: str, region: str) -> None:
+        backend = s3_backends[account_id][get_partition(region)]
         block = properties.get("PublicAccessBlockConfiguration")
         if block:
             backend.put_public_access_block(bucket.name, {k: str(v).lower() for k, v in block.items()})
         versioning = properties.get("VersioningConfiguration", {}).get("Status")
         if versioning:
             backend.put_bucket_versioning(bucket.name, versioning)
-        return bucket
 
-    FakeBucket.create_from_cloudformation_json = classmethod(create)  # type: ignore[assignment]
+    _extend_create(FakeBucket, after=block_and_versioning)
 
     def get_permission(self: Any, action: str, resource: str) -> Any:
         """moto ignores conditions, so a TLS-only Deny would refuse everything; AWS traffic is HTTPS,
