@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from botocore.exceptions import BotoCoreError, ClientError
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError
 
@@ -222,3 +222,12 @@ def check_target_revision(state: DatabaseState) -> None:
 def check_distinct(source: DatabaseState, target: DatabaseState) -> None:
     if source.engine.url == target.engine.url:
         raise MigrationError("the source and target databases are the same: pass the cloud DATABASE_URL")
+
+
+def count_sign_in_accounts(state: DatabaseState) -> int:
+    """Active accounts with a password: the ones that can sign in once auth is on in the cloud."""
+    from storyanalytics.db.models import User
+
+    with state.engine.connect() as connection:
+        query = select(func.count()).select_from(User).where(User.password_hash.is_not(None), User.is_active)
+        return int(connection.execute(query).scalar_one())

@@ -61,6 +61,7 @@ from storyanalytics.migrate.checks import (
     check_distinct,
     check_source_revision,
     check_target_revision,
+    count_sign_in_accounts,
     inspect_database,
 )
 from storyanalytics.migrate.errors import MigrationError
@@ -415,6 +416,7 @@ class _DatabaseCopier:
         self.batch_size = batch_size
         self.on_progress = on_progress
         self.tables = list(Base.metadata.sorted_tables)
+        self.sign_in_accounts = 0
 
     def _emit(self, event: ProgressEvent) -> None:
         if self.on_progress is not None:
@@ -666,6 +668,7 @@ def prepared_database_migration(
                 source, target, dry_run=dry_run, merge=merge, batch_size=batch_size, on_progress=on_progress
             )
             copier.prepare()
+            copier.sign_in_accounts = count_sign_in_accounts(source)
             yield copier
         finally:
             target.engine.dispose()

@@ -152,6 +152,13 @@ def migrate_local_to_cloud(
             on_progress=on_progress,
             merge=merge,
         ) as database:
+            if database.sign_in_accounts == 0:
+                report.notes.append(
+                    "no local account has a password, so nobody will be able to sign in to the cloud app "
+                    "(its ADMIN_EMAIL admin is only created in an empty database): create an account with "
+                    "a password in the local app (Users, or POST /api/users) and run the migration again "
+                    "with --merge"
+                )
             report.storage = migrate_storage(
                 LocalStorageBackend(folder),
                 target,

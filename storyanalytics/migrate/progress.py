@@ -172,6 +172,7 @@ def outcome_lines(report: Any) -> list[str]:
     storage, metadata = report.storage, report.metadata
     if report.dry_run:
         lines.append("Dry run: nothing was written.")
+    lines.extend(f"[yellow]note[/] {note}" for note in report.notes if not note.startswith("dry run"))
     if storage is not None:
         for key, why in list(storage.conflicts.items())[:10]:
             lines.append(f"[yellow]conflict[/] {key}: {why}")

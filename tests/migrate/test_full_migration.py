@@ -105,3 +105,18 @@ def test_report_json_has_the_counts_and_no_password(
     assert data["ok"] is True
     assert data["files"]["counts"]["copied"] == len(local_files(local_install.data_dir))
     assert data["metadata"]["rows_copied"] > 0
+
+
+def test_report_warns_when_no_migrated_account_can_sign_in(
+    local_install: LocalInstall, s3_target: S3StorageBackend, moto_server: str, postgres_url: str
+) -> None:
+    engine = make_engine(local_install.database_url)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE users SET password_hash = NULL"))
+    engine.dispose()
+
+    report = migrate_local_to_cloud(
+        local_install.data_dir, s3_target.bucket, postgres_url, endpoint_url=moto_server, dry_run=True
+    )
+
+    assert any("nobody will be able to sign in" in note for note in report.notes)
