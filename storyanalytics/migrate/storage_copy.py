@@ -144,6 +144,12 @@ class _VerificationFailed(Exception):
     pass
 
 
+def _failed(key: str, size: int, exc: Exception) -> _Outcome:
+    # Storage errors already name the key and bucket; verification failures do not.
+    reason = str(exc) if isinstance(exc, StorageError) else f"{key!r} failed verification: {exc}"
+    return _Outcome(key, "failed", size, reason)
+
+
 # --- the S3 target: listing once, head/get only where needed --------------------------------------
 @dataclass(frozen=True)
 class _Listed:
@@ -288,7 +294,7 @@ class _Copier:
                     return await self._blocking(self._copy_s3, key, data, listed)
                 return await self._copy_generic(key, data, present)
             except (StorageError, _VerificationFailed) as exc:
-                return _Outcome(key, "failed", len(data), f"{key!r}: {exc}")
+                return _failed(key, len(data), exc)
 
     def _decide(self, source: _Source, verdict: str, why: str) -> _Outcome | Action:
         """What to do with a present object: an outcome to report, or the kind of write to make."""
@@ -359,7 +365,7 @@ class _Copier:
         try:
             return self._copy_s3(key, data, listed)
         except (StorageError, _VerificationFailed) as exc:
-            return _Outcome(key, "failed", len(data), f"{key!r}: {exc}")
+            return _failed(key, len(data), exc)
 
     def _start(self, keys: list[str]) -> dict[str, int]:
         sizes = _local_sizes(self.source, keys)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 import pytest
 
@@ -24,8 +25,7 @@ def _chart_key(local_install: LocalInstall, index: int) -> str:
 
 
 def _expected(local_install: LocalInstall) -> dict[str, bytes]:
-    files = local_files(local_install.data_dir)
-    return files
+    return local_files(local_install.data_dir)
 
 
 def test_bytes_replaced_behind_our_back_with_stale_metadata_are_recopied(
@@ -122,11 +122,9 @@ def test_stricter_verify_modes_rewrite_objects_missing_their_checksum(
 
 
 def test_copy_between_local_folders_is_verified_by_reading_back(
-    local_install: LocalInstall, tmp_path: object
+    local_install: LocalInstall, tmp_path: Path
 ) -> None:
-    from pathlib import Path
-
-    target = LocalStorageBackend(Path(str(tmp_path)) / "copy")
+    target = LocalStorageBackend(tmp_path / "copy")
     source = LocalStorageBackend(local_install.data_dir)
     include = lambda key: key != "metadata.db"  # noqa: E731
 
@@ -169,3 +167,26 @@ def test_rerun_after_a_partial_copy_copies_only_what_is_missing(
 
     assert sorted(report.copied) == removed and not report.repaired
     assert bucket_files(moto_server, s3_target.bucket) == _expected(local_install)
+
+
+def test_failed_upload_is_reported_with_its_reason_and_the_rest_continues(tmp_path: Path) -> None:
+    import asyncio
+
+    import boto3
+    from botocore.stub import Stubber
+
+    source = LocalStorageBackend(tmp_path / "data")
+    asyncio.run(source.write("charts/a.json", b"{}"))
+    asyncio.run(source.write("charts/b.json", b"[]"))
+    client = boto3.client("s3", region_name="us-east-1")
+    stubber = Stubber(client)
+    stubber.add_response("list_objects_v2", {"IsTruncated": False, "KeyCount": 0, "Name": "stack-bucket"})
+    stubber.add_client_error("put_object", "AccessDenied", "Access Denied", 403)
+    stubber.add_response("put_object", {"ETag": f'"{hashlib.md5(b"[]").hexdigest()}"'})
+
+    with stubber:
+        report = migrate_storage(source, S3StorageBackend("stack-bucket", client=client), concurrency=1)
+
+    assert report.copied == ["charts/b.json"]
+    assert list(report.failures) == ["charts/a.json"]
+    assert "access denied" in report.failures["charts/a.json"] and report.failed_bytes == 2
