@@ -11,13 +11,14 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi.testclient import TestClient
+from migrate_helpers import LOGIN_EMAIL, LOGIN_PASSWORD, LocalInstall
 
 from storyanalytics.api.app import create_app
 from storyanalytics.config import load_settings
 from storyanalytics.migrate import migrate_local_to_cloud
 from storyanalytics.storage import S3StorageBackend
-from tests.conftest import TEST_JWT_SECRET
-from tests.migrate.conftest import LOGIN_EMAIL, LOGIN_PASSWORD, LocalInstall
+
+JWT_SECRET = "migration-test-secret-" + "x" * 40
 
 
 def _charts(client: TestClient, chart_ids: list[str], headers: dict[str, str]) -> dict[str, Any]:
@@ -49,7 +50,7 @@ def test_cloud_app_on_the_migrated_data_serves_the_same_charts(
         aws_endpoint_url=moto_server,
         aws_region="us-east-1",
         database_url=postgres_url,
-        jwt_secret=TEST_JWT_SECRET,
+        jwt_secret=JWT_SECRET,
         _env_file=None,
     )
     with TestClient(create_app(cloud_settings), base_url="https://testserver") as cloud_client:

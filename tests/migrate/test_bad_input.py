@@ -7,6 +7,7 @@ from pathlib import Path
 import boto3
 import pytest
 from botocore.stub import Stubber
+from migrate_helpers import LocalInstall, bucket_files
 from sqlalchemy import text
 
 from storyanalytics.db import make_engine
@@ -14,7 +15,6 @@ from storyanalytics.migrate import MigrationError, migrate_database, migrate_loc
 from storyanalytics.migrate import checks as checks_module
 from storyanalytics.migrate.checks import check_bucket
 from storyanalytics.storage import S3StorageBackend
-from tests.migrate.conftest import LocalInstall, bucket_files
 
 
 def _public_tables(url: str) -> int:

@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
+from migrate_helpers import LocalInstall
 from typer.testing import CliRunner
 
 from storyanalytics.cli import app
 from storyanalytics.storage import S3StorageBackend
-from tests.migrate.conftest import LocalInstall
 
 
 def test_cli_migrates_with_the_database_url_from_the_environment(

@@ -8,12 +8,12 @@ from datetime import UTC
 from pathlib import Path
 
 import pytest
+from migrate_helpers import LocalInstall, build_local_install, database_rows
 from sqlalchemy import inspect, select, text, update
 
 from storyanalytics.db import make_engine, make_session_factory, upgrade
 from storyanalytics.db.models import AppSetting, Chart, Folder, Team, User
 from storyanalytics.migrate import MigrationError, database_copy, migrate_database
-from tests.migrate.conftest import LocalInstall, build_local_install, database_rows
 
 
 def test_types_survive_the_copy(local_install: LocalInstall, postgres_url: str) -> None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from migrate_helpers import LocalInstall, bucket_files, database_rows, local_files
 from sqlalchemy import text
 
 from storyanalytics.db import make_engine
 from storyanalytics.migrate import migrate_local_to_cloud
 from storyanalytics.storage import S3StorageBackend
-from tests.migrate.conftest import LocalInstall, bucket_files, database_rows, local_files
 
 
 def test_full_migration_copies_every_file_and_row_identically(

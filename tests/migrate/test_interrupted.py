@@ -10,9 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from migrate_helpers import bucket_files, build_local_install, database_rows, local_files
 
 from storyanalytics.migrate import migrate_local_to_cloud
-from tests.migrate.conftest import bucket_files, build_local_install, database_rows, local_files
 
 CHILD = """
 import sys

@@ -6,10 +6,10 @@ import hashlib
 from pathlib import Path
 
 import pytest
+from migrate_helpers import LocalInstall, bucket_files, local_files
 
 from storyanalytics.migrate import ProgressEvent, migrate_storage
 from storyanalytics.storage import LocalStorageBackend, S3StorageBackend
-from tests.migrate.conftest import LocalInstall, bucket_files, local_files
 
 
 @pytest.fixture
