@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import boto3
 from sqlalchemy import create_engine, insert, text
@@ -97,41 +98,58 @@ def make_files(root: Path, count: int, seed: int = 1) -> int:
     return total
 
 
+def empty_bucket(client: Any, bucket: str) -> int:
+    """Delete every object (so the server holds the same state for each tool); returns the count."""
+    deleted = 0
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
+        if keys:
+            client.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
+            deleted += len(keys)
+    return deleted
+
+
 def bench_files(endpoint: str, count: int, rounds: int, concurrency: int) -> tuple[float, float]:
+    """Each tool uploads into a fresh bucket of the same server, emptied afterwards; order alternates."""
     client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
     with tempfile.TemporaryDirectory() as temp:
         root = Path(temp) / "data"
         size = make_files(root, count)
         print(f"files: {count} objects, {size / 1e6:.1f} MB, {rounds} round(s)")
-        ours_times, theirs_times = [], []
-        for round_number in range(rounds):
-            theirs_bucket, ours_bucket = f"bench-aws-{round_number}", f"bench-ours-{round_number}"
-            client.create_bucket(Bucket=theirs_bucket)
-            client.create_bucket(Bucket=ours_bucket)
+        ours_times: list[float] = []
+        theirs_times: list[float] = []
+
+        def theirs(bucket: str) -> None:
             command = [
-                str(VENV_BIN / "aws"), "s3", "sync", str(root), f"s3://{theirs_bucket}",
+                str(VENV_BIN / "aws"), "s3", "sync", str(root), f"s3://{bucket}",
                 "--endpoint-url", endpoint, "--only-show-errors",
             ]  # fmt: skip
             theirs_times.append(
-                timed(
-                    "aws s3 sync", lambda c=command: subprocess.run(c, check=True, env=os.environ | AWS_ENV)
-                )
+                timed("aws s3 sync", lambda: subprocess.run(command, check=True, env=os.environ | AWS_ENV))
             )
-            target = S3StorageBackend(ours_bucket, endpoint_url=endpoint, region_name="us-east-1")
 
-            def ours(target: S3StorageBackend = target) -> None:
+        def ours(bucket: str) -> None:
+            target = S3StorageBackend(bucket, endpoint_url=endpoint, region_name="us-east-1")
+
+            def run() -> None:
                 report = migrate_storage(LocalStorageBackend(root), target, concurrency=concurrency)
                 assert report.ok and len(report.copied) == count, report.failures
 
-            ours_times.append(timed(f"ours (migrate_storage, verified, c={concurrency})", ours))
-            listed = sum(1 for page in client.get_paginator("list_objects_v2").paginate(Bucket=theirs_bucket)
-                         for _ in page.get("Contents", []))  # fmt: skip
-            assert listed == count, f"aws s3 sync uploaded {listed} of {count}"
-        second = timed(
-            "ours, second run (all skipped)",
-            lambda: migrate_storage(LocalStorageBackend(root), target, concurrency=concurrency),
-        )
-        del second
+            ours_times.append(timed(f"ours (migrate_storage, verified, c={concurrency})", run))
+            timed(
+                "ours, second run (all skipped)",
+                lambda: migrate_storage(LocalStorageBackend(root), target, concurrency=concurrency),
+            )
+
+        for round_number in range(rounds):
+            order = [("aws", theirs), ("ours", ours)]
+            for name, tool in order if round_number % 2 == 0 else reversed(order):
+                bucket = f"bench-{name}-{round_number}"
+                client.create_bucket(Bucket=bucket)
+                tool(bucket)
+                uploaded = empty_bucket(client, bucket)
+                assert uploaded == count, f"{name} uploaded {uploaded} of {count}"
+                client.delete_bucket(Bucket=bucket)
     return statistics.median(ours_times), statistics.median(theirs_times)
 
 
