@@ -73,14 +73,12 @@ def unauthorized(detail: str) -> ApiError:
     return ApiError(401, detail, UNAUTHORIZED_HEADERS)
 
 
-async def get_current_user(request: Request, session: SessionDep, credentials: BearerDep) -> User:
-    """The signed-in user; in local mode with auth off, the implicit local user."""
-    settings: Settings = request.app.state.settings
-    if not settings.auth_required:
-        user = session.get(User, request.app.state.local_user_id)
-        if user is None:
-            raise ApiError(503, "The local user is missing: restart the app to recreate it.")
-        return user
+LOCAL_USER_MISSING = "The local user is missing: restart the app to recreate it."
+ACCOUNT_GONE = "This account is disabled or no longer exists: ask an admin."
+
+
+def token_user_id(request: Request, credentials: HTTPAuthorizationCredentials | None) -> str:
+    """The user id in the request's access token; 401 without a valid one. No database access."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise unauthorized(
             "Sign in first: send 'Authorization: Bearer <access token>' from POST /api/auth/login."
@@ -88,9 +86,31 @@ async def get_current_user(request: Request, session: SessionDep, credentials: B
     user_id = decode_access_token(request.app.state.jwt_secret, credentials.credentials)
     if user_id is None:
         raise unauthorized("Your access token is invalid or expired: refresh it with POST /api/auth/refresh.")
-    user = session.get(User, user_id)
+    return user_id
+
+
+async def request_user_id(request: Request) -> tuple[str, bool, ApiError]:
+    """(user id, must the row be active, the error when the row is gone) without the database.
+
+    For routes that check the user in their own query instead of through `CurrentUser`.
+    """
+    settings: Settings = request.app.state.settings
+    if not settings.auth_required:
+        return request.app.state.local_user_id, False, ApiError(503, LOCAL_USER_MISSING)
+    return token_user_id(request, await _bearer(request)), True, unauthorized(ACCOUNT_GONE)
+
+
+async def get_current_user(request: Request, session: SessionDep, credentials: BearerDep) -> User:
+    """The signed-in user; in local mode with auth off, the implicit local user."""
+    settings: Settings = request.app.state.settings
+    if not settings.auth_required:
+        user = session.get(User, request.app.state.local_user_id)
+        if user is None:
+            raise ApiError(503, LOCAL_USER_MISSING)
+        return user
+    user = session.get(User, token_user_id(request, credentials))
     if user is None or not user.is_active:
-        raise unauthorized("This account is disabled or no longer exists: ask an admin.")
+        raise unauthorized(ACCOUNT_GONE)
     return user
 
 

@@ -3,6 +3,7 @@
 from fastapi import APIRouter
 
 from storyanalytics.api.routers.auth import router as auth_router
+from storyanalytics.api.routers.charts import fast_routes as chart_fast_routes
 from storyanalytics.api.routers.charts import router as charts_router
 from storyanalytics.api.routers.dashboards import router as dashboards_router
 from storyanalytics.api.routers.exports import router as exports_router
@@ -21,7 +22,9 @@ from storyanalytics.api.routers.users import router as users_router
 from storyanalytics.api.routers.versions import router as versions_router
 
 ROUTERS: list[APIRouter] = [
-    public_router,  # first: the busiest paths, matched before the others are tried
+    # First: the busiest paths, matched before the others are tried.
+    public_router,
+    APIRouter(routes=list(chart_fast_routes)),
     health_router,
     meta_router,
     auth_router,

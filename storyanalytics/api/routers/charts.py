@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import APIRouter, Header, Query, Request, Response, status
 from pydantic import BaseModel, Field
 from sqlalchemy import delete, func, select
+from starlette.routing import Route
 
-from storyanalytics.api.deps import CurrentUser, SessionDep, StorageDep
+from storyanalytics.api.deps import BearerDep, CurrentUser, SessionDep, StorageDep, request_user_id
 from storyanalytics.api.errors import ApiError, ErrorOut, not_found
 from storyanalytics.api.schemas import ChartOut, ChartSummary
 from storyanalytics.api.services.access import (
@@ -18,6 +19,11 @@ from storyanalytics.api.services.access import (
     resolve_team_id,
     role_in_team,
     team_ids_of,
+)
+from storyanalytics.api.services.chart_read import (
+    CHART_RESPONSES_SIZE,
+    ChartResponses,
+    read_chart_response,
 )
 from storyanalytics.api.services.charts import load_chart_out
 from storyanalytics.api.services.versions import create_chart, save_chart_change
@@ -115,10 +121,41 @@ async def create(body: ChartCreate, session: SessionDep, storage: StorageDep, us
     return await load_chart_out(session, storage, chart)
 
 
+def chart_responses(request: Request) -> ChartResponses:
+    cache: ChartResponses | None = getattr(request.app.state, "chart_responses", None)
+    if cache is None:
+        cache = request.app.state.chart_responses = ChartResponses(CHART_RESPONSES_SIZE)
+    return cache
+
+
+async def serve_chart(request: Request, chart_id: str) -> Response:
+    """One query (user, membership, chart, newest upload) and, for a chart seen before, cached bytes."""
+    user_id, require_active, user_gone = await request_user_id(request)
+    body = await read_chart_response(
+        request.app.state.engine,
+        request.app.state.storage,
+        chart_responses(request),
+        chart_id,
+        user_id,
+        require_active=require_active,
+        user_gone=user_gone,
+    )
+    return Response(body, media_type="application/json")
+
+
+async def _chart_route(request: Request) -> Response:
+    return await serve_chart(request, request.path_params["chart_id"])
+
+
+# Opening a chart is the app's busiest authenticated read: a plain Starlette route placed first (see
+# routers/__init__.py), as for the public reads, skips FastAPI's per-route work. The FastAPI route
+# below documents it in the OpenAPI schema and answers the same.
+fast_routes = [Route("/api/charts/{chart_id}", _chart_route, methods=["GET"], include_in_schema=False)]
+
+
 @router.get("/{chart_id}", response_model=ChartOut)
-async def get_chart(chart_id: str, session: SessionDep, storage: StorageDep, user: CurrentUser) -> ChartOut:
-    chart = get_team_item_or_404(session, user, Chart, chart_id, "chart")
-    return await load_chart_out(session, storage, chart)
+async def get_chart(chart_id: str, request: Request, _credentials: BearerDep) -> Response:
+    return await serve_chart(request, chart_id)
 
 
 @router.patch("/{chart_id}", response_model=ChartOut, responses=CONFLICT)

@@ -9,12 +9,12 @@ import csv
 import io
 import math
 import re
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
 
 from storyanalytics.api.errors import ApiError
+from storyanalytics.api.services.rawsql import LruCache
 
 ColumnType = Literal["number", "date", "string", "boolean"]
 PREVIEW_ROWS = 20
@@ -191,24 +191,11 @@ def parse_csv(raw: bytes, types: list[str] | None = None) -> ParsedCsv:
     return ParsedCsv(columns=columns, rows=rows, encoding=encoding, delimiter=delimiter)
 
 
-class ParsedCache:
+class ParsedCache(LruCache[str, ParsedCsv]):
     """Uploads are immutable, so a parsed upload can be kept in memory by its storage key."""
 
     def __init__(self, size: int = 64) -> None:
-        self.size = size
-        self._items: OrderedDict[str, ParsedCsv] = OrderedDict()
-
-    def get(self, key: str) -> ParsedCsv | None:
-        item = self._items.get(key)
-        if item is not None:
-            self._items.move_to_end(key)
-        return item
-
-    def put(self, key: str, parsed: ParsedCsv) -> None:
-        self._items[key] = parsed
-        self._items.move_to_end(key)
-        while len(self._items) > self.size:
-            self._items.popitem(last=False)
+        super().__init__(size)
 
 
 parsed_cache = ParsedCache()

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from functools import partial
 from typing import Any, Literal
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
 
 from storyanalytics.api.errors import ApiError
 from storyanalytics.api.services.app_settings import read_app_settings
@@ -23,6 +24,7 @@ from storyanalytics.api.services.publishing import (
     make_etag,
     new_public_id,
 )
+from storyanalytics.api.services.rawsql import compile_once, fetch_one
 from storyanalytics.api.services.theme_store import resolve_theme
 from storyanalytics.db.models import Chart, Dashboard, Team
 from storyanalytics.db.types import utcnow
@@ -142,30 +144,13 @@ def public_not_found(kind: Kind) -> ApiError:
     )
 
 
-@dataclass(frozen=True)
-class _Lookup:
-    sql: str
-    positional: bool
-
-
-_LOOKUPS: dict[tuple[str, str, str], _Lookup] = {}
-
-
-def _lookup_statement(engine: Engine, kind: Kind) -> _Lookup:
-    """The lookup compiled once per dialect: the public read then skips SQLAlchemy's per-call work."""
-    key = (engine.dialect.name, str(engine.dialect.paramstyle), kind)
-    lookup = _LOOKUPS.get(key)
-    if lookup is None:
-        model = _MODELS[kind]
-        statement = (
-            select(model.id, model.public_version, Team.embed_origins)
-            .join(Team, Team.id == model.team_id)
-            .where(model.public_id == bindparam("public_id"), model.is_published.is_(True))
-        )
-        compiled = statement.compile(dialect=engine.dialect)
-        positional = engine.dialect.paramstyle in {"qmark", "numeric", "format"}
-        lookup = _LOOKUPS[key] = _Lookup(sql=compiled.string, positional=positional)
-    return lookup
+def _lookup_statement(kind: Kind) -> Select[Any]:
+    model = _MODELS[kind]
+    return (
+        select(model.id, model.public_version, Team.embed_origins)
+        .join(Team, Team.id == model.team_id)
+        .where(model.public_id == bindparam("public_id"), model.is_published.is_(True))
+    )
 
 
 def lookup_public(engine: Engine, kind: Kind, public_id: str) -> tuple[str, int, list[Any] | None] | None:
@@ -176,17 +161,8 @@ def lookup_public(engine: Engine, kind: Kind, public_id: str) -> tuple[str, int,
     """
     if not looks_like_public_id(public_id):
         return None
-    lookup = _lookup_statement(engine, kind)
-    connection = engine.raw_connection()
-    try:
-        cursor = connection.cursor()
-        try:
-            cursor.execute(lookup.sql, (public_id,) if lookup.positional else {"public_id": public_id})
-            row = cursor.fetchone()
-        finally:
-            cursor.close()
-    finally:
-        connection.close()  # back to the pool, which rolls the read transaction back
+    statement = compile_once(engine, f"public-{kind}", partial(_lookup_statement, kind))
+    row = fetch_one(engine, statement, {"public_id": public_id})
     if row is None:
         return None
     origins = row[2]
