@@ -67,6 +67,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.local_user_id = None
     install_error_handlers(app)
     app.add_middleware(SecurityHeadersMiddleware)
+    from storyanalytics.api.routers.public import PublicChartFastPath
+
+    app.add_middleware(PublicChartFastPath)  # outside the others: it adds the security headers itself
 
     from storyanalytics.api.routers import ROUTERS
 

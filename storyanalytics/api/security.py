@@ -100,6 +100,21 @@ def frame_ancestors_value(origins: list[str] | None) -> str:
     return " ".join(cleaned) if cleaned else "*"
 
 
+STANDARD_HEADERS = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"strict-origin-when-cross-origin"),
+)
+
+
+def public_csp(origins: list[str] | None) -> bytes:
+    return f"frame-ancestors {frame_ancestors_value(origins)}".encode()
+
+
+def public_security_headers(origins: list[str] | None) -> list[tuple[bytes, bytes]]:
+    """What SecurityHeadersMiddleware adds to a public response, for paths that answer without it."""
+    return [(b"content-security-policy", public_csp(origins)), *STANDARD_HEADERS]
+
+
 class SecurityHeadersMiddleware:
     """nosniff and a referrer policy everywhere; app pages may not be framed, public embeds may."""
 
@@ -119,16 +134,14 @@ class SecurityHeadersMiddleware:
                 names = {name.lower() for name, _ in headers}
                 if public:
                     state = scope.get("state") or {}
-                    origins = state.get(FRAME_ANCESTORS_STATE_KEY)
-                    csp = f"frame-ancestors {frame_ancestors_value(origins)}"
+                    csp = public_csp(state.get(FRAME_ANCESTORS_STATE_KEY))
                 else:
-                    csp = "frame-ancestors 'none'"
+                    csp = b"frame-ancestors 'none'"
                 if b"content-security-policy" not in names:
-                    headers.append((b"content-security-policy", csp.encode()))
+                    headers.append((b"content-security-policy", csp))
                 if not public and b"x-frame-options" not in names:
                     headers.append((b"x-frame-options", b"DENY"))
-                headers.append((b"x-content-type-options", b"nosniff"))
-                headers.append((b"referrer-policy", b"strict-origin-when-cross-origin"))
+                headers.extend(STANDARD_HEADERS)
                 message["headers"] = headers
             await send(message)
 

@@ -91,3 +91,21 @@ def test_public_paths_are_in_the_openapi_schema(local_api: Api) -> None:
     paths = local_api.client.get("/openapi.json").json()["paths"]
     assert "304" in paths["/api/public/charts/{public_id}"]["get"]["responses"]
     assert "/api/public/dashboards/{public_id}" in paths
+
+
+def test_warm_cache_answers_match_the_route_answers(api: Api) -> None:
+    """The first read goes through the route (cold cache); later ones through the fast path."""
+    origins = ["https://news.example.org"]
+    assert api.patch(f"/api/teams/{team_id(api)}", json={"embed_origins": origins}).status_code == 200
+    public_id = publish(api, chart_with_data(api)["id"])["public_id"]
+    url = f"/api/public/charts/{public_id}"
+    assert api.client.get(url).status_code == 200  # makes the app's cache
+    api.app.state.public_cache.clear()
+    cold, warm = api.client.get(url), api.client.get(url)
+    assert (warm.status_code, warm.content) == (cold.status_code, cold.content)
+    assert sorted(warm.headers.items()) == sorted(cold.headers.items())
+    api.app.state.public_cache.clear()
+    headers = {"If-None-Match": cold.headers["etag"]}
+    cold, warm = api.client.get(url, headers=headers), api.client.get(url, headers=headers)
+    assert cold.status_code == warm.status_code == 304 and warm.content == b""
+    assert sorted(warm.headers.items()) == sorted(cold.headers.items())

@@ -11,9 +11,10 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from storyanalytics.api.errors import ErrorOut
-from storyanalytics.api.security import allow_framing
+from storyanalytics.api.security import allow_framing, public_security_headers
 from storyanalytics.api.services.published import (
     Kind,
     load_public_document,
@@ -26,6 +27,7 @@ from storyanalytics.api.services.publishing import (
     PUBLIC_CACHE_CONTROL,
     PublicCache,
     etag_matches,
+    looks_like_public_id,
 )
 
 router = APIRouter(tags=["public"])
@@ -43,6 +45,15 @@ def public_cache(request: Request) -> PublicCache:
     return cache
 
 
+def public_headers(etag: str) -> dict[str, str]:
+    return {
+        "ETag": etag,
+        "Cache-Control": PUBLIC_CACHE_CONTROL,
+        "Access-Control-Allow-Origin": "*",
+        "Access-Control-Expose-Headers": "ETag",
+    }
+
+
 async def serve_public(request: Request, kind: Kind, public_id: str) -> Response:
     # app.state directly, not Depends: this is the hottest route, and every dependency costs.
     engine = request.app.state.engine
@@ -55,12 +66,7 @@ async def serve_public(request: Request, kind: Kind, public_id: str) -> Response
     document = await load_public_document(
         storage, public_cache(request), kind, public_id, item_id, public_version
     )
-    headers = {
-        "ETag": document.etag,
-        "Cache-Control": PUBLIC_CACHE_CONTROL,
-        "Access-Control-Allow-Origin": "*",
-        "Access-Control-Expose-Headers": "ETag",
-    }
+    headers = public_headers(document.etag)
     if etag_matches(request.headers.get("if-none-match"), document.etag):
         return Response(status_code=304, headers=headers)
     return Response(document.body, media_type="application/json", headers=headers)
@@ -106,3 +112,57 @@ async def public_chart(public_id: str, request: Request) -> Response:
 async def public_dashboard(public_id: str, request: Request) -> Response:
     """{public_id, public_version, title, description, layout, charts:{<chart id>: public chart payload}}."""
     return await serve_public(request, "dashboard", public_id)
+
+
+PUBLIC_CHART_PREFIX = "/api/public/charts/"
+
+
+class PublicChartFastPath:
+    """Answers the common public chart read (published, payload cached) before the app's routing.
+
+    Embeds revalidate on every view (Cache-Control: no-cache), so most public traffic is this one
+    lookup followed by a 304. It is still checked against the database (published? which version?),
+    and the headers are those the route and SecurityHeadersMiddleware give. Anything else (not found,
+    a cold cache, a database error) goes on to the route, which answers it in full.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "GET":
+            path: str = scope["path"]
+            if path.startswith(PUBLIC_CHART_PREFIX) and await self._answer(scope, send, path):
+                return
+        await self.app(scope, receive, send)
+
+    async def _answer(self, scope: Scope, send: Send, path: str) -> bool:
+        public_id = path[len(PUBLIC_CHART_PREFIX) :]
+        if not looks_like_public_id(public_id):
+            return False
+        state = scope["app"].state
+        cache: PublicCache | None = getattr(state, "public_cache", None)
+        if cache is None:
+            return False
+        try:
+            found = lookup_public(state.engine, "chart", public_id)
+        except Exception:  # the route meets the same error and answers it as every route does
+            return False
+        if found is None:
+            return False
+        _, public_version, origins = found
+        document = cache.get("chart", public_id, public_version)
+        if document is None:
+            return False
+        headers = [(k.lower().encode(), v.encode()) for k, v in public_headers(document.etag).items()]
+        sent = next((v for k, v in scope["headers"] if k == b"if-none-match"), None)
+        if_none_match = sent.decode("latin-1") if sent is not None else None
+        if etag_matches(if_none_match, document.etag):
+            status, body = 304, b""
+        else:
+            status, body = 200, document.body
+            headers += [(b"content-length", str(len(body)).encode()), (b"content-type", b"application/json")]
+        headers += public_security_headers(origins)
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+        return True
