@@ -10,6 +10,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from storyanalytics.config import load_settings
 from storyanalytics.errors import StoryAnalyticsError
@@ -29,6 +30,16 @@ error_console = Console(stderr=True)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+# Optional packages and the extra that brings each one (see pyproject.toml).
+OPTIONAL_MODULES = {
+    "papermill": "notebooks",
+    "nbclient": "notebooks",
+    "ipykernel": "notebooks",
+    "moto": "rehearsal",
+    "cryptography": "rehearsal",
+    "httpx": "rehearsal",
+}
+
 
 def friendly_errors(function: F) -> F:
     """Show a Story Analytics error as one red sentence and exit 2; never a traceback."""
@@ -38,7 +49,19 @@ def friendly_errors(function: F) -> F:
         try:
             return function(*args, **kwargs)
         except StoryAnalyticsError as exc:
-            error_console.print(f"[bold red]Error:[/] {exc}", highlight=False, soft_wrap=True)
+            error_console.print("[bold red]Error:[/] " + escape(str(exc)), highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
+        except ModuleNotFoundError as exc:
+            package = (exc.name or "").split(".")[0]
+            extra = OPTIONAL_MODULES.get(package)
+            if extra is None:
+                raise
+            error_console.print(
+                f"[bold red]Error:[/] this command needs the optional package {package!r}: "
+                + escape(f"install it with pip install 'storyanalytics[{extra}]'"),
+                highlight=False,
+                soft_wrap=True,
+            )
             raise typer.Exit(2) from None
         except KeyboardInterrupt:
             error_console.print("[yellow]Interrupted.[/] Nothing half-written was left behind.")
