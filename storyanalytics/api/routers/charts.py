@@ -7,18 +7,17 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response, status
 from pydantic import BaseModel, Field
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete
 from starlette.routing import Route
 
 from storyanalytics.api.deps import BearerDep, CurrentUser, SessionDep, StorageDep, request_user_id
-from storyanalytics.api.errors import ApiError, ErrorOut, not_found
+from storyanalytics.api.errors import ApiError, ErrorOut
 from storyanalytics.api.schemas import ChartOut, ChartSummary
 from storyanalytics.api.services.access import (
     check_folder_in_team,
     get_team_item_or_404,
-    resolve_team_id,
-    role_in_team,
-    team_ids_of,
+    team_for_new_item,
+    teams_in_scope,
 )
 from storyanalytics.api.services.chart_read import (
     CHART_RESPONSES_SIZE,
@@ -26,8 +25,9 @@ from storyanalytics.api.services.chart_read import (
     read_chart_response,
 )
 from storyanalytics.api.services.charts import load_chart_out
+from storyanalytics.api.services.team_items import list_filed_items
 from storyanalytics.api.services.versions import create_chart, save_chart_change
-from storyanalytics.db.models import Chart, Folder, Upload
+from storyanalytics.db.models import Chart, Upload
 from storyanalytics.storage import StorageError
 
 router = APIRouter(prefix="/api/charts", tags=["charts"])
@@ -83,27 +83,12 @@ async def list_charts(
     folder_id: Annotated[str | None, Query(max_length=64)] = None,
     q: Annotated[str | None, Query(max_length=200, description="Text the title contains")] = None,
 ) -> list[Chart]:
-    if team_id is not None:
-        if role_in_team(session, user, team_id) is None:
-            raise not_found("team")
-        teams = [team_id]
-    else:
-        teams = team_ids_of(session, user)
-    query = select(Chart).where(Chart.team_id.in_(teams))
-    if folder_id is not None:
-        query = query.where(Chart.folder_id == folder_id)
-    if q:
-        query = query.where(func.lower(Chart.title).contains(q.lower(), autoescape=True))
-    return list(session.scalars(query.order_by(Chart.updated_at.desc(), Chart.id)))
+    return list_filed_items(session, Chart, teams_in_scope(session, user, team_id), folder_id, q)
 
 
 @router.post("", response_model=ChartOut, status_code=status.HTTP_201_CREATED)
 async def create(body: ChartCreate, session: SessionDep, storage: StorageDep, user: CurrentUser) -> ChartOut:
-    team_id = body.team_id
-    if team_id is None and body.folder_id is not None:
-        folder = session.get(Folder, body.folder_id)
-        team_id = folder.team_id if folder is not None else None
-    team_id = resolve_team_id(session, user, team_id)
+    team_id = team_for_new_item(session, user, body.team_id, body.folder_id)
     folder_id = check_folder_in_team(session, body.folder_id, team_id)
     session.rollback()  # end the read transaction before awaiting storage
     chart = await create_chart(

@@ -2,31 +2,29 @@
 
 from __future__ import annotations
 
-import contextlib
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from storyanalytics.api.deps import CurrentUser, SessionDep, StorageDep
-from storyanalytics.api.errors import ApiError, ErrorOut, not_found
+from storyanalytics.api.errors import ApiError, ErrorOut
 from storyanalytics.api.routers.charts import parse_if_match
 from storyanalytics.api.routers.publish import NOT_PUBLISHED, EmbedCodeOut, PublishOut, publish_out
 from storyanalytics.api.services.access import (
     check_folder_in_team,
     get_team_item_or_404,
-    resolve_team_id,
-    role_in_team,
-    team_ids_of,
+    team_for_new_item,
+    teams_in_scope,
 )
 from storyanalytics.api.services.published import public_key, publish, unpublish
 from storyanalytics.api.services.publishing import embed_code
-from storyanalytics.db.models import Chart, Dashboard, Folder, new_id
+from storyanalytics.api.services.team_items import delete_with_file, list_filed_items
+from storyanalytics.db.models import Chart, Dashboard, new_id
 from storyanalytics.db.types import utcnow
-from storyanalytics.storage import StorageError
 
 router = APIRouter(prefix="/api/dashboards", tags=["dashboards"])
 
@@ -119,27 +117,12 @@ async def list_dashboards(
     folder_id: Annotated[str | None, Query(max_length=64)] = None,
     q: Annotated[str | None, Query(max_length=200, description="Text the title contains")] = None,
 ) -> list[Dashboard]:
-    if team_id is not None:
-        if role_in_team(session, user, team_id) is None:
-            raise not_found("team")
-        teams = [team_id]
-    else:
-        teams = team_ids_of(session, user)
-    query = select(Dashboard).where(Dashboard.team_id.in_(teams))
-    if folder_id is not None:
-        query = query.where(Dashboard.folder_id == folder_id)
-    if q:
-        query = query.where(func.lower(Dashboard.title).contains(q.lower(), autoescape=True))
-    return list(session.scalars(query.order_by(Dashboard.updated_at.desc(), Dashboard.id)))
+    return list_filed_items(session, Dashboard, teams_in_scope(session, user, team_id), folder_id, q)
 
 
 @router.post("", response_model=DashboardOut, status_code=status.HTTP_201_CREATED)
 async def create_dashboard(body: DashboardCreate, session: SessionDep, user: CurrentUser) -> Dashboard:
-    team_id = body.team_id
-    if team_id is None and body.folder_id is not None:
-        folder = session.get(Folder, body.folder_id)
-        team_id = folder.team_id if folder is not None else None
-    team_id = resolve_team_id(session, user, team_id)
+    team_id = team_for_new_item(session, user, body.team_id, body.folder_id)
     dashboard = Dashboard(
         id=new_id(),
         team_id=team_id,
@@ -208,12 +191,9 @@ async def delete_dashboard(
     dashboard_id: str, session: SessionDep, storage: StorageDep, user: CurrentUser
 ) -> Response:
     """Removes the dashboard (its public URL 404s at once); its charts are kept."""
-    dashboard = get_team_item_or_404(session, user, Dashboard, dashboard_id, "dashboard")
-    session.delete(dashboard)
-    session.commit()
-    # the row is gone, so nothing serves the file; it can be swept later
-    with contextlib.suppress(StorageError):
-        await storage.delete(public_key("dashboard", dashboard_id))
+    await delete_with_file(
+        session, storage, user, Dashboard, dashboard_id, "dashboard", public_key("dashboard", dashboard_id)
+    )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

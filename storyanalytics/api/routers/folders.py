@@ -15,7 +15,7 @@ from storyanalytics.api.services.access import (
     check_folder_in_team,
     get_team_item_or_404,
     get_team_or_404,
-    resolve_team_id,
+    team_for_new_item,
     team_ids_of,
 )
 from storyanalytics.db.models import Folder
@@ -85,11 +85,7 @@ async def list_folders(
 
 @router.post("", response_model=FolderOut, status_code=status.HTTP_201_CREATED)
 async def create_folder(body: FolderCreate, session: SessionDep, user: CurrentUser) -> FolderOut:
-    team_id = body.team_id
-    if team_id is None and body.parent_id is not None:
-        parent = session.get(Folder, body.parent_id)
-        team_id = parent.team_id if parent is not None else None
-    team_id = resolve_team_id(session, user, team_id)
+    team_id = team_for_new_item(session, user, body.team_id, body.parent_id)
     parent_id = check_folder_in_team(session, body.parent_id, team_id)
     _depth_above(session, parent_id)
     folder = Folder(team_id=team_id, parent_id=parent_id, name=body.name)

@@ -5,7 +5,6 @@ The template's content lives at `templates/<id>.json`; the row holds its name an
 
 from __future__ import annotations
 
-import contextlib
 import json
 from datetime import datetime
 from typing import Annotated, Any
@@ -15,19 +14,18 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from storyanalytics.api.deps import CurrentUser, SessionDep, StorageDep
-from storyanalytics.api.errors import not_found
 from storyanalytics.api.schemas import ChartOut
 from storyanalytics.api.services.access import (
     check_folder_in_team,
     get_team_item_or_404,
     resolve_team_id,
-    role_in_team,
-    team_ids_of,
+    teams_in_scope,
 )
 from storyanalytics.api.services.charts import default_config, dump_json, load_chart_out, read_chart_config
+from storyanalytics.api.services.team_items import add_with_file, delete_with_file
 from storyanalytics.api.services.versions import create_chart
 from storyanalytics.db.models import Chart, Template, new_id
-from storyanalytics.storage import ObjectNotFound, StorageBackend, StorageError
+from storyanalytics.storage import ObjectNotFound, StorageBackend
 
 router = APIRouter(prefix="/api/templates", tags=["templates"])
 
@@ -100,12 +98,7 @@ async def read_template(storage: StorageBackend, row: Template) -> TemplateOut:
 async def list_templates(
     session: SessionDep, user: CurrentUser, team_id: Annotated[str | None, Query(max_length=64)] = None
 ) -> list[TemplateSummary]:
-    if team_id is not None:
-        if role_in_team(session, user, team_id) is None:
-            raise not_found("team")
-        teams = [team_id]
-    else:
-        teams = team_ids_of(session, user)
+    teams = teams_in_scope(session, user, team_id)
     rows = session.scalars(
         select(Template).where(Template.team_id.in_(teams)).order_by(Template.name, Template.id)
     )
@@ -138,14 +131,7 @@ async def create_template(
         source_chart_id=chart.id,
     )
     content = {"chart_type": chart.chart_type, "theme_id": chart.theme_id, "config": config}
-    await storage.write(template_key(row.id), dump_json(content))
-    session.add(row)
-    try:
-        session.commit()
-    except Exception:
-        session.rollback()
-        await storage.delete(template_key(row.id))
-        raise
+    await add_with_file(session, storage, row, template_key(row.id), dump_json(content))
     return await read_template(storage, row)
 
 
@@ -185,10 +171,7 @@ async def delete_template(
     template_id: str, session: SessionDep, storage: StorageDep, user: CurrentUser
 ) -> Response:
     """Charts made from it are kept."""
-    row = get_team_item_or_404(session, user, Template, template_id, "template")
-    session.delete(row)
-    session.commit()
-    # the row is gone; the file is unreachable and can be swept later
-    with contextlib.suppress(StorageError):
-        await storage.delete(template_key(template_id))
+    await delete_with_file(
+        session, storage, user, Template, template_id, "template", template_key(template_id)
+    )
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -9,13 +9,13 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from storyanalytics.api.deps import CurrentUser, SessionDep, StorageDep
-from storyanalytics.api.errors import ApiError, ErrorOut, not_found
+from storyanalytics.api.errors import ApiError, ErrorOut
 from storyanalytics.api.services.access import (
     get_team_item_or_404,
     resolve_team_id,
-    role_in_team,
-    team_ids_of,
+    teams_in_scope,
 )
+from storyanalytics.api.services.team_items import add_with_file, delete_with_file
 from storyanalytics.api.services.theme_store import dump_definition, load_custom_theme, theme_key
 from storyanalytics.api.services.themes import (
     BUILTIN_BY_ID,
@@ -95,12 +95,7 @@ async def list_themes(
     team_id: Annotated[str | None, Query(max_length=64)] = None,
 ) -> list[Theme]:
     """Built-ins first, then the custom themes of the user's teams (or of one team)."""
-    if team_id is not None:
-        if role_in_team(session, user, team_id) is None:
-            raise not_found("team")
-        teams = [team_id]
-    else:
-        teams = team_ids_of(session, user)
+    teams = teams_in_scope(session, user, team_id)
     rows = session.scalars(
         select(ThemeRow).where(ThemeRow.team_id.in_(teams)).order_by(ThemeRow.name, ThemeRow.id)
     ).all()
@@ -129,14 +124,7 @@ async def create_theme(
         id=new_id(), team_id=team_id, name=body.name.strip() or "Custom theme", base_theme=body.base_theme
     )
     session.commit()
-    await storage.write(theme_key(row.id), dump_definition(definition))
-    session.add(row)
-    try:
-        session.commit()
-    except Exception:
-        session.rollback()
-        await storage.delete(theme_key(row.id))
-        raise
+    await add_with_file(session, storage, row, theme_key(row.id), dump_definition(definition))
     return theme_from_definition(row.id, row.name, row.base_theme, definition)
 
 
@@ -169,8 +157,7 @@ async def delete_theme(
     """Charts that used it fall back to the default theme."""
     if theme_id in BUILTIN_BY_ID:
         raise _read_only(theme_id)
-    row = get_team_item_or_404(session, user, ThemeRow, theme_id, "theme")
-    session.delete(row)
-    session.commit()
-    await storage.delete(theme_key(theme_id))
+    await delete_with_file(
+        session, storage, user, ThemeRow, theme_id, "theme", theme_key(theme_id), quiet=False
+    )
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -46,6 +46,25 @@ def resolve_team_id(session: Session, user: User, team_id: str | None) -> str:
     return teams[0]
 
 
+def teams_in_scope(session: Session, user: User, team_id: str | None) -> list[str]:
+    """The teams a listing covers: the one asked for (404 unless the user is in it) or all the user's."""
+    if team_id is None:
+        return team_ids_of(session, user)
+    if role_in_team(session, user, team_id) is None:
+        raise not_found("team")
+    return [team_id]
+
+
+def team_for_new_item(session: Session, user: User, team_id: str | None, folder_id: str | None) -> str:
+    """The team of a new item: the one asked for, else its folder's, else the user's first team."""
+    if team_id is None and folder_id is not None:
+        from storyanalytics.db.models import Folder
+
+        folder = session.get(Folder, folder_id)
+        team_id = folder.team_id if folder is not None else None
+    return resolve_team_id(session, user, team_id)
+
+
 def get_team_item_or_404(session: Session, user: User, model: type[T], item_id: str, what: str = "") -> T:
     """Load `model` by id if it belongs to one of the user's teams; otherwise 404, never 403."""
     item = session.get(model, item_id)
