@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response, status
@@ -11,7 +10,6 @@ from sqlalchemy import delete
 from starlette.routing import Route
 
 from storyanalytics.api.deps import BearerDep, CurrentUser, SessionDep, StorageDep, request_user_id
-from storyanalytics.api.errors import ApiError, ErrorOut
 from storyanalytics.api.schemas import ChartOut, ChartSummary
 from storyanalytics.api.services.access import (
     check_folder_in_team,
@@ -25,6 +23,7 @@ from storyanalytics.api.services.chart_read import (
     read_chart_response,
 )
 from storyanalytics.api.services.charts import load_chart_out
+from storyanalytics.api.services.optimistic import CONFLICT, expected_version
 from storyanalytics.api.services.team_items import list_filed_items
 from storyanalytics.api.services.versions import create_chart, save_chart_change
 from storyanalytics.db.models import Chart, Upload
@@ -58,21 +57,6 @@ class ChartUpdate(BaseModel):
     config: dict[str, Any] | None = None
     theme_id: ThemeId | None = None
     folder_id: Id | None = None
-
-
-CONFLICT: dict[int | str, dict[str, Any]] = {
-    409: {"model": ErrorOut, "description": "Stale version: reload and try again"}
-}
-_IF_MATCH = re.compile(r'^\s*(?:W/)?"?(\d{1,9})"?\s*$')
-
-
-def parse_if_match(value: str | None) -> int | None:
-    if value is None:
-        return None
-    match = _IF_MATCH.match(value)
-    if not match:
-        raise ApiError(422, 'If-Match must be the chart version in quotes, e.g. If-Match: "3".')
-    return int(match.group(1))
 
 
 @router.get("", response_model=list[ChartSummary])
@@ -153,11 +137,7 @@ async def update_chart(
     if_match: Annotated[str | None, Header(description='The version you edited, e.g. "3"')] = None,
 ) -> ChartOut:
     chart = get_team_item_or_404(session, user, Chart, chart_id, "chart")
-    expected = body.version if body.version is not None else parse_if_match(if_match)
-    if expected is None:
-        raise ApiError(
-            422, "Send the version you edited: a 'version' field in the body or an If-Match header."
-        )
+    expected = expected_version(body.version, if_match)
     changes: dict[str, Any] = {}
     for name in ("title", "description", "chart_type", "theme_id", "config"):
         value = getattr(body, name)

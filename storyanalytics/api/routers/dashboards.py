@@ -7,12 +7,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storyanalytics.api.deps import CurrentUser, SessionDep, StorageDep
-from storyanalytics.api.errors import ApiError, ErrorOut
-from storyanalytics.api.routers.charts import parse_if_match
+from storyanalytics.api.errors import ApiError
 from storyanalytics.api.routers.publish import NOT_PUBLISHED, EmbedCodeOut, PublishOut, publish_out
 from storyanalytics.api.services.access import (
     check_folder_in_team,
@@ -20,6 +19,7 @@ from storyanalytics.api.services.access import (
     team_for_new_item,
     teams_in_scope,
 )
+from storyanalytics.api.services.optimistic import CONFLICT, expected_version, stale, update_if_version
 from storyanalytics.api.services.published import public_key, publish, unpublish
 from storyanalytics.api.services.publishing import embed_code
 from storyanalytics.api.services.team_items import delete_with_file, list_filed_items
@@ -32,9 +32,6 @@ MAX_LAYOUT_ITEMS = 100
 Id = Annotated[str, Field(min_length=1, max_length=64)]
 Title = Annotated[str, Field(max_length=500)]
 Description = Annotated[str, Field(max_length=20_000)]
-CONFLICT: dict[int | str, dict[str, Any]] = {
-    409: {"model": ErrorOut, "description": "Stale version: reload and try again"}
-}
 
 
 class LayoutItem(BaseModel):
@@ -101,14 +98,6 @@ def check_layout(session: Session, layout: list[LayoutItem], team_id: str) -> li
     return [item.model_dump() for item in layout]
 
 
-def stale(current: int, sent: int) -> ApiError:
-    return ApiError(
-        409,
-        f"This dashboard was changed meanwhile (it is at version {current}, you sent {sent}): "
-        "reload it and apply your change again.",
-    )
-
-
 @router.get("", response_model=list[DashboardOut])
 async def list_dashboards(
     session: SessionDep,
@@ -153,13 +142,9 @@ async def update_dashboard(
 ) -> Dashboard:
     """Change title, description, layout or folder; a stale version gets 409 and changes nothing."""
     dashboard = get_team_item_or_404(session, user, Dashboard, dashboard_id, "dashboard")
-    expected = body.version if body.version is not None else parse_if_match(if_match)
-    if expected is None:
-        raise ApiError(
-            422, "Send the version you edited: a 'version' field in the body or an If-Match header."
-        )
+    expected = expected_version(body.version, if_match)
     if dashboard.version != expected:
-        raise stale(dashboard.version, expected)
+        raise stale("dashboard", dashboard.version, expected)
     changes: dict[str, Any] = {}
     if body.title is not None:
         changes["title"] = body.title
@@ -169,18 +154,9 @@ async def update_dashboard(
         changes["layout"] = check_layout(session, body.layout, dashboard.team_id)
     if "folder_id" in body.model_fields_set:
         changes["folder_id"] = check_folder_in_team(session, body.folder_id, dashboard.team_id)
-    result = session.execute(
-        update(Dashboard)
-        .where(Dashboard.id == dashboard.id, Dashboard.version == expected)
-        .values(version=expected + 1, updated_at=utcnow(), **changes)
-        .execution_options(synchronize_session=False)
+    update_if_version(
+        session, Dashboard, "dashboard", dashboard.id, expected, {"updated_at": utcnow(), **changes}
     )
-    if getattr(result, "rowcount", 0) != 1:
-        session.rollback()
-        current = session.scalar(select(Dashboard.version).where(Dashboard.id == dashboard.id))
-        if current is None:
-            raise ApiError(404, "This dashboard was deleted meanwhile: nothing was saved.")
-        raise stale(current, expected)
     session.commit()
     session.refresh(dashboard)
     return dashboard

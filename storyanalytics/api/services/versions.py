@@ -15,7 +15,6 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from storyanalytics.api.errors import ApiError
 from storyanalytics.api.services.charts import (
     chart_config_key,
     default_config,
@@ -24,6 +23,7 @@ from storyanalytics.api.services.charts import (
     read_json,
     version_key,
 )
+from storyanalytics.api.services.optimistic import stale, update_if_version
 from storyanalytics.db.models import Chart, ChartVersion, new_id
 from storyanalytics.db.types import utcnow
 from storyanalytics.storage import ObjectNotFound, StorageBackend, StorageError
@@ -50,14 +50,6 @@ def version_document(
         "message": message,
         "chart": chart,
     }
-
-
-def stale(current: int, sent: int) -> ApiError:
-    return ApiError(
-        409,
-        f"This chart was changed meanwhile (it is at version {current}, you sent {sent}): "
-        "reload it and apply your change again.",
-    )
 
 
 async def _delete_quietly(storage: StorageBackend, keys: list[str]) -> None:
@@ -158,7 +150,7 @@ async def save_chart_change(
     Raises 409 when the chart is no longer at `expected_version`; then nothing is written.
     """
     if chart.version != expected_version:
-        raise stale(chart.version, expected_version)
+        raise stale("chart", chart.version, expected_version)
     unknown = set(changes) - {*CHANGEABLE_FIELDS, "config"}
     if unknown:
         raise ValueError(f"save_chart_change cannot change {sorted(unknown)}")
@@ -170,18 +162,7 @@ async def save_chart_change(
     number = expected_version + 1
     now = utcnow()
 
-    result = session.execute(
-        update(Chart)
-        .where(Chart.id == chart.id, Chart.version == expected_version)
-        .values(version=number, updated_at=now, **new_fields)
-        .execution_options(synchronize_session=False)
-    )
-    if getattr(result, "rowcount", 0) != 1:
-        session.rollback()
-        current = session.scalar(select(Chart.version).where(Chart.id == chart.id))
-        if current is None:
-            raise ApiError(404, "This chart was deleted meanwhile: nothing was saved.")
-        raise stale(current, expected_version)
+    update_if_version(session, Chart, "chart", chart.id, expected_version, {"updated_at": now, **new_fields})
     key = version_key(chart.id, number)
     session.add(
         ChartVersion(
