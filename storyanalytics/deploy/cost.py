@@ -49,7 +49,7 @@ class Usage:
     tasks: int = 1
     alb_lcu: float = 1.0
     apprunner_active_hours_per_day: float = 6.0
-    secrets: int = 3  # database (managed by RDS), JWT signing key, admin password
+    secrets: int = 3  # database credentials, JWT signing key, admin password (all made by the stack)
     logs_gb: float = 1.0
     s3_gb: float = 5.0
     ecr_gb: float = 1.0

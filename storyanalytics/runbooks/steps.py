@@ -159,15 +159,17 @@ class MigrationTarget:
 
 
 def _database_url_from_stack(region: str, outputs: dict[str, str], endpoint_url: str | None) -> str:
-    """postgresql URL from DbEndpoint and the RDS-managed secret (reachable only through the VPC)."""
+    """postgresql URL from DbEndpoint and the stack's database secret, which also names the port and
+    database once attached to the instance (reachable only through the VPC)."""
     host, secret_arn = outputs.get("DbEndpoint"), outputs.get("DbSecretArn")
     if not host or not secret_arn:
         raise StepError("the stack has no DbEndpoint/DbSecretArn outputs: pass database_url explicitly.")
     secret = _session(region).client("secretsmanager", endpoint_url=endpoint_url)
     credentials = json.loads(secret.get_secret_value(SecretId=secret_arn)["SecretString"])
     user, password = quote(credentials["username"], safe=""), quote(credentials["password"], safe="")
-    name = outputs.get("DbName", "storyanalytics")
-    return f"postgresql+psycopg2://{user}:{password}@{host}:5432/{name}?sslmode=require"
+    port = credentials.get("port", 5432)
+    name = credentials.get("dbname") or outputs.get("DbName", "storyanalytics")
+    return f"postgresql+psycopg2://{user}:{password}@{host}:{port}/{name}?sslmode=require"
 
 
 def migration_target(

@@ -164,16 +164,47 @@ def test_database_keeps_a_final_snapshot_when_deleted_or_replaced(app: Template)
     assert db["UpdateReplacePolicy"] == "Snapshot"
 
 
-def test_database_is_encrypted_private_with_a_managed_password_and_weekly_backups(app: Template) -> None:
+def test_database_is_encrypted_private_with_weekly_backups(app: Template) -> None:
     _, db = only_resource(app, "AWS::RDS::DBInstance")
     props = db["Properties"]
     assert props["Engine"] == "postgres"
     assert props["StorageEncrypted"] is True
     assert props["PubliclyAccessible"] is False
-    assert props["ManageMasterUserPassword"] is True
-    assert "MasterUserPassword" not in props
     assert props["BackupRetentionPeriod"] == 7
     assert props["DBInstanceClass"] == {"Ref": "DbInstanceClass"}
+
+
+def test_database_password_comes_from_the_stack_secret_not_plain_text(app: Template) -> None:
+    _, db = only_resource(app, "AWS::RDS::DBInstance")
+    props = db["Properties"]
+    assert props["MasterUserPassword"] == {
+        "Fn::Sub": "{{resolve:secretsmanager:${DbSecret}:SecretString:password}}"
+    }
+    assert "ManageMasterUserPassword" not in props  # RDS would rotate it under the running tasks
+
+
+def test_database_secret_is_generated_json_without_url_breaking_characters(app: Template) -> None:
+    generate = app["Resources"]["DbSecret"]["Properties"]["GenerateSecretString"]
+    assert generate["SecretStringTemplate"] == {"Fn::Sub": '{"username": "${DbUsername}"}'}
+    assert generate["GenerateStringKey"] == "password"
+    assert generate["PasswordLength"] == 32
+    assert set('"@/\\ :?#%') <= set(generate["ExcludeCharacters"])
+
+
+def test_database_secret_is_not_rotated_automatically_and_says_why(app: Template) -> None:
+    assert not resources_of_type(app, "AWS::SecretsManager::RotationSchedule")
+    skips = {s["id"]: s["comment"] for s in app["Resources"]["DbSecret"]["Metadata"]["checkov"]["skip"]}
+    assert "running tasks" in skips["CKV2_AWS_57"]
+    assert "updating the stack" in skips["CKV2_AWS_57"]
+
+
+def test_database_secret_is_attached_to_the_database(app: Template) -> None:
+    _, attachment = only_resource(app, "AWS::SecretsManager::SecretTargetAttachment")
+    assert attachment["Properties"] == {
+        "SecretId": {"Ref": "DbSecret"},
+        "TargetId": {"Ref": "Database"},
+        "TargetType": "AWS::RDS::DBInstance",
+    }
 
 
 def test_database_sits_in_two_private_subnets(app: Template) -> None:
@@ -218,7 +249,7 @@ def test_database_admits_only_the_service_security_group(app: Template) -> None:
 # --- Secrets -----------------------------------------------------------------------------------------
 def test_secrets_are_generated_not_written_in_the_template(app: Template) -> None:
     secrets = resources_of_type(app, "AWS::SecretsManager::Secret")
-    assert len(secrets) == 2
+    assert set(secrets) == {"DbSecret", "JwtSecret", "AdminPasswordSecret"}
     for secret in secrets.values():
         assert "SecretString" not in secret["Properties"]
         assert "GenerateSecretString" in secret["Properties"]
@@ -237,13 +268,26 @@ def test_outputs_never_contain_a_secret_value(app: Template, bootstrap: Template
                     assert output["Value"] == {"Ref": secret_id}  # Ref of a secret is its ARN
 
 
+def test_db_secret_arn_output_is_the_stack_secret_arn(app: Template) -> None:
+    assert app["Outputs"]["DbSecretArn"]["Value"] == {"Ref": "DbSecret"}
+
+
+def test_only_the_database_password_uses_a_dynamic_reference(app: Template) -> None:
+    users = [
+        logical_id
+        for logical_id, resource in app["Resources"].items()
+        if "resolve:secretsmanager" in json.dumps(resource)
+    ]
+    assert users == ["Database"]
+
+
 def test_service_gets_secrets_only_as_runtime_secrets(app: Template) -> None:
     for compute, (env, secrets) in service_env(app).items():
         assert set(secrets) == SECRET_ENV_NAMES, compute
         for name, value in env.items():
             assert not any(word in name for word in SECRET_WORDS), f"{compute}: {name} is a plain variable"
             assert "resolve:secretsmanager" not in json.dumps(value)
-        assert refers_to(secrets["DB_PASSWORD"], "Database")
+        assert secrets["DB_PASSWORD"] == {"Fn::Sub": "${DbSecret}:password::"}
         assert refers_to(secrets["JWT_SECRET"], "JwtSecret")
         assert refers_to(secrets["ADMIN_PASSWORD"], "AdminPasswordSecret")
 
@@ -309,7 +353,7 @@ def test_execution_role_reads_only_the_app_secrets_and_its_log_group(app: Templa
             assert actions == ["secretsmanager:GetSecretValue"]
             assert len(resources) == 3
             assert all(
-                refers_to(r, "JwtSecret") or refers_to(r, "AdminPasswordSecret") or refers_to(r, "Database")
+                refers_to(r, "JwtSecret") or refers_to(r, "AdminPasswordSecret") or refers_to(r, "DbSecret")
                 for r in resources
             )
         if any(a.startswith("logs:") for a in actions):

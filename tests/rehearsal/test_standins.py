@@ -110,3 +110,53 @@ def test_service_without_its_required_properties_is_refused(moto_server: str) ->
         _cloudformation(moto_server).create_stack(
             StackName=f"standins-{secrets.token_hex(4)}", TemplateBody=json.dumps(template)
         )
+
+
+def _secret_and_parameter(reference: str) -> dict[str, Any]:
+    """A generated JSON secret and an SSM parameter whose value is a dynamic reference to it."""
+    return {
+        "Resources": {
+            "Secret": {
+                "Type": "AWS::SecretsManager::Secret",
+                "Properties": {
+                    "GenerateSecretString": {
+                        "SecretStringTemplate": '{"username": "app"}',
+                        "GenerateStringKey": "password",
+                        "PasswordLength": 16,
+                    }
+                },
+            },
+            "Parameter": {
+                "Type": "AWS::SSM::Parameter",
+                "Properties": {
+                    "Name": f"standins-{secrets.token_hex(4)}",  # moto needs a name
+                    "Type": "String",
+                    "Value": {"Fn::Sub": reference},
+                },
+            },
+        }
+    }
+
+
+def test_secretsmanager_dynamic_references_are_resolved(moto_server: str) -> None:
+    name = f"standins-{secrets.token_hex(4)}"
+    template = _secret_and_parameter("{{resolve:secretsmanager:${Secret}:SecretString:password}}")
+    cloudformation = _cloudformation(moto_server)
+    cloudformation.create_stack(StackName=name, TemplateBody=json.dumps(template))
+    ids = {
+        r["LogicalResourceId"]: r["PhysicalResourceId"]
+        for r in cloudformation.describe_stack_resources(StackName=name)["StackResources"]
+    }
+    ssm = boto3.client("ssm", endpoint_url=moto_server, region_name="us-east-1")
+    secrets_client = boto3.client("secretsmanager", endpoint_url=moto_server, region_name="us-east-1")
+    value = ssm.get_parameter(Name=ids["Parameter"])["Parameter"]["Value"]
+    secret = json.loads(secrets_client.get_secret_value(SecretId=ids["Secret"])["SecretString"])
+    assert value == secret["password"] and len(value) == 16
+
+
+def test_dynamic_reference_to_a_missing_key_is_refused(moto_server: str) -> None:
+    template = _secret_and_parameter("{{resolve:secretsmanager:${Secret}:SecretString:nope}}")
+    with pytest.raises(ClientError, match="Could not resolve the dynamic reference"):
+        _cloudformation(moto_server).create_stack(
+            StackName=f"standins-{secrets.token_hex(4)}", TemplateBody=json.dumps(template)
+        )

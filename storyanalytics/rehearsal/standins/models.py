@@ -3,8 +3,9 @@
 These are not AWS. They let moto's CloudFormation create the Story Analytics app stack on this machine:
 the two compute types (ECS Express Mode, App Runner) hand their container settings to a launcher
 (`storyanalytics.rehearsal.standins.launcher`) that may start the real app locally; secrets are generated
-into moto's Secrets Manager; a bucket policy is put on moto's bucket. They are registered only by
-`storyanalytics.rehearsal.standins.install()`, which a real deploy never calls.
+into moto's Secrets Manager (a target attachment adds the database's address to its secret); a bucket
+policy is put on moto's bucket. They are registered only by `storyanalytics.rehearsal.standins.install()`,
+which a real deploy never calls.
 
 moto derives a service name from a model's module path, so this module lives inside a package.
 """
@@ -153,14 +154,100 @@ class RehearsalSecret(CloudFormationModel):
         return True
 
 
+def _secret_string(secret_id: str, account_id: str, region: str) -> str:
+    response = _secrets_backend(account_id, region).get_secret_value(secret_id, None, None)
+    value = response["SecretString"] if isinstance(response, dict) else json.loads(response)["SecretString"]
+    return str(value)
+
+
+def secret_value(secret_id: str, json_key: str, account_id: str, region: str) -> str:
+    """A secret's string, or one key of its JSON when `json_key` is given."""
+    value = _secret_string(secret_id, account_id, region)
+    return str(json.loads(value)[json_key]) if json_key else value
+
+
 def resolve_secret_reference(reference: str, account_id: str, region: str) -> str:
     """The value of `arn[:json-key[:stage[:version]]]`, as ECS and App Runner resolve runtime secrets."""
     parts = reference.split(":")
     arn, rest = ":".join(parts[:7]), parts[7:]
-    json_key = rest[0] if rest else ""
-    response = _secrets_backend(account_id, region).get_secret_value(arn, None, None)
-    value = response["SecretString"] if isinstance(response, dict) else json.loads(response)["SecretString"]
-    return str(json.loads(value)[json_key]) if json_key else str(value)
+    return secret_value(arn, rest[0] if rest else "", account_id, region)
+
+
+class RehearsalSecretTargetAttachment(CloudFormationModel):
+    """Stand-in for AWS::SecretsManager::SecretTargetAttachment: adds the database's connection details
+    (engine, host, port, dbInstanceIdentifier, dbname) to the secret's JSON, as Secrets Manager does."""
+
+    def __init__(self, secret_arn: str) -> None:
+        self.secret_arn = secret_arn
+
+    @property
+    def physical_resource_id(self) -> str:
+        return self.secret_arn  # Ref gives the secret's ARN
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return ""
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::SecretsManager::SecretTargetAttachment"
+
+    @classmethod
+    def has_cfn_attr(cls, attr: str) -> bool:
+        return False
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> RehearsalSecretTargetAttachment:
+        from moto.rds.models import rds_backends
+
+        properties = cloudformation_json.get("Properties", {})
+        _require(cls, properties, ("SecretId", "TargetId", "TargetType"))
+        if properties["TargetType"] != "AWS::RDS::DBInstance":
+            from moto.cloudformation.exceptions import ValidationError
+
+            raise ValidationError(message=f"{cls.cloudformation_type()}: only AWS::RDS::DBInstance targets")
+        database = rds_backends[account_id][region_name].describe_db_instances(properties["TargetId"])[0]
+        backend = _secrets_backend(account_id, region_name)
+        secret_arn = backend.describe_secret(properties["SecretId"]).arn
+        document = json.loads(_secret_string(secret_arn, account_id, region_name))
+        document.update(
+            {
+                "engine": database.engine,
+                "host": database.address,
+                "port": int(database.port or 5432),
+                "dbInstanceIdentifier": database.db_instance_identifier,
+            }
+        )
+        if database.db_name:
+            document["dbname"] = database.db_name
+        backend.put_secret_value(secret_arn, json.dumps(document), None, None, ["AWSCURRENT"])
+        return cls(secret_arn)
+
+    @classmethod
+    def update_from_cloudformation_json(
+        cls,
+        original_resource: RehearsalSecretTargetAttachment,
+        new_resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> RehearsalSecretTargetAttachment:
+        return cls.create_from_cloudformation_json(
+            new_resource_name, cloudformation_json, account_id, region_name
+        )
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        """Leave the secret as it is: it goes with the stack, or stays with the retained data."""
+
+    def is_created(self) -> bool:
+        return True
 
 
 # --- S3 bucket policy --------------------------------------------------------------------------------
@@ -547,6 +634,7 @@ class RehearsalAppRunnerService(_Service, CloudFormationModel):
 # Every stand-in model; `install()` checks that no other model claims one of their types.
 STANDIN_MODELS: tuple[type[CloudFormationModel], ...] = (
     RehearsalSecret,
+    RehearsalSecretTargetAttachment,
     RehearsalBucketPolicy,
     RehearsalVpcConnector,
     RehearsalAutoScalingConfiguration,

@@ -3,10 +3,10 @@
 The one place these are filled (the offline rehearsal, and the tests through it):
 
 - `Fn::Cidr` is not evaluated (the templates carve their subnets with it);
+- `{{resolve:secretsmanager:...}}` dynamic references are passed on as text, not resolved;
 - `!GetAtt Res.A.B` (YAML) and `${Res.A.B}` (inside Fn::Sub) are split at every dot, not at the first;
 - a stack made through a CREATE change set keeps the outputs of the empty template it started from;
-- RDS through CloudFormation ignores ManageMasterUserPassword, uses MySQL's port for every engine and
-  has no `MasterUserSecret.SecretArn`, `DBInstanceArn` or `DbiResourceId` attribute;
+- RDS through CloudFormation uses MySQL's port for every engine;
 - buckets made by CloudFormation lose their public access block and versioning, and a TLS-only bucket
   policy (moto ignores conditions) would refuse every request;
 - UpdateTerminationProtection is missing (and deleting a protected stack is not refused).
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
 import threading
 from itertools import islice
 from typing import Any
@@ -50,8 +51,34 @@ def cidr(ip_block: str, count: int, cidr_bits: int) -> list[str]:
     return [str(subnet) for subnet in islice(network.subnets(new_prefix=prefix), int(count))]
 
 
+_DYNAMIC_REFERENCE = re.compile(r"\{\{resolve:secretsmanager:([^}]+)\}\}")
+
+
+def resolve_dynamic_references(text: str, account_id: str, region: str) -> str:
+    """Each `{{resolve:secretsmanager:id[:SecretString[:json-key[:stage[:version]]]]}}` in `text`
+    replaced by the value it names, as CloudFormation does; an id may be a full ARN (with colons)."""
+    from moto.cloudformation.exceptions import ValidationError
+
+    from storyanalytics.rehearsal.standins.models import secret_value
+
+    def value(match: re.Match[str]) -> str:
+        parts = match.group(1).split(":")
+        split = 7 if parts[0] == "arn" else 1
+        secret_id, rest = ":".join(parts[:split]), parts[split:]
+        json_key = rest[1] if len(rest) > 1 else ""
+        try:
+            return secret_value(secret_id, json_key, account_id, region)
+        except Exception:
+            raise ValidationError(
+                message=f"Could not resolve the dynamic reference {match.group(0)!r}: no such secret or key"
+            ) from None
+
+    return _DYNAMIC_REFERENCE.sub(value, text)
+
+
 def _patch_intrinsics() -> None:
-    """Fn::Cidr, and Fn::GetAtt lists longer than two (from `${Res.A.B}` in Fn::Sub) joined back.
+    """Fn::Cidr, Fn::GetAtt lists longer than two (from `${Res.A.B}` in Fn::Sub) joined back, and
+    Secrets Manager dynamic references resolved.
 
     Every recursive call in moto's parser goes through the module global, so replacing it is enough.
     """
@@ -67,7 +94,10 @@ def _patch_intrinsics() -> None:
             parts = resource_json["Fn::GetAtt"]
             if len(parts) > 2:
                 resource_json = {"Fn::GetAtt": [parts[0], ".".join(str(part) for part in parts[1:])]}
-        return original(resource_json, resources_map)
+        result = original(resource_json, resources_map)
+        if isinstance(result, str) and "{{resolve:secretsmanager:" in result:
+            return resolve_dynamic_references(result, resources_map._account_id, resources_map._region_name)
+        return result
 
     parsing.clean_json = clean_json
 
@@ -112,51 +142,16 @@ def _extend_create(model: Any, before: Any = None, after: Any = None) -> None:
     model.create_from_cloudformation_json = classmethod(create)
 
 
-# --- RDS --------------------------------------------------------------------------------------------
+# --- RDS ---------------------------------------------------------------------------------------------
 def _patch_rds() -> None:
-    """RDS through CloudFormation: ManageMasterUserPassword, the engine's port, the attributes we read."""
-    from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
-    from moto.rds.models import DBInstance, MasterUserSecret
+    """RDS through CloudFormation listens on the engine's port (moto gives every engine MySQL's 3306)."""
+    from moto.rds.models import DBInstance
 
     def engine_port(properties: dict[str, Any]) -> None:
         if "Port" not in properties and properties.get("Engine"):
             properties["Port"] = DBInstance.default_port(properties["Engine"])
 
-    def managed_password(database: Any, properties: dict[str, Any], account_id: str, region: str) -> None:
-        if str(properties.get("ManageMasterUserPassword", "")).lower() == "true":
-            database.master_user_secret = MasterUserSecret(
-                database, properties.get("MasterUserSecret", {}).get("KmsKeyId")
-            )
-            database.manage_master_user_password = True
-
-    _extend_create(DBInstance, before=engine_port, after=managed_password)
-
-    attributes = frozenset(
-        {"Endpoint.Address", "Endpoint.Port", "MasterUserSecret.SecretArn", "DBInstanceArn", "DbiResourceId"}
-    )
-
-    def has_cfn_attr(cls: Any, attr: str) -> bool:
-        return attr in attributes
-
-    def get_cfn_attribute(self: Any, attribute_name: str) -> Any:
-        if attribute_name == "Endpoint.Address":
-            return self.address
-        if attribute_name == "Endpoint.Port":
-            return self.port
-        if attribute_name == "MasterUserSecret.SecretArn":
-            # As in AWS: only an instance with ManageMasterUserPassword has a managed secret.
-            secret = getattr(self, "master_user_secret", None)
-            if secret is None:
-                raise UnformattedGetAttTemplateException()
-            return secret.secret_arn
-        if attribute_name == "DBInstanceArn":
-            return self.db_instance_arn
-        if attribute_name == "DbiResourceId":
-            return self.dbi_resource_id
-        raise UnformattedGetAttTemplateException()
-
-    DBInstance.has_cfn_attr = classmethod(has_cfn_attr)  # type: ignore[assignment]
-    DBInstance.get_cfn_attribute = get_cfn_attribute  # type: ignore[method-assign]
+    _extend_create(DBInstance, before=engine_port)
 
 
 # --- S3 ---------------------------------------------------------------------------------------------
