@@ -12,7 +12,14 @@ from sqlalchemy.orm import Session
 
 from storyanalytics.api.deps import CurrentUser, SessionDep, StorageDep
 from storyanalytics.api.errors import ApiError
-from storyanalytics.api.routers.publish import NOT_PUBLISHED, EmbedCodeOut, PublishOut, publish_out
+from storyanalytics.api.routers.publish import (
+    NOT_PUBLISHED,
+    EmbedCodeOut,
+    PublishOut,
+    item_embed_code,
+    publish_item,
+    unpublish_item,
+)
 from storyanalytics.api.services.access import (
     check_folder_in_team,
     get_team_item_or_404,
@@ -20,8 +27,7 @@ from storyanalytics.api.services.access import (
     teams_in_scope,
 )
 from storyanalytics.api.services.optimistic import CONFLICT, expected_version, stale, update_if_version
-from storyanalytics.api.services.published import public_key, publish, unpublish
-from storyanalytics.api.services.publishing import embed_code
+from storyanalytics.api.services.published import public_key
 from storyanalytics.api.services.team_items import delete_with_file, list_filed_items
 from storyanalytics.db.models import Chart, Dashboard, new_id
 from storyanalytics.db.types import utcnow
@@ -178,29 +184,18 @@ async def publish_dashboard(
     dashboard_id: str, session: SessionDep, storage: StorageDep, user: CurrentUser
 ) -> PublishOut:
     """Freeze the dashboard and its charts as a new public version (same public id)."""
-    dashboard = get_team_item_or_404(session, user, Dashboard, dashboard_id, "dashboard")
-    await publish(session, storage, "dashboard", dashboard)
-    assert dashboard.public_id is not None
-    return publish_out(dashboard.public_id, dashboard.public_version, "dashboard")
+    return await publish_item(session, storage, user, "dashboard", dashboard_id)
 
 
 @router.delete("/{dashboard_id}/publish", status_code=status.HTTP_204_NO_CONTENT)
 async def unpublish_dashboard(
     dashboard_id: str, session: SessionDep, storage: StorageDep, user: CurrentUser
 ) -> Response:
-    dashboard = get_team_item_or_404(session, user, Dashboard, dashboard_id, "dashboard")
-    await unpublish(session, storage, "dashboard", dashboard)
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
+    return await unpublish_item(session, storage, user, "dashboard", dashboard_id)
 
 
 @router.get("/{dashboard_id}/embed-code", response_model=EmbedCodeOut, responses=NOT_PUBLISHED)
 async def dashboard_embed_code(
     dashboard_id: str, request: Request, session: SessionDep, user: CurrentUser
 ) -> EmbedCodeOut:
-    dashboard = get_team_item_or_404(session, user, Dashboard, dashboard_id, "dashboard")
-    if not dashboard.is_published or dashboard.public_id is None:
-        raise ApiError(
-            409, "This dashboard is not published: publish it first (POST /api/dashboards/{id}/publish)."
-        )
-    code = embed_code(str(request.base_url), dashboard.public_id, dashboard.title, kind="dashboard")
-    return EmbedCodeOut(**code)
+    return item_embed_code(request, session, user, "dashboard", dashboard_id)

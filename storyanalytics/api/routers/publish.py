@@ -1,4 +1,7 @@
-"""/api/charts/{id}/publish and /embed-code: make a chart public at a stable URL, or take it down."""
+"""/api/charts/{id}/publish and /embed-code: make a chart public at a stable URL, or take it down.
+
+The helpers here serve the dashboard routes too.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +9,15 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response, status
 from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
 from storyanalytics.api.deps import CurrentUser, SessionDep, StorageDep
 from storyanalytics.api.errors import ApiError, ErrorOut
 from storyanalytics.api.services.access import get_team_item_or_404
-from storyanalytics.api.services.published import public_urls, publish, unpublish
+from storyanalytics.api.services.published import Kind, public_urls, publish, unpublish
 from storyanalytics.api.services.publishing import embed_code
-from storyanalytics.db.models import Chart
+from storyanalytics.db.models import Chart, Dashboard, User
+from storyanalytics.storage import StorageBackend
 
 router = APIRouter(prefix="/api/charts", tags=["publish"])
 
@@ -36,12 +41,38 @@ NOT_PUBLISHED: dict[int | str, dict[str, Any]] = {
 }
 
 
-def publish_out(public_id: str, public_version: int, kind: str) -> PublishOut:
+def _team_item(session: Session, user: User, kind: Kind, item_id: str) -> Chart | Dashboard:
+    model: type[Chart | Dashboard] = Chart if kind == "chart" else Dashboard
+    return get_team_item_or_404(session, user, model, item_id, kind)
+
+
+async def publish_item(
+    session: Session, storage: StorageBackend, user: User, kind: Kind, item_id: str
+) -> PublishOut:
+    """Publish the user's chart or dashboard and answer with its public addresses."""
+    item = _team_item(session, user, kind, item_id)
+    await publish(session, storage, kind, item)
+    assert item.public_id is not None
     return PublishOut(
-        public_id=public_id,
-        public_version=public_version,
-        **public_urls("chart" if kind == "chart" else "dashboard", public_id),
+        public_id=item.public_id, public_version=item.public_version, **public_urls(kind, item.public_id)
     )
+
+
+async def unpublish_item(
+    session: Session, storage: StorageBackend, user: User, kind: Kind, item_id: str
+) -> Response:
+    await unpublish(session, storage, kind, _team_item(session, user, kind, item_id))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+def item_embed_code(request: Request, session: Session, user: User, kind: Kind, item_id: str) -> EmbedCodeOut:
+    """The embed code of a published item, with this server's address; 409 while it is not published."""
+    item = _team_item(session, user, kind, item_id)
+    if not item.is_published or item.public_id is None:
+        raise ApiError(
+            409, f"This {kind} is not published: publish it first (POST /api/{kind}s/{{id}}/publish)."
+        )
+    return EmbedCodeOut(**embed_code(str(request.base_url), item.public_id, item.title, kind=kind))
 
 
 @router.post("/{chart_id}/publish", response_model=PublishOut, responses=NOT_PUBLISHED)
@@ -49,19 +80,14 @@ async def publish_chart(
     chart_id: str, session: SessionDep, storage: StorageDep, user: CurrentUser
 ) -> PublishOut:
     """Freeze the chart's current config, data and theme as a new public version (same public id)."""
-    chart = get_team_item_or_404(session, user, Chart, chart_id, "chart")
-    await publish(session, storage, "chart", chart)
-    assert chart.public_id is not None
-    return publish_out(chart.public_id, chart.public_version, "chart")
+    return await publish_item(session, storage, user, "chart", chart_id)
 
 
 @router.delete("/{chart_id}/publish", status_code=status.HTTP_204_NO_CONTENT)
 async def unpublish_chart(
     chart_id: str, session: SessionDep, storage: StorageDep, user: CurrentUser
 ) -> Response:
-    chart = get_team_item_or_404(session, user, Chart, chart_id, "chart")
-    await unpublish(session, storage, "chart", chart)
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
+    return await unpublish_item(session, storage, user, "chart", chart_id)
 
 
 @router.get("/{chart_id}/embed-code", response_model=EmbedCodeOut, responses=NOT_PUBLISHED)
@@ -69,7 +95,4 @@ async def chart_embed_code(
     chart_id: str, request: Request, session: SessionDep, user: CurrentUser
 ) -> EmbedCodeOut:
     """A responsive iframe and the script that sizes it, with this server's address."""
-    chart = get_team_item_or_404(session, user, Chart, chart_id, "chart")
-    if not chart.is_published or chart.public_id is None:
-        raise ApiError(409, "This chart is not published: publish it first (POST /api/charts/{id}/publish).")
-    return EmbedCodeOut(**embed_code(str(request.base_url), chart.public_id, chart.title))
+    return item_embed_code(request, session, user, "chart", chart_id)
