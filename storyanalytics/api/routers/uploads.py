@@ -22,6 +22,7 @@ from storyanalytics.api.schemas import ColumnOut, DataInfo, DataRows
 from storyanalytics.api.services.access import get_team_item_or_404
 from storyanalytics.api.services.charts import current_upload, read_upload, upload_key
 from storyanalytics.api.services.csvdata import ParsedCsv, parse_csv, parsed_cache
+from storyanalytics.api.services.team_items import add_with_file
 from storyanalytics.db.models import Chart, Upload, new_id
 from storyanalytics.db.types import utcnow
 
@@ -153,28 +154,20 @@ async def put_chart_data(
     parsed = await asyncio.to_thread(parse_csv, raw)
     upload_id = new_id()
     key = upload_key(chart_id, upload_id)
-    await storage.write(key, raw)
-    session.add(
-        Upload(
-            id=upload_id,
-            team_id=team_id,
-            chart_id=chart_id,
-            filename=filename[:500],
-            storage_key=key,
-            content_type="text/csv",
-            size_bytes=len(raw),
-            sha256=hashlib.sha256(raw).hexdigest(),
-            row_count=parsed.row_count,
-            columns=parsed.columns,
-            created_at=utcnow(),
-        )
+    row = Upload(
+        id=upload_id,
+        team_id=team_id,
+        chart_id=chart_id,
+        filename=filename[:500],
+        storage_key=key,
+        content_type="text/csv",
+        size_bytes=len(raw),
+        sha256=hashlib.sha256(raw).hexdigest(),
+        row_count=parsed.row_count,
+        columns=parsed.columns,
+        created_at=utcnow(),
     )
-    try:
-        session.commit()
-    except Exception:
-        session.rollback()
-        await storage.delete(key)
-        raise
+    await add_with_file(session, storage, row, key, raw)
     parsed_cache.put(key, parsed)
     return data_info(parsed)
 

@@ -1,4 +1,4 @@
-"""What team-owned items (charts, dashboards, templates, themes) share: listing, a row with a stored file."""
+"""What team-owned items (charts, dashboards, templates, themes, uploads) share: listing, row plus file."""
 
 from __future__ import annotations
 
