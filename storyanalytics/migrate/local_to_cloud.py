@@ -130,10 +130,9 @@ def migrate_local_to_cloud(
     if dry_run:
         report.notes.append("dry run: nothing was written (the bucket write probe was skipped too)")
     check_bucket(target, probe=not dry_run)
-    has_database = source_database_url is not None or (folder / LOCAL_DATABASE_FILE).is_file()
-    if not has_database:
-        report.notes.append(f"no {LOCAL_DATABASE_FILE} in the data folder: only files were copied")
-        report.storage = migrate_storage(
+
+    def copy_files() -> StorageReport:
+        return migrate_storage(
             LocalStorageBackend(folder),
             target,
             dry_run=dry_run,
@@ -143,6 +142,11 @@ def migrate_local_to_cloud(
             verify=verify,
             include=is_data_key,
         )
+
+    has_database = source_database_url is not None or (folder / LOCAL_DATABASE_FILE).is_file()
+    if not has_database:
+        report.notes.append(f"no {LOCAL_DATABASE_FILE} in the data folder: only files were copied")
+        report.storage = copy_files()
     else:
         with prepared_database_migration(
             source_url,
@@ -159,16 +163,7 @@ def migrate_local_to_cloud(
                     "a password in the local app (Users, or POST /api/users) and run the migration again "
                     "with --merge"
                 )
-            report.storage = migrate_storage(
-                LocalStorageBackend(folder),
-                target,
-                dry_run=dry_run,
-                concurrency=concurrency,
-                on_progress=on_progress,
-                overwrite=overwrite,
-                verify=verify,
-                include=is_data_key,
-            )
+            report.storage = copy_files()
             report.metadata = database.run()
     report.seconds = round(time.perf_counter() - started, 3)
     if report_path is not None:
