@@ -28,7 +28,6 @@ from storyanalytics.deploy.image import (
     push_image,
 )
 from storyanalytics.deploy.preflight import (
-    APP_TAG_KEY,
     COMPUTE_CHOICES,
     PreflightReport,
     run_preflight,
@@ -42,6 +41,7 @@ from storyanalytics.deploy.stack_deployer import (
 )
 from storyanalytics.deploy.templates import load_template, parameter_defaults
 from storyanalytics.deploy.ui import DeployUi, QuietUi
+from storyanalytics.naming import APP_TAG_KEY
 
 DEFAULT_STACK_NAME = "story-analytics"
 DEFAULT_COMPUTE = "ecs-express"

@@ -15,8 +15,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from storyanalytics.deploy.errors import ImageError, PreflightError, aws_error_message
 from storyanalytics.deploy.image import CommandRunner, docker_version
+from storyanalytics.naming import APP_TAG_KEY
 
-APP_TAG_KEY = "story-analytics:app"
 COMPUTE_CHOICES = ("ecs-express", "apprunner")
 APPRUNNER_CLOSED = "App Runner stopped accepting new customers on 2026-04-30"
 # Room for the "-bootstrap" suffix within CloudFormation's 128 characters.

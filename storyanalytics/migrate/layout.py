@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from storyanalytics.naming import APP_TAG_KEY
+
 # Top-level folders and files the app stores (see DESIGN.md, "Stored paths").
 LAYOUT_FOLDERS = ("charts", "dashboards", "uploads", "themes", "templates", "versions", "snapshots")
 LAYOUT_FILES = ("settings.json",)
@@ -10,8 +12,9 @@ LOCAL_DATABASE_FILE = "metadata.db"
 # Our own bookkeeping keys in the bucket (the write probe lives here).
 MARKER_FOLDER = ".story-analytics"
 PROBE_KEY = f"{MARKER_FOLDER}/migration-probe"
-# The bucket tag the deployed stack puts on its bucket; a tagged bucket is ours whatever it holds.
-BUCKET_TAG = "story-analytics:app"
+# The bucket tag the deployed stack puts on its bucket (one name for deployer and migration); a tagged
+# bucket is ours whatever it holds.
+BUCKET_TAG = APP_TAG_KEY
 
 
 def is_layout_key(key: str) -> bool:

@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from storyanalytics.naming import APP_TAG_KEY
+
 Template = dict[str, Any]
 
 SECRET_ENV_NAMES = {"DB_PASSWORD", "JWT_SECRET", "ADMIN_PASSWORD"}
@@ -155,6 +157,11 @@ def test_every_bucket_policy_denies_requests_without_tls(
         assert denies, f"{bucket_id} accepts plain HTTP"
         assert denies[0]["Principal"] == "*"
         assert len(as_list(denies[0]["Resource"])) == 2  # the bucket and its objects
+
+
+def test_data_bucket_is_tagged_as_this_stacks_app_bucket(app: Template) -> None:
+    tags = {t["Key"]: t["Value"] for t in app["Resources"]["DataBucket"]["Properties"]["Tags"]}
+    assert tags[APP_TAG_KEY] == {"Ref": "AWS::StackName"}
 
 
 # --- Database ----------------------------------------------------------------------------------------

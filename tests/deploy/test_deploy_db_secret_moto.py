@@ -1,5 +1,6 @@
 """The real app template on moto: the database password lives in the stack's own secret (no RDS-managed,
-auto-rotated one), RDS gets it through a dynamic reference and the service as a runtime secret."""
+auto-rotated one), RDS gets it through a dynamic reference and the service as a runtime secret; the
+bucket carries the app tag the migration trusts."""
 
 from __future__ import annotations
 
@@ -16,8 +17,11 @@ from sqlalchemy import make_url
 from storyanalytics.deploy import AwsDeployment
 from storyanalytics.deploy.aws_deployment import DeploymentResult
 from storyanalytics.deploy.ui import QuietUi
+from storyanalytics.migrate.checks import check_bucket
+from storyanalytics.naming import APP_TAG_KEY
 from storyanalytics.rehearsal.standins import PlaceholderLauncher
 from storyanalytics.runbooks.steps import migration_target
+from storyanalytics.storage import S3StorageBackend
 
 ACCOUNT = "123456789012"
 
@@ -89,3 +93,14 @@ def test_runbook_database_url_comes_from_the_db_secret(
     url = make_url(migration_target("us-east-1", stack_name, endpoint_url=moto_server).database_url)
     assert (url.username, url.password) == ("storyanalytics", secret["password"])
     assert (url.host, url.port, url.database) == (secret["host"], 5432, "storyanalytics")
+
+
+def test_stack_bucket_carries_the_app_tag_and_passes_the_migration_bucket_check(
+    moto_server: str, stack_name: str, deployed: DeploymentResult
+) -> None:
+    bucket = deployed.outputs["BucketName"]
+    s3 = _client("s3", moto_server)
+    tags = {t["Key"]: t["Value"] for t in s3.get_bucket_tagging(Bucket=bucket)["TagSet"]}
+    assert tags[APP_TAG_KEY] == stack_name
+    s3.put_object(Bucket=bucket, Key="not-ours/left-by-someone.txt", Body=b"x")  # only the tag vouches now
+    check_bucket(S3StorageBackend(bucket, endpoint_url=moto_server, region_name="us-east-1"))
