@@ -66,6 +66,7 @@ def checkov_venv(c: Context) -> None:
         "merge": "Add missing rows to a database that already has some",
         "overwrite": "Replace files that differ in the bucket",
         "report": "Where to write the JSON report",
+        "share_with": "Cloud account (e.g. the admin email) to make an owner of the local teams",
     }
 )
 def migrate(
@@ -77,6 +78,7 @@ def migrate(
     merge: bool = False,
     overwrite: bool = False,
     report: str = "migrate-report.json",
+    share_with: str = "",
 ) -> None:
     """Copy the local install into the cloud stack (DATABASE_URL from the environment)."""
     import shlex
@@ -86,6 +88,8 @@ def migrate(
         args += ["--bucket", bucket]
     if prefix:
         args += ["--prefix", prefix]
+    if share_with:
+        args += ["--share-with", share_with]
     args += ["--dry-run"] * dry_run + ["--merge"] * merge + ["--overwrite"] * overwrite
     c.run(shlex.join(args), pty=False)
 

@@ -135,6 +135,16 @@ def migrate(
     report: Annotated[Path, typer.Option(help="Where to write the JSON report.")] = Path(
         "migrate-report.json"
     ),
+    share_with: Annotated[
+        str | None,
+        typer.Option(
+            metavar="EMAIL",
+            show_default=False,
+            help="After the copy, make this cloud account (e.g. the stack's admin email) an owner of the "
+            "local user's teams so it sees your local charts. Not read from ADMIN_EMAIL: granting access "
+            "is always asked for explicitly.",
+        ),
+    ] = None,
 ) -> None:
     """Copy a local install (files and metadata) into the cloud stack; safe to run again."""
     from storyanalytics.migrate import RichProgress, migrate_local_to_cloud, summary_table
@@ -156,6 +166,7 @@ def migrate(
             verify=verify,  # type: ignore[arg-type]
             report_path=report,
             on_progress=progress.callback,
+            share_with=share_with,
         )
     console.print(summary_table(result.storage, result.metadata))
     for line in outcome_lines(result):

@@ -5,6 +5,7 @@
 ...     report = migrate_local_to_cloud("./data", "my-bucket", database_url, on_progress=progress.callback)
 """
 
+from storyanalytics.migrate.accounts import grant_admin_access
 from storyanalytics.migrate.database_copy import (
     DatabaseReport,
     TableReport,
@@ -28,6 +29,7 @@ __all__ = [
     "RichProgress",
     "StorageReport",
     "TableReport",
+    "grant_admin_access",
     "migrate_database",
     "migrate_local_to_cloud",
     "migrate_storage",

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from storyanalytics.db import redact_url
+from storyanalytics.migrate.accounts import grant_admin_access, has_account, normalise_email
 from storyanalytics.migrate.checks import check_bucket, check_data_dir
 from storyanalytics.migrate.database_copy import DatabaseReport, prepared_database_migration
 from storyanalytics.migrate.errors import MigrationError
@@ -40,6 +41,8 @@ class MigrationReport:
     ignored_files: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    shared_with: str | None = None
+    shared_teams: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -59,6 +62,8 @@ class MigrationReport:
             "metadata": self.metadata.to_dict() if self.metadata else None,
             "ignored_files": self.ignored_files,
             "notes": self.notes,
+            "shared_with": self.shared_with,
+            "shared_teams": self.shared_teams,
         }
 
     def write_json(self, path: str | os.PathLike[str]) -> Path:
@@ -103,16 +108,21 @@ def migrate_local_to_cloud(
     batch_size: int = 5000,
     report_path: str | os.PathLike[str] | None = None,
     on_progress: ProgressCallback | None = None,
+    share_with: str | None = None,
 ) -> MigrationReport:
     """Copy the data folder's files into `bucket` and its metadata.db into `database_url`.
 
     `source_database_url` overrides the local database (default: `<data_dir>/metadata.db`).
+    `share_with` (a cloud account's email, usually the stack's admin) becomes an owner of the local
+    user's teams once the copy verified, so it sees the local charts (see `accounts.grant_admin_access`);
+    the account must exist in the cloud database or come with the local one, checked before any write.
     Returns the report, also written as JSON to `report_path` when given.
     """
     started = time.perf_counter()
     folder = check_data_dir(data_dir)
     if not database_url:
         raise MigrationError("no target database given: pass --database-url or set DATABASE_URL")
+    share_email = normalise_email(share_with) if share_with is not None else None
     source_url = source_database_url or f"sqlite:///{(folder / LOCAL_DATABASE_FILE).as_posix()}"
     try:
         target = S3StorageBackend(bucket, prefix=prefix, endpoint_url=endpoint_url, region_name=region)
@@ -144,6 +154,11 @@ def migrate_local_to_cloud(
         )
 
     has_database = source_database_url is not None or (folder / LOCAL_DATABASE_FILE).is_file()
+    if share_email is not None and not has_database:
+        raise MigrationError(
+            f"there is no {LOCAL_DATABASE_FILE} in {folder}, so there are no local teams to share with "
+            f"{share_email}: run without --share-with"
+        )
     if not has_database:
         report.notes.append(f"no {LOCAL_DATABASE_FILE} in the data folder: only files were copied")
         report.storage = copy_files()
@@ -163,8 +178,27 @@ def migrate_local_to_cloud(
                     "a password in the local app (Users, or POST /api/users) and run the migration again "
                     "with --merge"
                 )
+            if share_email is not None and not (
+                has_account(database_url, share_email) or has_account(source_url, share_email)
+            ):
+                raise MigrationError(
+                    f"there is no account {share_email} in the cloud database: sign in to the deployed "
+                    "app with it once (the stack creates its ADMIN_EMAIL account at first start), or "
+                    "share with an existing account"
+                )
             report.storage = copy_files()
             report.metadata = database.run()
+    if share_email is not None:
+        report.shared_with = share_email
+        if dry_run:
+            report.notes.append(f"dry run: {share_email} would become an owner of the local user's teams")
+        elif report.ok:
+            report.shared_teams = grant_admin_access(database_url, share_email)
+            report.notes.append(
+                f"{share_email} now owns {len(report.shared_teams)} more team(s) with the local charts"
+            )
+        else:
+            report.notes.append(f"not shared with {share_email}: the copy did not verify; run it again")
     report.seconds = round(time.perf_counter() - started, 3)
     if report_path is not None:
         report.write_json(report_path)

@@ -218,44 +218,13 @@ def migrate(target: MigrationTarget, data_dir: str, *, dry_run: bool = False, me
     return report
 
 
-def share_local_charts_with_admin(target: MigrationTarget, admin_email: str = "") -> None:
-    """Make the cloud admin a member (owner) of the teams the local user had, so they see those charts.
+def share_local_charts_with_admin(target: MigrationTarget, admin_email: str = "") -> list[str]:
+    """Make the cloud admin an owner of the migrated local user's teams, so it sees those charts."""
+    from storyanalytics.migrate import grant_admin_access
 
-    On a laptop everything belongs to one implicit local user; in the cloud people sign in, so the
-    migrated teams need a member who can sign in.
-    """
-    from sqlalchemy import select
-
-    from storyanalytics.api.bootstrap import LOCAL_USER_EMAIL
-    from storyanalytics.db import make_engine, make_session_factory
-    from storyanalytics.db.models import Membership, TeamRole, User
-
-    email = (admin_email or target.admin_email).strip().lower()
-    if not email:
-        raise StepError("no admin email: pass admin_email (the one you deployed with).")
-    engine = make_engine(target.database_url)
-    try:
-        with make_session_factory(engine)() as session:
-            admin = session.scalar(select(User).where(User.email == email))
-            local = session.scalar(select(User).where(User.email == LOCAL_USER_EMAIL))
-            if admin is None:
-                raise StepError(
-                    f"there is no account {email} in the cloud database: sign in to the app once."
-                )
-            if local is None:
-                console().print("No local user was migrated: nothing to share.")
-                return
-            local_teams = session.scalars(select(Membership.team_id).where(Membership.user_id == local.id))
-            admin_teams = set(
-                session.scalars(select(Membership.team_id).where(Membership.user_id == admin.id))
-            )
-            added = [team for team in local_teams if team not in admin_teams]
-            for team_id in added:
-                session.add(Membership(team_id=team_id, user_id=admin.id, role=TeamRole.owner.value))
-            session.commit()
-    finally:
-        engine.dispose()
-    console().print(f"{email} now owns {len(added)} more team(s) with your local charts.")
+    added = grant_admin_access(target.database_url, admin_email or target.admin_email)
+    console().print(f"The admin now owns {len(added)} more team(s) with your local charts.")
+    return added
 
 
 # --- 03 check ------------------------------------------------------------------------------------------

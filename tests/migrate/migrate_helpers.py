@@ -10,10 +10,12 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import boto3
 from sqlalchemy import insert, select
 
+from storyanalytics.config import Settings, load_settings
 from storyanalytics.db import Base, make_engine, make_session_factory, upgrade
 from storyanalytics.db.models import (
     AppSetting,
@@ -35,6 +37,22 @@ from storyanalytics.storage import LocalStorageBackend
 
 LOGIN_EMAIL = "ada@example.org"
 LOGIN_PASSWORD = "correct horse battery staple"
+JWT_SECRET = "migration-test-secret-" + "x" * 40
+
+
+def cloud_settings(bucket: str, endpoint: str, database_url: str, **extra: Any) -> Settings:
+    """The app in cloud mode on the migrated bucket (moto) and database, as the stack runs it."""
+    return load_settings(
+        app_mode="cloud",
+        storage_backend="s3",
+        s3_bucket=bucket,
+        aws_endpoint_url=endpoint,
+        aws_region="us-east-1",
+        database_url=database_url,
+        jwt_secret=JWT_SECRET,
+        _env_file=None,
+        **extra,
+    )
 
 
 @dataclass

@@ -11,17 +11,15 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi.testclient import TestClient
-from migrate_helpers import LOGIN_EMAIL, LOGIN_PASSWORD, LocalInstall
+from migrate_helpers import LOGIN_EMAIL, LOGIN_PASSWORD, LocalInstall, cloud_settings
 
 from storyanalytics.api.app import create_app
 from storyanalytics.config import load_settings
 from storyanalytics.migrate import migrate_local_to_cloud
 from storyanalytics.storage import S3StorageBackend
 
-JWT_SECRET = "migration-test-secret-" + "x" * 40
 
-
-def _charts(client: TestClient, chart_ids: list[str], headers: dict[str, str]) -> dict[str, Any]:
+def charts_as_served(client: TestClient, chart_ids: list[str], headers: dict[str, str]) -> dict[str, Any]:
     served = {}
     for chart_id in chart_ids:
         response = client.get(f"/api/charts/{chart_id}", headers=headers)
@@ -36,29 +34,20 @@ def test_cloud_app_on_the_migrated_data_serves_the_same_charts(
 ) -> None:
     local_settings = load_settings(data_dir=local_install.data_dir, _env_file=None)
     with TestClient(create_app(local_settings), base_url="http://127.0.0.1") as local_client:
-        before = _charts(local_client, local_install.chart_ids, {})
+        before = charts_as_served(local_client, local_install.chart_ids, {})
 
     report = migrate_local_to_cloud(
         local_install.data_dir, s3_target.bucket, postgres_url, endpoint_url=moto_server
     )
     assert report.ok
 
-    cloud_settings = load_settings(
-        app_mode="cloud",
-        storage_backend="s3",
-        s3_bucket=s3_target.bucket,
-        aws_endpoint_url=moto_server,
-        aws_region="us-east-1",
-        database_url=postgres_url,
-        jwt_secret=JWT_SECRET,
-        _env_file=None,
-    )
-    with TestClient(create_app(cloud_settings), base_url="https://testserver") as cloud_client:
+    settings = cloud_settings(s3_target.bucket, moto_server, postgres_url)
+    with TestClient(create_app(settings), base_url="https://testserver") as cloud_client:
         assert cloud_client.get(f"/api/charts/{local_install.chart_ids[0]}").status_code == 401
         login = cloud_client.post("/api/auth/login", json={"email": LOGIN_EMAIL, "password": LOGIN_PASSWORD})
         assert login.status_code == 200, login.text
         headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
-        after = _charts(cloud_client, local_install.chart_ids, headers)
+        after = charts_as_served(cloud_client, local_install.chart_ids, headers)
 
     assert after == before
     assert all(chart["config"] for chart in after.values())
