@@ -1,9 +1,14 @@
 // The embed page /embed/<public_id>: the chart alone, sized to the iframe, telling the parent its height.
-// Imports only the renderer, never the editor.
+// Imports only the renderer, never the editor. A standalone HTML export inlines this bundle and the chart
+// (see inlinePayload.js), and then nothing is fetched.
 import { renderFigure } from "./charts/render.js";
+import { readInlinePayload } from "./inlinePayload.js";
 
 const root = document.getElementById("chart");
-const publicId = decodeURIComponent(location.pathname.replace(/\/+$/, "").split("/").pop() || "");
+const inline = readInlinePayload();
+const publicId = inline?.payload
+  ? String(inline.payload.public_id || "")
+  : decodeURIComponent(location.pathname.replace(/\/+$/, "").split("/").pop() || "");
 const isDashboard = new URLSearchParams(location.search).get("kind") === "dashboard";
 let chart = null;
 let drawnWidth = 0;
@@ -63,7 +68,14 @@ function renderDashboard(dash, width) {
   return wrap;
 }
 
+function show(body) {
+  chart = body;
+  document.title = `${chart.title || "Chart"} · Story Analytics`;
+  draw();
+}
+
 async function load() {
+  if (inline) return inline.error ? showMessage(inline.error) : show(inline.payload);
   if (!publicId) return showMessage("This embed link has no chart id.");
   const kind = isDashboard ? "dashboards" : "charts";
   try {
@@ -72,9 +84,7 @@ async function load() {
     if (!res.ok) {
       return showMessage(body.detail || `This chart could not be loaded (HTTP ${res.status}).`);
     }
-    chart = body;
-    document.title = `${chart.title || "Chart"} · Story Analytics`;
-    draw();
+    show(body);
   } catch {
     showMessage("This chart could not be loaded: the server did not answer.");
   }
