@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Response
 
-from storyanalytics.api.deps import CurrentUser, SessionDep, StorageDep
+from storyanalytics.api.deps import CurrentUser, SessionDep, SettingsDep, StorageDep
 from storyanalytics.api.errors import ApiError, ErrorOut
 from storyanalytics.api.routers.snapshots import read_snapshot
 from storyanalytics.api.services.access import get_team_item_or_404
@@ -20,7 +20,8 @@ from storyanalytics.api.services.exports import (
     snapshot_to_pdf,
     snapshot_to_pptx,
 )
-from storyanalytics.api.services.theme_store import resolve_theme
+from storyanalytics.api.services.published import chart_document
+from storyanalytics.api.spa import find_web_dist
 from storyanalytics.db.models import Chart
 
 router = APIRouter(prefix="/api/charts", tags=["exports"])
@@ -44,29 +45,24 @@ def _source(config: dict[str, Any]) -> str:
 
 @router.get("/{chart_id}/export/{fmt}", response_class=Response, responses=_FILE_RESPONSES)
 async def export_chart(
-    chart_id: str, fmt: ExportFormat, session: SessionDep, storage: StorageDep, user: CurrentUser
+    chart_id: str,
+    fmt: ExportFormat,
+    session: SessionDep,
+    storage: StorageDep,
+    user: CurrentUser,
+    settings: SettingsDep,
 ) -> Response:
     chart = get_team_item_or_404(session, user, Chart, chart_id, "chart")
     title = chart.title or "Chart"
-    if fmt in ("csv", "html"):
+    if fmt == "csv":
         data = await read_chart_data(session, storage, chart.id)
-        if fmt == "csv":
-            if data is None:
-                raise ApiError(409, "This chart has no data yet: upload a CSV before exporting it.")
-            body = rows_to_csv(*data)
-        else:
-            columns, rows = data if data is not None else ([], [])
-            config = await read_chart_config(storage, chart.id)
-            theme = await resolve_theme(session, storage, chart.team_id, chart.theme_id)
-            body = render_html(
-                title=title,
-                description=chart.description,
-                chart_type=chart.chart_type,
-                config=config,
-                columns=columns,
-                rows=rows,
-                theme=theme,
-            )
+        if data is None:
+            raise ApiError(409, "This chart has no data yet: upload a CSV before exporting it.")
+        body = rows_to_csv(*data)
+    elif fmt == "html":
+        # The chart as it is now (not its published version), in the public payload's shape.
+        document = await chart_document(session, storage, chart, public_id=None, public_version=0)
+        body = await asyncio.to_thread(render_html, document, find_web_dist(settings))
     else:
         png = await read_snapshot(storage, chart.id)
         if png is None:

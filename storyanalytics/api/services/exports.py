@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import csv
 import io
-import json
+import logging
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from html import escape
+from pathlib import Path
 from typing import Any
 
 from PIL import Image, ImageDraw, ImageFont
 
+from storyanalytics.api.services.export_page import BundleError, json_for_script, render_bundle_page
 from storyanalytics.api.services.svg_chart import render_svg
 from storyanalytics.api.services.themes import Theme
+
+logger = logging.getLogger(__name__)
 
 EXPORT_FORMATS = ("csv", "html", "png", "pdf", "pptx")
 SNAPSHOT_FORMATS = frozenset({"png", "pdf", "pptx"})
@@ -59,12 +63,6 @@ def rows_to_csv(columns: Sequence[dict[str, Any]], rows: Sequence[dict[str, Any]
     return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
 
 
-def _json_for_script(value: Any) -> str:
-    """JSON that is safe inside <script type="application/json">: no '</', no HTML comment openers."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-
-
 def _table(columns: Sequence[dict[str, Any]], rows: Sequence[dict[str, Any]]) -> str:
     names = [str(column["name"]) for column in columns]
     numeric = {str(column["name"]) for column in columns if column.get("type") == "number"}
@@ -86,7 +84,36 @@ def _table(columns: Sequence[dict[str, Any]], rows: Sequence[dict[str, Any]]) ->
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{note}"
 
 
-def render_html(
+NO_BUNDLE_NOTE = (
+    "This page was exported by a server without the built web app, so it shows a simpler drawing "
+    "than the app: rebuild the web app (npm run build) on the server for an exact one."
+)
+
+
+def render_html(document: dict[str, Any], web_dist: Path | None) -> bytes:
+    """The standalone page: the embed bundle with the chart inlined (every chart type, exactly as the
+    embed draws it); without a usable built web app, the simpler SVG page with a note saying so.
+
+    `document` has the public payload's shape (storyanalytics.api.services.published.chart_document)."""
+    if web_dist is not None:
+        try:
+            return render_bundle_page(web_dist, document)
+        except BundleError as exc:
+            logger.warning("HTML export falls back to the SVG page: %s", exc)
+    data = document.get("data") or {}
+    return render_svg_page(
+        title=document.get("title") or "Chart",
+        description=document.get("description") or "",
+        chart_type=str(document.get("chart_type") or ""),
+        config=document.get("config") or {},
+        columns=data.get("columns") or [],
+        rows=data.get("rows") or [],
+        theme=Theme.model_validate(document["theme"]),
+        note=NO_BUNDLE_NOTE,
+    )
+
+
+def render_svg_page(
     *,
     title: str,
     description: str,
@@ -95,8 +122,9 @@ def render_html(
     columns: Sequence[dict[str, Any]],
     rows: Sequence[dict[str, Any]],
     theme: Theme,
+    note: str = "",
 ) -> bytes:
-    """One self-contained page: an inline SVG of the chart (basic types), the data table, and the chart's
+    """The fallback page: an inline SVG of the chart (basic types), the data table, and the chart's
     config, data and theme as JSON, with no external resource and no script that runs."""
     svg = render_svg(chart_type, config, columns, rows, theme, title=title)
     colors = theme.colors
@@ -144,6 +172,7 @@ details {{ margin-top: 16px; }}
 <main>
 <h1>{escape(title)}</h1>
 <p class="description">{escape(description)}</p>
+{f'<p class="note" role="note">{escape(note)}</p>' if note else ""}
 {figure}
 {f'<p class="note">{escape(notes)}</p>' if notes else ""}
 <footer>{f"Source: {escape(source)} · " if source else ""}Exported from Story Analytics on {exported}</footer>
@@ -151,7 +180,7 @@ details {{ margin-top: 16px; }}
 {_table(columns, rows)}
 </details>
 </main>
-<script type="application/json" id="story-analytics-chart">{_json_for_script(payload)}</script>
+<script type="application/json" id="story-analytics-chart">{json_for_script(payload)}</script>
 </body>
 </html>
 """
