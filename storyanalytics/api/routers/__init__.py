@@ -2,6 +2,7 @@
 
 from fastapi import APIRouter
 
+from storyanalytics.api.routers.admin_import import router as admin_import_router
 from storyanalytics.api.routers.auth import router as auth_router
 from storyanalytics.api.routers.charts import fast_routes as chart_fast_routes
 from storyanalytics.api.routers.charts import router as charts_router
@@ -41,4 +42,5 @@ ROUTERS: list[APIRouter] = [
     publish_router,
     dashboards_router,
     templates_router,
+    admin_import_router,
 ]
