@@ -1,18 +1,28 @@
-"""Export builders: CSV, standalone HTML with an inline SVG, PDF and PPTX around the snapshot."""
+"""Export builders: CSV, standalone HTML (the embed bundle inlined, or the SVG fallback), PDF and PPTX."""
 
 from __future__ import annotations
 
+import base64
 import csv
+import importlib.util
 import io
 import json
 import re
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import pytest
-from apiclient import Api
+from apiclient import Api, local_settings
 from pptx import Presentation
 from publishing_helpers import chart_with_data, png_bytes
 
-from storyanalytics.api.services import exports, svg_chart, themes
+from storyanalytics.api.services import export_page, exports, svg_chart, themes
+from storyanalytics.config import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+PAYLOAD = re.compile(r'<script type="application/json" id="story-analytics-payload">(.*?)</script>', re.S)
 
 COLUMNS = [{"name": "country", "type": "string"}, {"name": "value", "type": "number"}]
 ROWS = [
@@ -103,7 +113,7 @@ def test_nice_ticks_cover_the_range_with_round_steps() -> None:
 
 def test_html_is_standalone_and_escapes_user_text() -> None:
     evil = "<script>alert(1)</script>"
-    page = exports.render_html(
+    page = exports.render_svg_page(
         title=evil,
         description="d",
         chart_type="bar",
@@ -124,7 +134,7 @@ def test_html_is_standalone_and_escapes_user_text() -> None:
 
 
 def test_html_for_an_unsupported_type_says_it_shows_the_table() -> None:
-    page = exports.render_html(
+    page = exports.render_svg_page(
         title="t",
         description="",
         chart_type="sankey",
@@ -166,12 +176,111 @@ def test_csv_export_is_an_attachment_with_the_data(api: Api) -> None:
     ]
 
 
-def test_html_export_draws_the_chart_with_its_theme(api: Api) -> None:
+def _e2e_support() -> ModuleType:
+    """The browser tests' helper that builds web/ only when stale (one place that knows how)."""
+    spec = importlib.util.spec_from_file_location("e2e_support", ROOT / "tests" / "e2e" / "e2e_support.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def web_dist() -> Path:
+    """The real built web app (web/dist), built now if missing or stale."""
+    support = _e2e_support()
+    try:
+        support.ensure_web_built()
+    except RuntimeError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    dist: Path = support.DIST
+    if not (dist / "embed.html").is_file():
+        pytest.skip("web/dist is not built and npm is missing")
+    return dist
+
+
+@pytest.fixture
+def bundle_api(web_dist: Path, local_data_dir: Path, start_api: Callable[[Settings, str], Api]) -> Api:
+    return start_api(local_settings(local_data_dir, web_dist_dir=web_dist), "local")
+
+
+def _document(title: str, chart_type: str = "histogram") -> dict[str, Any]:
+    return {
+        "public_id": None,
+        "public_version": 0,
+        "title": title,
+        "description": "",
+        "chart_type": chart_type,
+        "config": {"mapping": {"x": "country", "y": "value"}},
+        "data": {"columns": COLUMNS, "rows": ROWS},
+        "theme": themes.require_base("default").model_dump(),
+    }
+
+
+def test_html_export_inlines_the_embed_bundle_and_the_payload(bundle_api: Api, web_dist: Path) -> None:
+    chart = chart_with_data(bundle_api, title="Sales 2024", chart_type="histogram", theme_id="ocean")
+    response = bundle_api.get(f"/api/charts/{chart['id']}/export/html")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
+    assert response.headers["content-disposition"] == 'attachment; filename="Sales-2024.html"'
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    page = response.text
+    entry = re.search(r'src="/assets/([^"]+\.js)"', (web_dist / "embed.html").read_text())
+    assert entry is not None
+    entry_js = (web_dist / "assets" / entry.group(1)).read_text()
+    chunks = re.findall(r'"\./([^"]+\.js)"', entry_js)
+    for chunk in chunks:  # imported chunks ride in the import map under bare names
+        entry_js = entry_js.replace(f'"./{chunk}"', f'"@story-analytics/assets/{chunk}"')
+        chunk_js = (web_dist / "assets" / chunk).read_text()
+        assert base64.b64encode(chunk_js.encode()).decode() in page
+    assert f'<script type="module">{entry_js}</script>' in page
+    assert '<script type="importmap">' in page
+    assert not re.search(r"(src|href)=", page)  # nothing loaded from the server or the network
+    payload = PAYLOAD.search(page)
+    assert payload is not None
+    document = json.loads(payload.group(1))
+    assert document["chart_type"] == "histogram" and document["title"] == "Sales 2024"
+    assert document["theme"]["id"] == "ocean" and {"country": "Spain", "value": 5} in document["data"]["rows"]
+    assert "<title>Sales 2024 · Story Analytics</title>" in page
+
+
+def test_html_payload_escapes_script_closers_and_line_separators(web_dist: Path) -> None:
+    evil = "</script><script>alert(1)</script><!-- \u2028\u2029"
+    page = exports.render_html(_document(evil), web_dist).decode()
+    assert "<script>alert(1)" not in page
+    payload = PAYLOAD.search(page)
+    assert payload is not None and json.loads(payload.group(1))["title"] == evil
+    assert "\u2028" not in payload.group(1) and "\u2029" not in payload.group(1)
+    assert "\\u2028\\u2029" in payload.group(1)
+
+
+def test_html_bundle_template_is_assembled_once_per_build(web_dist: Path) -> None:
+    assert export_page.embed_template(web_dist) is export_page.embed_template(web_dist)
+
+
+def test_html_export_without_a_built_web_app_is_the_svg_page_with_a_note(
+    local_data_dir: Path, tmp_path: Path, start_api: Callable[[Settings, str], Api]
+) -> None:
+    empty = tmp_path / "empty-dist"
+    empty.mkdir()
+    api = start_api(local_settings(local_data_dir, web_dist_dir=empty), "local")
     chart = chart_with_data(api, theme_id="ocean")
     response = api.get(f"/api/charts/{chart['id']}/export/html")
-    assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
+    assert response.status_code == 200
     page = response.text
     assert "<svg" in page and themes.BUILTIN_BY_ID["ocean"].palette[0] in page and "Spain" in page
+    assert exports.NO_BUNDLE_NOTE in page and 'type="module"' not in page
+
+
+def test_html_falls_back_when_the_built_embed_page_is_broken(tmp_path: Path) -> None:
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    (dist / "index.html").write_text("<!doctype html><title>app</title>")
+    (dist / "embed.html").write_text(
+        '<html><head><title>e</title><script type="module" src="/assets/gone.js"></script></head></html>'
+    )
+    page = exports.render_html(_document("t", "bar"), dist).decode()
+    assert exports.NO_BUNDLE_NOTE in page and "<svg" in page
 
 
 @pytest.mark.parametrize("fmt", ["png", "pdf", "pptx"])
