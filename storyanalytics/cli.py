@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -121,9 +122,10 @@ def migrate(
         typer.Option(
             envvar="DATABASE_URL",
             show_default=False,
-            help="Target PostgreSQL URL; better set DATABASE_URL so the password stays off the command line.",
+            help="Target PostgreSQL URL; better set DATABASE_URL so the password stays off the command line. "
+            "Leave it out to have the app import the metadata (--app-url).",
         ),
-    ],
+    ] = "",
     data_dir: Annotated[Path, typer.Option(help="The local data folder.")] = Path("./data"),
     prefix: Annotated[str, typer.Option(envvar="S3_PREFIX", help="Key prefix inside the bucket.")] = "",
     endpoint_url: Annotated[str | None, typer.Option(envvar="AWS_ENDPOINT_URL", help="S3 endpoint.")] = None,
@@ -145,6 +147,19 @@ def migrate(
             "is always asked for explicitly.",
         ),
     ] = None,
+    app_url: Annotated[
+        str | None,
+        typer.Option(
+            metavar="URL",
+            show_default=False,
+            help="Without a database URL: the app's URL (the stack's AppUrl); the app, inside the VPC, "
+            "imports the metadata, so its private database needs no tunnel. Needs --admin-email; the "
+            "password comes from ADMIN_PASSWORD or a hidden prompt.",
+        ),
+    ] = None,
+    admin_email: Annotated[
+        str | None, typer.Option(metavar="EMAIL", show_default=False, help="With --app-url: an admin.")
+    ] = None,
 ) -> None:
     """Copy a local install (files and metadata) into the cloud stack; safe to run again."""
     from storyanalytics.migrate import RichProgress, migrate_local_to_cloud, summary_table
@@ -152,6 +167,13 @@ def migrate(
 
     if verify not in {"etag", "metadata", "full"}:
         raise typer.BadParameter("use etag, metadata or full", param_hint="--verify")
+    admin_password = None
+    if app_url and not database_url:
+        if not admin_email:
+            raise typer.BadParameter("--app-url needs the admin's email", param_hint="--admin-email")
+        admin_password = os.environ.get("ADMIN_PASSWORD") or typer.prompt(
+            f"Password of {admin_email}", hide_input=True
+        )
     with RichProgress(console) as progress:
         result = migrate_local_to_cloud(
             data_dir,
@@ -167,6 +189,9 @@ def migrate(
             report_path=report,
             on_progress=progress.callback,
             share_with=share_with,
+            app_url=app_url,
+            admin_email=admin_email,
+            admin_password=admin_password,
         )
     console.print(summary_table(result.storage, result.metadata))
     for line in outcome_lines(result):

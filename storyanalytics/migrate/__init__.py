@@ -15,6 +15,7 @@ from storyanalytics.migrate.database_copy import (
 from storyanalytics.migrate.errors import MigrationError
 from storyanalytics.migrate.local_to_cloud import MigrationReport, migrate_local_to_cloud
 from storyanalytics.migrate.progress import ProgressEvent, RichProgress, summary_table
+from storyanalytics.migrate.remote_import import import_metadata_via_app
 from storyanalytics.migrate.storage_copy import (
     StorageReport,
     migrate_storage,
@@ -30,6 +31,7 @@ __all__ = [
     "StorageReport",
     "TableReport",
     "grant_admin_access",
+    "import_metadata_via_app",
     "migrate_database",
     "migrate_local_to_cloud",
     "migrate_storage",

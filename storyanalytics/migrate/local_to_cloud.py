@@ -12,6 +12,7 @@ import json
 import os
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,11 +20,22 @@ from typing import Any
 
 from storyanalytics.db import redact_url
 from storyanalytics.migrate.accounts import grant_admin_access, has_account, normalise_email
-from storyanalytics.migrate.checks import check_bucket, check_data_dir
+from storyanalytics.migrate.checks import (
+    check_bucket,
+    check_data_dir,
+    check_source_revision,
+    inspect_database,
+)
 from storyanalytics.migrate.database_copy import DatabaseReport, prepared_database_migration
 from storyanalytics.migrate.errors import MigrationError
 from storyanalytics.migrate.layout import LOCAL_DATABASE_FILE, is_data_key
 from storyanalytics.migrate.progress import ProgressCallback
+from storyanalytics.migrate.remote_import import (
+    AppImporter,
+    Transport,
+    report_from_dict,
+    upload_and_import,
+)
 from storyanalytics.migrate.storage_copy import StorageReport, Verify, migrate_storage
 from storyanalytics.storage import LocalStorageBackend, S3StorageBackend, StorageError
 
@@ -109,6 +121,11 @@ def migrate_local_to_cloud(
     report_path: str | os.PathLike[str] | None = None,
     on_progress: ProgressCallback | None = None,
     share_with: str | None = None,
+    app_url: str | None = None,
+    admin_email: str | None = None,
+    admin_password: str | None = None,
+    verify_tls: bool | str = True,
+    transport: Transport | None = None,
 ) -> MigrationReport:
     """Copy the data folder's files into `bucket` and its metadata.db into `database_url`.
 
@@ -116,12 +133,24 @@ def migrate_local_to_cloud(
     `share_with` (a cloud account's email, usually the stack's admin) becomes an owner of the local
     user's teams once the copy verified, so it sees the local charts (see `accounts.grant_admin_access`);
     the account must exist in the cloud database or come with the local one, checked before any write.
+    Without `database_url` (the stack's database is private, unreachable from a laptop), `app_url` with
+    an admin's `admin_email` and `admin_password` has the app import the metadata instead: files are
+    copied here as usual, then the local database goes to the bucket and the app, inside the VPC, copies
+    it (see `remote_import`); `verify_tls` may be a CA bundle path.
     Returns the report, also written as JSON to `report_path` when given.
     """
     started = time.perf_counter()
     folder = check_data_dir(data_dir)
-    if not database_url:
-        raise MigrationError("no target database given: pass --database-url or set DATABASE_URL")
+    if not database_url and not app_url:
+        raise MigrationError(
+            "no target database given: pass --database-url (or set DATABASE_URL), or the app's URL with "
+            "--app-url and --admin-email so the app imports the metadata"
+        )
+    importer = (
+        AppImporter(app_url, admin_email or "", admin_password or "", verify_tls, transport)
+        if not database_url and app_url
+        else None
+    )
     share_email = normalise_email(share_with) if share_with is not None else None
     source_url = source_database_url or f"sqlite:///{(folder / LOCAL_DATABASE_FILE).as_posix()}"
     try:
@@ -132,7 +161,7 @@ def migrate_local_to_cloud(
         data_dir=str(folder),
         bucket=bucket,
         prefix=target.prefix,
-        database=redact_url(database_url),
+        database=redact_url(database_url) if importer is None else f"imported by the app at {app_url}",
         dry_run=dry_run,
         started_at=datetime.now(UTC).isoformat(timespec="seconds"),
         ignored_files=_ignored(folder),
@@ -162,6 +191,8 @@ def migrate_local_to_cloud(
     if not has_database:
         report.notes.append(f"no {LOCAL_DATABASE_FILE} in the data folder: only files were copied")
         report.storage = copy_files()
+    elif importer is not None:
+        _through_app(importer, report, source_url, target, copy_files, merge, share_email, on_progress)
     else:
         with prepared_database_migration(
             source_url,
@@ -188,7 +219,7 @@ def migrate_local_to_cloud(
                 )
             report.storage = copy_files()
             report.metadata = database.run()
-    if share_email is not None:
+    if share_email is not None and importer is None:
         report.shared_with = share_email
         if dry_run:
             report.notes.append(f"dry run: {share_email} would become an owner of the local user's teams")
@@ -203,3 +234,48 @@ def migrate_local_to_cloud(
     if report_path is not None:
         report.write_json(report_path)
     return report
+
+
+def _through_app(
+    importer: AppImporter,
+    report: MigrationReport,
+    source_url: str,
+    target: S3StorageBackend,
+    copy_files: Callable[[], StorageReport],
+    merge: bool,
+    share_email: str | None,
+    on_progress: ProgressCallback | None,
+) -> None:
+    """Files here, metadata by the app: checks the local schema and signs in before anything is written."""
+    source = inspect_database(source_url, "source")
+    try:
+        check_source_revision(source)
+        sqlite_path = source.engine.url.database
+    finally:
+        source.engine.dispose()
+    if source.engine.url.get_backend_name() != "sqlite" or not sqlite_path:
+        raise MigrationError("the app imports only a local SQLite metadata.db: pass the data folder's one")
+    importer.login()
+    report.storage = copy_files()
+    report.shared_with = share_email
+    if report.dry_run:
+        report.notes.append(f"dry run: the app at {importer.app_url} would import the metadata")
+        return
+    if not report.storage.ok:
+        report.notes.append("the metadata was not imported: the files did not verify; run again")
+        return
+    body = upload_and_import(
+        importer,
+        sqlite_path=sqlite_path,
+        storage=target,
+        merge=merge,
+        share_with=share_email,
+        on_progress=on_progress,
+    )
+    report.metadata = report_from_dict(body)
+    report.notes.append(f"the app at {importer.app_url} imported the metadata")
+    if share_email is not None:
+        report.shared_teams = list(body.get("shared_teams") or [])
+        report.notes.append(
+            f"{share_email} now owns {len(report.shared_teams)} more team(s) with the local charts"
+        )
