@@ -175,7 +175,8 @@ class Rehearsal:
 
     def migrate(self) -> NotebookRun:
         assert self.sample is not None
-        return self.run("migrate", data_dir=str(self.sample.data_dir), database_url=self.database.url)
+        # The user's path: no database URL, so the app (inside the "VPC") imports the metadata.
+        return self.run("migrate", data_dir=str(self.sample.data_dir), database_url="")
 
     def check(self) -> NotebookRun:
         return self.run("check", database_url=self.database.url)

@@ -139,7 +139,11 @@ def stack_outputs(region: str, stack_name: str, endpoint_url: str = "") -> dict[
 
 @dataclass
 class MigrationTarget:
-    """Where local data goes: the stack's bucket and database (the URL's password is never shown)."""
+    """Where local data goes: the stack's bucket and database (the URL's password is never shown).
+
+    Without `database_url` the app at `app_url` imports the metadata (the stack's database is private);
+    the admin password stays in the `admin_password_secret_arn` secret until the step needs it.
+    """
 
     region: str
     stack_name: str
@@ -147,12 +151,37 @@ class MigrationTarget:
     database_url: str = field(repr=False)
     admin_email: str
     endpoint_url: str | None
+    app_url: str = ""
+    admin_password_secret_arn: str = field(default="", repr=False)
+    data_dir: str = ""  # the folder the copy step migrated (the app path shares from it)
 
     def __str__(self) -> str:
-        return (
-            f"stack {self.stack_name} ({self.region}): bucket {self.bucket}, "
+        where = (
             f"database {redact_url(self.database_url)}"
+            if self.database_url
+            else f"metadata imported by the app at {self.app_url} (no tunnel needed)"
         )
+        return f"stack {self.stack_name} ({self.region}): bucket {self.bucket}, {where}"
+
+    def app_import_options(self) -> dict[str, Any]:
+        """The app path's options for migrate_local_to_cloud; reads the admin password from its secret.
+
+        REHEARSAL only: the rehearsal's app has a self-signed certificate, trusted through the CA bundle
+        the rehearsal sets (SSL_CERT_FILE); real stacks use the system's trust store.
+        """
+        from storyanalytics.migrate.remote_import import admin_password_from_secret
+
+        verify_tls: bool | str = True
+        if is_rehearsal(self.endpoint_url) and os.environ.get("SSL_CERT_FILE"):
+            verify_tls = os.environ["SSL_CERT_FILE"]
+            console().print(f"[bold yellow]{REHEARSAL_LABEL}[/]: trusting the rehearsal's own certificate.")
+        password = admin_password_from_secret(self.region, self.admin_password_secret_arn, self.endpoint_url)
+        return {
+            "app_url": self.app_url,
+            "admin_email": self.admin_email,
+            "admin_password": password,
+            "verify_tls": verify_tls,
+        }
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
         printer.text(str(self))
@@ -175,14 +204,27 @@ def _database_url_from_stack(region: str, outputs: dict[str, str], endpoint_url:
 def migration_target(
     region: str, stack_name: str = "story-analytics", *, endpoint_url: str = "", database_url: str = ""
 ) -> MigrationTarget:
-    """The stack's bucket and database; `database_url` overrides the database (e.g. an SSH tunnel)."""
+    """The stack's bucket, and either `database_url` (e.g. an SSH tunnel) or, when it is empty, the
+    stack's app (AppUrl), which imports the metadata from inside the VPC with the stack's admin."""
     endpoint = _endpoint(endpoint_url)
     outputs = stack_outputs(region, stack_name, endpoint_url)
     if not outputs.get("BucketName"):
         raise StepError(f"stack {stack_name!r} has no BucketName output: is it a Story Analytics stack?")
-    url = database_url.strip() or _database_url_from_stack(region, outputs, endpoint)
+    url = database_url.strip()
+    if not url and not (outputs.get("AppUrl") and outputs.get("AdminPasswordSecretArn")):
+        raise StepError(
+            f"stack {stack_name!r} has no AppUrl/AdminPasswordSecretArn outputs: wait until the deploy "
+            "finished (notebook 01_deploy), or pass database_url"
+        )
     target = MigrationTarget(
-        region, stack_name, outputs["BucketName"], url, outputs.get("AdminEmail", ""), endpoint
+        region,
+        stack_name,
+        outputs["BucketName"],
+        url,
+        outputs.get("AdminEmail", ""),
+        endpoint,
+        app_url=outputs.get("AppUrl", ""),
+        admin_password_secret_arn=outputs.get("AdminPasswordSecretArn", ""),
     )
     console().print(str(target), highlight=False)
     return target
@@ -196,6 +238,8 @@ def migrate(target: MigrationTarget, data_dir: str, *, dry_run: bool = False, me
     out = console()
     folder = Path(data_dir).expanduser().resolve()
     report_path = None if dry_run else folder.parent / "migrate-report.json"
+    through_app = {} if target.database_url else target.app_import_options()
+    target.data_dir = str(folder)
     with RichProgress(out) as progress:
         report = migrate_local_to_cloud(
             folder,
@@ -207,6 +251,7 @@ def migrate(target: MigrationTarget, data_dir: str, *, dry_run: bool = False, me
             merge=merge,
             report_path=report_path,
             on_progress=progress.callback,
+            **through_app,
         )
     out.print(summary_table(report.storage, report.metadata))
     for line in outcome_lines(report):
@@ -218,13 +263,41 @@ def migrate(target: MigrationTarget, data_dir: str, *, dry_run: bool = False, me
     return report
 
 
-def share_local_charts_with_admin(target: MigrationTarget, admin_email: str = "") -> list[str]:
+def share_local_charts_with_admin(
+    target: MigrationTarget, admin_email: str = "", *, data_dir: str = ""
+) -> list[str]:
     """Make the cloud admin an owner of the migrated local user's teams, so it sees those charts."""
     from storyanalytics.migrate import grant_admin_access
 
-    added = grant_admin_access(target.database_url, admin_email or target.admin_email)
+    email = admin_email or target.admin_email
+    if target.database_url:
+        added = grant_admin_access(target.database_url, email)
+    else:
+        added = _share_through_app(target, email, data_dir or target.data_dir)
     console().print(f"The admin now owns {len(added)} more team(s) with your local charts.")
     return added
+
+
+def _share_through_app(target: MigrationTarget, email: str, data_dir: str) -> list[str]:
+    """The app imports the local database again (merge: nothing is copied twice) and shares it."""
+    from storyanalytics.migrate.checks import check_data_dir
+    from storyanalytics.migrate.remote_import import import_metadata_via_app
+    from storyanalytics.storage import S3StorageBackend
+
+    if not data_dir:
+        raise StepError("pass data_dir (your local data folder), or run the copy step first")
+    folder = check_data_dir(data_dir)
+    options = target.app_import_options()
+    body = import_metadata_via_app(
+        options["app_url"],
+        options["admin_email"],
+        options["admin_password"],
+        sqlite_path=folder / "metadata.db",
+        storage=S3StorageBackend(target.bucket, endpoint_url=target.endpoint_url, region_name=target.region),
+        share_with=email,
+        verify_tls=options["verify_tls"],
+    )
+    return list(body.get("shared_teams") or [])
 
 
 # --- 03 check ------------------------------------------------------------------------------------------
