@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import secrets
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import ModuleType
 
 import boto3
 import pytest
@@ -121,3 +123,38 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{(tmp_path / 'metadata.db').as_posix()}"
     factory: Callable[[], str] = request.getfixturevalue("postgres_database_factory")
     return factory()
+
+
+# --- The built web app ---------------------------------------------------------------------------------
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def load_e2e_support() -> ModuleType:
+    """The browser tests' helper module, which knows how to build web/ only when stale."""
+    spec = importlib.util.spec_from_file_location(
+        "e2e_support", REPO_ROOT / "tests" / "e2e" / "e2e_support.py"
+    )
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def e2e_support() -> ModuleType:
+    return load_e2e_support()
+
+
+@pytest.fixture(scope="session")
+def web_dist(e2e_support: ModuleType) -> Path:
+    """The real built web app (web/dist), built now if missing or stale."""
+    if not (REPO_ROOT / "web" / "package.json").is_file():
+        pytest.skip("web/package.json is missing: the web app is not there to build")
+    try:
+        e2e_support.ensure_web_built()
+    except RuntimeError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    dist: Path = e2e_support.DIST
+    if not (dist / "index.html").is_file() or not (dist / "embed.html").is_file():
+        pytest.skip("web/dist is not built and npm is missing")
+    return dist

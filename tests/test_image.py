@@ -12,7 +12,6 @@ only when the dependencies change. The package's own wheel is always built fresh
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 import shlex
@@ -200,15 +199,6 @@ def test_build_context_keeps_what_the_image_needs(path: str) -> None:
 
 
 # --- The stages, re-enacted --------------------------------------------------------------------------
-def _e2e_support() -> ModuleType:
-    """The browser tests' helper that builds web/ only when stale (one place that knows how)."""
-    spec = importlib.util.spec_from_file_location("e2e_support", ROOT / "tests" / "e2e" / "e2e_support.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def _run(args: list[str | Path], **kwargs: object) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
         [str(a) for a in args],
@@ -276,21 +266,6 @@ def image_venv(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
     return venv
 
 
-@pytest.fixture(scope="module")
-def web_dist() -> Path:
-    if not (ROOT / "web" / "package.json").is_file():
-        pytest.skip("web/package.json is missing: the web app is not there to build")
-    support = _e2e_support()
-    try:
-        support.ensure_web_built()
-    except RuntimeError as exc:
-        pytest.fail(str(exc), pytrace=False)
-    dist: Path = support.DIST
-    if not (dist / "index.html").is_file():
-        pytest.skip("npm is missing and web/dist is not built")
-    return dist
-
-
 def _image_path(image_root: Path, value: str) -> str:
     """/app/... inside the image -> the same path under the temp folder standing for the image's /."""
     return str(image_root / value.lstrip("/")) if value.startswith(IMAGE_APP_DIR) else value
@@ -305,7 +280,7 @@ def _with_local_port(command: list[str], port: int) -> list[str]:
 
 @pytest.fixture(scope="module")
 def image_server(
-    image_venv: Path, web_dist: Path, tmp_path_factory: pytest.TempPathFactory
+    image_venv: Path, web_dist: Path, e2e_support: ModuleType, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[str, dict[str, str]]]:
     """The Dockerfile's CMD running from the fresh virtualenv; yields (base URL, its environment)."""
     runtime = runtime_stage()
@@ -322,7 +297,7 @@ def image_server(
         "APP_MODE": "local",
     }
     Path(env["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
-    port = _e2e_support().free_port()
+    port = e2e_support.free_port()
     (cmd,) = runtime.args("CMD")
     log_path = image_root / "server.log"
     with log_path.open("wb") as log:

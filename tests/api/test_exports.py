@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import base64
 import csv
-import importlib.util
 import io
 import json
 import re
 from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -174,29 +172,6 @@ def test_csv_export_is_an_attachment_with_the_data(api: Api) -> None:
         "Spain,5",
         "Italy,2",
     ]
-
-
-def _e2e_support() -> ModuleType:
-    """The browser tests' helper that builds web/ only when stale (one place that knows how)."""
-    spec = importlib.util.spec_from_file_location("e2e_support", ROOT / "tests" / "e2e" / "e2e_support.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-@pytest.fixture(scope="session")
-def web_dist() -> Path:
-    """The real built web app (web/dist), built now if missing or stale."""
-    support = _e2e_support()
-    try:
-        support.ensure_web_built()
-    except RuntimeError as exc:
-        pytest.fail(str(exc), pytrace=False)
-    dist: Path = support.DIST
-    if not (dist / "embed.html").is_file():
-        pytest.skip("web/dist is not built and npm is missing")
-    return dist
 
 
 @pytest.fixture
