@@ -471,7 +471,17 @@ export function render(chartType, data, mapping, theme, width = 640) {
       throw new Error(`Unknown chart type "${chartType}".`);
   }
   if (m.facet && opts.fy === undefined) opts.fy = { label: null };
+  for (const axis of ["x", "y", "fx", "fy"]) {
+    const scale = opts[axis];
+    if (scale && Array.isArray(scale.domain) && scale.tickFormat === undefined) scale.tickFormat = categoryLabel;
+  }
   return plot(opts);
+}
+
+/** Categories are labels, not quantities: a year 2020 reads "2020", not "2,020". */
+function categoryLabel(value) {
+  if (value == null) return "";
+  return value instanceof Date ? value.toISOString().slice(0, 10) : String(value);
 }
 
 /** Chart with its title, description, source and notes: what the editor preview and the embed show. */

@@ -37,6 +37,13 @@ describe("render", () => {
     });
   }
 
+  it("labels numeric categories as written, without thousands separators", () => {
+    const el = render("heatmap", data, { x: "country", y: "sales", color: "year" }, null, 640);
+    const labels = [...el.querySelectorAll("text")].map((node) => node.textContent);
+    expect(labels).toContain("2020");
+    expect(labels).not.toContain("2,020");
+  });
+
   it("draws one slice per category for pie", () => {
     const el = render("pie", data, mapping, null, 640);
     expect(el.querySelectorAll('g[aria-label="pie"] path')).toHaveLength(4);
