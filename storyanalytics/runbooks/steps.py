@@ -8,12 +8,11 @@ password stays in Secrets Manager and only the command that reveals it is shown.
 from __future__ import annotations
 
 import ipaddress
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlparse
+from urllib.parse import urlparse
 
 import boto3
 from rich.console import Console
@@ -185,20 +184,6 @@ class MigrationTarget:
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
         printer.text(str(self))
-
-
-def _database_url_from_stack(region: str, outputs: dict[str, str], endpoint_url: str | None) -> str:
-    """postgresql URL from DbEndpoint and the stack's database secret, which also names the port and
-    database once attached to the instance (reachable only through the VPC)."""
-    host, secret_arn = outputs.get("DbEndpoint"), outputs.get("DbSecretArn")
-    if not host or not secret_arn:
-        raise StepError("the stack has no DbEndpoint/DbSecretArn outputs: pass database_url explicitly.")
-    secret = _session(region).client("secretsmanager", endpoint_url=endpoint_url)
-    credentials = json.loads(secret.get_secret_value(SecretId=secret_arn)["SecretString"])
-    user, password = quote(credentials["username"], safe=""), quote(credentials["password"], safe="")
-    port = credentials.get("port", 5432)
-    name = credentials.get("dbname") or outputs.get("DbName", "storyanalytics")
-    return f"postgresql+psycopg2://{user}:{password}@{host}:{port}/{name}?sslmode=require"
 
 
 def migration_target(

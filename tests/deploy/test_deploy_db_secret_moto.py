@@ -12,7 +12,6 @@ import boto3
 import pytest
 from deploy_fakes import RecordingRunner
 from moto.rds.models import rds_backends
-from sqlalchemy import make_url
 
 from storyanalytics.deploy import AwsDeployment
 from storyanalytics.deploy.aws_deployment import DeploymentResult
@@ -86,13 +85,14 @@ def test_db_secret_is_not_rotated_automatically(moto_server: str, deployed: Depl
     assert not described.get("RotationEnabled")
 
 
-def test_runbook_database_url_comes_from_the_db_secret(
+def test_runbook_without_a_tunnel_migrates_through_the_stacks_app(
     moto_server: str, stack_name: str, deployed: DeploymentResult
 ) -> None:
-    secret = _db_secret(moto_server, deployed)
-    url = make_url(migration_target("us-east-1", stack_name, endpoint_url=moto_server).database_url)
-    assert (url.username, url.password) == ("storyanalytics", secret["password"])
-    assert (url.host, url.port, url.database) == (secret["host"], 5432, "storyanalytics")
+    target = migration_target("us-east-1", stack_name, endpoint_url=moto_server)
+
+    assert target.database_url == ""  # the private database is reached by the app, inside the VPC
+    assert target.app_url == deployed.outputs["AppUrl"]
+    assert target.admin_password_secret_arn == deployed.outputs["AdminPasswordSecretArn"]
 
 
 def test_stack_bucket_carries_the_app_tag_and_passes_the_migration_bucket_check(
