@@ -67,12 +67,16 @@ def checkov_venv(c: Context) -> None:
         "overwrite": "Replace files that differ in the bucket",
         "report": "Where to write the JSON report",
         "share_with": "Cloud account (e.g. the admin email) to make an owner of the local teams",
+        "stack_name": "Read the bucket, app URL and admin (password from its secret) from this stack",
+        "region": "AWS region of the stack, e.g. us-east-1",
     }
 )
 def migrate(
     c: Context,
     data_dir: str = "./data",
     bucket: str = "",
+    stack_name: str = "",
+    region: str = "",
     prefix: str = "",
     dry_run: bool = False,
     merge: bool = False,
@@ -80,12 +84,16 @@ def migrate(
     report: str = "migrate-report.json",
     share_with: str = "",
 ) -> None:
-    """Copy the local install into the cloud stack (DATABASE_URL from the environment)."""
+    """Copy the local install into the cloud stack (its app imports the metadata, or DATABASE_URL)."""
     import shlex
 
     args = ["story-analytics", "migrate", "--data-dir", data_dir, "--report", report]
     if bucket:
         args += ["--bucket", bucket]
+    if stack_name:
+        args += ["--stack-name", stack_name]
+    if region:
+        args += ["--region", region]
     if prefix:
         args += ["--prefix", prefix]
     if share_with:

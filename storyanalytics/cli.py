@@ -116,7 +116,23 @@ def serve(
 @app.command("migrate")
 @friendly_errors
 def migrate(
-    bucket: Annotated[str, typer.Option(envvar="S3_BUCKET", help="The stack's bucket (or S3_BUCKET).")],
+    bucket: Annotated[
+        str | None,
+        typer.Option(
+            envvar="S3_BUCKET",
+            show_default=False,
+            help="The stack's bucket (or S3_BUCKET); read from the stack with --stack-name.",
+        ),
+    ] = None,
+    stack_name: Annotated[
+        str | None,
+        typer.Option(
+            metavar="NAME",
+            show_default=False,
+            help="The deployed stack (with --region): its outputs give the bucket, the app's URL and admin "
+            "email, and its secret the admin password. Explicit options win.",
+        ),
+    ] = None,
     database_url: Annotated[
         str,
         typer.Option(
@@ -167,12 +183,33 @@ def migrate(
 
     if verify not in {"etag", "metadata", "full"}:
         raise typer.BadParameter("use etag, metadata or full", param_hint="--verify")
+    target = None
+    if stack_name:
+        import boto3
+
+        from storyanalytics.migrate.stack_target import migration_target
+
+        region = region or boto3.session.Session().region_name  # AWS_DEFAULT_REGION or the profile's
+        if not region:
+            raise typer.BadParameter("--stack-name needs the stack's region", param_hint="--region")
+        target = migration_target(region, stack_name, endpoint_url=endpoint_url, database_url=database_url)
+        console.print(str(target), highlight=False, soft_wrap=True)
+        bucket = bucket or target.bucket
+    if not bucket:
+        raise typer.BadParameter(
+            "pass the bucket, or --stack-name to read it from the stack", param_hint="--bucket"
+        )
     admin_password = None
-    if app_url and not database_url:
+    if not database_url and (app_url or target):
+        app_url = app_url or (target.app_url if target else None)
+        if target and not admin_email:  # the stack's admin, with the password from the stack's secret
+            admin_email, admin_password = target.admin_email, target.admin_password()
         if not admin_email:
             raise typer.BadParameter("--app-url needs the admin's email", param_hint="--admin-email")
-        admin_password = os.environ.get("ADMIN_PASSWORD") or typer.prompt(
-            f"Password of {admin_email}", hide_input=True
+        admin_password = (
+            admin_password
+            or os.environ.get("ADMIN_PASSWORD")
+            or typer.prompt(f"Password of {admin_email}", hide_input=True)
         )
     with RichProgress(console) as progress:
         result = migrate_local_to_cloud(

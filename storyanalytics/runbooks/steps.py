@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import ipaddress
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-import boto3
 from rich.console import Console
 
-from storyanalytics.db import redact_url
 from storyanalytics.errors import StoryAnalyticsError
+from storyanalytics.migrate.stack_target import MigrationTarget
+from storyanalytics.migrate.stack_target import migration_target as stack_migration_target
 
 # Set by the offline rehearsal to its own emulator's URL; the only way a notebook uses rehearsal parts.
 REHEARSAL_ENDPOINT_ENV = "STORY_ANALYTICS_REHEARSAL_ENDPOINT"
@@ -49,10 +48,6 @@ def is_rehearsal(endpoint_url: str | None) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return host == "localhost"
-
-
-def _session(region: str) -> boto3.session.Session:
-    return boto3.session.Session(region_name=region)
 
 
 # --- 01 deploy -----------------------------------------------------------------------------------------
@@ -122,97 +117,29 @@ def show_access(result: Any) -> None:
 
 
 # --- 02 migrate ----------------------------------------------------------------------------------------
-def stack_outputs(region: str, stack_name: str, endpoint_url: str = "") -> dict[str, str]:
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    client = _session(region).client("cloudformation", endpoint_url=_endpoint(endpoint_url))
-    try:
-        stack = client.describe_stacks(StackName=stack_name)["Stacks"][0]
-    except (ClientError, BotoCoreError) as exc:
-        raise StepError(
-            f"cannot read stack {stack_name!r} in {region} ({type(exc).__name__}): deploy it first "
-            "(notebook 01_deploy) and check the region and stack name."
-        ) from None
-    return {item["OutputKey"]: item.get("OutputValue", "") for item in stack.get("Outputs", [])}
-
-
-@dataclass
-class MigrationTarget:
-    """Where local data goes: the stack's bucket and database (the URL's password is never shown).
-
-    Without `database_url` the app at `app_url` imports the metadata (the stack's database is private);
-    the admin password stays in the `admin_password_secret_arn` secret until the step needs it.
-    """
-
-    region: str
-    stack_name: str
-    bucket: str
-    database_url: str = field(repr=False)
-    admin_email: str
-    endpoint_url: str | None
-    app_url: str = ""
-    admin_password_secret_arn: str = field(default="", repr=False)
-    data_dir: str = ""  # the folder the copy step migrated (the app path shares from it)
-
-    def __str__(self) -> str:
-        where = (
-            f"database {redact_url(self.database_url)}"
-            if self.database_url
-            else f"metadata imported by the app at {self.app_url} (no tunnel needed)"
-        )
-        return f"stack {self.stack_name} ({self.region}): bucket {self.bucket}, {where}"
-
-    def app_import_options(self) -> dict[str, Any]:
-        """The app path's options for migrate_local_to_cloud; reads the admin password from its secret.
-
-        REHEARSAL only: the rehearsal's app has a self-signed certificate, trusted through the CA bundle
-        the rehearsal sets (SSL_CERT_FILE); real stacks use the system's trust store.
-        """
-        from storyanalytics.migrate.remote_import import admin_password_from_secret
-
-        verify_tls: bool | str = True
-        if is_rehearsal(self.endpoint_url) and os.environ.get("SSL_CERT_FILE"):
-            verify_tls = os.environ["SSL_CERT_FILE"]
-            console().print(f"[bold yellow]{REHEARSAL_LABEL}[/]: trusting the rehearsal's own certificate.")
-        password = admin_password_from_secret(self.region, self.admin_password_secret_arn, self.endpoint_url)
-        return {
-            "app_url": self.app_url,
-            "admin_email": self.admin_email,
-            "admin_password": password,
-            "verify_tls": verify_tls,
-        }
-
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
-        printer.text(str(self))
-
-
 def migration_target(
     region: str, stack_name: str = "story-analytics", *, endpoint_url: str = "", database_url: str = ""
 ) -> MigrationTarget:
     """The stack's bucket, and either `database_url` (e.g. an SSH tunnel) or, when it is empty, the
     stack's app (AppUrl), which imports the metadata from inside the VPC with the stack's admin."""
-    endpoint = _endpoint(endpoint_url)
-    outputs = stack_outputs(region, stack_name, endpoint_url)
-    if not outputs.get("BucketName"):
-        raise StepError(f"stack {stack_name!r} has no BucketName output: is it a Story Analytics stack?")
-    url = database_url.strip()
-    if not url and not (outputs.get("AppUrl") and outputs.get("AdminPasswordSecretArn")):
-        raise StepError(
-            f"stack {stack_name!r} has no AppUrl/AdminPasswordSecretArn outputs: wait until the deploy "
-            "finished (notebook 01_deploy), or pass database_url"
-        )
-    target = MigrationTarget(
-        region,
-        stack_name,
-        outputs["BucketName"],
-        url,
-        outputs.get("AdminEmail", ""),
-        endpoint,
-        app_url=outputs.get("AppUrl", ""),
-        admin_password_secret_arn=outputs.get("AdminPasswordSecretArn", ""),
+    target = stack_migration_target(
+        region, stack_name, endpoint_url=_endpoint(endpoint_url), database_url=database_url
     )
     console().print(str(target), highlight=False)
     return target
+
+
+def _app_import_options(target: MigrationTarget) -> dict[str, Any]:
+    """The target's app options; reads the admin password from its secret.
+
+    REHEARSAL only: the rehearsal's app has a self-signed certificate, trusted through the CA bundle
+    the rehearsal sets (SSL_CERT_FILE); real stacks use the system's trust store.
+    """
+    verify_tls: bool | str = True
+    if is_rehearsal(target.endpoint_url) and os.environ.get("SSL_CERT_FILE"):
+        verify_tls = os.environ["SSL_CERT_FILE"]
+        console().print(f"[bold yellow]{REHEARSAL_LABEL}[/]: trusting the rehearsal's own certificate.")
+    return target.app_import_options(verify_tls)
 
 
 def migrate(target: MigrationTarget, data_dir: str, *, dry_run: bool = False, merge: bool = True) -> Any:
@@ -223,7 +150,7 @@ def migrate(target: MigrationTarget, data_dir: str, *, dry_run: bool = False, me
     out = console()
     folder = Path(data_dir).expanduser().resolve()
     report_path = None if dry_run else folder.parent / "migrate-report.json"
-    through_app = {} if target.database_url else target.app_import_options()
+    through_app = {} if target.database_url else _app_import_options(target)
     target.data_dir = str(folder)
     with RichProgress(out) as progress:
         report = migrate_local_to_cloud(
@@ -272,7 +199,7 @@ def _share_through_app(target: MigrationTarget, email: str, data_dir: str) -> li
     if not data_dir:
         raise StepError("pass data_dir (your local data folder), or run the copy step first")
     folder = check_data_dir(data_dir)
-    options = target.app_import_options()
+    options = _app_import_options(target)
     body = import_metadata_via_app(
         options["app_url"],
         options["admin_email"],
