@@ -14,11 +14,21 @@ from migrate_helpers import bucket_files, build_local_install, database_rows, lo
 
 from storyanalytics.migrate import migrate_local_to_cloud
 
+# The child prints one line per unit of progress, so the parent can kill it at a random point of the
+# work itself: a wall-clock timer kills more or less often depending on how loaded the machine is.
 CHILD = """
 import sys
 from storyanalytics.migrate import migrate_local_to_cloud
-migrate_local_to_cloud(sys.argv[1], sys.argv[2], sys.argv[3], endpoint_url=sys.argv[4], concurrency=8)
+
+def tell(event):
+    if event.kind == "advance":
+        print("advance", flush=True)
+
+migrate_local_to_cloud(
+    sys.argv[1], sys.argv[2], sys.argv[3], endpoint_url=sys.argv[4], concurrency=8, on_progress=tell
+)
 """
+KILLS = 6
 
 
 @pytest.mark.slow
@@ -30,18 +40,25 @@ def test_killed_runs_resume_to_an_identical_copy(
     rng = random.Random(20261125)
     command = [sys.executable, "-c", CHILD, str(install.data_dir), s3_bucket, postgres_url, moto_server]
     kills = 0
-    for _ in range(10):
-        child = subprocess.Popen(command, env=os.environ.copy(), stderr=subprocess.DEVNULL)
-        try:
-            child.wait(timeout=rng.uniform(0.5, 3.0))
-        except subprocess.TimeoutExpired:
-            child.send_signal(signal.SIGKILL)
-            child.wait()
-            kills += 1
+    for _ in range(KILLS):
+        kill_after = rng.randint(1, 120)
+        child = subprocess.Popen(
+            command, env=os.environ.copy(), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+        )
+        assert child.stdout is not None
+        seen = 0
+        for _line in child.stdout:
+            seen += 1
+            if seen >= kill_after:
+                child.send_signal(signal.SIGKILL)
+                kills += 1
+                break
+        child.stdout.close()
+        child.wait(timeout=120)
 
     report = migrate_local_to_cloud(install.data_dir, s3_bucket, postgres_url, endpoint_url=moto_server)
 
-    assert kills >= 5
+    assert kills == KILLS
     assert report.ok
     assert bucket_files(moto_server, s3_bucket) == local_files(install.data_dir)
     assert database_rows(postgres_url) == database_rows(install.database_url)
