@@ -19,7 +19,7 @@ function valueLabels(ctx, items, horizontal, channels) {
 
 /** Categories down the side, value along x. */
 function horizontal(ctx, opts, cats, valueLabel) {
-  const band = Math.max(16, Math.min(24, 1600 / Math.max(1, cats.length)));
+  const band = Math.max(2, Math.min(24, 1500 / Math.max(1, cats.length)));
   opts.height = Math.max(120, Math.round(cats.length * band + 60));
   opts.marginLeft = labelMargin(cats, ctx.catLabel);
   opts.y = { domain: cats, label: null, ...bandAxisY(cats, opts.height - 60, ctx.catLabel) };
@@ -68,7 +68,7 @@ export function bars(ctx, opts) {
     const groups = withSeries ? series : cats;
     const gkey = withSeries ? "series" : "x";
     if (isH) {
-      opts.height = Math.max(120, cats.length * groups.length * 14 + 70);
+      opts.height = Math.max(120, Math.min(1600, cats.length * groups.length * 14) + 70);
       opts.marginLeft = labelMargin(cats, ctx.catLabel);
       opts.y = { domain: groups, axis: null };
       opts.fy = { domain: cats, label: null, ...bandAxisY(cats, opts.height - 70, ctx.catLabel) };
@@ -95,7 +95,7 @@ export function bars(ctx, opts) {
     opts.x = { ...opts.x, percent: true, domain: [0, 100], tickFormat: (d) => `${d}%`, type: "linear" };
     opts.marginBottom = 40;
   }
-  const stack = { [c]: "x", [v]: "value", order: series, ...(normalize ? { offset: "normalize" } : {}) };
+  const stack = { [c]: "x", [v]: "value", ...(withSeries ? { order: series } : {}), ...(normalize ? { offset: "normalize" } : {}) };
   opts.marks = [
     Grid(grid),
     Bar(items, { ...stack, fill, title: tip(ctx, withSeries) }),

@@ -62,12 +62,13 @@ export function lines(ctx, opts) {
 
 /** One small line chart per series, in a grid that wraps by width, all on the same scales. */
 function smallMultiples(ctx, opts, s) {
-  if (!s.color) throw new Error("Small multiples need several number columns, or a color column to split by.");
-  const data = ordered(ctx, s.rows.filter((r) => r[ctx.m.x] !== null));
-  const series = uniq(data.map((r) => r[s.color]));
+  const split = s.color ?? "__one";
+  const rowsIn = s.color ? s.rows : s.rows.map((r) => ({ ...r, __one: label(s.y) }));
+  const data = ordered(ctx, rowsIn.filter((r) => r[ctx.m.x] !== null));
+  const series = uniq(data.map((r) => r[split]));
   const cols = Math.max(1, Math.min(series.length, Math.floor(ctx.w / 220)));
   const at = new Map(series.map((name, i) => [name, { fx: i % cols, fy: Math.floor(i / cols) }]));
-  const placed = data.map((r) => ({ ...r, __fx: at.get(r[s.color]).fx, __fy: at.get(r[s.color]).fy }));
+  const placed = data.map((r) => ({ ...r, __fx: at.get(r[split]).fx, __fy: at.get(r[split]).fy }));
   xScale(ctx, opts, ctx.w / cols - 50);
   opts.height = Math.ceil(series.length / cols) * 150 + 50;
   opts.fx = { axis: null, padding: 0.12 };
@@ -79,8 +80,8 @@ function smallMultiples(ctx, opts, s) {
   const titles = series.map((name) => ({ name, __fx: at.get(name).fx, __fy: at.get(name).fy }));
   opts.marks = [
     gridY(ctx.grid),
-    line(placed, { x: ctx.m.x, y: s.y, z: s.color, stroke: s.color, strokeWidth: 2, ...facet }),
-    hoverDots(ctx, placed, s.y, s.color, facet),
+    line(placed, { x: ctx.m.x, y: s.y, z: split, stroke: split, strokeWidth: 2, ...facet }),
+    hoverDots(ctx, placed, s.y, split, facet),
     text(titles, { ...facet, text: (d) => shorten(d.name, 24), frameAnchor: "top-left", dy: -14, fontWeight: 600, fill: ctx.t.colors.text }),
   ];
   return opts;
@@ -99,7 +100,8 @@ export function slope(ctx, opts) {
       .map((r) => ({ name: String(r[m.color]), period: ctx.catLabel(r[m.x]), value: r[m.y] }));
   } else {
     const y2 = m.y2 ?? numericColumns(columns, [m.x, m.y]).find((n) => !isDimensionName(n));
-    if (!m.y || !y2) throw new Error("A slope chart needs two number columns (start and end), or a period column with a color column.");
+    if (!m.y) throw new Error("A slope chart needs a number column for its values.");
+    if (!y2) return slopeFirstLast(ctx, opts);
     periods = [label(m.y), label(y2)];
     items = rows
       .filter((r) => r[m.y] !== null && r[y2] !== null && r[m.x] !== null)
@@ -108,13 +110,29 @@ export function slope(ctx, opts) {
         { name: ctx.catLabel(r[m.x]), period: periods[1], value: r[y2] },
       ]);
   }
+  return drawSlope(ctx, opts, items, periods);
+}
+
+/** One number column and no series: the change from the first to the last row. */
+function slopeFirstLast(ctx, opts) {
+  const { m } = ctx;
+  const rows = ctx.rows.filter((r) => r[m.x] !== null && r[m.y] !== null);
+  if (rows.length < 2) throw new Error("A slope chart needs at least two rows.");
+  const ends = [rows[0], rows[rows.length - 1]];
+  const periods = ends.map((r) => ctx.catLabel(r[m.x]));
+  const items = ends.map((r, i) => ({ name: label(m.y), period: periods[i], value: r[m.y] }));
+  return drawSlope(ctx, opts, items, periods);
+}
+
+function drawSlope(ctx, opts, all, periods) {
+  let items = all;
   const names = uniq(items.map((d) => d.name)).slice(0, 60);
   items = items.filter((d) => names.includes(d.name));
   const ends = (p) => items.filter((d) => d.period === p);
-  const side = labelMargin(names.map((n) => `${n} 0000.0`));
+  const side = Math.min(Math.round(ctx.w * 0.3), labelMargin(names.map((n) => `${shorten(n, 18)} 0000.0`)));
   opts.marginLeft = side;
   opts.marginRight = side;
-  opts.x = { type: "point", domain: periods, label: null, axis: "top", tickFormat: (d) => shorten(d) };
+  opts.x = { type: "point", domain: periods, padding: 0, label: null, axis: "top", tickFormat: (d) => shorten(d) };
   opts.y = { ...ctx.valueScale(), axis: null };
   opts.color = ctx.colorScale(names, true);
   const tipf = (d) => `${d.name} · ${d.period}: ${ctx.fmt(d.value)}`;

@@ -123,12 +123,13 @@ export function heatmap(ctx, opts) {
   const { rows, columns, m, cats } = ctx;
   const s = toSeries(rows, columns, m);
   const ys = s.color ? uniq(s.rows.map((r) => r[s.color])) : [];
-  opts.height = Math.max(120, Math.min(1200, (ys.length || 1) * 28) + 60);
   opts.marginLeft = labelMargin(ys, ctx.catLabel);
   const layout = bandAxisX(cats, ctx.w - opts.marginLeft - 20, ctx.catLabel);
+  const bandsHeight = Math.max(60, Math.min(1200, (ys.length || 1) * 28));
+  opts.height = bandsHeight + layout.marginBottom + 40;
   opts.x = { domain: cats, label: null, ...layout.axis };
   opts.marginBottom = layout.marginBottom;
-  opts.y = { domain: ys.length ? ys : undefined, label: null, ...(ys.length ? bandAxisY(ys, opts.height - 60, ctx.catLabel) : {}) };
+  opts.y = { domain: ys.length ? ys : undefined, label: null, ...(ys.length ? bandAxisY(ys, bandsHeight, ctx.catLabel) : {}) };
   opts.color = ctx.sequential(s.y);
   opts.padding = 0.05;
   opts.marks = [

@@ -139,12 +139,12 @@ function context(chartType, data, mapping, theme, width, options) {
       const up = mixSteps(t.colors.background, ctx.accent, 4);
       if (down && up) {
         const M = Math.max(-lo, hi);
-        return { type: "quantize", domain: [-M, M], range: [...down.reverse(), ...up], legend: true, label: name, tickFormat: fmt };
+        return { type: "quantize", domain: [-M, M], range: [...down.reverse(), ...up], legend: true, label: name, tickFormat: fmt, width: Math.min(ctx.w, 400) };
       }
     }
     const steps = mixSteps(t.colors.background, ctx.accent, 6);
     return steps
-      ? { type: "quantize", range: steps, legend: true, label: name, tickFormat: fmt }
+      ? { type: "quantize", range: steps, legend: true, label: name, tickFormat: fmt, width: Math.min(ctx.w, 360) }
       : { type: "linear", range: [t.colors.background, ctx.accent], label: name };
   };
   ctx.valueScale = () => {
