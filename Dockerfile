@@ -1,8 +1,12 @@
 # syntax=docker/dockerfile:1
 # Story Analytics production image: the API serves the built web app from one origin on port 8000.
+# Base images come from ECR Public's mirror of the Docker official images, not Docker Hub: builds on shared
+# addresses (CodeBuild) would hit Docker Hub's anonymous pull limit; ECR Public serves unauthenticated pulls.
+# https://docs.aws.amazon.com/AmazonECR/latest/public/docker-pull-ecr-image.html
+# https://aws.amazon.com/blogs/containers/advice-for-customers-dealing-with-docker-hub-rate-limits-and-a-coming-soon-announcement
 
 # --- Stage 1: build the web app ----------------------------------------------------------------------
-FROM node:20-slim AS web
+FROM public.ecr.aws/docker/library/node:20-slim AS web
 WORKDIR /web
 COPY web/package.json web/package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -10,7 +14,7 @@ COPY web/ ./
 RUN npm run build
 
 # --- Stage 2: the runtime ----------------------------------------------------------------------------
-FROM python:3.11-slim AS runtime
+FROM public.ecr.aws/docker/library/python:3.11-slim AS runtime
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \

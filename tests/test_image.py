@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DOCKERFILE = ROOT / "Dockerfile"
 DOCKERIGNORE = ROOT / ".dockerignore"
 IMAGE_APP_DIR = "/app"
+ECR_PUBLIC_LIBRARY = "public.ecr.aws/docker/library/"  # ECR Public's mirror of the Docker official images
 
 
 # --- A small Dockerfile reader ---------------------------------------------------------------------------
@@ -133,12 +134,17 @@ def test_image_builds_web_in_node_and_runs_on_slim_python() -> None:
     stages = read_dockerfile()
     assert len(stages) == 2
     web, runtime = stages
-    assert web.base.startswith("node:20") and web.name
+    assert web.base == f"{ECR_PUBLIC_LIBRARY}node:20-slim" and web.name
     assert any("npm ci" in rest for rest in web.args("RUN"))
     assert any("npm run build" in rest for rest in web.args("RUN"))
-    assert runtime.base == "python:3.11-slim"
+    assert runtime.base == f"{ECR_PUBLIC_LIBRARY}python:3.11-slim"
     copies_from_web = [rest for rest in runtime.args("COPY") if rest.startswith(f"--from={web.name} ")]
     assert copies_from_web == [f"--from={web.name} /web/dist {IMAGE_APP_DIR}/web/dist"]
+
+
+def test_every_base_image_comes_from_the_ecr_public_mirror_not_docker_hub() -> None:
+    bases = [stage.base for stage in read_dockerfile()]
+    assert bases and all(base.startswith(ECR_PUBLIC_LIBRARY) for base in bases), bases
 
 
 def test_image_installs_the_package_without_the_dev_extra() -> None:
