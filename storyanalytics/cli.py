@@ -271,6 +271,14 @@ def deploy(
         bool | None,
         typer.Option("--enable-nat/--no-nat", help="Internet access for the app (NAT, extra cost)."),
     ] = None,
+    endpoint_azs: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=2,
+            help="ECS Express: AZs for the VPC endpoints (1 is cheaper, 2 survives an AZ outage).",
+        ),
+    ] = None,
     endpoint_url: Annotated[
         str | None, typer.Option(help="AWS endpoint for emulators and tests.", hidden=True)
     ] = None,
@@ -299,6 +307,7 @@ def deploy(
         cpu=cpu,
         memory=memory,
         enable_nat=enable_nat,
+        endpoint_azs=endpoint_azs,
         timeout=timeout_minutes * 60,
     )
     try:

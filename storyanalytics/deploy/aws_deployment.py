@@ -117,6 +117,7 @@ class AwsDeployment:
         cpu: str | None = None,
         memory: str | None = None,
         enable_nat: bool | None = None,
+        endpoint_azs: int | None = None,
         app_template: str | None = None,
         bootstrap_template: str | None = None,
         clients: Mapping[str, Any] | None = None,
@@ -150,6 +151,9 @@ class AwsDeployment:
         self.cpu = cpu
         self.memory = memory
         self.enable_nat = enable_nat
+        if endpoint_azs not in (None, 1, 2):
+            raise PreflightError(f"endpoint_azs {endpoint_azs!r} is not 1 or 2: pass --endpoint-azs 1 or 2.")
+        self.endpoint_azs = endpoint_azs
         self._app_template = app_template
         self._bootstrap_template = bootstrap_template
         self._clients: dict[str, Any] = dict(clients or {})
@@ -269,6 +273,7 @@ class AwsDeployment:
             memory=str(size.memory),
             db_instance_class=self.db_instance_class or defaults.get("DbInstanceClass") or "db.t4g.micro",
             enable_nat=nat,
+            settings={"EndpointAzCount": str(self.endpoint_azs or defaults.get("EndpointAzCount") or 1)},
         )
 
     def image_tag(self) -> str:
@@ -416,6 +421,7 @@ class AwsDeployment:
             "Cpu": self.cpu,
             "Memory": self.memory,
             "EnableNat": None if self.enable_nat is None else str(self.enable_nat).lower(),
+            "EndpointAzCount": None if self.endpoint_azs is None else str(self.endpoint_azs),
         }
         parameters: dict[str, str | None] = {}
         for key, value in wanted.items():

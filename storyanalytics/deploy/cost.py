@@ -6,6 +6,7 @@ priced here. Prices are us-east-1 list prices (deploy/pricing.py); the note says
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -67,12 +68,19 @@ class CostEstimate:
         return round(sum(line.monthly_usd for line in self.lines), 2)
 
     @property
+    def region_factor(self) -> float | None:
+        """How this region's prices compare with the us-east-1 prices used; None when not known here."""
+        return 1.0 if self.region == PRICE_REGION else None
+
+    @property
     def note(self) -> str:
-        where = (
-            "us-east-1 list prices"
-            if self.region == PRICE_REGION
-            else f"us-east-1 list prices (prices in {self.region} are usually a little higher)"
-        )
+        if self.region_factor is None:
+            where = (
+                f"us-east-1 list prices, not scaled for {self.region} (region factor unknown here, taken "
+                f"as 1.00: most prices in {self.region} differ; see each service's pricing page)"
+            )
+        else:
+            where = f"{PRICE_REGION} list prices (region factor {self.region_factor:.2f})"
         return (
             f"An estimate from {where} as of {self.prices_as_of.isoformat()}, before free tier and taxes; "
             "your bill depends on traffic. Check https://aws.amazon.com/pricing/ for today's prices."
@@ -88,13 +96,15 @@ def estimate_cost(
     db_instance_class: str = "db.t4g.micro",
     enable_nat: bool = False,
     usage: Usage | None = None,
+    settings: Mapping[str, str] | None = None,
 ) -> CostEstimate:
+    """`settings`: the app template's other parameter values that change the bill (EndpointAzCount)."""
     use = usage or Usage()
     chosen = get_compute(compute)
     size = chosen.check_size(str(cpu), str(memory))
     estimate = CostEstimate(region=region, compute=compute)
     add = estimate.lines.append
-    estimate.lines.extend(chosen.cost_lines(size, use))
+    estimate.lines.extend(chosen.cost_lines(size, use, settings or {}))
     hourly = RDS_INSTANCE_HOUR.get(db_instance_class)
     if hourly is None:
         add(

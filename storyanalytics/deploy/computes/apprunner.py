@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from storyanalytics.deploy.computes.base import Compute, Size
@@ -30,7 +31,7 @@ class AppRunner(Compute):
     sizes: dict[int, tuple[int, ...]] = field(default_factory=lambda: dict(APPRUNNER_SIZES))
     sizes_source: str = "https://docs.aws.amazon.com/cdk/api/v2/docs/@aws-cdk_aws-apprunner-alpha.Memory.html"
 
-    def cost_lines(self, size: Size, usage: Usage) -> list[CostLine]:
+    def cost_lines(self, size: Size, usage: Usage, settings: Mapping[str, str]) -> list[CostLine]:
         vcpu, memory_gb = size.vcpu, size.memory_gb
         active = usage.apprunner_active_hours_per_day * DAYS_PER_MONTH
         return [

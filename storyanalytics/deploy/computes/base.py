@@ -88,6 +88,9 @@ class Compute:
         """The app template's parameters for this size."""
         return {"Cpu": str(size.cpu), "Memory": str(size.memory)}
 
-    def cost_lines(self, size: Size, usage: Usage) -> list[CostLine]:
-        """What this compute adds to the monthly bill (the shared parts are priced elsewhere)."""
+    def cost_lines(self, size: Size, usage: Usage, settings: Mapping[str, str]) -> list[CostLine]:
+        """What this compute adds to the monthly bill (the shared parts are priced elsewhere).
+
+        `settings` are the app template's parameter values (e.g. EndpointAzCount), defaults filled in.
+        """
         raise NotImplementedError

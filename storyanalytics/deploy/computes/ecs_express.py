@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from storyanalytics.deploy.computes.base import Compute, Size
@@ -23,6 +24,16 @@ FARGATE_GB_HOUR = 0.004445
 # https://aws.amazon.com/elasticloadbalancing/pricing/ (Application Load Balancer, us-east-1)
 ALB_HOUR = 0.0225
 ALB_LCU_HOUR = 0.008
+# https://aws.amazon.com/privatelink/pricing/ (interface endpoint: per endpoint per AZ-hour, and per GB)
+ENDPOINT_AZ_HOUR = 0.01
+ENDPOINT_GB = 0.01
+ENDPOINT_SERVICES = ("ecr.api", "ecr.dkr", "logs", "secretsmanager")  # cfn/app.yaml, UseEcsExpress
+# https://aws.amazon.com/cloudwatch/pricing/ (standard-resolution metric alarm, per alarm-month)
+ALARM_MONTH = 0.10
+# Express makes a metric alarm for faulty deployments and a target tracking scaling policy, whose
+# high and low alarms Application Auto Scaling manages:
+# https://docs.aws.amazon.com/AmazonECS/latest/developerguide/express-service-work.html
+EXPRESS_ALARMS = 3
 
 
 @dataclass(frozen=True)
@@ -35,8 +46,10 @@ class EcsExpress(Compute):
         "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-cpu-memory-error.html"
     )
 
-    def cost_lines(self, size: Size, usage: Usage) -> list[CostLine]:
+    def cost_lines(self, size: Size, usage: Usage, settings: Mapping[str, str]) -> list[CostLine]:
         vcpu, memory_gb = size.vcpu, size.memory_gb
+        azs = int(settings.get("EndpointAzCount") or 1)
+        endpoints = len(ENDPOINT_SERVICES)
         return [
             CostLine(
                 "Fargate tasks (ECS Express)",
@@ -52,7 +65,18 @@ class EcsExpress(Compute):
             CostLine(
                 "Public IPv4 addresses",
                 2 * PUBLIC_IPV4_HOUR * HOURS_PER_MONTH,
-                f"2 addresses x ${PUBLIC_IPV4_HOUR}/h (the internet-facing load balancer in 2 AZs)",
+                f"2 addresses x ${PUBLIC_IPV4_HOUR}/h (the load balancer in 2 AZs; tasks have none)",
+            ),
+            CostLine(
+                "VPC interface endpoints",
+                endpoints * azs * ENDPOINT_AZ_HOUR * HOURS_PER_MONTH + usage.endpoint_gb * ENDPOINT_GB,
+                f"{endpoints} endpoints ({', '.join(ENDPOINT_SERVICES)}) x {azs} AZ x "
+                f"${ENDPOINT_AZ_HOUR}/h + ~{usage.endpoint_gb:g} GB x ${ENDPOINT_GB}/GB",
+            ),
+            CostLine(
+                "CloudWatch alarms (made by Express)",
+                EXPRESS_ALARMS * ALARM_MONTH,
+                f"{EXPRESS_ALARMS} alarms x ${ALARM_MONTH}/month (deployment check, scaling high and low)",
             ),
         ]
 
