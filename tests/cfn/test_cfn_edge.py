@@ -1,4 +1,4 @@
-"""The edge template: a private bucket only this distribution reads (public/ only), and the embed's headers."""
+"""The edge template: a private bucket only its distribution reads (public/ only); the embed's headers."""
 
 from __future__ import annotations
 

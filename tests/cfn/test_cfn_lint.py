@@ -40,7 +40,7 @@ def test_app_template_has_no_cfn_lint_findings_for_each_compute(compute: str, en
         {},
         {
             "DomainName": "charts.example.org",
-            "CertificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-aaaa-bbbb-cccc-0123456789ab",
+            "CertificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-aaaa-bbbb-cccc-0123",
             "HostedZoneId": "Z0123456789ABCDEFGHIJ",
         },
     ],

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import gzip
 import http.server
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from typing import Any
 import boto3
 import yaml
 from botocore.exceptions import ClientError
+from e2e_support import serving
 
 EDGE_TEMPLATE = Path(__file__).resolve().parents[2] / "storyanalytics" / "cfn" / "edge.yaml"
 COMPRESSIBLE = ("text/", "application/json", "application/javascript", "image/svg+xml")
@@ -110,12 +110,5 @@ def cloudfront_standin(endpoint_url: str, bucket: str, prefix: str = "public") -
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
     )
-    handler = _handler(client, bucket, prefix, policy_headers())
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(_handler(client, bucket, prefix, policy_headers())) as url:
+        yield url
