@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DOCKERFILE = ROOT / "Dockerfile"
 DOCKERIGNORE = ROOT / ".dockerignore"
 IMAGE_APP_DIR = "/app"
+ECR_PUBLIC_LIBRARY = "public.ecr.aws/docker/library/"  # ECR Public's mirror of the Docker official images
 
 
 # --- A small Dockerfile reader ---------------------------------------------------------------------------
@@ -133,12 +134,17 @@ def test_image_builds_web_in_node_and_runs_on_slim_python() -> None:
     stages = read_dockerfile()
     assert len(stages) == 2
     web, runtime = stages
-    assert web.base.startswith("node:20") and web.name
+    assert web.base == f"{ECR_PUBLIC_LIBRARY}node:20-slim" and web.name
     assert any("npm ci" in rest for rest in web.args("RUN"))
     assert any("npm run build" in rest for rest in web.args("RUN"))
-    assert runtime.base == "python:3.11-slim"
+    assert runtime.base == f"{ECR_PUBLIC_LIBRARY}python:3.11-slim"
     copies_from_web = [rest for rest in runtime.args("COPY") if rest.startswith(f"--from={web.name} ")]
     assert copies_from_web == [f"--from={web.name} /web/dist {IMAGE_APP_DIR}/web/dist"]
+
+
+def test_every_base_image_comes_from_the_ecr_public_mirror_not_docker_hub() -> None:
+    bases = [stage.base for stage in read_dockerfile()]
+    assert bases and all(base.startswith(ECR_PUBLIC_LIBRARY) for base in bases), bases
 
 
 def test_image_installs_the_package_without_the_dev_extra() -> None:
@@ -170,6 +176,24 @@ def test_image_exposes_port_8000_and_probes_api_health() -> None:
 def test_image_command_is_uvicorn_serving_the_api_app_on_port_8000() -> None:
     (cmd,) = runtime_stage().args("CMD")
     assert exec_form(cmd) == ["uvicorn", "storyanalytics.api.app:app", "--host", "0.0.0.0", "--port", "8000"]
+
+
+def test_image_carries_the_lambda_web_adapter_as_an_extension() -> None:
+    runtime = runtime_stage()
+    adapter = [rest for rest in runtime.args("COPY") if "aws-lambda-adapter" in rest]
+    assert len(adapter) == 1
+    source, binary, target = adapter[0].split()
+    assert re.fullmatch(r"--from=public\.ecr\.aws/awsguru/aws-lambda-adapter:\d+\.\d+\.\d+", source)
+    assert (binary, target) == ("/lambda-adapter", "/opt/extensions/lambda-adapter")
+
+
+def test_lambda_adapter_forwards_to_uvicorns_port_once_api_health_answers() -> None:
+    env = runtime_stage().env()
+    (cmd,) = runtime_stage().args("CMD")
+    command = exec_form(cmd)
+    assert env["AWS_LWA_PORT"] == command[command.index("--port") + 1]
+    assert env["AWS_LWA_READINESS_CHECK_PATH"] == "/api/health"
+    assert env["AWS_LWA_INVOKE_MODE"] == "response_stream"
 
 
 @pytest.mark.parametrize(
