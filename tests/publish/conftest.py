@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import boto3
 import pytest
-from botocore.stub import ANY, Stubber
+from edge_helpers import RecordingCloudFront
 
 from storyanalytics.publish.cdn import Invalidator
 from storyanalytics.publish.edge import Edge
@@ -37,35 +36,6 @@ def small_dist(tmp_path: Path) -> Path:
     (assets / "render-BBBB2222.js").write_text("export function r(){}", encoding="utf-8")
     (assets / "index-CCCC3333.js").write_text("/* the editor */", encoding="utf-8")
     return dist
-
-
-class RecordingCloudFront:
-    """A CloudFront client whose create_invalidation answers as the API reference says, via Stubber."""
-
-    def __init__(self) -> None:
-        self.client = boto3.client("cloudfront", region_name="us-east-1")
-        self.stubber = Stubber(self.client)
-        self.stubber.activate()
-
-    def expect_invalidations(self, count: int) -> None:
-        # Response shape: https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_CreateInvalidation.html
-        for n in range(count):
-            self.stubber.add_response(
-                "create_invalidation",
-                {
-                    "Location": f"https://cloudfront.amazonaws.com/2020-05-31/distribution/E1EDGE/invalidation/I{n}",
-                    "Invalidation": {
-                        "Id": f"I{n}",
-                        "Status": "InProgress",
-                        "CreateTime": "2026-01-01T00:00:00Z",
-                        "InvalidationBatch": {
-                            "Paths": {"Quantity": 1, "Items": ["/x"]},
-                            "CallerReference": "r",
-                        },
-                    },
-                },
-                {"DistributionId": "E1EDGE", "InvalidationBatch": ANY},
-            )
 
 
 @pytest.fixture

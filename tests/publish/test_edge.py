@@ -7,8 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import RecordingCloudFront
-from edge_helpers import keys, stored
+from edge_helpers import RecordingCloudFront, keys, stored
 
 from storyanalytics.publish import layout
 from storyanalytics.publish.bundle import BundleMissing, EmbedBundle
