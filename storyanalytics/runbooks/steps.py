@@ -58,6 +58,8 @@ def open_deployment(
     *,
     endpoint_url: str = "",
     admin_email: str = "",
+    cpu: str = "",
+    memory: str = "",
 ) -> Any:
     """An AwsDeployment that shows its progress here; running a cell is the user's "yes"."""
     from storyanalytics.deploy import AwsDeployment
@@ -81,6 +83,8 @@ def open_deployment(
         ui=RichUi(out, assume_yes=True),
         assume_yes=True,
         admin_email=admin_email or None,
+        cpu=cpu or None,
+        memory=memory or None,
         **extra,
     )
 

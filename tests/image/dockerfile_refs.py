@@ -1,15 +1,35 @@
-"""The images a Dockerfile pulls in (FROM bases and `COPY --from=` images), read from the file itself.
+"""A small Dockerfile reader: its stages, and the images it pulls in (FROM bases, `COPY --from=` images).
 
-The stand-in bases are made under exactly these names, so the real Dockerfile builds unchanged as its
-base names and copied images change.
+The stand-in bases are made under exactly the names read here, so the real Dockerfile builds unchanged as
+its base names and copied images change.
 """
 
 from __future__ import annotations
 
-import re
+import json
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
+
+DOCKERFILE = Path(__file__).resolve().parents[2] / "Dockerfile"
+
+
+@dataclass
+class Stage:
+    base: str
+    name: str | None
+    instructions: list[tuple[str, str]] = field(default_factory=list)
+
+    def args(self, keyword: str) -> list[str]:
+        return [rest for key, rest in self.instructions if key == keyword]
+
+    def env(self) -> dict[str, str]:
+        values: dict[str, str] = {}
+        for rest in self.args("ENV"):
+            for pair in shlex.split(rest):
+                key, _, value = pair.partition("=")
+                values[key] = value
+        return values
 
 
 @dataclass(frozen=True)
@@ -22,7 +42,7 @@ class ExternalImages:
 
 
 def logical_lines(text: str) -> list[str]:
-    """Instructions with comments dropped and backslash continuations joined."""
+    """Instructions with comments dropped, backslash continuations joined and spaces collapsed."""
     lines: list[str] = []
     pending = ""
     for raw in text.splitlines():
@@ -37,36 +57,45 @@ def logical_lines(text: str) -> list[str]:
     return lines
 
 
-def _substitute(value: str, args: dict[str, str]) -> str:
-    return re.sub(r"\$\{?(\w+)\}?", lambda m: args.get(m.group(1), m.group(0)), value)
-
-
-def external_images(dockerfile: Path) -> ExternalImages:
-    """Bases and copied-from images, with global `ARG` defaults substituted."""
-    args: dict[str, str] = {}
-    stages: set[str] = set()
-    bases: list[str] = []
-    copied: dict[str, list[str]] = {}
-    for line in logical_lines(dockerfile.read_text(encoding="utf-8")):
+def read_dockerfile(path: Path = DOCKERFILE) -> list[Stage]:
+    """Stages with their instructions (KEYWORD, rest); FROM flags such as --platform are dropped."""
+    stages: list[Stage] = []
+    for line in logical_lines(path.read_text(encoding="utf-8")):
         keyword, _, rest = line.partition(" ")
         keyword = keyword.upper()
-        words = shlex.split(rest) if rest and not rest.startswith("[") else []
-        if keyword == "ARG" and not stages and words:
-            name, _, default = words[0].partition("=")
-            args[name] = default
-        elif keyword == "FROM":
-            words = [w for w in words if not w.startswith("--")]
-            image = _substitute(words[0], args)
-            if image != "scratch" and image not in stages and image not in bases:
-                bases.append(image)
-            if len(words) >= 3 and words[1].upper() == "AS":
-                stages.add(words[2])
-        elif keyword == "COPY":
+        if keyword == "FROM":
+            parts = [part for part in rest.split() if not part.startswith("--")]
+            name = parts[2] if len(parts) >= 3 and parts[1].upper() == "AS" else None
+            stages.append(Stage(base=parts[0], name=name))
+        elif stages:
+            stages[-1].instructions.append((keyword, rest))
+        elif keyword != "ARG":
+            raise ValueError(f"{path}: {keyword} before the first FROM")
+    return stages
+
+
+def exec_form(rest: str) -> list[str]:
+    """A JSON-array (exec form) argument, the only form that passes signals straight to the process."""
+    value = json.loads(rest)
+    if not isinstance(value, list) or not all(isinstance(part, str) for part in value):
+        raise ValueError(f"not an exec-form command: {rest}")
+    return value
+
+
+def external_images(dockerfile: Path = DOCKERFILE) -> ExternalImages:
+    """The bases and copied-from images that are not stages of this Dockerfile."""
+    stages = read_dockerfile(dockerfile)
+    names = {stage.name for stage in stages if stage.name}
+    bases = [stage.base for stage in stages if stage.base != "scratch" and stage.base not in names]
+    copied: dict[str, list[str]] = {}
+    for stage in stages:
+        for rest in stage.args("COPY"):
+            words = shlex.split(rest)
             source = next((w.split("=", 1)[1] for w in words if w.startswith("--from=")), None)
-            if source is None or source in stages or source.isdigit():
+            if source is None or source in names or source.isdigit():
                 continue
-            paths = [w for w in words if not w.startswith("--")][:-1]
-            copied.setdefault(_substitute(source, args), []).extend(paths)
+            copied.setdefault(source, []).extend([w for w in words if not w.startswith("--")][:-1])
     return ExternalImages(
-        bases=tuple(bases), copied_from={image: tuple(paths) for image, paths in copied.items()}
+        bases=tuple(dict.fromkeys(bases)),
+        copied_from={image: tuple(paths) for image, paths in copied.items()},
     )
