@@ -176,6 +176,13 @@ class StackDeployer:
                 f"CloudFormation could not plan the changes for stack {self.stack_name}: {reason}. "
                 "Fix the template or parameters and try again."
             )
+        if status != "CREATE_COMPLETE":
+            self._discard(plan)
+            raise DeployError(
+                f"The change set for stack {self.stack_name} was deleted before it could run ({status}"
+                + (f": {reason}" if reason else "")
+                + "): another deploy or a person removed it. Run the command again."
+            )
         plan.changes = self._list_changes(plan.change_set_id)
         (on_changes or _ignore)(plan)
         result = DeployResult(
@@ -408,7 +415,9 @@ class StackDeployer:
                 message += f"; the service's log ({group}) ends with: {details[-1]}"
             else:
                 message += "; the service's log had no lines to show"
-        if final.startswith("DELETE"):
+        if final in STUCK_STATUSES:
+            advice = f"The stack is stuck: {STUCK_STATUSES[final]}."
+        elif final.startswith("DELETE"):
             advice = "Fix the cause (often a resource changed by hand), then run the destroy again."
         elif created:
             advice = (
