@@ -31,6 +31,11 @@ if TYPE_CHECKING:
 
 DEFAULT_TIMEOUT_SECONDS = 60 * 60
 SERVICE_RESOURCE_TYPES = frozenset({"AWS::ECS::ExpressGatewayService", "AWS::AppRunner::Service"})
+STUCK_STATUSES = {
+    "ROLLBACK_FAILED": "delete it in the CloudFormation console (retaining the resources it cannot delete)",
+    "DELETE_FAILED": "run the destroy command again, or delete it in the CloudFormation console",
+    "UPDATE_ROLLBACK_FAILED": "continue its rollback in the CloudFormation console",
+}
 SUCCESS_STATUSES = frozenset({"CREATE_COMPLETE", "UPDATE_COMPLETE", "IMPORT_COMPLETE", "DELETE_COMPLETE"})
 
 Confirm = Callable[[str], bool]
@@ -170,7 +175,9 @@ class Stack:
                 message += f"; the service's log ({group}) ends with: {details[-1]}"
             else:
                 message += "; the service's log had no lines to show"
-        if final.startswith("DELETE"):
+        if final in STUCK_STATUSES:
+            advice = f"The stack is stuck: {STUCK_STATUSES[final]}."
+        elif final.startswith("DELETE"):
             advice = "Fix the cause (often a resource changed by hand), then run the destroy again."
         elif created:
             advice = (

@@ -22,6 +22,7 @@ from storyanalytics.deploy.errors import Cancelled, DeployError, DeployTimeout, 
 from storyanalytics.deploy.events import EventStream
 from storyanalytics.deploy.stack import (
     DEFAULT_TIMEOUT_SECONDS,
+    STUCK_STATUSES,
     SUCCESS_STATUSES,
     Confirm,
     OnChanges,
@@ -48,11 +49,6 @@ RECREATE_STATUSES = {
     "ROLLBACK_COMPLETE": "its first creation failed and was rolled back",
     "CREATE_FAILED": "its first creation failed",
     "REVIEW_IN_PROGRESS": "an earlier change set was created but never executed",
-}
-STUCK_STATUSES = {
-    "ROLLBACK_FAILED": "delete it in the CloudFormation console (retaining the resources it cannot delete)",
-    "DELETE_FAILED": "run the destroy command again, or delete it in the CloudFormation console",
-    "UPDATE_ROLLBACK_FAILED": "continue its rollback in the CloudFormation console",
 }
 
 
@@ -110,6 +106,13 @@ class StackDeployer(StackTeardown):
             raise DeployError(
                 f"CloudFormation could not plan the changes for stack {self.stack_name}: {reason}. "
                 "Fix the template or parameters and try again."
+            )
+        if status != "CREATE_COMPLETE":
+            self._discard(plan)
+            raise DeployError(
+                f"The change set for stack {self.stack_name} was deleted before it could run ({status}"
+                + (f": {reason}" if reason else "")
+                + "): another deploy or a person removed it. Run the command again."
             )
         plan.changes = self._list_changes(plan.change_set_id)
         (on_changes or ignore)(plan)
