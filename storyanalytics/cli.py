@@ -250,6 +250,10 @@ def deploy(
         str | None,
         typer.Option(help="ecs-express (default for new stacks) or apprunner.", show_default=False),
     ] = None,
+    builder: Annotated[
+        str,
+        typer.Option(help="auto (local Docker if it answers, else AWS CodeBuild), local or codebuild."),
+    ] = "auto",
     update: Annotated[bool, typer.Option("--update", help="Rebuild the image and roll the service.")] = False,
     destroy: Annotated[bool, typer.Option("--destroy", help="Delete the app stack; data is kept.")] = False,
     delete_data: Annotated[
@@ -284,6 +288,8 @@ def deploy(
         raise typer.BadParameter("--delete-data only goes with --destroy", param_hint="--delete-data")
     if compute is not None and compute not in {"ecs-express", "apprunner"}:
         raise typer.BadParameter("use ecs-express or apprunner", param_hint="--compute")
+    if builder not in {"auto", "local", "codebuild"}:
+        raise typer.BadParameter("use auto, local or codebuild", param_hint="--builder")
     ui = RichUi(console, assume_yes=yes)
     deployment = AwsDeployment(
         region,
@@ -297,6 +303,7 @@ def deploy(
         cpu=cpu,
         memory=memory,
         enable_nat=enable_nat,
+        builder=builder,
         timeout=timeout_minutes * 60,
     )
     try:
@@ -357,6 +364,9 @@ def check(
 @friendly_errors
 def rehearse(
     compute: Annotated[str, typer.Option(help="ecs-express or apprunner.")] = "ecs-express",
+    builder: Annotated[
+        str, typer.Option(help="local (Docker stand-in) or codebuild (CodeBuild stand-in).")
+    ] = "local",
     runs_dir: Annotated[
         Path | None, typer.Option(help="Where the executed notebooks go (default notebooks/runs/).")
     ] = None,
@@ -366,8 +376,11 @@ def rehearse(
 
     if compute not in {"ecs-express", "apprunner"}:
         raise typer.BadParameter("use ecs-express or apprunner", param_hint="--compute")
+    if builder not in {"local", "codebuild"}:
+        raise typer.BadParameter("use local or codebuild", param_hint="--builder")
     run_rehearsal(
         compute=compute,
+        builder=builder,
         runs_dir=runs_dir,
         say=lambda line: console.print(line, markup=False, highlight=False, soft_wrap=True),
     )

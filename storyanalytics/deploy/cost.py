@@ -30,6 +30,10 @@ LOGS_INGEST_GB = 0.50
 LOGS_STORAGE_GB_MONTH = 0.03
 S3_GB_MONTH = 0.023
 ECR_GB_MONTH = 0.10
+# CodeBuild on-demand, per build minute, BUILD_GENERAL1_SMALL on Linux (2 vCPU, up to 4 GiB), billed only
+# while a build runs: https://aws.amazon.com/codebuild/pricing/ and
+# https://aws.amazon.com/blogs/devops/strategies-to-optimize-the-costs-of-your-builds-on-aws-codebuild/
+CODEBUILD_SMALL_MINUTE = 0.005
 RDS_INSTANCE_HOUR = {  # PostgreSQL, Single-AZ
     "db.t4g.micro": 0.016,
     "db.t4g.small": 0.032,
@@ -54,6 +58,8 @@ class Usage:
     s3_gb: float = 5.0
     ecr_gb: float = 1.0
     nat_gb: float = 5.0
+    builds_per_month: int = 4  # deploys and updates that build an image in CodeBuild
+    build_minutes: float = 8.0  # one image build (web app + Python package), small build machine
 
 
 @dataclass(frozen=True)
@@ -115,6 +121,7 @@ def estimate_cost(
     db_instance_class: str = "db.t4g.micro",
     enable_nat: bool = False,
     usage: Usage | None = None,
+    builder: str = "local",
 ) -> CostEstimate:
     use = usage or Usage()
     vcpu, memory_gb = parse_vcpu(cpu), parse_memory_gb(memory)
@@ -205,5 +212,15 @@ def estimate_cost(
     )
     add(CostLine("S3 bucket", use.s3_gb * S3_GB_MONTH, f"~{use.s3_gb:g} GB x ${S3_GB_MONTH}/GB-month"))
     add(CostLine("ECR images", use.ecr_gb * ECR_GB_MONTH, f"~{use.ecr_gb:g} GB x ${ECR_GB_MONTH}/GB-month"))
+    if builder == "codebuild":
+        minutes = use.builds_per_month * use.build_minutes
+        add(
+            CostLine(
+                "CodeBuild image builds",
+                minutes * CODEBUILD_SMALL_MINUTE,
+                f"{use.builds_per_month} builds x ~{use.build_minutes:g} min x ${CODEBUILD_SMALL_MINUTE}/min "
+                "(small Linux), only while building",
+            )
+        )
     estimate.lines = [CostLine(line.part, round(line.monthly_usd, 2), line.basis) for line in estimate.lines]
     return estimate
