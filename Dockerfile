@@ -29,6 +29,16 @@ RUN pip install . \
 
 COPY --from=web /web/dist /app/web/dist
 
+# On AWS Lambda only: the Lambda Web Adapter runs as an extension, waits for /api/health, then forwards each
+# function-URL request to this same uvicorn over HTTP (elsewhere /opt/extensions is never read, so ECS and
+# App Runner run the image unchanged). Settings: awslabs/aws-lambda-web-adapter
+# docs/guide/src/configuration/environment-variables.md (AWS_LWA_PORT, AWS_LWA_READINESS_CHECK_PATH,
+# AWS_LWA_INVOKE_MODE=response_stream to match the function URL's RESPONSE_STREAM invoke mode).
+COPY --from=public.ecr.aws/awsguru/aws-lambda-adapter:0.9.1 /lambda-adapter /opt/extensions/lambda-adapter
+ENV AWS_LWA_PORT=8000 \
+    AWS_LWA_READINESS_CHECK_PATH=/api/health \
+    AWS_LWA_INVOKE_MODE=response_stream
+
 # Local mode writes under DATA_DIR; cloud mode keeps everything in S3 and PostgreSQL.
 RUN useradd --system --uid 10001 --user-group --home-dir /app --no-create-home app \
     && mkdir -p /app/data \

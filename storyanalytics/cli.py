@@ -265,11 +265,23 @@ def deploy(
     ] = False,
     admin_email: Annotated[str | None, typer.Option(help="Email of the first admin user.")] = None,
     db_instance_class: Annotated[str | None, typer.Option(help="RDS class, e.g. db.t4g.micro.")] = None,
-    cpu: Annotated[str | None, typer.Option(help="Service CPU (e.g. 512 = 0.5 vCPU).")] = None,
-    memory: Annotated[str | None, typer.Option(help="Service memory in MiB (e.g. 1024).")] = None,
+    cpu: Annotated[
+        str | None, typer.Option(help="Service CPU units (e.g. 512 = 0.5 vCPU); a valid pair with --memory.")
+    ] = None,
+    memory: Annotated[
+        str | None, typer.Option(help="Service memory in MiB (e.g. 1024); a valid pair with --cpu.")
+    ] = None,
     enable_nat: Annotated[
         bool | None,
         typer.Option("--enable-nat/--no-nat", help="Internet access for the app (NAT, extra cost)."),
+    ] = None,
+    endpoint_azs: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=2,
+            help="ECS Express: AZs for the VPC endpoints (1 is cheaper, 2 survives an AZ outage).",
+        ),
     ] = None,
     endpoint_url: Annotated[
         str | None, typer.Option(help="AWS endpoint for emulators and tests.", hidden=True)
@@ -286,8 +298,6 @@ def deploy(
         raise typer.BadParameter("use either --update or --destroy", param_hint="--update/--destroy")
     if delete_data and not destroy:
         raise typer.BadParameter("--delete-data only goes with --destroy", param_hint="--delete-data")
-    if compute is not None and compute not in {"ecs-express", "apprunner"}:
-        raise typer.BadParameter("use ecs-express or apprunner", param_hint="--compute")
     if builder not in {"auto", "local", "codebuild"}:
         raise typer.BadParameter("use auto, local or codebuild", param_hint="--builder")
     ui = RichUi(console, assume_yes=yes)
@@ -304,6 +314,7 @@ def deploy(
         memory=memory,
         enable_nat=enable_nat,
         builder=builder,
+        endpoint_azs=endpoint_azs,
         timeout=timeout_minutes * 60,
     )
     try:
@@ -372,10 +383,10 @@ def rehearse(
     ] = None,
 ) -> None:
     """REHEARSAL: deploy, migrate and check offline (moto, local PostgreSQL, the app); no AWS at all."""
+    from storyanalytics.deploy.computes import get_compute
     from storyanalytics.rehearsal import run_rehearsal
 
-    if compute not in {"ecs-express", "apprunner"}:
-        raise typer.BadParameter("use ecs-express or apprunner", param_hint="--compute")
+    get_compute(compute)
     if builder not in {"local", "codebuild"}:
         raise typer.BadParameter("use local or codebuild", param_hint="--builder")
     run_rehearsal(

@@ -178,6 +178,24 @@ def test_image_command_is_uvicorn_serving_the_api_app_on_port_8000() -> None:
     assert exec_form(cmd) == ["uvicorn", "storyanalytics.api.app:app", "--host", "0.0.0.0", "--port", "8000"]
 
 
+def test_image_carries_the_lambda_web_adapter_as_an_extension() -> None:
+    runtime = runtime_stage()
+    adapter = [rest for rest in runtime.args("COPY") if "aws-lambda-adapter" in rest]
+    assert len(adapter) == 1
+    source, binary, target = adapter[0].split()
+    assert re.fullmatch(r"--from=public\.ecr\.aws/awsguru/aws-lambda-adapter:\d+\.\d+\.\d+", source)
+    assert (binary, target) == ("/lambda-adapter", "/opt/extensions/lambda-adapter")
+
+
+def test_lambda_adapter_forwards_to_uvicorns_port_once_api_health_answers() -> None:
+    env = runtime_stage().env()
+    (cmd,) = runtime_stage().args("CMD")
+    command = exec_form(cmd)
+    assert env["AWS_LWA_PORT"] == command[command.index("--port") + 1]
+    assert env["AWS_LWA_READINESS_CHECK_PATH"] == "/api/health"
+    assert env["AWS_LWA_INVOKE_MODE"] == "response_stream"
+
+
 @pytest.mark.parametrize(
     "path",
     [

@@ -26,14 +26,18 @@ from storyanalytics.deploy.builders import (
     check_builder_name,
     choose_builder,
 )
+from storyanalytics.deploy.computes import (
+    COMPUTE_CHOICES,
+    DEFAULT_COMPUTE,
+    Size,
+    SizeError,
+    check_size_for_any,
+    get_compute,
+)
 from storyanalytics.deploy.cost import CostEstimate, estimate_cost
 from storyanalytics.deploy.errors import DeployError, PreflightError, aws_error_message, error_code
 from storyanalytics.deploy.image import CommandRunner, SubprocessRunner, image_digest, image_tag
-from storyanalytics.deploy.preflight import (
-    COMPUTE_CHOICES,
-    PreflightReport,
-    run_preflight,
-)
+from storyanalytics.deploy.preflight import PreflightReport, run_preflight
 from storyanalytics.deploy.stack_deployer import (
     DEFAULT_TIMEOUT_SECONDS,
     DeployResult,
@@ -41,12 +45,12 @@ from storyanalytics.deploy.stack_deployer import (
     StackDeployer,
     empty_and_delete_bucket,
 )
+from storyanalytics.deploy.stack_name import check_stack_name
 from storyanalytics.deploy.templates import load_template, parameter_defaults
 from storyanalytics.deploy.ui import DeployUi, QuietUi
 from storyanalytics.naming import APP_TAG_KEY
 
 DEFAULT_STACK_NAME = "story-analytics"
-DEFAULT_COMPUTE = "ecs-express"
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 
 
@@ -116,6 +120,7 @@ class AwsDeployment:
         memory: str | None = None,
         enable_nat: bool | None = None,
         builder: str = "auto",
+        endpoint_azs: int | None = None,
         app_template: str | None = None,
         bootstrap_template: str | None = None,
         clients: Mapping[str, Any] | None = None,
@@ -123,6 +128,15 @@ class AwsDeployment:
         poll_interval: float = 5.0,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        # What can be checked without AWS is checked first: a bad name or size never reaches AWS.
+        check_stack_name(stack_name)
+        if compute is not None:
+            get_compute(compute)
+        if cpu is not None and memory is not None:
+            if compute is not None:
+                get_compute(compute).check_size(cpu, memory)
+            else:
+                check_size_for_any(cpu, memory)  # the compute may be the existing stack's
         self.session = session or boto3.session.Session(region_name=region)
         resolved_region = region or self.session.region_name
         if not resolved_region:
@@ -141,6 +155,9 @@ class AwsDeployment:
         self.memory = memory
         self.enable_nat = enable_nat
         self.builder = check_builder_name(builder)
+        if endpoint_azs not in (None, 1, 2):
+            raise PreflightError(f"endpoint_azs {endpoint_azs!r} is not 1 or 2: pass --endpoint-azs 1 or 2.")
+        self.endpoint_azs = endpoint_azs
         self._app_template = app_template
         self._bootstrap_template = bootstrap_template
         self._clients: dict[str, Any] = dict(clients or {})
@@ -222,22 +239,47 @@ class AwsDeployment:
         )
         if report.ok and not self.requested_compute and report.existing_stacks.get(self.stack_name):
             report.compute = self.compute
+        if report.ok:
+            try:
+                size = self.size(report.compute, bool(report.existing_stacks.get(self.stack_name)))
+                title = get_compute(report.compute).title
+                report.add("Size", "ok", f"{size.cpu} CPU units, {size.memory} MiB on {title}")
+            except SizeError as exc:
+                report.add("Size", "fail", str(exc))
         self.last_preflight = report
         return report
+
+    def size(self, compute: str, exists: bool) -> Size:
+        """The CPU/memory the service will get: as given, else the stack's current, else the default.
+
+        Checked for `compute` before anything is created, listing the valid pairs when it cannot run.
+        """
+        defaults = parameter_defaults(self.app_template)
+        cpu, memory = self.cpu, self.memory
+        if exists and (cpu is None or memory is None):
+            cpu = cpu or self._stack_parameter(self.stack_name, "Cpu")
+            memory = memory or self._stack_parameter(self.stack_name, "Memory")
+        return get_compute(compute).check_size(
+            cpu or defaults.get("Cpu") or "256", memory or defaults.get("Memory") or "1024"
+        )
 
     def estimate_cost(self) -> CostEstimate:
         defaults = parameter_defaults(self.app_template)
         nat = self.enable_nat
         if nat is None:
             nat = str(defaults.get("EnableNat") or "false").lower() == "true"
+        report = self.last_preflight
+        compute = report.compute if report else self.compute
+        size = self.size(compute, bool(report and report.existing_stacks.get(self.stack_name)))
         return estimate_cost(
             region=self.region,
-            compute=self.last_preflight.compute if self.last_preflight else self.compute,
-            cpu=self.cpu or defaults.get("Cpu") or "1024",
-            memory=self.memory or defaults.get("Memory") or "2048",
+            compute=compute,
+            cpu=str(size.cpu),
+            memory=str(size.memory),
             db_instance_class=self.db_instance_class or defaults.get("DbInstanceClass") or "db.t4g.micro",
             enable_nat=nat,
             builder=self._builder_for_cost(),
+            settings={"EndpointAzCount": str(self.endpoint_azs or defaults.get("EndpointAzCount") or 1)},
         )
 
     def image_tag(self) -> str:
@@ -417,6 +459,7 @@ class AwsDeployment:
             "Cpu": self.cpu,
             "Memory": self.memory,
             "EnableNat": None if self.enable_nat is None else str(self.enable_nat).lower(),
+            "EndpointAzCount": None if self.endpoint_azs is None else str(self.endpoint_azs),
         }
         parameters: dict[str, str | None] = {}
         for key, value in wanted.items():

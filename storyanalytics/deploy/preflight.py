@@ -6,7 +6,6 @@ so the user learns what to fix while the account is still untouched.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,14 +13,13 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from storyanalytics.deploy.builders import BuilderChoice, choose_builder
+from storyanalytics.deploy.computes import COMPUTE_CHOICES, choices_text
 from storyanalytics.deploy.errors import PreflightError, aws_error_message
 from storyanalytics.deploy.image import CommandRunner
+from storyanalytics.deploy.stack_name import stack_name_problem
 from storyanalytics.naming import APP_TAG_KEY
 
-COMPUTE_CHOICES = ("ecs-express", "apprunner")
 APPRUNNER_CLOSED = "App Runner stopped accepting new customers on 2026-04-30"
-# Room for the "-bootstrap" suffix within CloudFormation's 128 characters.
-STACK_NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,117}$")
 
 
 @dataclass(frozen=True)
@@ -82,17 +80,15 @@ def run_preflight(
 ) -> PreflightReport:
     """`runner` is given when an image will be built (`builder` picks how); `stack_names` are checked."""
     report = PreflightReport(region=region, stack_name=stack_name, compute=compute)
-    if STACK_NAME_PATTERN.match(stack_name):
-        report.add("Stack name", "ok", stack_name)
+    problem = stack_name_problem(stack_name)
+    if problem:
+        report.add("Stack name", "fail", f"Stack name {stack_name!r} {problem}: pass another --stack-name.")
     else:
-        report.add(
-            "Stack name",
-            "fail",
-            f"Stack name {stack_name!r} is not valid: use letters, digits and hyphens, starting with a "
-            "letter, at most 118 characters.",
-        )
+        report.add("Stack name", "ok", stack_name)
     if compute not in COMPUTE_CHOICES:
-        report.add("Compute", "fail", f"Compute {compute!r} is unknown: use ecs-express or apprunner.")
+        report.add("Compute", "fail", f"Compute {compute!r} is unknown: use --compute {choices_text()}.")
+    if report.failures:
+        return report  # what is wrong is known without asking AWS anything
     if region in known_regions(session):
         report.add("Region", "ok", region)
     else:

@@ -59,6 +59,8 @@ def open_deployment(
     endpoint_url: str = "",
     admin_email: str = "",
     builder: str = "auto",
+    cpu: str = "",
+    memory: str = "",
 ) -> Any:
     """An AwsDeployment that shows its progress here; running a cell is the user's "yes"."""
     from storyanalytics.deploy import AwsDeployment
@@ -86,6 +88,8 @@ def open_deployment(
         assume_yes=True,
         admin_email=admin_email or None,
         builder=builder or "auto",
+        cpu=cpu or None,
+        memory=memory or None,
         **extra,
     )
 

@@ -390,11 +390,51 @@ def test_both_computes_run_the_image_given_as_parameter_on_port_8000(app: Templa
     assert image["ImageConfiguration"]["Port"] == "8000"
 
 
-def test_s3_is_reachable_from_the_vpc_through_a_gateway_endpoint(app: Template) -> None:
-    _, endpoint = only_resource(app, "AWS::EC2::VPCEndpoint")
-    assert endpoint["Properties"]["VpcEndpointType"] == "Gateway"
+def _endpoints(app: Template, endpoint_type: str) -> dict[str, dict[str, Any]]:
+    return {
+        logical_id: resource
+        for logical_id, resource in resources_of_type(app, "AWS::EC2::VPCEndpoint").items()
+        if resource["Properties"]["VpcEndpointType"] == endpoint_type
+    }
+
+
+def test_s3_is_reachable_from_both_route_tables_through_a_gateway_endpoint(app: Template) -> None:
+    ((_, endpoint),) = _endpoints(app, "Gateway").items()
     assert endpoint["Properties"]["ServiceName"] == {"Fn::Sub": "com.amazonaws.${AWS::Region}.s3"}
     assert {"Ref": "PrivateRouteTable"} in endpoint["Properties"]["RouteTableIds"]
+    assert {"Ref": "PublicRouteTable"} in endpoint["Properties"]["RouteTableIds"]  # the Express tasks'
+
+
+def test_express_tasks_reach_ecr_logs_and_secrets_without_a_public_ip(app: Template) -> None:
+    interface = _endpoints(app, "Interface")
+    services = {
+        resource["Properties"]["ServiceName"]["Fn::Sub"].rsplit("}.", 1)[1]: resource
+        for resource in interface.values()
+    }
+    assert set(services) == {"ecr.api", "ecr.dkr", "logs", "secretsmanager"}
+    for resource in services.values():
+        assert resource["Condition"] == "UseEcsExpress"
+        assert resource["Properties"]["PrivateDnsEnabled"] is True
+        assert resource["Properties"]["SecurityGroupIds"] == [{"Ref": "EndpointSecurityGroup"}]
+    _, service = only_resource(app, "AWS::ECS::ExpressGatewayService")
+    assert set(interface) <= set(service["DependsOn"])
+    ingress = app["Resources"]["EndpointSecurityGroup"]["Properties"]["SecurityGroupIngress"]
+    assert ingress == [
+        {
+            "Description": "HTTPS from the service tasks",
+            "IpProtocol": "tcp",
+            "FromPort": 443,
+            "ToPort": 443,
+            "SourceSecurityGroupId": {"Ref": "ServiceSecurityGroup"},
+        }
+    ]
+
+
+def test_endpoints_sit_in_one_az_unless_two_are_asked_for(app: Template) -> None:
+    for resource in _endpoints(app, "Interface").values():
+        condition, two, one = resource["Properties"]["SubnetIds"]["Fn::If"]
+        assert condition == "EndpointsInTwoAzs" and len(two) == 2 and one == [{"Ref": "PrivateSubnetA"}]
+    assert app["Parameters"]["EndpointAzCount"]["Default"] == "1"
 
 
 # --- Bootstrap ---------------------------------------------------------------------------------------
