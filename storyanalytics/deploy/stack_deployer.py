@@ -471,18 +471,21 @@ class StackDeployer:
         return [str(event.get("message", "")).rstrip() for event in events if event.get("message")]
 
     def _set_termination_protection(self, stack_id: str, enabled: bool, notice: OnNotice) -> None:
+        """A stack left unprotected (or a protected one that cannot be deleted) is the user's to know."""
         try:
+            # https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_UpdateTerminationProtection.html
             self.cloudformation.update_termination_protection(
                 StackName=stack_id, EnableTerminationProtection=enabled
             )
-        except (ClientError, BotoCoreError, ResponseParserError) as exc:  # emulators may lack this call
-            state = "on" if enabled else "off"
+        except (ClientError, BotoCoreError, ResponseParserError) as exc:
             if enabled:
-                notice(
-                    f"Could not turn termination protection {state} for {self.stack_name}: "
-                    f"{aws_error_message(exc)}."
-                )
-                return
+                # https://docs.aws.amazon.com/cli/latest/reference/cloudformation/update-termination-protection.html
+                raise DeployError(
+                    f"Stack {self.stack_name} was created, but termination protection could not be turned "
+                    f"on: {aws_error_message(exc)}. Turn it on with `aws cloudformation "
+                    f"update-termination-protection --enable-termination-protection "
+                    f"--stack-name {self.stack_name}`."
+                ) from None
             raise DeployError(
                 f"Could not turn termination protection off for stack {self.stack_name}: "
                 f"{aws_error_message(exc)}."

@@ -8,6 +8,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 from deploy_fakes import RecordingRunner
 
@@ -24,12 +25,16 @@ def _client(service: str, endpoint: str) -> Any:
 
 
 def _stack_exists(endpoint: str, name: str) -> bool:
+    """Only CloudFormation's "does not exist" answer means absent; any other error fails the test."""
     try:
         status = _client("cloudformation", endpoint).describe_stacks(StackName=name)["Stacks"][0][
             "StackStatus"
         ]
-    except Exception:
-        return False
+    except ClientError as exc:
+        # https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DescribeStacks.html
+        if exc.response["Error"]["Code"] == "ValidationError" and "does not exist" in str(exc):
+            return False
+        raise
     return status != "DELETE_COMPLETE"
 
 

@@ -71,7 +71,7 @@ def _deployer(client: Any, **kwargs: Any) -> StackDeployer:
     return StackDeployer(client, NAME, poll_interval=1, sleep=clock.sleep, clock=clock, **kwargs)
 
 
-def _script_successful_create(stubber: Stubber) -> None:
+def _script_successful_create(stubber: Stubber, *, protection_refused: bool = False) -> None:
     _missing(stubber)
     _plan(stubber, [change("Add", "Bucket", "AWS::S3::Bucket"), change("Add", "Queue", "AWS::SQS::Queue")])
     review = stack_event(NAME, 0, "REVIEW_IN_PROGRESS", "User Initiated")
@@ -93,6 +93,14 @@ def _script_successful_create(stubber: Stubber) -> None:
     stubber.add_response("describe_stack_events", events_page(*finished))
     stubber.add_response("describe_stacks", stacks(NAME, "CREATE_COMPLETE"), {"StackName": SID})
     stubber.add_response("describe_stack_events", events_page(*finished))
+    if protection_refused:
+        stubber.add_client_error(
+            "update_termination_protection",
+            service_error_code="AccessDenied",
+            service_message="not authorized to perform: cloudformation:UpdateTerminationProtection",
+            http_status_code=403,
+        )
+        return
     stubber.add_response(
         "update_termination_protection",
         {"StackId": SID},
@@ -120,6 +128,19 @@ def test_create_streams_only_new_events_in_order_and_returns_outputs(cfn: tuple[
     assert result.status == "CREATE_COMPLETE"
     assert result.created and result.executed and not result.no_changes
     assert result.outputs == {"BucketName": "sa-bucket-1"}
+
+
+def test_create_fails_loudly_when_termination_protection_cannot_be_turned_on(
+    cfn: tuple[Any, Stubber],
+) -> None:
+    client, stubber = cfn
+    _script_successful_create(stubber, protection_refused=True)
+    with pytest.raises(DeployError) as caught:
+        _deployer(client).deploy(TEMPLATE, {}, {}, assume_yes=True)
+    message = str(caught.value)
+    assert "was created, but termination protection could not be turned on" in message
+    assert "UpdateTerminationProtection" in message
+    assert f"--enable-termination-protection --stack-name {NAME}" in message
 
 
 def test_create_shows_the_change_set_before_executing(cfn: tuple[Any, Stubber]) -> None:

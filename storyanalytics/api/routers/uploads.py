@@ -11,6 +11,7 @@ import hashlib
 from typing import Any
 
 from fastapi import APIRouter, Request
+from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException
 from starlette.requests import Request as StarletteRequest
@@ -25,6 +26,7 @@ from storyanalytics.api.services.csvdata import ParsedCsv, parse_csv, parsed_cac
 from storyanalytics.api.services.team_items import add_with_file
 from storyanalytics.db.models import Chart, Upload, new_id
 from storyanalytics.db.types import utcnow
+from storyanalytics.storage import StorageBackend
 
 router = APIRouter(tags=["data"])
 
@@ -151,6 +153,13 @@ async def put_chart_data(
     team_id = chart.team_id
     session.rollback()
     raw, filename = await read_csv_upload(request, settings.max_upload_mb)
+    return await store_chart_data(session, storage, chart_id, team_id, raw, filename)
+
+
+async def store_chart_data(
+    session: Session, storage: StorageBackend, chart_id: str, team_id: str, raw: bytes, filename: str
+) -> DataInfo:
+    """Parse the CSV completely, then store it at uploads/<chart_id>/<upload_id>.csv with its row."""
     parsed = await asyncio.to_thread(parse_csv, raw)
     upload_id = new_id()
     key = upload_key(chart_id, upload_id)

@@ -6,6 +6,7 @@ import { Busy, ErrorBanner, useAction } from "../components/common.jsx";
 import ChartView from "../components/ChartView.jsx";
 import { CHART_TYPES, MAPPING_SLOTS, guessMapping } from "../charts/types.js";
 import { figureToPng } from "../exportPng.js";
+import { uploadCsv } from "../uploadCsv.js";
 import PublishDialog from "../components/PublishDialog.jsx";
 
 const EMPTY_MAPPING = { x: null, y: null, y2: null, color: null, size: null, facet: null };
@@ -194,19 +195,13 @@ export default function Editor({ chartId }) {
   const uploadText = () =>
     run("Uploading data…", async () => {
       if (!csvText.trim()) throw new Error("Paste some CSV first (a header row, then one row per line).");
-      const info = await api(`/api/charts/${chartId}/data`, {
-        method: "PUT",
-        body: csvText,
-        headers: { "Content-Type": "text/csv" },
-      });
+      const info = await uploadCsv(chartId, new Blob([csvText], { type: "text/csv" }), "data.csv");
       await afterUpload(info);
     });
 
   const uploadFile = (file) =>
     run(`Uploading ${file.name}…`, async () => {
-      const form = new FormData();
-      form.append("file", file);
-      const info = await api(`/api/charts/${chartId}/data`, { method: "PUT", body: form });
+      const info = await uploadCsv(chartId, file);
       await afterUpload(info);
     });
 
