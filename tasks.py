@@ -182,6 +182,15 @@ def notebook(c: Context, name: str, p: list[str] | None = None) -> None:
     main(argv)
 
 
+@task(help={"port": "Port (default 8888)", "browser": "Open a browser tab (default yes)"})
+def lab(c: Context, port: int = 0, browser: bool = True) -> None:
+    """JupyterLab on notebooks/ with this environment's kernel (the notebooks extra installs it)."""
+    from storyanalytics.cli import main
+
+    argv = ["lab"] + (["--port", str(port)] if port else []) + ([] if browser else ["--no-browser"])
+    main(argv)
+
+
 @task(help={"compute": "ecs-express (default) or apprunner", "builder": "local (default) or codebuild"})
 def rehearse(c: Context, compute: str = "ecs-express", builder: str = "local") -> None:
     """REHEARSAL: the whole cloud journey offline (moto, local PostgreSQL, the app); nothing touches AWS."""

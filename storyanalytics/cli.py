@@ -348,6 +348,24 @@ def notebook(
     console.print(f"Notebook {name} ran. Executed copy: {run.output_path}", highlight=False, soft_wrap=True)
 
 
+@app.command("lab")
+@friendly_errors
+def lab(
+    notebooks_dir: Annotated[
+        Path | None, typer.Option(help="Folder of the runbook notebooks (default notebooks/).")
+    ] = None,
+    port: Annotated[int | None, typer.Option(min=1, max=65535, help="Port (default 8888).")] = None,
+    browser: Annotated[bool, typer.Option("--browser/--no-browser", help="Open a browser tab.")] = True,
+) -> None:
+    """Open JupyterLab on the runbook notebooks, with a kernel that runs this environment's Python."""
+    import os
+
+    from storyanalytics.runbooks.lab import lab_command
+
+    command = lab_command(notebooks_dir, port=port, open_browser=browser)
+    os.execv(command[0], command)  # JupyterLab takes over this process (Ctrl+C stops it)
+
+
 @app.command("check")
 @friendly_errors
 def check(
