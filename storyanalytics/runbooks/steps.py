@@ -55,12 +55,11 @@ def open_deployment(
     region: str,
     stack_name: str = "story-analytics",
     compute: str = "ecs-express",
-    *,
     endpoint_url: str = "",
     admin_email: str = "",
-    builder: str = "auto",
     cpu: str = "",
     memory: str = "",
+    builder: str = "auto",
 ) -> Any:
     """An AwsDeployment that shows its progress here; running a cell is the user's "yes"."""
     from storyanalytics.deploy import AwsDeployment
