@@ -9,7 +9,7 @@ from fastapi import APIRouter, Response
 
 from storyanalytics.api.deps import CurrentUser, SessionDep, SettingsDep, StorageDep
 from storyanalytics.api.errors import ApiError, ErrorOut
-from storyanalytics.api.routers.snapshots import read_snapshot, read_vector_snapshot
+from storyanalytics.api.routers.snapshots import read_snapshot
 from storyanalytics.api.services.access import get_team_item_or_404
 from storyanalytics.api.services.charts import read_chart_config, read_chart_data
 from storyanalytics.api.services.exports import (
@@ -70,7 +70,7 @@ async def export_chart(
         # The chart as it is now (not its published version), in the public payload's shape.
         document = await chart_document(session, storage, chart, public_id=None, public_version=0)
         body = await asyncio.to_thread(render_html, document, find_web_dist(settings))
-    elif fmt == "pdf" and (svg := await read_vector_snapshot(storage, chart.id)) is not None:
+    elif fmt == "pdf" and (svg := await read_snapshot(storage, chart.id, vector=True)) is not None:
         alt = _alt(await read_chart_config(storage, chart.id))
         body = await asyncio.to_thread(svg_to_pdf, svg, title=title, alt=alt)
     else:

@@ -51,9 +51,10 @@ async def read_limited_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-async def read_snapshot(storage: StorageDep, chart_id: str) -> bytes | None:
+async def read_snapshot(storage: StorageDep, chart_id: str, *, vector: bool = False) -> bytes | None:
+    """The chart's PNG snapshot (or, with `vector`, its SVG for the PDF export); None when there is none."""
     try:
-        return await storage.read(snapshot_key(chart_id))
+        return await storage.read(vector_snapshot_key(chart_id) if vector else snapshot_key(chart_id))
     except ObjectNotFound:
         return None
 
@@ -101,13 +102,6 @@ async def get_snapshot(
     if data is None:
         raise ApiError(404, "This chart has no snapshot yet: render it in the editor (PUT .../snapshot).")
     return Response(data, media_type="image/png", headers={"Cache-Control": "private, no-cache"})
-
-
-async def read_vector_snapshot(storage: StorageDep, chart_id: str) -> bytes | None:
-    try:
-        return await storage.read(vector_snapshot_key(chart_id))
-    except ObjectNotFound:
-        return None
 
 
 @router.put(
