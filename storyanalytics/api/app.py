@@ -15,8 +15,10 @@ from storyanalytics import __version__
 from storyanalytics.api.bootstrap import bootstrap
 from storyanalytics.api.errors import ErrorOut, install_error_handlers
 from storyanalytics.api.security import SecurityHeadersMiddleware
+from storyanalytics.api.spa import find_web_dist
 from storyanalytics.config import ConfigError, Settings, load_settings
 from storyanalytics.db import make_engine, make_session_factory, upgrade
+from storyanalytics.publish import edge_from_settings
 from storyanalytics.storage import get_storage
 
 logger = logging.getLogger("storyanalytics.api")
@@ -43,6 +45,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.engine = engine
     app.state.session_factory = session_factory
     app.state.storage = get_storage(settings)
+    app.state.edge = edge_from_settings(settings, find_web_dist(settings))
     try:
         yield
     finally:

@@ -40,7 +40,7 @@ def _checkov_report(name: str) -> dict[str, Any]:
     return report
 
 
-@pytest.mark.parametrize("name", ["bootstrap", "app"])
+@pytest.mark.parametrize("name", ["bootstrap", "app", "edge"])
 @pytest.mark.checkov
 @checkov_installed
 def test_template_has_no_failed_checkov_checks(name: str) -> None:
@@ -52,7 +52,7 @@ def test_template_has_no_failed_checkov_checks(name: str) -> None:
     assert report["summary"]["passed"] > 0
 
 
-@pytest.mark.parametrize("name", ["bootstrap", "app"])
+@pytest.mark.parametrize("name", ["bootstrap", "app", "edge"])
 def test_every_checkov_skip_states_its_reason(name: str) -> None:
     resources = load_template(name)["Resources"]
     skips = [

@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -146,7 +147,13 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 @contextlib.contextmanager
 def static_server(directory: Path) -> Iterator[str]:
     """A plain http.server on another loopback port (a different origin than the app); yields its URL."""
-    handler = functools.partial(_QuietHandler, directory=str(directory))
+    with serving(functools.partial(_QuietHandler, directory=str(directory))) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def serving(handler: Any) -> Iterator[str]:
+    """Any request handler on a free loopback port, in a thread; yields its base URL."""
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
