@@ -248,7 +248,9 @@ def deploy(
     stack_name: Annotated[str, typer.Option(help="Name of the app stack.")] = "story-analytics",
     compute: Annotated[
         str | None,
-        typer.Option(help="ecs-express (default for new stacks) or apprunner.", show_default=False),
+        typer.Option(
+            help="ecs-express (default for new stacks), lambda (cheapest) or apprunner.", show_default=False
+        ),
     ] = None,
     update: Annotated[bool, typer.Option("--update", help="Rebuild the image and roll the service.")] = False,
     destroy: Annotated[bool, typer.Option("--destroy", help="Delete the app stack; data is kept.")] = False,
