@@ -37,6 +37,8 @@ class Usage:
     # A low-traffic install: a few people editing charts a few hours a week.
     lambda_requests_per_month: int = 100_000
     lambda_seconds_per_request: float = 0.2
+    builds_per_month: int = 4  # deploys and updates that build an image in CodeBuild
+    build_minutes: float = 8.0  # one image build (web app + Python package), small build machine
 
 
 @dataclass(frozen=True)
