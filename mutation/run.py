@@ -57,7 +57,7 @@ MODULES = {
                 "service_logs",
                 "watch",
             )
-        ),  # fmt: skip
+        ),
         tests=(
             "tests/deploy/test_deploy_stack_deployer_stubbed.py",
             "tests/deploy/test_deploy_outcomes_stubbed.py",
