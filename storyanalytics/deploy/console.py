@@ -139,6 +139,10 @@ class RichUi:
             highlight=False,
         )
 
+    def build_log(self, line: str) -> None:
+        # markup=False: build output is arbitrary text (brackets in it are not rich markup).
+        self.console.print(f"  build | {line}", style="dim", markup=False, highlight=False)
+
     def changes(self, plan: ChangeSetPlan) -> None:
         if not plan.changes:
             self.notice(f"Stack {plan.stack_name}: no resource changes.")

@@ -44,6 +44,10 @@ LOGS_STORAGE_GB_MONTH = 0.03
 # https://aws.amazon.com/s3/pricing/ (S3 Standard) and https://aws.amazon.com/ecr/pricing/
 S3_GB_MONTH = 0.023
 ECR_GB_MONTH = 0.10
+# CodeBuild on-demand, per build minute, BUILD_GENERAL1_SMALL on Linux (2 vCPU, up to 4 GiB), billed only
+# while a build runs: https://aws.amazon.com/codebuild/pricing/ and
+# https://aws.amazon.com/blogs/devops/strategies-to-optimize-the-costs-of-your-builds-on-aws-codebuild/
+CODEBUILD_SMALL_MINUTE = 0.005
 
 __all__ = [
     "PRICES_AS_OF",
@@ -97,8 +101,10 @@ def estimate_cost(
     enable_nat: bool = False,
     usage: Usage | None = None,
     settings: Mapping[str, str] | None = None,
+    builder: str = "local",
 ) -> CostEstimate:
-    """`settings`: the app template's other parameter values that change the bill (EndpointAzCount)."""
+    """`settings`: the app template's other parameter values that change the bill (EndpointAzCount);
+    `builder`: codebuild adds the build minutes (a local Docker build costs nothing in AWS)."""
     use = usage or Usage()
     chosen = get_compute(compute)
     size = chosen.check_size(str(cpu), str(memory))
@@ -149,5 +155,15 @@ def estimate_cost(
     )
     add(CostLine("S3 bucket", use.s3_gb * S3_GB_MONTH, f"~{use.s3_gb:g} GB x ${S3_GB_MONTH}/GB-month"))
     add(CostLine("ECR images", use.ecr_gb * ECR_GB_MONTH, f"~{use.ecr_gb:g} GB x ${ECR_GB_MONTH}/GB-month"))
+    if builder == "codebuild":
+        minutes = use.builds_per_month * use.build_minutes
+        add(
+            CostLine(
+                "CodeBuild image builds",
+                minutes * CODEBUILD_SMALL_MINUTE,
+                f"{use.builds_per_month} builds x ~{use.build_minutes:g} min x ${CODEBUILD_SMALL_MINUTE}/min "
+                "(small Linux), only while building",
+            )
+        )
     estimate.lines = [CostLine(line.part, round(line.monthly_usd, 2), line.basis) for line in estimate.lines]
     return estimate

@@ -1,4 +1,4 @@
-"""Checks before anything is created: credentials, region, compute, Docker, the stack name.
+"""Checks before anything is created: credentials, region, compute, the image builder, the stack name.
 
 Each check ends in ok / fail / skip with one sentence; the first failure becomes the error message,
 so the user learns what to fix while the account is still untouched.
@@ -12,9 +12,10 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from storyanalytics.deploy.builders import BuilderChoice, choose_builder
 from storyanalytics.deploy.computes import COMPUTE_CHOICES, choices_text
-from storyanalytics.deploy.errors import ImageError, PreflightError, aws_error_message
-from storyanalytics.deploy.image import CommandRunner, docker_version
+from storyanalytics.deploy.errors import PreflightError, aws_error_message
+from storyanalytics.deploy.image import CommandRunner
 from storyanalytics.deploy.stack_name import stack_name_problem
 from storyanalytics.naming import APP_TAG_KEY
 
@@ -37,6 +38,7 @@ class PreflightReport:
     account: str | None = None
     identity_arn: str | None = None
     existing_stacks: dict[str, bool] = field(default_factory=dict)  # name -> exists (and is ours)
+    builder: BuilderChoice | None = None  # None when no image is built in this run
 
     @property
     def ok(self) -> bool:
@@ -74,8 +76,9 @@ def run_preflight(
     compute: str,
     stack_names: list[str],
     runner: CommandRunner | None,
+    builder: str = "auto",
 ) -> PreflightReport:
-    """`runner` is given when an image will be built (Docker must work); `stack_names` are checked."""
+    """`runner` is given when an image will be built (`builder` picks how); `stack_names` are checked."""
     report = PreflightReport(region=region, stack_name=stack_name, compute=compute)
     problem = stack_name_problem(stack_name)
     if problem:
@@ -104,11 +107,12 @@ def run_preflight(
         report.add("Compute", "ok", "ECS Express Mode (Fargate behind a load balancer with an HTTPS URL)")
     if runner is not None:
         try:
-            report.add("Docker", "ok", f"engine {docker_version(runner)}")
-        except ImageError as exc:
-            report.add("Docker", "fail", str(exc))
+            report.builder = choose_builder(builder, runner)
+            report.add("Builder", "ok", f"{report.builder.name}: {report.builder.reason}")
+        except PreflightError as exc:
+            report.add("Builder", "fail", str(exc))
     else:
-        report.add("Docker", "skip", "no image is built in this run")
+        report.add("Builder", "skip", "no image is built in this run")
     for name in stack_names:
         _check_stack_name_free(report, client, name)
     return report

@@ -55,6 +55,15 @@ def test_unknown_compute_is_refused(deploy_parameters) -> None:  # type: ignore[
         validate_parameters(deploy_parameters, {"compute": "lambda"})
 
 
+def test_unknown_builder_is_refused_with_the_choices(deploy_parameters) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ParameterError, match="use auto, local, codebuild"):
+        validate_parameters(deploy_parameters, {"builder": "podman"})
+
+
+def test_deploy_notebook_takes_the_builder(deploy_parameters) -> None:  # type: ignore[no-untyped-def]
+    assert validate_parameters(deploy_parameters, {"builder": "codebuild"}) == {"builder": "codebuild"}
+
+
 def test_bad_stack_name_is_refused(deploy_parameters) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ParameterError, match="not a valid CloudFormation stack name"):
         validate_parameters(deploy_parameters, {"stack_name": "my_stack"})
