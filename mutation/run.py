@@ -43,16 +43,28 @@ class Module:
 
 MODULES = {
     "deploy": Module(
-        mutate=(
-            "storyanalytics/deploy/stack_deployer.py",
-            "storyanalytics/deploy/changeset.py",
-            "storyanalytics/deploy/events.py",
-            "storyanalytics/deploy/errors.py",
+        mutate=tuple(
+            f"storyanalytics/deploy/{name}.py"
+            for name in (
+                "stack_deployer",
+                "stack",
+                "teardown",
+                "buckets",
+                "changeset",
+                "events",
+                "errors",
+                "leftovers",
+                "service_logs",
+                "watch",
+            )
         ),
         tests=(
             "tests/deploy/test_deploy_stack_deployer_stubbed.py",
             "tests/deploy/test_deploy_outcomes_stubbed.py",
             "tests/deploy/test_deploy_destroy_data_stubbed.py",
+            "tests/deploy/test_deploy_buckets_and_reads_stubbed.py",
+            "tests/deploy/test_deploy_watch.py",
+            "tests/deploy/test_deploy_cleanup.py",
         ),
     ),
     "checks": Module(
