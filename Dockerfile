@@ -1,8 +1,12 @@
 # syntax=docker/dockerfile:1
 # Story Analytics production image: the API serves the built web app from one origin on port 8000.
+# Base images come from ECR Public's mirror of the Docker official images, not Docker Hub: builds on shared
+# addresses (CodeBuild) would hit Docker Hub's anonymous pull limit; ECR Public serves unauthenticated pulls.
+# https://docs.aws.amazon.com/AmazonECR/latest/public/docker-pull-ecr-image.html
+# https://aws.amazon.com/blogs/containers/advice-for-customers-dealing-with-docker-hub-rate-limits-and-a-coming-soon-announcement
 
 # --- Stage 1: build the web app ----------------------------------------------------------------------
-FROM node:20-slim AS web
+FROM public.ecr.aws/docker/library/node:20-slim AS web
 WORKDIR /web
 COPY web/package.json web/package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -10,7 +14,7 @@ COPY web/ ./
 RUN npm run build
 
 # --- Stage 2: the runtime ----------------------------------------------------------------------------
-FROM python:3.11-slim AS runtime
+FROM public.ecr.aws/docker/library/python:3.11-slim AS runtime
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
@@ -24,6 +28,16 @@ RUN pip install . \
     && rm -rf /app/storyanalytics /app/build
 
 COPY --from=web /web/dist /app/web/dist
+
+# On AWS Lambda only: the Lambda Web Adapter runs as an extension, waits for /api/health, then forwards each
+# function-URL request to this same uvicorn over HTTP (elsewhere /opt/extensions is never read, so ECS and
+# App Runner run the image unchanged). Settings: awslabs/aws-lambda-web-adapter
+# docs/guide/src/configuration/environment-variables.md (AWS_LWA_PORT, AWS_LWA_READINESS_CHECK_PATH,
+# AWS_LWA_INVOKE_MODE=response_stream to match the function URL's RESPONSE_STREAM invoke mode).
+COPY --from=public.ecr.aws/awsguru/aws-lambda-adapter:0.9.1 /lambda-adapter /opt/extensions/lambda-adapter
+ENV AWS_LWA_PORT=8000 \
+    AWS_LWA_READINESS_CHECK_PATH=/api/health \
+    AWS_LWA_INVOKE_MODE=response_stream
 
 # Local mode writes under DATA_DIR; cloud mode keeps everything in S3 and PostgreSQL.
 RUN useradd --system --uid 10001 --user-group --home-dir /app --no-create-home app \

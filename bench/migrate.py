@@ -28,6 +28,8 @@ from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from gate import Gate
+
 from storyanalytics.db import make_engine, upgrade
 from storyanalytics.db.models import Chart, ChartVersion, Team, User
 from storyanalytics.migrate import migrate_database, migrate_storage
@@ -79,9 +81,9 @@ def timed(label: str, function: Callable[[], object]) -> float:
     return seconds
 
 
-def verdict(ours: float, theirs: float) -> str:
+def verdict(gate: Gate, name: str, ours: float, theirs: float) -> str:
     ratio = ours / theirs
-    return f"ratio {ratio:.2f}x -> {'PASS' if ratio <= 1.0 else 'MISS'}"
+    return f"ratio {ratio:.2f}x -> {gate.record(name, ratio <= 1.0)}"
 
 
 # --- files -----------------------------------------------------------------------------------------
@@ -239,7 +241,7 @@ def bench_metadata(rows: int, rounds: int) -> tuple[float, float] | None:
     return statistics.median(ours_times), statistics.median(theirs_times)
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -251,25 +253,31 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.update(AWS_ENV)
     results: list[str] = []
+    gate = Gate()
     if args.only in (None, "files"):
         moto, endpoint = start_moto()
         try:
             ours, theirs = bench_files(endpoint, args.objects, args.rounds, args.concurrency)
-            results.append(
-                f"files:    ours {ours:.2f} s vs aws s3 sync {theirs:.2f} s, {verdict(ours, theirs)}"
-            )
+            files = verdict(gate, "files", ours, theirs)
+            results.append(f"files:    ours {ours:.2f} s vs aws s3 sync {theirs:.2f} s, {files}")
         finally:
             moto.terminate()
             moto.wait()
     if args.only in (None, "metadata"):
         measured = bench_metadata(args.rows, args.rounds)
-        if measured is not None:
+        if measured is None:
+            gate.unmeasured("metadata", "pgloader is not installed")
+        else:
             ours, theirs = measured
-            results.append(f"metadata: ours {ours:.2f} s vs pgloader {theirs:.2f} s, {verdict(ours, theirs)}")
+            results.append(
+                f"metadata: ours {ours:.2f} s vs pgloader {theirs:.2f} s, "
+                f"{verdict(gate, 'metadata', ours, theirs)}"
+            )
     print()
     for line in results:
         print(line)
+    return gate.finish()
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 
 import httpx
+from gate import Gate
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "e2e"))
 from e2e_support import (
@@ -94,8 +95,8 @@ def time_to_chart(base: str, public_id: str, runs: int) -> list[float]:
     return times
 
 
-def row(name: str, value: str, target: str, ok: bool, note: str = "") -> None:
-    print(f"{name:<38}{value:>10}{target:>10}  {'PASS' if ok else 'MISS'}{note}")
+def row(gate: Gate, name: str, value: str, target: str, ok: bool, note: str = "") -> None:
+    print(f"{name:<38}{value:>10}{target:>10}  {gate.record(name, ok)}{note}")
 
 
 def main() -> int:
@@ -104,31 +105,36 @@ def main() -> int:
     args = parser.parse_args()
 
     ensure_web_built()
+    gate = Gate()
     app_kb = gzipped_kb(bundle_files("index.html"))
     embed_kb = gzipped_kb(bundle_files("embed.html"))
     print(f"{'measure':<38}{'value':>10}{'target':>10}  result")
-    row("app bundle (gzip)", f"{app_kb:.1f}KB", f"{TARGET_APP_KB:.0f}KB", app_kb <= TARGET_APP_KB)
-    row("embed bundle (gzip)", f"{embed_kb:.1f}KB", f"{TARGET_EMBED_KB:.0f}KB", embed_kb <= TARGET_EMBED_KB)
+    row(gate, "app bundle (gzip)", f"{app_kb:.1f}KB", f"{TARGET_APP_KB:.0f}KB", app_kb <= TARGET_APP_KB)
+    row(
+        gate,
+        "embed bundle (gzip)",
+        f"{embed_kb:.1f}KB",
+        f"{TARGET_EMBED_KB:.0f}KB",
+        embed_kb <= TARGET_EMBED_KB,
+    )
     draw = "embed: navigation -> chart (median)"
     target = f"{TARGET_DRAW_S:.1f}s"
     if not CHROMIUM.exists():
-        print(
-            f"{'embed: navigation -> chart':<34}{'n/a':>12}{TARGET_DRAW_S:>11.1f}s  MISS ({CHROMIUM} missing)"
-        )
-        return 0
+        row(gate, draw, "n/a", target, False, f" ({CHROMIUM} missing)")
+        return gate.finish()
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp)
         with running_app(data_dir, data_dir / "server.log") as base:
             try:
                 public_id = publish_sample_chart(base)
             except httpx.HTTPError as exc:
-                row(draw, "n/a", target, False, f" (could not publish a chart: {exc})")
-                return 0
+                row(gate, draw, "n/a", target, False, f" (could not publish a chart: {exc})")
+                return gate.finish()
             times = time_to_chart(base, public_id, args.runs)
     median = statistics.median(times)
-    row(draw, f"{median:.3f}s", target, median <= TARGET_DRAW_S)
+    row(gate, draw, f"{median:.3f}s", target, median <= TARGET_DRAW_S)
     print(f"  runs: {', '.join(f'{t:.3f}s' for t in times)}")
-    return 0
+    return gate.finish()
 
 
 if __name__ == "__main__":

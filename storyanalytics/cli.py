@@ -248,8 +248,14 @@ def deploy(
     stack_name: Annotated[str, typer.Option(help="Name of the app stack.")] = "story-analytics",
     compute: Annotated[
         str | None,
-        typer.Option(help="ecs-express (default for new stacks) or apprunner.", show_default=False),
+        typer.Option(
+            help="ecs-express (default for new stacks), lambda (cheapest) or apprunner.", show_default=False
+        ),
     ] = None,
+    builder: Annotated[
+        str,
+        typer.Option(help="auto (local Docker if it answers, else AWS CodeBuild), local or codebuild."),
+    ] = "auto",
     update: Annotated[bool, typer.Option("--update", help="Rebuild the image and roll the service.")] = False,
     destroy: Annotated[bool, typer.Option("--destroy", help="Delete the app stack; data is kept.")] = False,
     delete_data: Annotated[
@@ -261,11 +267,23 @@ def deploy(
     ] = False,
     admin_email: Annotated[str | None, typer.Option(help="Email of the first admin user.")] = None,
     db_instance_class: Annotated[str | None, typer.Option(help="RDS class, e.g. db.t4g.micro.")] = None,
-    cpu: Annotated[str | None, typer.Option(help="Service CPU (e.g. 512 = 0.5 vCPU).")] = None,
-    memory: Annotated[str | None, typer.Option(help="Service memory in MiB (e.g. 1024).")] = None,
+    cpu: Annotated[
+        str | None, typer.Option(help="Service CPU units (e.g. 512 = 0.5 vCPU); a valid pair with --memory.")
+    ] = None,
+    memory: Annotated[
+        str | None, typer.Option(help="Service memory in MiB (e.g. 1024); a valid pair with --cpu.")
+    ] = None,
     enable_nat: Annotated[
         bool | None,
         typer.Option("--enable-nat/--no-nat", help="Internet access for the app (NAT, extra cost)."),
+    ] = None,
+    endpoint_azs: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=2,
+            help="ECS Express: AZs for the VPC endpoints (1 is cheaper, 2 survives an AZ outage).",
+        ),
     ] = None,
     endpoint_url: Annotated[
         str | None, typer.Option(help="AWS endpoint for emulators and tests.", hidden=True)
@@ -282,8 +300,8 @@ def deploy(
         raise typer.BadParameter("use either --update or --destroy", param_hint="--update/--destroy")
     if delete_data and not destroy:
         raise typer.BadParameter("--delete-data only goes with --destroy", param_hint="--delete-data")
-    if compute is not None and compute not in {"ecs-express", "apprunner"}:
-        raise typer.BadParameter("use ecs-express or apprunner", param_hint="--compute")
+    if builder not in {"auto", "local", "codebuild"}:
+        raise typer.BadParameter("use auto, local or codebuild", param_hint="--builder")
     ui = RichUi(console, assume_yes=yes)
     deployment = AwsDeployment(
         region,
@@ -297,6 +315,8 @@ def deploy(
         cpu=cpu,
         memory=memory,
         enable_nat=enable_nat,
+        builder=builder,
+        endpoint_azs=endpoint_azs,
         timeout=timeout_minutes * 60,
     )
     try:
@@ -330,6 +350,24 @@ def notebook(
     console.print(f"Notebook {name} ran. Executed copy: {run.output_path}", highlight=False, soft_wrap=True)
 
 
+@app.command("lab")
+@friendly_errors
+def lab(
+    notebooks_dir: Annotated[
+        Path | None, typer.Option(help="Folder of the runbook notebooks (default notebooks/).")
+    ] = None,
+    port: Annotated[int | None, typer.Option(min=1, max=65535, help="Port (default 8888).")] = None,
+    browser: Annotated[bool, typer.Option("--browser/--no-browser", help="Open a browser tab.")] = True,
+) -> None:
+    """Open JupyterLab on the runbook notebooks, with a kernel that runs this environment's Python."""
+    import os
+
+    from storyanalytics.runbooks.lab import lab_command
+
+    command = lab_command(notebooks_dir, port=port, open_browser=browser)
+    os.execv(command[0], command)  # JupyterLab takes over this process (Ctrl+C stops it)
+
+
 @app.command("check")
 @friendly_errors
 def check(
@@ -357,17 +395,23 @@ def check(
 @friendly_errors
 def rehearse(
     compute: Annotated[str, typer.Option(help="ecs-express or apprunner.")] = "ecs-express",
+    builder: Annotated[
+        str, typer.Option(help="local (Docker stand-in) or codebuild (CodeBuild stand-in).")
+    ] = "local",
     runs_dir: Annotated[
         Path | None, typer.Option(help="Where the executed notebooks go (default notebooks/runs/).")
     ] = None,
 ) -> None:
     """REHEARSAL: deploy, migrate and check offline (moto, local PostgreSQL, the app); no AWS at all."""
+    from storyanalytics.deploy.computes import get_compute
     from storyanalytics.rehearsal import run_rehearsal
 
-    if compute not in {"ecs-express", "apprunner"}:
-        raise typer.BadParameter("use ecs-express or apprunner", param_hint="--compute")
+    get_compute(compute)
+    if builder not in {"local", "codebuild"}:
+        raise typer.BadParameter("use local or codebuild", param_hint="--builder")
     run_rehearsal(
         compute=compute,
+        builder=builder,
         runs_dir=runs_dir,
         say=lambda line: console.print(line, markup=False, highlight=False, soft_wrap=True),
     )

@@ -57,6 +57,11 @@ class Settings(BaseSettings):
     db_user: str | None = None
     db_password: str | None = Field(default=None, repr=False)
     db_sslmode: str | None = None
+    # PostgreSQL connections each app process may hold (SQLAlchemy's pool_size and max_overflow). On
+    # Lambda one instance serves one request at a time, so the stack sets 1 + 1; the database then sees
+    # at most (function instances x 2) connections.
+    db_pool_size: int = Field(default=5, ge=1, le=100)
+    db_max_overflow: int = Field(default=10, ge=0, le=100)
 
     # Auth: off in local mode unless asked for, always on in cloud mode.
     auth_enabled: bool | None = None
@@ -75,6 +80,10 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     web_dist_dir: Path | None = None
+    # Published charts as static files behind CloudFront (cloud mode; the edge stack's outputs).
+    edge_bucket: str | None = None
+    edge_url: str | None = None
+    edge_distribution_id: str | None = None
 
     @field_validator("storage_backend", mode="before")
     @classmethod
@@ -95,7 +104,16 @@ class Settings(BaseSettings):
         return value
 
     @field_validator(
-        "s3_bucket", "aws_endpoint_url", "aws_region", "database_url", "db_host", "db_sslmode", mode="before"
+        "s3_bucket",
+        "aws_endpoint_url",
+        "aws_region",
+        "database_url",
+        "db_host",
+        "db_sslmode",
+        "edge_bucket",
+        "edge_url",
+        "edge_distribution_id",
+        mode="before",
     )
     @classmethod
     def _empty_is_unset(cls, value: Any) -> Any:
@@ -129,6 +147,11 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"AWS_ENDPOINT_URL={self.aws_endpoint_url!r} is not an http(s) URL with a host: "
                 "use e.g. http://127.0.0.1:5000, or unset it to use AWS itself"
+            )
+        if self.edge_bucket is not None and (self.edge_url is None or not _is_http_url(self.edge_url)):
+            raise ValueError(
+                "EDGE_BUCKET is set but EDGE_URL is not an http(s) URL: set EDGE_URL to the CDN's address "
+                "(the edge stack's PublicUrl output), e.g. https://d111111abcdef8.cloudfront.net"
             )
         if self.database_url is not None:
             self._check_database_url(self.database_url)

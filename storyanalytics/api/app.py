@@ -17,8 +17,10 @@ from storyanalytics.api.deadline import RequestDeadlineMiddleware
 from storyanalytics.api.errors import ErrorOut, install_error_handlers
 from storyanalytics.api.limits import BodyGuardMiddleware, BodyLimits
 from storyanalytics.api.security import HeadAsGetMiddleware, SecurityHeadersMiddleware
+from storyanalytics.api.spa import find_web_dist
 from storyanalytics.config import ConfigError, Settings, load_settings
 from storyanalytics.db import make_engine, make_session_factory, upgrade
+from storyanalytics.publish import edge_from_settings
 from storyanalytics.storage import get_storage
 from storyanalytics.storage.s3 import REQUEST_TIMEOUTS
 
@@ -38,7 +40,11 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Engine, schema upgrade (advisory lock on Postgres), first accounts; all kept on app.state."""
     settings: Settings = app.state.settings
-    engine = make_engine(settings.resolved_database_url)
+    engine = make_engine(
+        settings.resolved_database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+    )
     upgrade(engine)
     session_factory = make_session_factory(engine)
     with session_factory() as session:
@@ -46,6 +52,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.engine = engine
     app.state.session_factory = session_factory
     app.state.storage = get_storage(settings, REQUEST_TIMEOUTS)
+    app.state.edge = edge_from_settings(settings, find_web_dist(settings))
     try:
         yield
     finally:

@@ -19,6 +19,7 @@ from storyanalytics.api.errors import ApiError
 from storyanalytics.api.security import decode_access_token
 from storyanalytics.config import Settings
 from storyanalytics.db.models import User
+from storyanalytics.publish.edge import Edge
 from storyanalytics.storage import StorageBackend
 
 
@@ -69,7 +70,14 @@ async def get_storage(request: Request) -> StorageBackend:
     return storage
 
 
+async def get_edge(request: Request) -> Edge | None:
+    """The CDN copy of published items (cloud mode), or None when the app serves them itself."""
+    edge: Edge | None = getattr(request.app.state, "edge", None)
+    return edge
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+EdgeDep = Annotated[Edge | None, Depends(get_edge)]
 SessionDep = Annotated[Session, Depends(get_session)]
 StorageDep = Annotated[StorageBackend, Depends(get_storage)]
 

@@ -17,34 +17,40 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from email_validator import EmailNotValidError, validate_email
 
+from storyanalytics.deploy.buckets import empty_bucket
+from storyanalytics.deploy.builders import (
+    BuilderChoice,
+    CodeBuildBuilder,
+    ImageBuilder,
+    LocalDockerBuilder,
+    PushTarget,
+    check_builder_name,
+    choose_builder,
+)
+from storyanalytics.deploy.computes import (
+    COMPUTE_CHOICES,
+    DEFAULT_COMPUTE,
+    Size,
+    SizeError,
+    check_size_for_any,
+    get_compute,
+)
 from storyanalytics.deploy.cost import CostEstimate, estimate_cost
 from storyanalytics.deploy.errors import DeployError, PreflightError, aws_error_message, error_code
-from storyanalytics.deploy.image import (
-    CommandRunner,
-    SubprocessRunner,
-    build_image,
-    image_digest,
-    image_tag,
-    push_image,
-)
-from storyanalytics.deploy.preflight import (
-    COMPUTE_CHOICES,
-    PreflightReport,
-    run_preflight,
-)
+from storyanalytics.deploy.image import CommandRunner, SubprocessRunner, image_digest, image_tag
+from storyanalytics.deploy.preflight import PreflightReport, run_preflight
 from storyanalytics.deploy.stack_deployer import (
     DEFAULT_TIMEOUT_SECONDS,
     DeployResult,
     DestroyResult,
     StackDeployer,
-    empty_and_delete_bucket,
 )
+from storyanalytics.deploy.stack_name import check_stack_name
 from storyanalytics.deploy.templates import load_template, parameter_defaults
 from storyanalytics.deploy.ui import DeployUi, QuietUi
 from storyanalytics.naming import APP_TAG_KEY
 
 DEFAULT_STACK_NAME = "story-analytics"
-DEFAULT_COMPUTE = "ecs-express"
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 
 
@@ -113,6 +119,8 @@ class AwsDeployment:
         cpu: str | None = None,
         memory: str | None = None,
         enable_nat: bool | None = None,
+        builder: str = "auto",
+        endpoint_azs: int | None = None,
         app_template: str | None = None,
         bootstrap_template: str | None = None,
         clients: Mapping[str, Any] | None = None,
@@ -120,6 +128,15 @@ class AwsDeployment:
         poll_interval: float = 5.0,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        # What can be checked without AWS is checked first: a bad name or size never reaches AWS.
+        check_stack_name(stack_name)
+        if compute is not None:
+            get_compute(compute)
+        if cpu is not None and memory is not None:
+            if compute is not None:
+                get_compute(compute).check_size(cpu, memory)
+            else:
+                check_size_for_any(cpu, memory)  # the compute may be the existing stack's
         self.session = session or boto3.session.Session(region_name=region)
         resolved_region = region or self.session.region_name
         if not resolved_region:
@@ -137,6 +154,10 @@ class AwsDeployment:
         self.cpu = cpu
         self.memory = memory
         self.enable_nat = enable_nat
+        self.builder = check_builder_name(builder)
+        if endpoint_azs not in (None, 1, 2):
+            raise PreflightError(f"endpoint_azs {endpoint_azs!r} is not 1 or 2: pass --endpoint-azs 1 or 2.")
+        self.endpoint_azs = endpoint_azs
         self._app_template = app_template
         self._bootstrap_template = bootstrap_template
         self._clients: dict[str, Any] = dict(clients or {})
@@ -149,6 +170,12 @@ class AwsDeployment:
     @property
     def bootstrap_stack_name(self) -> str:
         return f"{self.stack_name}-bootstrap"
+
+    @property
+    def stack_tags(self) -> dict[str, str]:
+        """The same tags on every create and update: CloudFormation passes stack tags on to resources,
+        and the Express service's Tags can only be set when it is created."""
+        return {APP_TAG_KEY: self.stack_name}
 
     @property
     def app_template(self) -> str:
@@ -214,36 +241,93 @@ class AwsDeployment:
             compute=self.requested_compute or DEFAULT_COMPUTE,
             stack_names=[self.bootstrap_stack_name, self.stack_name],
             runner=self.runner if build else None,
+            builder=self.builder,
         )
         if report.ok and not self.requested_compute and report.existing_stacks.get(self.stack_name):
             report.compute = self.compute
+        if report.ok:
+            try:
+                size = self.size(report.compute, bool(report.existing_stacks.get(self.stack_name)))
+                title = get_compute(report.compute).title
+                report.add("Size", "ok", f"{size.cpu} CPU units, {size.memory} MiB on {title}")
+            except SizeError as exc:
+                report.add("Size", "fail", str(exc))
         self.last_preflight = report
         return report
+
+    def size(self, compute: str, exists: bool) -> Size:
+        """The CPU/memory the service will get: as given, else the stack's current, else the default.
+
+        Checked for `compute` before anything is created, listing the valid pairs when it cannot run.
+        """
+        defaults = parameter_defaults(self.app_template)
+        cpu, memory = self.cpu, self.memory
+        if exists and (cpu is None or memory is None):
+            cpu = cpu or self._stack_parameter(self.stack_name, "Cpu")
+            memory = memory or self._stack_parameter(self.stack_name, "Memory")
+        return get_compute(compute).check_size(
+            cpu or defaults.get("Cpu") or "256", memory or defaults.get("Memory") or "1024"
+        )
 
     def estimate_cost(self) -> CostEstimate:
         defaults = parameter_defaults(self.app_template)
         nat = self.enable_nat
         if nat is None:
             nat = str(defaults.get("EnableNat") or "false").lower() == "true"
+        report = self.last_preflight
+        compute = report.compute if report else self.compute
+        size = self.size(compute, bool(report and report.existing_stacks.get(self.stack_name)))
         return estimate_cost(
             region=self.region,
-            compute=self.last_preflight.compute if self.last_preflight else self.compute,
-            cpu=self.cpu or defaults.get("Cpu") or "1024",
-            memory=self.memory or defaults.get("Memory") or "2048",
+            compute=compute,
+            cpu=str(size.cpu),
+            memory=str(size.memory),
             db_instance_class=self.db_instance_class or defaults.get("DbInstanceClass") or "db.t4g.micro",
             enable_nat=nat,
+            builder=self._builder_for_cost(),
+            settings={"EndpointAzCount": str(self.endpoint_azs or defaults.get("EndpointAzCount") or 1)},
         )
 
     def image_tag(self) -> str:
         return image_tag(self.runner, self.project_dir)
 
-    def build_image(self, tag: str | None = None) -> Any:
-        self.ui.step("Building the image (docker build)")
-        return build_image(self.runner, self.project_dir, tag or self.image_tag())
+    def _builder_for_cost(self) -> str:
+        """The preflight's choice; a dry run checks no builder, so it prices what was asked for."""
+        report = self.last_preflight
+        if report is not None and report.builder is not None:
+            return report.builder.name
+        return "codebuild" if self.builder == "codebuild" else "local"
 
-    def push_image(self, built: Any, repository_uri: str, repository_name: str) -> str:
-        self.ui.step(f"Pushing {built.tag} to {repository_uri}")
-        return push_image(self.runner, self.client("ecr"), built, repository_uri, repository_name)
+    def chosen_builder(self) -> BuilderChoice:
+        """The preflight's choice; without a preflight, chosen now (`auto` asks the Docker engine)."""
+        if self.last_preflight is not None and self.last_preflight.builder is not None:
+            return self.last_preflight.builder
+        return choose_builder(self.builder, self.runner)
+
+    def image_builder(self, bootstrap_outputs: Mapping[str, str]) -> ImageBuilder:
+        """The chosen builder, wired to this account (CodeBuild uses the bootstrap stack's project)."""
+        choice = self.chosen_builder()
+        if choice.name == "local":
+            return LocalDockerBuilder(self.runner, self.project_dir, self.client("ecr"))
+        project, bucket = (
+            bootstrap_outputs.get("BuildProjectName"),
+            bootstrap_outputs.get("ArtifactsBucketName"),
+        )
+        if not project or not bucket:
+            raise DeployError(
+                f"Stack {self.bootstrap_stack_name} has no BuildProjectName/ArtifactsBucketName output: "
+                "the bootstrap template is out of date; reinstall storyanalytics."
+            )
+        return CodeBuildBuilder(
+            self.runner,
+            self.project_dir,
+            self.client,
+            project_name=project,
+            bucket=bucket,
+            on_log=self.ui.build_log,
+            poll_interval=self.poll_interval,
+            sleep=self._sleep,
+        )
 
     def outputs(self) -> dict[str, str]:
         return self._deployer(self.stack_name).outputs()
@@ -268,7 +352,7 @@ class AwsDeployment:
         bootstrap = self._deployer(self.bootstrap_stack_name).deploy(
             self.bootstrap_template,
             bootstrap_parameters,
-            {APP_TAG_KEY: self.stack_name},
+            self.stack_tags,
             dry_run=dry_run,
             **self._callbacks(),
         )
@@ -287,16 +371,19 @@ class AwsDeployment:
                     f"Stack {self.bootstrap_stack_name} has no RepositoryUri/RepositoryName output: "
                     "the bootstrap template is out of date; reinstall storyanalytics."
                 )
-            image_uri = self._ensure_image(tag, repository_uri, repository_name)
+            image_uri = self._ensure_image(
+                PushTarget(repository_uri, repository_name, tag), bootstrap.outputs
+            )
 
         parameters["ImageUri"] = image_uri
         self.ui.step(f"App (stack {self.stack_name}, {compute})")
         app = self._deployer(self.stack_name).deploy(
             self.app_template,
             parameters,
-            {APP_TAG_KEY: self.stack_name},
+            self.stack_tags,
             dry_run=dry_run,
             template_bucket=bootstrap.outputs.get("ArtifactsBucketName"),
+            watch=get_compute(compute).watch(self.client),
             **self._callbacks(),
         )
         return DeploymentResult(
@@ -379,6 +466,8 @@ class AwsDeployment:
             "Cpu": self.cpu,
             "Memory": self.memory,
             "EnableNat": None if self.enable_nat is None else str(self.enable_nat).lower(),
+            "EndpointAzCount": None if self.endpoint_azs is None else str(self.endpoint_azs),
+            "LambdaConcurrency": self._lambda_concurrency(compute),
         }
         parameters: dict[str, str | None] = {}
         for key, value in wanted.items():
@@ -393,13 +482,22 @@ class AwsDeployment:
                 raise PreflightError(f"The first deploy needs a value for {key}: pass {option}.")
         return parameters
 
-    def _ensure_image(self, tag: str, repository_uri: str, repository_name: str) -> str:
+    def _lambda_concurrency(self, compute: str) -> str | None:
+        """What the preflight found the account can reserve; None keeps the stack's value or default."""
+        report = self.last_preflight
+        if compute != "lambda" or report is None or report.lambda_concurrency is None:
+            return None
+        return str(report.lambda_concurrency)
+
+    def _ensure_image(self, target: PushTarget, bootstrap_outputs: Mapping[str, str]) -> str:
         """Build and push unless ECR already holds this exact tag (tags are immutable)."""
-        if image_digest(self.client("ecr"), repository_name, tag):
-            self.ui.notice(f"Image {tag} is already in ECR: nothing to build.")
-            return f"{repository_uri}:{tag}"
-        built = self.build_image(tag)
-        return self.push_image(built, repository_uri, repository_name)
+        if image_digest(self.client("ecr"), target.repository_name, target.tag):
+            self.ui.notice(f"Image {target.tag} is already in ECR: nothing to build.")
+            return target.image_uri
+        builder = self.image_builder(bootstrap_outputs)
+        where = "with Docker on this machine" if builder.name == "local" else "in AWS CodeBuild"
+        self.ui.step(f"Building image {target.tag} {where} and pushing it to {target.repository_uri}")
+        return builder.build_and_push(target)
 
     def _destroy_bootstrap(self) -> bool:
         deployer = self._deployer(self.bootstrap_stack_name)
@@ -407,6 +505,9 @@ class AwsDeployment:
         repository = outputs.get("RepositoryName")
         if repository:
             self._empty_repository(repository)
+        bucket = outputs.get("ArtifactsBucketName")
+        if bucket:
+            empty_bucket(self.client("s3"), bucket)  # the stack deletes the bucket only when it is empty
         deployer.destroy(
             keep_data=True,
             assume_yes=True,  # the user already confirmed deleting everything, twice
@@ -414,21 +515,38 @@ class AwsDeployment:
             on_notice=self.ui.notice,
             timeout=self.timeout,
         )
-        bucket = outputs.get("ArtifactsBucketName")
-        if bucket:
-            empty_and_delete_bucket(self.client("s3"), bucket)
         return True
 
     def _empty_repository(self, repository: str) -> None:
+        """Delete every image; BatchDeleteImage reports refusals in `failures`, not as an error."""
         ecr = self.client("ecr")
+        failures: list[dict[str, Any]] = []
         try:
             for page in ecr.get_paginator("list_images").paginate(repositoryName=repository):
                 ids = page.get("imageIds", [])
                 for start in range(0, len(ids), 100):
-                    ecr.batch_delete_image(repositoryName=repository, imageIds=ids[start : start + 100])
+                    response = ecr.batch_delete_image(
+                        repositoryName=repository, imageIds=ids[start : start + 100]
+                    )
+                    failures.extend(response.get("failures", []))
         except (ClientError, BotoCoreError) as exc:
             if error_code(exc) == "RepositoryNotFoundException":
                 return
             raise DeployError(
                 f"Could not empty image repository {repository}: {aws_error_message(exc)}."
             ) from None
+        # ImageFailureCode ImageReferencedByManifestList (botocore's ECR model): an index still points at
+        # the image; the index itself was in the same listing, so a second pass deletes what is left.
+        retry = [f["imageId"] for f in failures if f.get("failureCode") == "ImageReferencedByManifestList"]
+        if retry:
+            response = ecr.batch_delete_image(repositoryName=repository, imageIds=retry)
+            failures = [f for f in failures if f.get("failureCode") != "ImageReferencedByManifestList"]
+            failures.extend(response.get("failures", []))
+        failures = [f for f in failures if f.get("failureCode") != "ImageNotFound"]
+        if failures:
+            first = failures[0]
+            raise DeployError(
+                f"Could not delete {len(failures)} image(s) from repository {repository}: "
+                f"{first.get('failureCode')}: {first.get('failureReason')}. Delete them in the ECR console, "
+                "then run the destroy again."
+            )

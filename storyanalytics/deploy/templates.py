@@ -10,7 +10,7 @@ import yaml
 
 from storyanalytics.deploy.errors import DeployError
 
-TEMPLATE_NAMES = ("bootstrap", "app")
+TEMPLATE_NAMES = ("bootstrap", "app", "edge")
 _SOURCE_CFN_DIR = Path(__file__).resolve().parents[2] / "cfn"
 
 

@@ -15,6 +15,15 @@ from typing import Any
 
 import papermill
 
+from storyanalytics.deploy.builders.base import BUILDER_CHOICES
+from storyanalytics.deploy.computes import (
+    COMPUTE_CHOICES,
+    SizeError,
+    check_size_for_any,
+    choices_text,
+    get_compute,
+)
+from storyanalytics.deploy.stack_name import stack_name_problem
 from storyanalytics.errors import StoryAnalyticsError
 
 
@@ -32,9 +41,6 @@ class NotebookParameter:
 
 _TRUE = {"true", "yes", "y", "1", "on"}
 _FALSE = {"false", "no", "n", "0", "off"}
-COMPUTE_CHOICES = ("ecs-express", "apprunner")
-# CloudFormation stack names: a letter, then letters, digits and hyphens, at most 128 characters.
-_STACK_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,127}$")
 _REGION_SHAPE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
 
 
@@ -119,13 +125,15 @@ def _check_value(name: str, value: Any) -> Any:
     """Checks that need to know what a parameter means (shared names across the notebooks)."""
     if name == "region":
         return validate_region(value)
-    if name == "stack_name" and not _STACK_NAME.match(value):
+    problem = stack_name_problem(value) if name == "stack_name" else None
+    if problem:
         raise ParameterError(
-            f"stack_name {value!r} is not a valid CloudFormation stack name: start with a letter and use "
-            "only letters, digits and hyphens (at most 128 characters)."
+            f"stack_name {value!r} is not a valid CloudFormation stack name here: {problem}."
         )
     if name == "compute" and value not in COMPUTE_CHOICES:
-        raise ParameterError(f"compute {value!r} is unknown: use {' or '.join(COMPUTE_CHOICES)}.")
+        raise ParameterError(f"compute {value!r} is unknown: use {choices_text()}.")
+    if name == "builder" and value not in BUILDER_CHOICES:
+        raise ParameterError(f"builder {value!r} is unknown: use {', '.join(BUILDER_CHOICES)}.")
     if name == "endpoint_url" and value and not re.match(r"^https?://[^\s/]+", value):
         raise ParameterError(
             f"endpoint_url {value!r} is not a URL: leave it empty for AWS, or use e.g. http://127.0.0.1:5000."
@@ -146,7 +154,23 @@ def validate_parameters(
             choices = ", ".join(sorted(declared)) or "none"
             raise ParameterError(f"{notebook} has no parameter {name!r}: its parameters are {choices}.")
         checked[name] = _check_value(name, _coerce(parameter, value))
+    _check_size(declared, checked)
     return checked
+
+
+def _check_size(declared: Mapping[str, NotebookParameter], checked: Mapping[str, Any]) -> None:
+    """cpu and memory must be a pair the compute can run (both known here, or left to the library)."""
+    values = {name: parameter.default for name, parameter in declared.items()} | dict(checked)
+    cpu, memory = values.get("cpu"), values.get("memory")
+    if not cpu or not memory or not ({"cpu", "memory"} & set(checked)):
+        return
+    try:
+        if values.get("compute"):
+            get_compute(str(values["compute"])).check_size(str(cpu), str(memory))
+        else:
+            check_size_for_any(str(cpu), str(memory))
+    except SizeError as exc:
+        raise ParameterError(str(exc).replace("--cpu", "cpu").replace("--memory", "memory")) from None
 
 
 def parse_parameter_pairs(pairs: Iterable[str]) -> dict[str, str]:

@@ -1,6 +1,7 @@
 """A small, uniform async storage interface: the same calls on a laptop folder and an S3 bucket."""
 
 from storyanalytics.storage.base import (
+    DirectUpload,
     InvalidKey,
     ObjectNotFound,
     StorageBackend,
@@ -13,6 +14,7 @@ from storyanalytics.storage.local import LocalStorageBackend
 from storyanalytics.storage.s3 import S3StorageBackend
 
 __all__ = [
+    "DirectUpload",
     "InvalidKey",
     "LocalStorageBackend",
     "ObjectNotFound",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import abc
 import re
+from dataclasses import dataclass, field
 
 from storyanalytics.errors import StoryAnalyticsError
 
@@ -99,6 +100,14 @@ def validate_prefix(prefix: str) -> str:
     return prefix
 
 
+@dataclass(frozen=True)
+class DirectUpload:
+    """A signed HTML form a browser POSTs a file to itself, so large files never pass through the app."""
+
+    url: str
+    fields: dict[str, str] = field(default_factory=dict)
+
+
 class StorageBackend(abc.ABC):
     """Async key/value file storage. Keys are relative POSIX paths such as `charts/abc123.json`."""
 
@@ -125,3 +134,9 @@ class StorageBackend(abc.ABC):
     def describe(self) -> str:
         """Where the objects live, for messages and reports."""
         return type(self).__name__
+
+    def direct_upload(self, path: str, max_bytes: int, expires_in: int) -> DirectUpload | None:
+        """A form the browser can send the file to under `path` (at most `max_bytes`, valid `expires_in`
+        seconds), or None when the only way in is through the app (local folders)."""
+        validate_key(path)
+        return None

@@ -12,6 +12,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
 from storyanalytics.storage.base import (
+    DirectUpload,
     ObjectNotFound,
     StorageBackend,
     StorageError,
@@ -212,3 +213,21 @@ class S3StorageBackend(StorageBackend):
         if head is None:
             return None
         return head.get("Metadata", {}).get(SHA256_METADATA_KEY)
+
+    def direct_upload(self, path: str, max_bytes: int, expires_in: int) -> DirectUpload:
+        """A presigned POST for exactly this key, refused by S3 itself past `max_bytes`.
+
+        Signing is local (no request to S3). Conditions and fields: boto3 generate_presigned_post,
+        https://boto3.amazonaws.com/v1/documentation/api/latest/reference/services/s3/client/generate_presigned_post.html
+        """
+        validate_key(path)
+        try:
+            post = self.client.generate_presigned_post(
+                Bucket=self.bucket,
+                Key=self._object_key(path),
+                Conditions=[["content-length-range", 1, max_bytes]],
+                ExpiresIn=expires_in,
+            )
+        except (ClientError, BotoCoreError) as exc:
+            raise self._error("sign an upload to", path, exc) from None
+        return DirectUpload(url=post["url"], fields={k: str(v) for k, v in post["fields"].items()})

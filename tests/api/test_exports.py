@@ -17,6 +17,7 @@ from pptx import Presentation
 from publishing_helpers import chart_with_data, png_bytes
 
 from storyanalytics.api.services import export_page, exports, svg_chart, themes
+from storyanalytics.api.services import pdf_vector as exports_vector
 from storyanalytics.config import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,6 +39,12 @@ def test_csv_has_a_header_and_every_row() -> None:
         ["Spain", "-1.5"],
         ["Italy", ""],
     ]
+
+
+def test_csv_writes_whole_numbers_as_integers() -> None:
+    rows = [{"country": "France", "value": 7.0}, {"country": "Spain", "value": 2.5}]
+    text = exports.rows_to_csv(COLUMNS, rows).decode("utf-8-sig")
+    assert text.splitlines()[1:] == ["France,7", "Spain,2.5"]
 
 
 def test_csv_neutralises_spreadsheet_formulas() -> None:
@@ -144,20 +151,25 @@ def test_html_for_an_unsupported_type_says_it_shows_the_table() -> None:
     assert "shown as its data table" in page and "<svg" not in page
 
 
-def test_pdf_contains_one_page_built_from_the_snapshot() -> None:
-    pdf = exports.snapshot_to_pdf(png_bytes(), title="Sales", source="Our survey")
+def test_pdf_is_the_snapshot_without_a_second_heading() -> None:
+    pdf = exports.snapshot_to_pdf(png_bytes(), title="Sales", source="Our survey", alt="Sales rose")
     assert pdf.startswith(b"%PDF-")
     assert pdf.count(b"/Type /Page\n") + pdf.count(b"/Type /Page ") + pdf.count(b"/Type /Page>") >= 1
+    assert b"/Font" not in pdf  # no text drawn over the snapshot, which shows the title already
+    assert b"/Title" in pdf  # the document's title in its properties
 
 
-def test_pptx_has_title_picture_and_source() -> None:
-    deck = Presentation(io.BytesIO(exports.snapshot_to_pptx(png_bytes(), title="Sales", source="Our survey")))
+def test_pptx_shows_the_snapshot_once_with_its_alt_text_and_no_zero_width_box() -> None:
+    pptx = exports.snapshot_to_pptx(png_bytes(), title="Sales", source="Our survey", alt="Sales rose")
+    deck = Presentation(io.BytesIO(pptx))
     slide = deck.slides[0]
-    texts = [shape.text_frame.text for shape in slide.shapes if shape.has_text_frame]
-    assert "Sales" in texts and "Source: Our survey" in texts
+    assert [shape.text_frame.text for shape in slide.shapes if shape.has_text_frame] == []
     pictures = [shape for shape in slide.shapes if shape.shape_type == 13]
     assert len(pictures) == 1
+    assert all(shape.width > 0 and shape.height > 0 for shape in slide.shapes)
     assert pictures[0].left + pictures[0].width <= deck.slide_width
+    assert pictures[0]._element.nvPicPr.cNvPr.get("descr") == "Sales rose"
+    assert deck.core_properties.title == "Sales" and deck.core_properties.subject == "Source: Our survey"
 
 
 # --- routes ------------------------------------------------------------------------------------------
@@ -207,6 +219,8 @@ def test_html_export_inlines_the_embed_bundle_and_the_payload(bundle_api: Api, w
     for chunk in chunks:  # imported chunks ride in the import map under bare names
         entry_js = entry_js.replace(f'"./{chunk}"', f'"@story-analytics/assets/{chunk}"')
         chunk_js = (web_dist / "assets" / chunk).read_text()
+        # Its own imports, static and dynamic (the map atlases), renamed the same way.
+        chunk_js = re.sub(r"([\"'`])\./([^\"'`]+\.js)\1", r"\1@story-analytics/assets/\2\1", chunk_js)
         assert base64.b64encode(chunk_js.encode()).decode() in page
     assert f'<script type="module">{entry_js}</script>' in page
     assert '<script type="importmap">' in page
@@ -274,9 +288,7 @@ def test_png_pdf_and_pptx_are_built_from_the_snapshot(api: Api) -> None:
     assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF-")
     pptx = api.get(f"/api/charts/{chart['id']}/export/pptx")
     assert pptx.status_code == 200
-    assert "Source: Survey" in [
-        s.text_frame.text for s in Presentation(io.BytesIO(pptx.content)).slides[0].shapes if s.has_text_frame
-    ]
+    assert Presentation(io.BytesIO(pptx.content)).core_properties.subject == "Source: Survey"
 
 
 def test_csv_export_without_data_is_409_and_unknown_format_422(local_api: Api) -> None:
@@ -289,3 +301,54 @@ def test_exports_of_other_teams_charts_are_404(cloud_api: Api) -> None:
     chart = chart_with_data(cloud_api)
     other = cloud_api.new_user()
     assert cloud_api.client.get(f"/api/charts/{chart['id']}/export/csv", headers=other).status_code == 404
+
+
+VECTOR_SVG = (
+    b'<svg xmlns="http://www.w3.org/2000/svg" width="300" height="200" viewBox="0 0 300 200">'
+    b'<text x="10" y="20" font-size="16">Sales \xe2\x88\x922 \xe2\x86\x91</text>'
+    b'<path d="M10,150L100,80L200,120" stroke="#4e79a7" fill="none"/>'
+    b'<rect x="20" y="160" width="30" height="30" fill="#f28e2b"/></svg>'
+)
+
+
+def test_vector_pdf_draws_marks_and_text_as_vectors() -> None:
+    pdf = exports_vector.svg_to_pdf(VECTOR_SVG, title="Sales", alt="Sales fell")
+    assert pdf.startswith(b"%PDF-")
+    assert b"/Subtype /Image" not in pdf
+    assert b"/Font" in pdf  # the title and labels are text, not pixels
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"<html></html>", "not an SVG"),
+        (b"<svg", "well-formed"),
+        (b'<svg xmlns="http://www.w3.org/2000/svg"/>', "width"),
+    ],
+)
+def test_vector_snapshot_that_is_not_a_usable_svg_is_refused(body: bytes, reason: str) -> None:
+    with pytest.raises(exports_vector.VectorSnapshotError, match=reason):
+        exports_vector.check_svg(body)
+
+
+def test_pdf_export_uses_the_vector_snapshot_when_there_is_one(api: Api) -> None:
+    chart = chart_with_data(api)
+    api.put(
+        f"/api/charts/{chart['id']}/snapshot",
+        content=png_bytes(300, 200),
+        headers={"Content-Type": "image/png"},
+    )
+    raster = api.get(f"/api/charts/{chart['id']}/export/pdf").content
+    assert b"/Subtype /Image" in raster
+    put = api.put(
+        f"/api/charts/{chart['id']}/snapshot/vector",
+        content=VECTOR_SVG,
+        headers={"Content-Type": "image/svg+xml"},
+    )
+    assert put.status_code == 204
+    vector = api.get(f"/api/charts/{chart['id']}/export/pdf").content
+    assert b"/Subtype /Image" not in vector and b"/Font" in vector
+    wrong = api.put(
+        f"/api/charts/{chart['id']}/snapshot/vector", content=b"<p/>", headers={"Content-Type": "text/html"}
+    )
+    assert wrong.status_code == 415

@@ -7,8 +7,9 @@ import base64
 from apiclient import Api
 from publishing_helpers import chart_with_data, publish
 
-from storyanalytics.api.services import publishing
-from storyanalytics.api.services.publishing import PublicCache, PublicDocument
+from storyanalytics.publish import embed_code as embedding
+from storyanalytics.publish import payloads as publishing
+from storyanalytics.publish.payloads import PublicCache, PublicDocument
 
 
 def test_public_ids_carry_at_least_128_bits_and_look_valid() -> None:
@@ -46,7 +47,7 @@ def test_cache_evicts_oldest_beyond_its_byte_budget() -> None:
 
 
 def test_embed_code_is_a_responsive_iframe_plus_the_script() -> None:
-    code = publishing.embed_code("https://charts.example.org/", "Abc_123-xyzXYZ0123456", 'Say "hi" <b>')
+    code = embedding.embed_code("https://charts.example.org/", "Abc_123-xyzXYZ0123456", 'Say "hi" <b>')
     assert code["public_url"] == "https://charts.example.org/embed/Abc_123-xyzXYZ0123456"
     assert 'src="https://charts.example.org/embed/Abc_123-xyzXYZ0123456"' in code["iframe"]
     assert "width:100%" in code["iframe"]
@@ -56,7 +57,7 @@ def test_embed_code_is_a_responsive_iframe_plus_the_script() -> None:
 
 
 def test_embed_script_checks_message_shape_and_source() -> None:
-    script = publishing.EMBED_SCRIPT
+    script = embedding.EMBED_SCRIPT
     assert '"story-analytics:height"' in script
     assert "frame.contentWindow !== event.source" in script
     assert "data.publicId" in script and "isFinite(height)" in script

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,9 @@ def dist(tmp_path: Path) -> Path:
     (root / "index.html").write_text("<!doctype html><title>app</title>")
     (root / "embed.html").write_text("<!doctype html><title>embed</title>")
     (root / "assets" / "index-abc123.js").write_text("console.log(1)")
+    (root / "assets" / "index-abc123.js.gz").write_bytes(gzip.compress(b"console.log(1)"))
+    (root / "assets" / "index-abc123.js.br").write_bytes(b"brotli bytes made at build time")
+    (root / "assets" / "plain-def456.js").write_text("console.log(2)")
     (root / "favicon.svg").write_text("<svg/>")
     return root
 
@@ -36,6 +40,27 @@ def test_hashed_assets_are_cached_for_a_year(spa: Api) -> None:
     assert response.status_code == 200
     assert "immutable" in response.headers["cache-control"]
     assert spa.client.get("/assets/missing.js").status_code == 404
+
+
+def test_assets_go_out_as_the_builds_brotli_copy_when_the_browser_takes_it(spa: Api) -> None:
+    response = spa.client.get("/assets/index-abc123.js", headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert response.headers["content-encoding"] == "br"
+    assert response.headers["content-type"].startswith("text/javascript")
+    assert response.headers["vary"] == "Accept-Encoding"
+    assert response.content == b"brotli bytes made at build time"  # the client cannot decode br itself
+
+
+def test_assets_go_out_gzipped_to_a_browser_without_brotli(spa: Api) -> None:
+    response = spa.client.get("/assets/index-abc123.js", headers={"Accept-Encoding": "gzip"})
+    assert response.headers["content-encoding"] == "gzip"
+    assert response.text == "console.log(1)"
+
+
+def test_assets_go_out_plain_when_compression_is_refused_or_not_built(spa: Api) -> None:
+    refused = spa.client.get("/assets/index-abc123.js", headers={"Accept-Encoding": "br;q=0, gzip;q=0"})
+    assert "content-encoding" not in refused.headers and refused.text == "console.log(1)"
+    plain = spa.client.get("/assets/plain-def456.js", headers={"Accept-Encoding": "gzip, br"})
+    assert "content-encoding" not in plain.headers and plain.text == "console.log(2)"
 
 
 def test_files_at_the_root_are_served(spa: Api) -> None:

@@ -16,3 +16,8 @@ def app() -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def bootstrap() -> dict[str, Any]:
     return load_template("bootstrap")
+
+
+@pytest.fixture(scope="session")
+def edge() -> dict[str, Any]:
+    return load_template("edge")

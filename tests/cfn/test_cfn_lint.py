@@ -22,7 +22,7 @@ def test_app_template_has_no_cfn_lint_findings_across_all_conditions() -> None:
     assert _findings("app") == []
 
 
-@pytest.mark.parametrize("compute", ["ecs-express", "apprunner"])
+@pytest.mark.parametrize("compute", ["lambda", "ecs-express", "apprunner"])
 @pytest.mark.parametrize("enable_nat", ["false", "true"])
 def test_app_template_has_no_cfn_lint_findings_for_each_compute(compute: str, enable_nat: str) -> None:
     parameters = {
@@ -32,3 +32,19 @@ def test_app_template_has_no_cfn_lint_findings_for_each_compute(compute: str, en
         "EnableNat": enable_nat,
     }
     assert _findings("app", parameters) == []
+
+
+@pytest.mark.parametrize(
+    "parameters",
+    [
+        {},
+        {
+            "DomainName": "charts.example.org",
+            "CertificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-aaaa-bbbb-cccc-0123",
+            "HostedZoneId": "Z0123456789ABCDEFGHIJ",
+        },
+    ],
+    ids=["cloudfront-domain", "custom-domain"],
+)
+def test_edge_template_has_no_cfn_lint_findings(parameters: dict[str, str]) -> None:
+    assert _findings("edge", parameters or None) == []

@@ -9,6 +9,7 @@ import pytest
 from e2e_support import WEB, ensure_node_modules
 
 
+@pytest.mark.node
 @pytest.mark.skipif(shutil.which("npm") is None, reason="node/npm is missing")
 def test_vitest_renderer_unit_tests_pass() -> None:
     ensure_node_modules()

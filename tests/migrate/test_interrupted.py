@@ -46,9 +46,7 @@ def test_killed_runs_resume_to_an_identical_copy(
             command, env=os.environ.copy(), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
         )
         assert child.stdout is not None
-        seen = 0
-        for _line in child.stdout:
-            seen += 1
+        for seen, _line in enumerate(child.stdout, start=1):
             if seen >= kill_after:
                 child.send_signal(signal.SIGKILL)
                 kills += 1

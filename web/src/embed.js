@@ -1,6 +1,8 @@
 // The embed page /embed/<public_id>: the chart alone, sized to the iframe, telling the parent its height.
 // Imports only the renderer, never the editor. A standalone HTML export inlines this bundle and the chart
-// (see inlinePayload.js), and then nothing is fetched.
+// (see inlinePayload.js), and then nothing is fetched. A page published to the CDN names its static
+// payload on #chart (data-payload, data-kind: storyanalytics/publish/layout.py); the app's own page
+// fetches /api/public/... instead.
 import { renderFigure } from "./charts/render.js";
 import { readInlinePayload } from "./inlinePayload.js";
 
@@ -9,7 +11,9 @@ const inline = readInlinePayload();
 const publicId = inline?.payload
   ? String(inline.payload.public_id || "")
   : decodeURIComponent(location.pathname.replace(/\/+$/, "").split("/").pop() || "");
-const isDashboard = new URLSearchParams(location.search).get("kind") === "dashboard";
+const staticPayload = root.dataset.payload || "";
+const isDashboard =
+  root.dataset.kind === "dashboard" || new URLSearchParams(location.search).get("kind") === "dashboard";
 let chart = null;
 let drawnWidth = 0;
 let lastHeight = -1;
@@ -79,7 +83,7 @@ async function load() {
   if (!publicId) return showMessage("This embed link has no chart id.");
   const kind = isDashboard ? "dashboards" : "charts";
   try {
-    const res = await fetch(`/api/public/${kind}/${encodeURIComponent(publicId)}`);
+    const res = await fetch(staticPayload || `/api/public/${kind}/${encodeURIComponent(publicId)}`);
     const body = await res.json().catch(() => ({}));
     if (!res.ok) {
       return showMessage(body.detail || `This chart could not be loaded (HTTP ${res.status}).`);

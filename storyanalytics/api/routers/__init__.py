@@ -7,6 +7,7 @@ from storyanalytics.api.routers.auth import router as auth_router
 from storyanalytics.api.routers.charts import fast_routes as chart_fast_routes
 from storyanalytics.api.routers.charts import router as charts_router
 from storyanalytics.api.routers.dashboards import router as dashboards_router
+from storyanalytics.api.routers.direct_uploads import router as direct_uploads_router
 from storyanalytics.api.routers.exports import router as exports_router
 from storyanalytics.api.routers.folders import router as folders_router
 from storyanalytics.api.routers.health import router as health_router
@@ -34,6 +35,7 @@ ROUTERS: list[APIRouter] = [
     folders_router,
     charts_router,
     uploads_router,
+    direct_uploads_router,
     versions_router,
     themes_router,
     settings_router,

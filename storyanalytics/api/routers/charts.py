@@ -9,7 +9,14 @@ from pydantic import BaseModel, Field
 from sqlalchemy import delete
 from starlette.routing import Route
 
-from storyanalytics.api.deps import BearerDep, CurrentUser, SessionDep, StorageDep, request_user_id
+from storyanalytics.api.deps import (
+    BearerDep,
+    CurrentUser,
+    EdgeDep,
+    SessionDep,
+    StorageDep,
+    request_user_id,
+)
 from storyanalytics.api.schemas import ChartOut, ChartSummary
 from storyanalytics.api.services.access import (
     check_folder_in_team,
@@ -24,6 +31,7 @@ from storyanalytics.api.services.chart_read import (
 )
 from storyanalytics.api.services.charts import load_chart_out
 from storyanalytics.api.services.optimistic import CONFLICT, expected_version
+from storyanalytics.api.services.published import EdgeRemoval, take_off_edge
 from storyanalytics.api.services.team_items import list_filed_items
 from storyanalytics.api.services.versions import create_chart, save_chart_change
 from storyanalytics.db.models import Chart, Upload
@@ -146,28 +154,29 @@ async def update_chart(
     if "folder_id" in body.model_fields_set:
         changes["folder_id"] = check_folder_in_team(session, body.folder_id, chart.team_id)
     session.rollback()  # end the read transaction before awaiting storage
-    chart = await save_chart_change(
-        session, storage, chart, expected, changes, user_id=user.id, message="Edited"
-    )
+    chart = await save_chart_change(session, storage, chart, expected, changes, user_id=user.id)
     return await load_chart_out(session, storage, chart)
 
 
 @router.delete("/{chart_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_chart(
-    chart_id: str, session: SessionDep, storage: StorageDep, user: CurrentUser
+    chart_id: str, session: SessionDep, storage: StorageDep, edge: EdgeDep, user: CurrentUser
 ) -> Response:
-    """Remove the chart's row, then its files (config, versions, uploads, snapshot)."""
+    """Remove the chart's row, then its files (config, versions, uploads, snapshot, its copy on the CDN)."""
     chart = get_team_item_or_404(session, user, Chart, chart_id, "chart")
+    removal = EdgeRemoval("chart", chart.id, chart.team_id, chart.public_id)
     session.execute(delete(Upload).where(Upload.chart_id == chart.id))
     session.delete(chart)
     session.commit()
     await delete_chart_files(storage, chart_id)
+    await take_off_edge(session, edge, removal)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 async def delete_chart_files(storage: StorageDep, chart_id: str) -> None:
     try:
         keys = [f"charts/{chart_id}.json", f"charts/{chart_id}.public.json", f"snapshots/{chart_id}.png"]
+        keys.append(f"snapshots/{chart_id}.svg")
         keys += await storage.list(f"versions/{chart_id}/")
         keys += await storage.list(f"uploads/{chart_id}/")
         for key in keys:

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storyanalytics.api.deps import CurrentUser, SessionDep, StorageDep
+from storyanalytics.api.deps import CurrentUser, EdgeDep, SessionDep, StorageDep
 from storyanalytics.api.errors import ApiError
 from storyanalytics.api.routers.publish import (
     NOT_PUBLISHED,
@@ -27,7 +27,7 @@ from storyanalytics.api.services.access import (
     teams_in_scope,
 )
 from storyanalytics.api.services.optimistic import CONFLICT, expected_version, stale, update_if_version
-from storyanalytics.api.services.published import public_key
+from storyanalytics.api.services.published import EdgeRemoval, public_key, take_off_edge
 from storyanalytics.api.services.team_items import delete_with_file, list_filed_items
 from storyanalytics.db.models import Chart, Dashboard, new_id
 from storyanalytics.db.types import utcnow
@@ -170,32 +170,35 @@ async def update_dashboard(
 
 @router.delete("/{dashboard_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_dashboard(
-    dashboard_id: str, session: SessionDep, storage: StorageDep, user: CurrentUser
+    dashboard_id: str, session: SessionDep, storage: StorageDep, edge: EdgeDep, user: CurrentUser
 ) -> Response:
-    """Removes the dashboard (its public URL 404s at once); its charts are kept."""
+    """Removes the dashboard (its public URL 404s at once, its files on the CDN go); its charts are kept."""
+    dashboard = get_team_item_or_404(session, user, Dashboard, dashboard_id, "dashboard")
+    removal = EdgeRemoval("dashboard", dashboard.id, dashboard.team_id, dashboard.public_id)
     await delete_with_file(
         session, storage, user, Dashboard, dashboard_id, "dashboard", public_key("dashboard", dashboard_id)
     )
+    await take_off_edge(session, edge, removal)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post("/{dashboard_id}/publish", response_model=PublishOut, responses=NOT_PUBLISHED)
 async def publish_dashboard(
-    dashboard_id: str, session: SessionDep, storage: StorageDep, user: CurrentUser
+    dashboard_id: str, session: SessionDep, storage: StorageDep, edge: EdgeDep, user: CurrentUser
 ) -> PublishOut:
     """Freeze the dashboard and its charts as a new public version (same public id)."""
-    return await publish_item(session, storage, user, "dashboard", dashboard_id)
+    return await publish_item(session, storage, edge, user, "dashboard", dashboard_id)
 
 
 @router.delete("/{dashboard_id}/publish", status_code=status.HTTP_204_NO_CONTENT)
 async def unpublish_dashboard(
-    dashboard_id: str, session: SessionDep, storage: StorageDep, user: CurrentUser
+    dashboard_id: str, session: SessionDep, storage: StorageDep, edge: EdgeDep, user: CurrentUser
 ) -> Response:
-    return await unpublish_item(session, storage, user, "dashboard", dashboard_id)
+    return await unpublish_item(session, storage, edge, user, "dashboard", dashboard_id)
 
 
 @router.get("/{dashboard_id}/embed-code", response_model=EmbedCodeOut, responses=NOT_PUBLISHED)
 async def dashboard_embed_code(
-    dashboard_id: str, request: Request, session: SessionDep, user: CurrentUser
+    dashboard_id: str, request: Request, session: SessionDep, edge: EdgeDep, user: CurrentUser
 ) -> EmbedCodeOut:
-    return item_embed_code(request, session, user, "dashboard", dashboard_id)
+    return item_embed_code(request, session, edge, user, "dashboard", dashboard_id)

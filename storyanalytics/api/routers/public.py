@@ -21,9 +21,8 @@ from storyanalytics.api.services.published import (
     lookup_public,
     public_not_found,
 )
-from storyanalytics.api.services.publishing import (
-    EMBED_SCRIPT_BYTES,
-    EMBED_SCRIPT_ETAG,
+from storyanalytics.publish.embed_code import EMBED_SCRIPT_BYTES, EMBED_SCRIPT_ETAG
+from storyanalytics.publish.payloads import (
     PUBLIC_CACHE_CONTROL,
     PublicCache,
     etag_matches,

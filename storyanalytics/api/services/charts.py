@@ -74,7 +74,11 @@ async def read_upload(storage: StorageBackend, upload: Upload) -> ParsedCsv:
     if cached is not None:
         return cached
     raw = await storage.read(upload.storage_key)
-    parsed = parse_csv(raw, types=[column["type"] for column in upload.columns])
+    parsed = parse_csv(
+        raw,
+        types=[column["type"] for column in upload.columns],
+        formats=[column.get("format") for column in upload.columns],
+    )
     parsed_cache.put(upload.storage_key, parsed)
     return parsed
 
@@ -114,6 +118,7 @@ def chart_out(chart: Chart, config: dict[str, Any], upload: Upload | None) -> Ch
         config=config,
         data=data_summary(upload),
         public_version=chart.public_version,
+        published_at=chart.published_at,
         created_at=chart.created_at,
     )
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable
+from dataclasses import dataclass
 from functools import partial
 from typing import Any, Literal
 
@@ -14,7 +16,14 @@ from sqlalchemy.sql import Select
 from storyanalytics.api.errors import ApiError
 from storyanalytics.api.services.app_settings import read_app_settings
 from storyanalytics.api.services.charts import read_chart_config, read_chart_data
-from storyanalytics.api.services.publishing import (
+from storyanalytics.api.services.rawsql import compile_once, fetch_one
+from storyanalytics.api.services.snapshots import snapshot_key
+from storyanalytics.api.services.theme_store import resolve_theme
+from storyanalytics.db.models import Chart, Dashboard, Team
+from storyanalytics.db.types import utcnow
+from storyanalytics.errors import StoryAnalyticsError
+from storyanalytics.publish.edge import Edge, EdgeItem
+from storyanalytics.publish.payloads import (
     PublicCache,
     PublicDocument,
     chart_public_key,
@@ -24,10 +33,6 @@ from storyanalytics.api.services.publishing import (
     make_etag,
     new_public_id,
 )
-from storyanalytics.api.services.rawsql import compile_once, fetch_one
-from storyanalytics.api.services.theme_store import resolve_theme
-from storyanalytics.db.models import Chart, Dashboard, Team
-from storyanalytics.db.types import utcnow
 from storyanalytics.storage import ObjectNotFound, StorageBackend
 
 Kind = Literal["chart", "dashboard"]
@@ -92,8 +97,13 @@ async def dashboard_document(
     }
 
 
-async def publish(session: Session, storage: StorageBackend, kind: Kind, item: Chart | Dashboard) -> None:
-    """Freeze the item's current state as public version n+1; the public id is made once and kept."""
+async def publish(
+    session: Session, storage: StorageBackend, kind: Kind, item: Chart | Dashboard, edge: Edge | None = None
+) -> None:
+    """Freeze the item's current state as public version n+1; the public id is made once and kept.
+
+    With an edge (cloud mode), the same frozen payload is then written there as static files.
+    """
     if not (await read_app_settings(storage)).allow_public_embeds:
         raise ApiError(
             403,
@@ -109,12 +119,17 @@ async def publish(session: Session, storage: StorageBackend, kind: Kind, item: C
     else:
         document = await dashboard_document(session, storage, item, public_id, version)
     session.commit()  # end the read transaction: nothing is held while storage works
+    body = encode_payload(document)
     # The document goes first: a reader that sees the new version in the database finds it stored.
-    await storage.write(public_key(kind, item.id), encode_payload(document))
+    await storage.write(public_key(kind, item.id), body)
+    now = utcnow()
     result = session.execute(
         update(model)
         .where(model.id == item.id, model.public_version == old_version)
-        .values(public_id=public_id, public_version=version, is_published=True, published_at=utcnow())
+        # One timestamp for both, so "saved after publishing" (updated_at > published_at) means a real edit.
+        .values(
+            public_id=public_id, public_version=version, is_published=True, published_at=now, updated_at=now
+        )
         .execution_options(synchronize_session=False)
     )
     if getattr(result, "rowcount", 0) != 1:
@@ -122,9 +137,14 @@ async def publish(session: Session, storage: StorageBackend, kind: Kind, item: C
         raise ApiError(409, f"This {kind} was published or deleted meanwhile: reload it and try again.")
     session.commit()
     session.refresh(item)
+    if edge is not None:
+        png = await _snapshot(storage, item.id) if kind == "chart" else None
+        await _on_edge(edge.publish(EdgeItem(kind, public_id, body, item.title, png)), kind)
 
 
-async def unpublish(session: Session, storage: StorageBackend, kind: Kind, item: Chart | Dashboard) -> None:
+async def unpublish(
+    session: Session, storage: StorageBackend, kind: Kind, item: Chart | Dashboard, edge: Edge | None = None
+) -> None:
     """The public URL answers 404 from the next request on; the public id is kept for a republish."""
     model = _MODELS[kind]
     session.execute(
@@ -136,6 +156,62 @@ async def unpublish(session: Session, storage: StorageBackend, kind: Kind, item:
     session.commit()
     await storage.delete(public_key(kind, item.id))
     session.refresh(item)
+    await take_off_edge(session, edge, EdgeRemoval(kind, item.id, item.team_id, item.public_id))
+
+
+@dataclass(frozen=True)
+class EdgeRemoval:
+    """What removing an item from the edge needs, read before its row is deleted."""
+
+    kind: Kind
+    item_id: str
+    team_id: str
+    public_id: str | None
+
+
+async def take_off_edge(session: Session, edge: Edge | None, removal: EdgeRemoval) -> None:
+    """Remove an unpublished or deleted item's static files, and a chart from published dashboards."""
+    if edge is None:
+        return
+    if removal.public_id is not None:
+        await _on_edge(edge.remove(removal.public_id), removal.kind)
+    if removal.kind == "chart":
+        for dashboard_public_id in dashboards_showing(session, removal.team_id, removal.item_id):
+            await _on_edge(edge.drop_chart(dashboard_public_id, removal.item_id), "dashboard")
+
+
+def dashboards_showing(session: Session, team_id: str, chart_id: str) -> list[str]:
+    """Public ids of the team's published dashboards whose layout holds the chart."""
+    rows = session.execute(
+        select(Dashboard.public_id, Dashboard.layout).where(
+            Dashboard.team_id == team_id, Dashboard.is_published.is_(True)
+        )
+    ).all()
+    return [
+        public_id
+        for public_id, layout in rows
+        if public_id
+        and any(isinstance(entry, dict) and entry.get("chart_id") == chart_id for entry in layout or [])
+    ]
+
+
+async def _snapshot(storage: StorageBackend, chart_id: str) -> bytes | None:
+    """The chart's PNG snapshot (made by the web app), the embed's fallback; None if there is none."""
+    try:
+        return await storage.read(snapshot_key(chart_id))
+    except ObjectNotFound:
+        return None
+
+
+async def _on_edge(work: Awaitable[object], kind: str) -> None:
+    try:
+        await work
+    except StoryAnalyticsError as exc:
+        raise ApiError(
+            503,
+            f"The {kind} is saved, but its copy on the CDN could not be updated ({exc}): "
+            "try again, or run `story-analytics publish --sync`.",
+        ) from None
 
 
 def public_not_found(kind: Kind) -> ApiError:

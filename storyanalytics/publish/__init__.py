@@ -1,0 +1,26 @@
+"""Published charts and dashboards: payloads, embed codes, and their static copy on the edge (CDN).
+
+`layout` is the one place that knows the public file layout; `edge.Edge` writes and removes it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from storyanalytics.config import Settings
+from storyanalytics.publish.cdn import Invalidator
+from storyanalytics.publish.edge import Edge, EdgeItem
+from storyanalytics.publish.files import EdgeFiles
+
+__all__ = ["Edge", "EdgeItem", "edge_from_settings"]
+
+
+def edge_from_settings(settings: Settings, dist: Path | None) -> Edge | None:
+    """The edge of this deployment, or None when published items are served by the app (local mode)."""
+    if settings.edge_bucket is None or settings.edge_url is None:
+        return None
+    files = EdgeFiles(
+        settings.edge_bucket, endpoint_url=settings.aws_endpoint_url, region_name=settings.aws_region
+    )
+    invalidator = Invalidator(settings.edge_distribution_id, endpoint_url=settings.aws_endpoint_url)
+    return Edge(files, invalidator, dist, settings.edge_url)

@@ -1,0 +1,40 @@
+"""The edge bucket's public prefix as a place to put files with their content type and caching.
+
+It is the S3 storage backend (same key checks, same errors) plus `put`, which records the
+Content-Type and Cache-Control that S3 then answers with, and so CloudFront and browsers too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from storyanalytics.publish.layout import EDGE_PREFIX
+from storyanalytics.storage.base import validate_key
+from storyanalytics.storage.s3 import S3StorageBackend
+
+
+class EdgeFiles(S3StorageBackend):
+    """Files under `public/` in the edge bucket, the only prefix its CloudFront distribution may read."""
+
+    def __init__(self, bucket: str, prefix: str = EDGE_PREFIX, **kwargs: object) -> None:
+        super().__init__(bucket, prefix, **kwargs)  # type: ignore[arg-type]
+
+    def _put_sync(self, key: str, data: bytes, content_type: str, cache_control: str) -> None:
+        try:
+            # S3 answers GET with the object's stored Content-Type and Cache-Control:
+            # https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html
+            self.client.put_object(
+                Bucket=self.bucket,
+                Key=self._object_key(key),
+                Body=data,
+                ContentType=content_type,
+                CacheControl=cache_control,
+            )
+        except (ClientError, BotoCoreError) as exc:
+            raise self._error("write", key, exc) from None
+
+    async def put(self, key: str, data: bytes, *, content_type: str, cache_control: str) -> None:
+        validate_key(key)
+        await asyncio.to_thread(self._put_sync, key, data, content_type, cache_control)

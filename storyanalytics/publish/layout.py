@@ -1,0 +1,115 @@
+"""The public layout on the edge: which file lives at which path, with which type and caching.
+
+Every published chart or dashboard is a small set of static files under the edge prefix (`public/`),
+served by CloudFront at the same paths (the distribution's origin path is the prefix):
+
+    /embed.js                        the script that sizes embed iframes        short-lived
+    /embed/<public_id>               the embed page (HTML), the stable URL      short-lived + invalidated
+    /embed/<public_id>.png           the PNG fallback (<noscript>)              short-lived + invalidated
+    /data/<public_id>/<hash>.json    the frozen payload, named by its content   immutable
+    /assets/<name>-<hash>.js|css     the embed bundle, shared by all charts     immutable
+
+The page names its payload, so a republish writes the new payload first and the page last: a reader
+never meets a page that points at a payload that is not there yet. The page path is the app's own
+(`/embed/<public_id>`), so the same embed code shape works on the app (local mode) and on the CDN.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from html import escape
+
+from storyanalytics.publish.bundle import BundleMissing
+
+EDGE_PREFIX = "public"
+EMBED_SCRIPT_KEY = "embed.js"
+# Hashed names never change meaning: browsers and CloudFront keep them for a year.
+IMMUTABLE = "public, max-age=31536000, immutable"
+# Pages, the PNG and the sizing script: browsers recheck after a minute; CloudFront keeps them five
+# minutes at most (s-maxage) and a republish invalidates them at once.
+SHORT_LIVED = "public, max-age=60, s-maxage=300"
+HTML = "text/html; charset=utf-8"
+JSON = "application/json"
+PNG = "image/png"
+JAVASCRIPT = "text/javascript; charset=utf-8"
+CONTENT_TYPES = {
+    ".js": JAVASCRIPT,
+    ".mjs": JAVASCRIPT,
+    ".css": "text/css; charset=utf-8",
+    ".json": JSON,
+    ".svg": "image/svg+xml",
+    ".png": PNG,
+    ".woff2": "font/woff2",
+    ".map": JSON,
+}
+PAYLOAD_HASH_CHARS = 16
+_CHART_DIV = re.compile(r"<div id=\"chart\"([^>]*)>")
+_TITLE = re.compile(r"<title>.*?</title>", re.S)
+
+
+def page_key(public_id: str) -> str:
+    return f"embed/{public_id}"
+
+
+def png_key(public_id: str) -> str:
+    return f"embed/{public_id}.png"
+
+
+def payload_folder(public_id: str) -> str:
+    return f"data/{public_id}/"
+
+
+def payload_key(public_id: str, body: bytes) -> str:
+    digest = hashlib.sha256(body).hexdigest()[:PAYLOAD_HASH_CHARS]
+    return f"{payload_folder(public_id)}{digest}.json"
+
+
+def asset_key(name: str) -> str:
+    return f"assets/{name}"
+
+
+def url_path(key: str) -> str:
+    """The path a key is served at by the CDN (the origin path strips the prefix)."""
+    return "/" + key
+
+
+def item_paths(public_id: str) -> list[str]:
+    """What a republish or unpublish makes stale in the CDN's cache (payloads are never reused)."""
+    return [url_path(page_key(public_id)), url_path(png_key(public_id))]
+
+
+def content_type_for(name: str) -> str:
+    for suffix, content_type in CONTENT_TYPES.items():
+        if name.endswith(suffix):
+            return content_type
+    return "application/octet-stream"
+
+
+def render_page(template: str, *, kind: str, title: str, payload_path: str, png_path: str | None) -> bytes:
+    """The built embed.html with the payload's path (and kind) on #chart and the PNG as <noscript>.
+
+    No inline script: the edge's Content-Security-Policy allows scripts from the same origin only.
+    """
+    attributes = f' data-payload="{escape(payload_path, quote=True)}" data-kind="{escape(kind, quote=True)}"'
+    fallback = ""
+    if png_path is not None:
+        alt = escape(title or "Chart", quote=True)
+        src = escape(png_path, quote=True)
+        fallback = f'<noscript><img src="{src}" alt="{alt}" style="width:100%"></noscript>'
+    page, found = _CHART_DIV.subn(lambda m: f'<div id="chart"{m.group(1)}{attributes}>', template, count=1)
+    if not found:
+        raise BundleMissing('the built embed.html has no <div id="chart">: rebuild web/ (`npm run build`)')
+    page = _TITLE.sub(lambda _: f"<title>{escape(title or 'Chart')} · Story Analytics</title>", page, count=1)
+    if fallback:
+        page = page.replace("</body>", f"{fallback}\n  </body>", 1)
+    return page.encode("utf-8")
+
+
+_PAYLOAD_ATTRIBUTE = re.compile(r'data-payload="([^"]+)"')
+
+
+def payload_path_in(page: bytes) -> str | None:
+    """The payload path a stored page points at (to drop the one before it after a republish)."""
+    found = _PAYLOAD_ATTRIBUTE.search(page.decode("utf-8", "replace"))
+    return found.group(1) if found else None

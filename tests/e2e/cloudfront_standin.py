@@ -1,0 +1,114 @@
+"""STAND-IN FOR CLOUDFRONT (tests and benchmarks only): a plain static server over the bucket's public prefix.
+
+It does what the edge stack's distribution does for a reader, and nothing more: a GET of /<path> reads
+`public/<path>` from the edge bucket (moto here) and answers with the object's stored Content-Type,
+Cache-Control and ETag (304 on If-None-Match), adds the security headers of cfn/edge.yaml's response
+headers policy, and gzips text when the reader accepts it (the behaviors' Compress: true). Query
+strings are ignored, as the cache policies ignore them. No app process is involved.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import http.server
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import yaml
+from botocore.exceptions import ClientError
+from e2e_support import serving
+
+EDGE_TEMPLATE = Path(__file__).resolve().parents[2] / "storyanalytics" / "cfn" / "edge.yaml"
+COMPRESSIBLE = ("text/", "application/json", "application/javascript", "image/svg+xml")
+
+
+class _AnyTagLoader(yaml.SafeLoader):
+    pass
+
+
+_AnyTagLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
+
+
+def policy_headers() -> dict[str, str]:
+    """The headers the edge template's response headers policy adds, read from the template itself."""
+    template: dict[str, Any] = yaml.load(EDGE_TEMPLATE.read_text(encoding="utf-8"), Loader=_AnyTagLoader)
+    config = template["Resources"]["EmbedHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]
+    security = config["SecurityHeadersConfig"]
+    hsts = security["StrictTransportSecurity"]
+    return {
+        "Strict-Transport-Security": f"max-age={hsts['AccessControlMaxAgeSec']}",
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": security["ReferrerPolicy"]["ReferrerPolicy"],
+        "Content-Security-Policy": security["ContentSecurityPolicy"]["ContentSecurityPolicy"],
+    }
+
+
+def _handler(client: Any, bucket: str, prefix: str, headers: dict[str, str]) -> type:
+    class EdgeHandler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+        def do_HEAD(self) -> None:
+            self._answer(send_body=False)
+
+        def do_GET(self) -> None:
+            self._answer(send_body=True)
+
+        def _answer(self, *, send_body: bool) -> None:
+            key = prefix + self.path.split("?", 1)[0]
+            request: dict[str, Any] = {"Bucket": bucket, "Key": key}
+            if self.headers.get("If-None-Match"):
+                request["IfNoneMatch"] = self.headers["If-None-Match"]
+            try:
+                found = client.get_object(**request)
+            except ClientError as exc:
+                status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 404))
+                if status == 304:
+                    self._send(304, b"", {"ETag": self.headers["If-None-Match"]}, send_body=False)
+                else:
+                    self._send(404, b"Not found", {"Content-Type": "text/plain"}, send_body=send_body)
+                return
+            body = found["Body"].read()
+            extra = {
+                "Content-Type": found.get("ContentType", "application/octet-stream"),
+                "ETag": found["ETag"],
+            }
+            if found.get("CacheControl"):
+                extra["Cache-Control"] = found["CacheControl"]
+            if "gzip" in self.headers.get("Accept-Encoding", "") and extra["Content-Type"].startswith(
+                COMPRESSIBLE
+            ):
+                body = gzip.compress(body, 6)
+                extra["Content-Encoding"] = "gzip"
+                extra["Vary"] = "Accept-Encoding"
+            self._send(200, body, extra, send_body=send_body)
+
+        def _send(self, status: int, body: bytes, extra: dict[str, str], *, send_body: bool) -> None:
+            self.send_response(status)
+            for name, value in {**headers, **extra}.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if send_body:
+                self.wfile.write(body)
+
+    return EdgeHandler
+
+
+@contextlib.contextmanager
+def cloudfront_standin(endpoint_url: str, bucket: str, prefix: str = "public") -> Iterator[str]:
+    """Serve s3://bucket/prefix/ on a loopback port (its own origin); yields the base URL."""
+    client = boto3.client(
+        "s3",
+        endpoint_url=endpoint_url,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    with serving(_handler(client, bucket, prefix, policy_headers())) as url:
+        yield url
