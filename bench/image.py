@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import secrets
 import statistics
 import sys
@@ -173,7 +174,9 @@ def main() -> int:
 
     ours_start, minimal_start = statistics.median(ours_starts), statistics.median(minimal_starts)
     ratio = ours_start / minimal_start
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     print(f"\nBase image: {base} (stand-in), {base_bytes / 1e6:.0f} MB")
+    print(f"Load average while measuring: {load} on {os.cpu_count()} cores")
     print(f"{'':34}{'ours':>14}{'minimal':>14}{'ratio':>8}{'target':>10}  verdict")
     print(f"{'build, cold':34}{fmt(ours_builds[0]):>14}{fmt(minimal_builds[0]):>14}{'':>8}{'-':>10}  info")
     print(f"{'build, cached':34}{fmt(ours_builds[1]):>14}{fmt(minimal_builds[1]):>14}{'':>8}{'-':>10}  info")

@@ -248,7 +248,9 @@ def deploy(
     stack_name: Annotated[str, typer.Option(help="Name of the app stack.")] = "story-analytics",
     compute: Annotated[
         str | None,
-        typer.Option(help="ecs-express (default for new stacks) or apprunner.", show_default=False),
+        typer.Option(
+            help="ecs-express (default for new stacks), lambda (cheapest) or apprunner.", show_default=False
+        ),
     ] = None,
     builder: Annotated[
         str,

@@ -467,6 +467,7 @@ class AwsDeployment:
             "Memory": self.memory,
             "EnableNat": None if self.enable_nat is None else str(self.enable_nat).lower(),
             "EndpointAzCount": None if self.endpoint_azs is None else str(self.endpoint_azs),
+            "LambdaConcurrency": self._lambda_concurrency(compute),
         }
         parameters: dict[str, str | None] = {}
         for key, value in wanted.items():
@@ -480,6 +481,13 @@ class AwsDeployment:
                 option = {"AdminEmail": "--admin-email"}.get(key, key)
                 raise PreflightError(f"The first deploy needs a value for {key}: pass {option}.")
         return parameters
+
+    def _lambda_concurrency(self, compute: str) -> str | None:
+        """What the preflight found the account can reserve; None keeps the stack's value or default."""
+        report = self.last_preflight
+        if compute != "lambda" or report is None or report.lambda_concurrency is None:
+            return None
+        return str(report.lambda_concurrency)
 
     def _ensure_image(self, target: PushTarget, bootstrap_outputs: Mapping[str, str]) -> str:
         """Build and push unless ECR already holds this exact tag (tags are immutable)."""

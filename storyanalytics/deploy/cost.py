@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from storyanalytics.deploy.computes import get_compute
+from storyanalytics.deploy.computes import COMPUTES, SizeError, get_compute
 from storyanalytics.deploy.pricing import (
     HOURS_PER_MONTH,
     PRICE_REGION,
@@ -66,6 +66,8 @@ class CostEstimate:
     compute: str
     lines: list[CostLine] = field(default_factory=list)
     prices_as_of: date = PRICES_AS_OF
+    # The same stack on each other compute (its size if it can run it, else its smallest), side by side.
+    alternatives: dict[str, CostEstimate] = field(default_factory=dict)
 
     @property
     def total(self) -> float:
@@ -102,12 +104,35 @@ def estimate_cost(
     usage: Usage | None = None,
     settings: Mapping[str, str] | None = None,
     builder: str = "local",
+    compare: bool = True,
 ) -> CostEstimate:
     """`settings`: the app template's other parameter values that change the bill (EndpointAzCount);
-    `builder`: codebuild adds the build minutes (a local Docker build costs nothing in AWS)."""
+    `builder`: codebuild adds the build minutes (a local Docker build costs nothing in AWS). With
+    `compare`, `alternatives` holds the estimate for every other compute."""
     use = usage or Usage()
     chosen = get_compute(compute)
     size = chosen.check_size(str(cpu), str(memory))
+    if compare:
+        alternatives = {}
+        for name, other in COMPUTES.items():
+            if name == compute:
+                continue
+            try:
+                other_size = other.check_size(str(size.cpu), str(size.memory))
+            except SizeError:
+                other_size = other.valid_pairs[0]
+            alternatives[name] = estimate_cost(
+                region=region,
+                compute=name,
+                cpu=str(other_size.cpu),
+                memory=str(other_size.memory),
+                db_instance_class=db_instance_class,
+                enable_nat=enable_nat,
+                usage=use,
+                settings=settings,
+                builder=builder,
+                compare=False,
+            )
     estimate = CostEstimate(region=region, compute=compute)
     add = estimate.lines.append
     estimate.lines.extend(chosen.cost_lines(size, use, settings or {}))
@@ -166,4 +191,6 @@ def estimate_cost(
             )
         )
     estimate.lines = [CostLine(line.part, round(line.monthly_usd, 2), line.basis) for line in estimate.lines]
+    if compare:
+        estimate.alternatives = alternatives
     return estimate

@@ -61,5 +61,5 @@ def test_unknown_builder_is_refused() -> None:
 
 
 def test_unknown_compute_is_refused() -> None:
-    code, output = _run("--aws", "--compute", "lambda")
-    assert code == 2 and "ecs-express or apprunner" in output
+    code, output = _run("--aws", "--compute", "fargate")
+    assert code == 2 and "lambda, ecs-express or apprunner" in output

@@ -51,8 +51,8 @@ def test_region_that_is_not_shaped_like_one_is_refused(deploy_parameters) -> Non
 
 
 def test_unknown_compute_is_refused(deploy_parameters) -> None:  # type: ignore[no-untyped-def]
-    with pytest.raises(ParameterError, match="ecs-express or apprunner"):
-        validate_parameters(deploy_parameters, {"compute": "lambda"})
+    with pytest.raises(ParameterError, match="lambda, ecs-express or apprunner"):
+        validate_parameters(deploy_parameters, {"compute": "fargate"})
 
 
 def test_unknown_builder_is_refused_with_the_choices(deploy_parameters) -> None:  # type: ignore[no-untyped-def]
