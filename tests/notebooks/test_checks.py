@@ -468,6 +468,27 @@ def test_report_table_keeps_names_whole_and_shows_details_literally(
     assert text.rstrip().endswith("0 of 1 checks passed.")
 
 
+def test_report_table_has_three_columns_one_row_per_check_and_keeps_names_whole() -> None:
+    report = CheckReport(
+        "s", [CheckResult("Bucket encrypted", False, "word " * 40), CheckResult("Stack status", True, "ok")]
+    )
+    shown = io.StringIO()
+    Console(file=shown, width=44).print(report.table())
+    lines = shown.getvalue().splitlines()
+    header = next(line for line in lines if line.startswith("|") and "Check" in line)
+    assert [cell.strip() for cell in header.strip("|").split("|")] == ["Check", "Result", "Details"]
+    assert any("Bucket encrypted" in line and "FAIL" in line for line in lines)
+    assert sum(line.startswith("+") or line.startswith("|-") for line in lines) == 3  # no lines between rows
+
+
+def test_report_shows_plain_text_even_inside_a_notebook(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("rich.console._is_jupyter", lambda: True)
+    shown = io.StringIO()
+    CheckReport("s", [CheckResult("Stack status", True, "x" * 150)]).show(file=shown)
+    assert "Stack status" in shown.getvalue()
+    assert max(len(line) for line in shown.getvalue().splitlines()) == 140  # wide enough for the reasons
+
+
 def test_a_check_shows_as_its_verdict_in_a_notebook() -> None:
     shown: list[str] = []
     printer = type("Printer", (), {"text": lambda self, value: shown.append(value)})()
