@@ -17,6 +17,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 from rich.console import Console
 
@@ -436,12 +437,58 @@ def test_report_reuses_a_result_already_shown(checker: StackChecker) -> None:
     assert len(report.results) == 8
 
 
-def test_check_stack_runs_every_check_of_the_named_stack(checker: StackChecker) -> None:
+def test_check_stack_runs_every_check_of_the_named_stack_in_the_given_region(
+    checker: StackChecker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")  # the region passed wins over the default
     report = check_stack(
         REGION, checker.stack_name, endpoint_url=checker.endpoint_url, database_url=checker.database_url
     )
     assert report.stack_name == checker.stack_name
     assert report.passed and len(report.results) == 8
+
+
+def test_check_stack_checks_the_database_it_is_given(checker: StackChecker, tmp_path: Path) -> None:
+    empty = f"sqlite:///{(tmp_path / 'empty.db').as_posix()}"
+    report = check_stack(REGION, checker.stack_name, endpoint_url=checker.endpoint_url, database_url=empty)
+    assert [r.name for r in report.failures] == ["Database"]
+
+
+def test_check_stack_defaults_to_the_story_analytics_stack(moto_server: str) -> None:
+    report = check_stack(REGION, endpoint_url=moto_server)
+    assert report.stack_name == "story-analytics"
+    assert "stack 'story-analytics' does not exist" in report.results[0].detail
+
+
+class _Refusing:
+    """An S3 client whose every call fails with the given error response."""
+
+    def __init__(self, response: dict[str, Any]) -> None:
+        self.response = response
+
+    def __getattr__(self, operation: str) -> Any:
+        def refuse(**_: Any) -> Any:
+            raise ClientError(self.response, operation)
+
+        return refuse
+
+
+@pytest.mark.parametrize(
+    ("response", "detail"),
+    [
+        ({"Error": {"Code": "SlowDown", "Message": ""}}, "SlowDown"),
+        ({"Error": {"Message": "Please reduce your request rate"}}, "Error: Please reduce your request rate"),
+        ({"Error": {}}, "Error"),
+        ({}, "Error"),
+    ],
+)
+def test_an_aws_error_with_parts_missing_still_reads_cleanly(
+    checker: StackChecker, response: dict[str, Any], detail: str
+) -> None:
+    assert checker.bucket
+    checker.client = lambda service: _Refusing(response)  # type: ignore[method-assign]
+    result = checker.bucket_exists()
+    assert not result.passed and result.detail == detail
 
 
 def test_report_table_colours_pass_green_and_fail_red(checker: StackChecker) -> None:
