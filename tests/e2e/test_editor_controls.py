@@ -174,3 +174,12 @@ def test_pdf_export_has_vector_marks_and_one_title(page, app_url: str, chart_typ
     )
     assert drawn.count(b"(Printed sharp)") == 1  # the heading, drawn once, as text
     assert b" l" in drawn or b" c" in drawn  # marks as vector paths
+
+
+def test_settings_speak_in_words_not_field_names(page, app_url: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{app_url}/settings")
+    origins = page.get_by_test_id("setting-default_embed_origins")
+    origins.wait_for()
+    assert "Sites that may embed charts" in origins.inner_text()
+    text = page.locator("main, .page").first.inner_text()
+    assert "default_embed_origins" not in text and "allow_public_embeds" not in text
