@@ -331,6 +331,21 @@ def test_vector_pdf_draws_marks_and_text_as_vectors() -> None:
     assert b"/Font" in pdf  # the title and labels are text, not pixels
 
 
+def test_pdf_export_falls_back_to_the_snapshot_for_text_the_pdf_fonts_lack(api: Api) -> None:
+    chart = chart_with_data(api)
+    api.put(
+        f"/api/charts/{chart['id']}/snapshot",
+        content=png_bytes(300, 200),
+        headers={"Content-Type": "image/png"},
+    )
+    greek = VECTOR_SVG.replace(b"Sales", "Πωλήσεις".encode())
+    api.put(
+        f"/api/charts/{chart['id']}/snapshot/vector", content=greek, headers={"Content-Type": "image/svg+xml"}
+    )
+    pdf = api.get(f"/api/charts/{chart['id']}/export/pdf").content
+    assert b"/Subtype /Image" in pdf  # the picture shows the Greek text; the vector fonts could not
+
+
 @pytest.mark.parametrize(
     ("body", "reason"),
     [

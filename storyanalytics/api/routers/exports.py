@@ -20,7 +20,7 @@ from storyanalytics.api.services.exports import (
     snapshot_to_pdf,
     snapshot_to_pptx,
 )
-from storyanalytics.api.services.pdf_vector import svg_to_pdf
+from storyanalytics.api.services.pdf_vector import NotLatin1, svg_to_pdf
 from storyanalytics.api.services.published import chart_document
 from storyanalytics.api.spa import find_web_dist
 from storyanalytics.db.models import Chart
@@ -50,6 +50,19 @@ def _alt(config: dict[str, Any]) -> str:
     return alt if isinstance(alt, str) else ""
 
 
+async def _vector_pdf(storage: StorageDep, chart_id: str, title: str) -> bytes | None:
+    """The PDF drawn from the chart's SVG, or None to use the PNG snapshot (no SVG, or text the PDF's
+    core fonts cannot draw, such as Greek or CJK)."""
+    svg = await read_snapshot(storage, chart_id, vector=True)
+    if svg is None:
+        return None
+    alt = _alt(await read_chart_config(storage, chart_id))
+    try:
+        return await asyncio.to_thread(svg_to_pdf, svg, title=title, alt=alt)
+    except NotLatin1:
+        return None
+
+
 @router.get("/{chart_id}/export/{fmt}", response_class=Response, responses=_FILE_RESPONSES)
 async def export_chart(
     chart_id: str,
@@ -70,9 +83,8 @@ async def export_chart(
         # The chart as it is now (not its published version), in the public payload's shape.
         document = await chart_document(session, storage, chart, public_id=None, public_version=0)
         body = await asyncio.to_thread(render_html, document, find_web_dist(settings))
-    elif fmt == "pdf" and (svg := await read_snapshot(storage, chart.id, vector=True)) is not None:
-        alt = _alt(await read_chart_config(storage, chart.id))
-        body = await asyncio.to_thread(svg_to_pdf, svg, title=title, alt=alt)
+    elif fmt == "pdf" and (vector := await _vector_pdf(storage, chart.id, title)) is not None:
+        body = vector
     else:
         png = await read_snapshot(storage, chart.id)
         if png is None:

@@ -53,10 +53,18 @@ def check_svg(data: bytes) -> tuple[float, float]:
     return sizes[0], sizes[1]
 
 
+class NotLatin1(VectorSnapshotError):
+    """The chart's text needs characters the PDF core fonts lack (the PNG-based PDF shows them)."""
+
+
 def _latin1(svg: str) -> str:
     for char, spelled in _SPELLED.items():
         svg = svg.replace(char, spelled)
-    return svg.encode("latin-1", "replace").decode("latin-1")
+    try:
+        svg.encode("latin-1")
+    except UnicodeEncodeError:
+        raise NotLatin1("the chart's text needs characters outside Latin-1") from None
+    return svg
 
 
 def svg_to_pdf(svg: bytes, *, title: str, alt: str = "") -> bytes:
