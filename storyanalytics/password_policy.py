@@ -1,8 +1,8 @@
 """Password rules after NIST SP 800-63B section 5.1.1.2: length, and no known or context-specific ones.
 
 At least 12 characters; not in the list of common passwords from breaches that the zxcvbn package ships
-(30,000 entries, offline); and not built from the account's email or the app's name. No composition
-rules, as the guideline says.
+(30,000 entries, offline); and not mostly the account's email, its name or the app's name (what is left
+without them must still be 12 characters). No composition rules, as the guideline says.
 """
 
 from __future__ import annotations
@@ -44,9 +44,16 @@ def check_password(password: str, email: str | None = None) -> None:
     if lowered in common_passwords() or _folded(password) in common_passwords():
         raise PasswordRejected("This password is on a list of common, breached passwords: choose another.")
     folded = _folded(password)
-    if any(_folded(name) in folded for name in APP_NAMES):
-        raise PasswordRejected("The password contains the app's name: choose one that does not.")
+    if any(_without(folded, _folded(name)) for name in APP_NAMES):
+        raise PasswordRejected("The password is mostly the app's name: choose one built from other words.")
     if email:
         local = _folded(email.split("@", 1)[0])
-        if _folded(email) in folded or (len(local) >= 3 and local in folded):
-            raise PasswordRejected("The password contains your email address or its name: choose another.")
+        if _folded(email) in folded or (len(local) >= 3 and _without(folded, local)):
+            raise PasswordRejected(
+                "The password is mostly your email address or its name: choose one built from other words."
+            )
+
+
+def _without(folded: str, word: str) -> bool:
+    """True when `word` is in the password and what is left is shorter than the minimum length."""
+    return word in folded and len(folded.replace(word, "")) < MIN_LENGTH

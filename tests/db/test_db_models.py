@@ -18,6 +18,7 @@ from storyanalytics.db.models import (
     ChartVersion,
     Dashboard,
     Folder,
+    LoginFailure,
     Membership,
     RefreshToken,
     Snapshot,
@@ -91,6 +92,7 @@ def one_of_each(session: Session) -> list[Base]:
         chart,
         Membership(team_id=team.id, user_id=user.id, role="owner", created_at=WHEN),
         RefreshToken(user_id=user.id, token_hash="a" * 64, expires_at=LATER, revoked_at=WHEN),
+        LoginFailure(scope="account", subject=user.email, window_start=WHEN, failures=3),
         Dashboard(
             team_id=team.id,
             folder_id=root.id,
