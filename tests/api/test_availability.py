@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 from apiclient import ADMIN_EMAIL, ADMIN_PASSWORD, Api, local_settings
-from conftest import LiveServer, MotoProcess
+from live_server import LiveServer, MotoProcess
 
 from storyanalytics.config import Settings
 from storyanalytics.storage import LocalStorageBackend, StorageError
