@@ -126,7 +126,7 @@ def one_of_each(session: Session) -> list[Base]:
 def test_the_round_trip_covers_every_model() -> None:
     covered = {
         User, Team, Membership, RefreshToken, Folder, Theme, Chart, Dashboard, Upload, Template, ChartVersion,
-        Snapshot, AppSetting,
+        Snapshot, AppSetting, LoginFailure,
     }  # fmt: skip
     mapped = {mapper.class_ for mapper in Base.registry.mappers}
     assert mapped == covered, "a new model needs a row in one_of_each() (and a migration)"
