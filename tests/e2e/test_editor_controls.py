@@ -183,3 +183,33 @@ def test_settings_speak_in_words_not_field_names(page, app_url: str) -> None:  #
     assert "Sites that may embed charts" in origins.inner_text()
     text = page.locator("main, .page").first.inner_text()
     assert "default_embed_origins" not in text and "allow_public_embeds" not in text
+
+
+def test_browser_back_drops_an_untouched_new_chart_and_keeps_edits(page, app_url: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(app_url)
+    page.get_by_test_id("new-chart").click()
+    page.get_by_test_id("editor").wait_for()
+    untouched = page.url.rstrip("/").split("/")[-1]
+    page.go_back()
+    page.get_by_test_id("new-chart").wait_for()
+    page.wait_for_function(
+        "id => fetch(`/api/charts/${id}`).then((r) => r.status === 404)", arg=untouched, timeout=10_000
+    )
+
+    chart_id = _chart(app_url, "Edited then left")
+    page.goto(f"{app_url}/charts/{chart_id}")
+    page.get_by_test_id("chart-preview").locator("svg").first.wait_for()
+    page.get_by_test_id("nav-dashboards").click()
+    page.wait_for_function(
+        "id => fetch(`/api/charts/${id}`).then((r) => r.json()).then((c) => c.version === 1)",
+        arg=chart_id,
+        timeout=10_000,
+    )  # nothing changed, nothing saved
+    page.goto(f"{app_url}/charts/{chart_id}")
+    page.get_by_test_id("chart-title").fill("Edited, then left by the menu")
+    page.get_by_test_id("nav-dashboards").click()
+    page.wait_for_function(
+        "id => fetch(`/api/charts/${id}`).then((r) => r.json()).then((c) => c.title.endsWith('by the menu'))",
+        arg=chart_id,
+        timeout=10_000,
+    )
