@@ -31,30 +31,16 @@ import httpx
 from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from api import free_port, start_uvicorn, wait_ready  # noqa: E402  (bench/api.py: one way to run the app)
+
 ADMIN_EMAIL, ADMIN_PASSWORD = "owner@example.org", "quiet lantern harbour 2026"
 POSTGRES = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
 RSS_TARGET_MB = 400
 EDITOR_503_SECONDS = 5
 RECOVERY_SECONDS = 10
 CSV = b"year,value\n" + b"".join(f"{2000 + i},{i * 3}\n".encode() for i in range(20))
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def wait_until(url: str, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url, timeout=2).status_code < 500:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit(f"{url} did not answer within {seconds:g} s")
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -226,7 +212,7 @@ def main() -> int:
     app = None
     missed: list[str] = []
     try:
-        wait_until(f"http://127.0.0.1:{moto_port}/")
+        wait_ready(f"http://127.0.0.1:{moto_port}/")
         import boto3
 
         boto3.client(
@@ -236,24 +222,9 @@ def main() -> int:
             aws_access_key_id="bench",
             aws_secret_access_key="bench",
         ).create_bucket(Bucket="bench")
-        app = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "storyanalytics.api.app:app",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(app_port),
-                "--log-level",
-                "warning",
-            ],
-            env=env,
-            cwd=ROOT,
-        )
+        app = start_uvicorn("storyanalytics.api.app:app", app_port, env, ROOT)
         url = f"http://127.0.0.1:{app_port}"
-        wait_until(f"{url}/api/health")
+        wait_ready(f"{url}/api/health")
         with httpx.Client(base_url=url, timeout=30) as http:
             token = http.post(
                 "/api/auth/login", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
