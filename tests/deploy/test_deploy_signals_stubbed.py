@@ -183,7 +183,7 @@ def test_app_runner_groups_come_first_then_the_output_then_the_stack_log_groups(
     client, stubber = cfn
     stubber.add_response(
         "describe_stacks",
-        stacks(STACK, "ROLLBACK_IN_PROGRESS", outputs={"LogGroupName": "/sa/app"}),
+        stacks(STACK, "ROLLBACK_IN_PROGRESS", outputs={"AppUrl": "https://a", "LogGroupName": "/sa/output"}),
         {"StackName": SID},
     )
     arn = "arn:aws:apprunner:us-east-1:123456789012:service/sa/0f1e"
@@ -199,6 +199,7 @@ def test_app_runner_groups_come_first_then_the_output_then_the_stack_log_groups(
     assert log_group_candidates(client, _failed("AWS::AppRunner::Service", arn), events, SID) == [
         "/aws/apprunner/sa/0f1e/service",
         "/aws/apprunner/sa/0f1e/application",
+        "/sa/output",
         "/sa/app",
         "/sa/more",
     ]
