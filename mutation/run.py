@@ -64,7 +64,6 @@ MODULES = {
             "tests/deploy/test_deploy_destroy_data_stubbed.py",
             "tests/deploy/test_deploy_buckets_and_reads_stubbed.py",
             "tests/deploy/test_deploy_signals_stubbed.py",
-            "tests/deploy/test_deploy_error_messages.py",
             "tests/deploy/test_deploy_watch.py",
         ),
     ),
