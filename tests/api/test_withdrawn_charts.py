@@ -39,3 +39,34 @@ def test_an_unpublished_charts_data_leaves_the_published_dashboard_at_once(api: 
     assert chart["id"] in public_charts(api, public_id)
     assert api.delete(f"/api/charts/{chart['id']}/publish").status_code in (200, 204)
     assert public_charts(api, public_id) == {}
+
+
+def test_a_dashboard_with_a_deleted_chart_still_opens_and_saves(api: Api) -> None:
+    kept, deleted = chart_with_data(api), chart_with_data(api)
+    layout = [{"chart_id": chart["id"], "width": 6, "height": 360} for chart in (kept, deleted)]
+    dashboard = api.post("/api/dashboards", json={"title": "Board", "layout": layout}).json()
+    assert api.delete(f"/api/charts/{deleted['id']}").status_code in (200, 204)
+    opened = api.get(f"/api/dashboards/{dashboard['id']}")
+    assert opened.status_code == 200
+    saved = api.patch(
+        f"/api/dashboards/{dashboard['id']}",
+        json={"title": "Renamed", "layout": layout, "version": opened.json()["version"]},
+    )
+    assert saved.status_code == 200, saved.text
+    removed = api.patch(
+        f"/api/dashboards/{dashboard['id']}", json={"layout": layout[:1], "version": saved.json()["version"]}
+    )
+    assert removed.status_code == 200 and [tile["chart_id"] for tile in removed.json()["layout"]] == [
+        kept["id"]
+    ]
+
+
+def test_a_new_tile_still_needs_a_chart_of_the_team(api: Api) -> None:
+    chart = chart_with_data(api)
+    tile = {"chart_id": chart["id"], "width": 6, "height": 360}
+    dashboard = api.post("/api/dashboards", json={"title": "Board", "layout": [tile]}).json()
+    ghost = {**tile, "chart_id": "f" * 32}
+    response = api.patch(
+        f"/api/dashboards/{dashboard['id']}", json={"layout": [tile, ghost], "version": dashboard["version"]}
+    )
+    assert response.status_code == 422
