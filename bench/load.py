@@ -92,7 +92,10 @@ async def editor(client: httpx.AsyncClient, world: World, stats: Stats, until: f
     h = world.headers
     while time.monotonic() < until:
         await call(client, world, stats, "GET chart", True, path=f"/api/charts/{chart_id}", headers=h)
-        got = await client.get(f"/api/charts/{chart_id}", headers=h)
+        try:
+            got = await client.get(f"/api/charts/{chart_id}", headers=h)
+        except httpx.HTTPError:
+            continue
         if got.status_code == 200:
             body = {"title": f"Edit {secrets.token_hex(2)}", "version": got.json()["version"]}
             await call(
