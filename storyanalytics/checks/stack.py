@@ -25,7 +25,12 @@ from storyanalytics.errors import StoryAnalyticsError
 
 REQUIRED_OUTPUTS = ("AppUrl", "BucketName", "DbEndpoint", "AdminPasswordSecretArn")
 HEALTHY_STACK_STATES = {"CREATE_COMPLETE", "UPDATE_COMPLETE"}
-SERVICE_TYPES = ("AWS::ECS::ExpressGatewayService", "AWS::AppRunner::Service")
+SERVICE_TYPES = ("AWS::ECS::ExpressGatewayService", "AWS::AppRunner::Service", "AWS::Lambda::Function")
+SERVICE_KINDS = {
+    "AWS::ECS::ExpressGatewayService": "ECS Express",
+    "AWS::AppRunner::Service": "App Runner",
+    "AWS::Lambda::Function": "Lambda",
+}
 # A log line counts as an error if it says so, or is an access log line with a 5xx status.
 ERROR_LINE = re.compile(r"\b(ERROR|CRITICAL|Traceback)\b|\" 5\d\d\b")
 LOG_WINDOW_MINUTES = 60
@@ -332,13 +337,13 @@ class StackChecker:
         for resource in self.resources:
             if resource.get("ResourceType") in SERVICE_TYPES:  # moto also lists parameters, untyped
                 return resource
-        raise CheckFailed(f"stack {self.stack_name!r} has no App Runner or ECS Express service")
+        raise CheckFailed(f"stack {self.stack_name!r} has no Lambda, App Runner or ECS Express service")
 
     @check("Service")
     def service(self) -> str:
         resource = self._service_resource()
         state = resource.get("ResourceStatus", "UNKNOWN")
-        kind = "ECS Express" if "ECS" in resource["ResourceType"] else "App Runner"
+        kind = SERVICE_KINDS[resource["ResourceType"]]
         if state not in HEALTHY_STACK_STATES:
             reason = resource.get("ResourceStatusReason") or "see the stack's events"
             raise CheckFailed(f"the {kind} service is {state}: {reason}")

@@ -417,7 +417,7 @@ def test_service_fails_when_the_stack_has_none(checker: StackChecker) -> None:
     checker.__dict__["resources"] = [r for r in checker.resources if r.get("LogicalResourceId") != "Service"]
     result = checker.service()
     assert not result.passed
-    assert result.detail == f"stack {checker.stack_name!r} has no App Runner or ECS Express service"
+    assert result.detail == f"stack {checker.stack_name!r} has no Lambda, App Runner or ECS Express service"
 
 
 def test_recent_errors_fails_when_the_log_group_is_gone(checker: StackChecker) -> None:
