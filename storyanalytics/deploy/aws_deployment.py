@@ -37,6 +37,11 @@ from storyanalytics.deploy.image import (
     push_image,
 )
 from storyanalytics.deploy.preflight import PreflightReport, run_preflight
+from storyanalytics.deploy.preflight_account import (
+    check_database_class,
+    check_quotas,
+    check_service_linked_roles,
+)
 from storyanalytics.deploy.stack_deployer import (
     DEFAULT_TIMEOUT_SECONDS,
     DeployResult,
@@ -241,12 +246,7 @@ class AwsDeployment:
         if report.ok and not self.requested_compute and report.existing_stacks.get(self.stack_name):
             report.compute = self.compute
         if report.ok:
-            try:
-                size = self.size(report.compute, bool(report.existing_stacks.get(self.stack_name)))
-                title = get_compute(report.compute).title
-                report.add("Size", "ok", f"{size.cpu} CPU units, {size.memory} MiB on {title}")
-            except SizeError as exc:
-                report.add("Size", "fail", str(exc))
+            self._account_checks(report)
         self.last_preflight = report
         return report
 
@@ -263,6 +263,31 @@ class AwsDeployment:
         return get_compute(compute).check_size(
             cpu or defaults.get("Cpu") or "256", memory or defaults.get("Memory") or "1024"
         )
+
+    def _account_checks(self, report: PreflightReport) -> None:
+        """Size, database class, quotas and service-linked roles: rows, before anything is created."""
+        exists = bool(report.existing_stacks.get(self.stack_name))
+        try:
+            size = self.size(report.compute, exists)
+        except SizeError as exc:
+            report.add("Size", "fail", str(exc))
+            return
+        report.add(
+            "Size", "ok", f"{size.cpu} CPU units, {size.memory} MiB on {get_compute(report.compute).title}"
+        )
+        defaults = parameter_defaults(self.app_template)
+        db_class = self.db_instance_class or (None if exists else defaults.get("DbInstanceClass"))
+        if db_class:
+            check_database_class(
+                report.add, self.client, db_class, str(defaults.get("DbEngineVersion") or "16")
+            )
+        if exists:
+            return  # the stack's VPC, addresses and roles are already there
+        max_tasks = float(defaults.get("MaxTasks") or 1)
+        nat = self.enable_nat if self.enable_nat is not None else defaults.get("EnableNat") == "true"
+        fargate = size.vcpu * max_tasks if report.compute == "ecs-express" else 0.0
+        check_quotas(report.add, self.client, fargate_vcpus=fargate, needs_eip=bool(nat))
+        check_service_linked_roles(report.add, self.client, report.compute)
 
     def estimate_cost(self) -> CostEstimate:
         defaults = parameter_defaults(self.app_template)

@@ -15,6 +15,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from storyanalytics.deploy.computes import COMPUTE_CHOICES, choices_text
 from storyanalytics.deploy.errors import ImageError, PreflightError, aws_error_message
 from storyanalytics.deploy.image import CommandRunner, docker_version
+from storyanalytics.deploy.preflight_account import check_ecs
 from storyanalytics.deploy.stack_name import stack_name_problem
 from storyanalytics.naming import APP_TAG_KEY
 
@@ -24,7 +25,7 @@ APPRUNNER_CLOSED = "App Runner stopped accepting new customers on 2026-04-30"
 @dataclass(frozen=True)
 class PreflightCheck:
     name: str
-    status: str  # ok | fail | skip
+    status: str  # ok | warn | fail | skip
     detail: str
 
 
@@ -101,7 +102,7 @@ def run_preflight(
     if compute == "apprunner":
         _check_apprunner(report, session, client, region)
     elif compute == "ecs-express":
-        report.add("Compute", "ok", "ECS Express Mode (Fargate behind a load balancer with an HTTPS URL)")
+        check_ecs(report.add, client)
     if runner is not None:
         try:
             report.add("Docker", "ok", f"engine {docker_version(runner)}")
