@@ -385,6 +385,16 @@ class AwsDeployment:
             dry_run=dry_run,
         )
 
+    def watch(self) -> str:
+        """Follow a deploy that an earlier run left in progress (e.g. after its time limit)."""
+        deployer = self._deployer(self.stack_name)
+        return deployer.follow(
+            on_event=self.ui.event,
+            on_notice=self.ui.notice,
+            timeout=self.timeout,
+            watch=get_compute(self.compute).watch(self.client),
+        )
+
     def update(self, *, dry_run: bool = False) -> DeploymentResult:
         """New image -> stack update -> the service rolls to it. Other settings keep their values."""
         stack = self._deployer(self.stack_name).describe()
