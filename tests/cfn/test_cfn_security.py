@@ -109,8 +109,37 @@ def test_app_outputs_match_the_deployer_contract(app: Template) -> None:
 
 
 def test_bootstrap_outputs_match_the_deployer_contract(bootstrap: Template) -> None:
-    for name in ("RepositoryUri", "RepositoryName", "ArtifactsBucketName"):
+    for name in ("RepositoryUri", "RepositoryName", "ArtifactsBucketName", "BuildProjectName"):
         assert name in bootstrap["Outputs"]
+
+
+def test_image_build_role_pushes_to_this_repository_only_and_reads_only_source_bundles(
+    bootstrap: Template,
+) -> None:
+    _, project = only_resource(bootstrap, "AWS::CodeBuild::Project")
+    role_id = project["Properties"]["ServiceRole"]["Fn::GetAtt"][0]
+    role = bootstrap["Resources"][role_id]
+    for statement in statements(role):
+        actions = set(as_list(statement["Action"]))
+        resources = as_list(statement["Resource"])
+        if actions == {"ecr:GetAuthorizationToken"}:
+            assert resources == ["*"]  # the login names no repository
+        elif any(action.startswith("ecr:") for action in actions):
+            assert resources and all(refers_to(r, "Repository") for r in resources)
+        elif any(action.startswith("s3:") for action in actions):
+            assert actions <= {"s3:GetObject", "s3:GetObjectVersion"}
+            assert all(refers_to(r, "ArtifactsBucket") and "/builds/*" in str(r) for r in resources)
+        else:
+            assert actions <= {"logs:CreateLogStream", "logs:PutLogEvents"}
+            assert all(refers_to(r, "BuildLogGroup") for r in resources)
+
+
+def test_image_build_runs_docker_and_logs_to_its_own_group(bootstrap: Template) -> None:
+    _, project = only_resource(bootstrap, "AWS::CodeBuild::Project")
+    properties = project["Properties"]
+    assert properties["Environment"]["PrivilegedMode"] is True
+    assert properties["Artifacts"] == {"Type": "NO_ARTIFACTS"}
+    assert refers_to(properties["LogsConfig"]["CloudWatchLogs"]["GroupName"], "BuildLogGroup")
 
 
 def test_nat_gateway_is_created_only_when_enabled(app: Template) -> None:
@@ -301,8 +330,9 @@ def test_function_gets_exactly_the_three_secrets_resolved_at_deploy_time(app: Te
     resolved = {name for name, value in env.items() if "resolve:secretsmanager" in json.dumps(value)}
     assert resolved == SECRET_ENV_NAMES
     assert env["DB_PASSWORD"] == {"Fn::Sub": "{{resolve:secretsmanager:${DbSecret}:SecretString:password}}"}
-    assert env["JWT_SECRET"] == {"Fn::Sub": "{{resolve:secretsmanager:${JwtSecret}}}"}
-    assert env["ADMIN_PASSWORD"] == {"Fn::Sub": "{{resolve:secretsmanager:${AdminPasswordSecret}}}"}
+    assert env["JWT_SECRET"] == {"Fn::Sub": "{{resolve:secretsmanager:${JwtSecret}:SecretString}}"}
+    admin = "{{resolve:secretsmanager:${AdminPasswordSecret}:SecretString}}"
+    assert env["ADMIN_PASSWORD"] == {"Fn::Sub": admin}
 
 
 def test_function_runs_the_app_with_the_same_settings_as_the_other_computes(app: Template) -> None:
@@ -539,3 +569,12 @@ def test_service_tasks_admit_only_the_app_port_and_only_from_inside_the_vpc(app:
     assert rule["Condition"] == "UseEcsExpress"
     assert (rule["Properties"]["FromPort"], rule["Properties"]["ToPort"]) == (8000, 8000)
     assert rule["Properties"]["CidrIp"] == {"Fn::GetAtt": ["Vpc", "CidrBlock"]}
+
+
+def test_function_timeout_outlasts_the_apps_own_request_deadline(app: Template) -> None:
+    from storyanalytics.config import Settings
+
+    _, function = only_resource(app, "AWS::Lambda::Function")
+    deadline = Settings.model_fields["request_timeout_seconds"].default
+    assert function["Properties"]["Timeout"] > deadline
+    assert "REQUEST_TIMEOUT_SECONDS" not in lambda_env(app)
