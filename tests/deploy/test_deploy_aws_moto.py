@@ -310,3 +310,12 @@ def test_codebuild_failure_stops_the_deploy_before_the_app_stack_with_the_failin
         _codebuild_deployment(moto_server, stack_name, project_dir).deploy()
     assert any("base images must come from" in line for line in failure.value.details)
     assert not _stack_exists(moto_server, stack_name)
+
+
+def test_deploy_lets_only_the_apps_own_page_upload_to_the_bucket(
+    moto_server: str, stack_name: str, project_dir: Path
+) -> None:
+    result = _deployment(moto_server, stack_name, project_dir, compute="ecs-express").deploy()
+    rules = _client("s3", moto_server).get_bucket_cors(Bucket=result.outputs["BucketName"])["CORSRules"]
+    origin = result.url.rstrip("/") if result.url else ""
+    assert [(rule["AllowedOrigins"], rule["AllowedMethods"]) for rule in rules] == [([origin], ["POST"])]
