@@ -146,6 +146,12 @@ def deploy(
     main(argv)
 
 
+@task(help={"sync": "Write every published item to the edge (CDN) and remove stale files"})
+def publish(c: Context, sync: bool = False) -> None:
+    """Published charts on the edge (settings from the environment, like the app)."""
+    c.run("story-analytics publish" + (" --sync" if sync else ""), pty=False)
+
+
 @task(help={"tag": "Image tag; defaults to the git commit (plus a digest of uncommitted changes)"})
 def build_image(c: Context, tag: str = "") -> None:
     """Build the production image locally with Docker (the same build `invoke deploy` pushes)."""

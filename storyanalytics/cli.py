@@ -364,6 +364,25 @@ def check(
     report.raise_for_failures()
 
 
+@app.command("publish")
+@friendly_errors
+def publish(
+    sync: Annotated[
+        bool, typer.Option("--sync", help="Write every published item to the edge (CDN), remove stale files.")
+    ] = False,
+) -> None:
+    """Published charts on the edge: with --sync, make the CDN's files match the database."""
+    from storyanalytics.publish.sync import run_sync
+
+    if not sync:
+        raise typer.BadParameter("say what to do: story-analytics publish --sync")
+    settings = load_settings()
+    report = run_sync(settings, say=lambda line: console.print(line, markup=False, highlight=False))
+    for line in report.skipped:
+        error_console.print("[yellow]Skipped:[/] " + escape(line), highlight=False, soft_wrap=True)
+    console.print(f"Edge in sync: {report.summary()}.", highlight=False)
+
+
 @app.command("rehearse")
 @friendly_errors
 def rehearse(
