@@ -1,0 +1,88 @@
+"""REHEARSAL STAND-INS: the CloudFront resource types of cfn/edge.yaml, which moto's CloudFormation lacks.
+
+They only make the edge stack exist offline (ids shaped like CloudFront's, a *.cloudfront.net domain);
+nothing serves them. The rehearsal reads the published files from the moto bucket's public prefix.
+Registered with the other stand-ins by `storyanalytics.rehearsal.standins.install()`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from moto.core.common_models import CloudFormationModel
+from moto.moto_api._internal import mock_random
+
+from storyanalytics.rehearsal.standins.models import _Recorded, _require, live_resources
+
+
+class _CloudFrontResource(_Recorded):
+    """An id like CloudFront's (E + 13 uppercase letters and digits), the physical id and `Id`."""
+
+    ATTRIBUTES = {"Id": "id"}
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> _CloudFrontResource:
+        _require(cls, cloudformation_json.get("Properties", {}), cls.REQUIRED)
+        resource_id = "E" + mock_random.get_random_string(13, lower_case=False, include_digits=True).upper()
+        attributes = {"Id": resource_id}
+        if "DomainName" in cls.ATTRIBUTES:
+            attributes["DomainName"] = f"d{resource_id.lower()}.cloudfront.net"
+        resource = cls(resource_id, attributes)
+        live_resources[resource_id] = resource
+        return resource
+
+
+class RehearsalDistribution(_CloudFrontResource, CloudFormationModel):
+    """Stand-in for AWS::CloudFront::Distribution."""
+
+    ATTRIBUTES = {"Id": "id", "DomainName": "domain"}
+    REQUIRED = ("DistributionConfig",)
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::CloudFront::Distribution"
+
+
+class RehearsalOriginAccessControl(_CloudFrontResource, CloudFormationModel):
+    """Stand-in for AWS::CloudFront::OriginAccessControl."""
+
+    REQUIRED = ("OriginAccessControlConfig",)
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::CloudFront::OriginAccessControl"
+
+
+class RehearsalCachePolicy(_CloudFrontResource, CloudFormationModel):
+    """Stand-in for AWS::CloudFront::CachePolicy."""
+
+    REQUIRED = ("CachePolicyConfig",)
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::CloudFront::CachePolicy"
+
+
+class RehearsalResponseHeadersPolicy(_CloudFrontResource, CloudFormationModel):
+    """Stand-in for AWS::CloudFront::ResponseHeadersPolicy."""
+
+    REQUIRED = ("ResponseHeadersPolicyConfig",)
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::CloudFront::ResponseHeadersPolicy"
+
+
+CLOUDFRONT_STANDINS: tuple[type[CloudFormationModel], ...] = (
+    RehearsalDistribution,
+    RehearsalOriginAccessControl,
+    RehearsalCachePolicy,
+    RehearsalResponseHeadersPolicy,
+)
