@@ -113,6 +113,8 @@ def migrate(
         "admin_email": "Email of the first admin (first deploy)",
         "yes": "Answer yes to every question",
         "dry_run": "Show checks, cost and changes; change nothing",
+        "domain": "Custom domain for published charts, e.g. charts.example.org",
+        "certificate_arn": "With --domain: an ACM certificate in us-east-1 (else one is requested)",
     }
 )
 def deploy(
@@ -126,12 +128,20 @@ def deploy(
     admin_email: str = "",
     yes: bool = False,
     dry_run: bool = False,
+    domain: str = "",
+    certificate_arn: str = "",
 ) -> None:
     """Deploy to AWS (or --update / --destroy): the `story-analytics deploy --aws` command."""
     from storyanalytics.cli import main
 
     argv = ["deploy", "--aws", "--stack-name", stack_name]
-    for flag, value in (("--region", region), ("--compute", compute), ("--admin-email", admin_email)):
+    for flag, value in (
+        ("--region", region),
+        ("--compute", compute),
+        ("--admin-email", admin_email),
+        ("--domain", domain),
+        ("--certificate-arn", certificate_arn),
+    ):
         if value:
             argv += [flag, value]
     for flag, on in (

@@ -279,6 +279,13 @@ def deploy(
             help="ECS Express: AZs for the VPC endpoints (1 is cheaper, 2 survives an AZ outage).",
         ),
     ] = None,
+    domain: Annotated[
+        str | None, typer.Option(help="Custom domain for published charts, e.g. charts.example.org.")
+    ] = None,
+    certificate_arn: Annotated[
+        str | None,
+        typer.Option(help="With --domain: an ACM certificate in us-east-1 (else one is requested)."),
+    ] = None,
     endpoint_url: Annotated[
         str | None, typer.Option(help="AWS endpoint for emulators and tests.", hidden=True)
     ] = None,
@@ -308,6 +315,8 @@ def deploy(
         memory=memory,
         enable_nat=enable_nat,
         endpoint_azs=endpoint_azs,
+        domain=domain,
+        certificate_arn=certificate_arn,
         timeout=timeout_minutes * 60,
     )
     try:

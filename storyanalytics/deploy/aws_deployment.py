@@ -333,6 +333,7 @@ class AwsDeployment:
             db_instance_class=self.db_instance_class or defaults.get("DbInstanceClass") or "db.t4g.micro",
             enable_nat=nat,
             settings={"EndpointAzCount": str(self.endpoint_azs or defaults.get("EndpointAzCount") or 1)},
+            edge=self.edge,
         )
 
     def image_tag(self) -> str:

@@ -44,6 +44,11 @@ LOGS_STORAGE_GB_MONTH = 0.03
 # https://aws.amazon.com/s3/pricing/ (S3 Standard) and https://aws.amazon.com/ecr/pricing/
 S3_GB_MONTH = 0.023
 ECR_GB_MONTH = 0.10
+# CloudFront, always-free tier and the first paid tier (North America and Europe):
+# https://aws.amazon.com/cloudfront/pricing/
+CLOUDFRONT_FREE_GB = 1024
+CLOUDFRONT_FREE_REQUESTS = 10_000_000
+CLOUDFRONT_GB = 0.085
 
 __all__ = [
     "PRICES_AS_OF",
@@ -97,6 +102,7 @@ def estimate_cost(
     enable_nat: bool = False,
     usage: Usage | None = None,
     settings: Mapping[str, str] | None = None,
+    edge: bool = False,
 ) -> CostEstimate:
     """`settings`: the app template's other parameter values that change the bill (EndpointAzCount)."""
     use = usage or Usage()
@@ -149,5 +155,15 @@ def estimate_cost(
     )
     add(CostLine("S3 bucket", use.s3_gb * S3_GB_MONTH, f"~{use.s3_gb:g} GB x ${S3_GB_MONTH}/GB-month"))
     add(CostLine("ECR images", use.ecr_gb * ECR_GB_MONTH, f"~{use.ecr_gb:g} GB x ${ECR_GB_MONTH}/GB-month"))
+    if edge:
+        add(
+            CostLine(
+                "CloudFront (published charts)",
+                max(0.0, use.cdn_gb - CLOUDFRONT_FREE_GB) * CLOUDFRONT_GB,
+                f"~{use.cdn_gb:g} GB, {use.cdn_requests:,} requests/month: inside the always-free tier "
+                f"({CLOUDFRONT_FREE_GB // 1024} TB out, {CLOUDFRONT_FREE_REQUESTS:,} requests a month); "
+                f"beyond it ${CLOUDFRONT_GB}/GB plus per-request fees; 1,000 invalidation paths/month free",
+            )
+        )
     estimate.lines = [CostLine(line.part, round(line.monthly_usd, 2), line.basis) for line in estimate.lines]
     return estimate

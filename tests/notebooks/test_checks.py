@@ -20,6 +20,7 @@ import pytest
 from storyanalytics.checks import StackChecker, StackCheckFailed
 from storyanalytics.db import upgrade
 from storyanalytics.rehearsal.standins import install
+from storyanalytics.rehearsal.standins.cdn import cloudfront_standin
 
 REGION = "us-east-1"
 MANIFEST_TYPE = "application/vnd.docker.distribution.manifest.v2+json"
@@ -83,6 +84,20 @@ TEMPLATE = {
 }
 
 
+# The edge stack's contract (cfn/edge.yaml outputs) with a plain bucket; the CloudFront stand-in serves it.
+EDGE_TEMPLATE = {
+    "Parameters": {"BucketName": {"Type": "String"}, "PublicUrl": {"Type": "String"}},
+    "Resources": {
+        "EdgeBucket": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": {"Ref": "BucketName"}}}
+    },
+    "Outputs": {
+        "EdgeBucketName": {"Value": {"Ref": "EdgeBucket"}},
+        "PublicUrl": {"Value": {"Ref": "PublicUrl"}},
+        "DistributionId": {"Value": "E1STANDIN"},
+    },
+}
+
+
 class _Health(BaseHTTPRequestHandler):
     status = 200
 
@@ -116,10 +131,33 @@ def sqlite_at_head(tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def checker(moto_server: str, health_url: str, sqlite_at_head: str) -> StackChecker:
-    """A healthy stack: image pushed, bucket private and encrypted, log group quiet."""
+def checker(moto_server: str, health_url: str, sqlite_at_head: str) -> Iterator[StackChecker]:
+    """A healthy stack: image pushed, bucket private and encrypted, log group quiet, a chart on the edge."""
     install()
     name = f"checks-{secrets.token_hex(4)}"
+    edge_bucket = f"{name}-edge-files"
+    with cloudfront_standin(moto_server, edge_bucket) as cdn_url:
+        boto3.client("cloudformation", endpoint_url=moto_server, region_name=REGION).create_stack(
+            StackName=f"{name}-edge",
+            TemplateBody=json.dumps(EDGE_TEMPLATE),
+            Parameters=[
+                {"ParameterKey": "BucketName", "ParameterValue": edge_bucket},
+                {"ParameterKey": "PublicUrl", "ParameterValue": cdn_url},
+            ],
+        )
+        s3 = boto3.client("s3", endpoint_url=moto_server, region_name=REGION)
+        s3.put_object(
+            Bucket=edge_bucket, Key="public/data/x/1.json", Body=b"{}", ContentType="application/json"
+        )
+        page = b'<div id="chart" data-payload="/data/x/1.json"></div>'
+        s3.put_object(Bucket=edge_bucket, Key=f"public/embed/{PUBLIC_ID}", Body=page, ContentType="text/html")
+        yield _app_checker(moto_server, health_url, sqlite_at_head, name)
+
+
+PUBLIC_ID = "pub_AAAAAAAAAAAAAAAAAAAAAA"
+
+
+def _app_checker(moto_server: str, health_url: str, sqlite_at_head: str, name: str) -> StackChecker:
     ecr = boto3.client("ecr", endpoint_url=moto_server, region_name=REGION)
     ecr.create_repository(repositoryName=name)
     ecr.put_image(
@@ -147,8 +185,24 @@ def _s3(checker: StackChecker) -> Any:
 
 def test_healthy_stack_passes_every_check(checker: StackChecker) -> None:
     report = checker.report()
-    assert [result.status for result in report.results] == ["PASS"] * 8, report.rows()
+    assert [result.status for result in report.results] == ["PASS"] * 9, report.rows()
     report.raise_for_failures()
+
+
+def test_published_charts_fail_when_the_cdn_does_not_serve_the_page(checker: StackChecker) -> None:
+    edge_bucket = f"{checker.stack_name}-edge-files"
+    _s3(checker).delete_object(Bucket=edge_bucket, Key="public/data/x/1.json")
+    result = checker.published_charts()
+    assert not result.passed
+    assert "/data/x/1.json answered HTTP 404" in result.detail and "publish --sync" in result.detail
+
+
+def test_published_charts_fail_without_an_edge_stack(moto_server: str, checker: StackChecker) -> None:
+    boto3.client("cloudformation", endpoint_url=moto_server, region_name=REGION).delete_stack(
+        StackName=f"{checker.stack_name}-edge"
+    )
+    result = checker.published_charts()
+    assert not result.passed and "deploy --aws --update" in result.detail
 
 
 def test_stack_status_fails_for_a_missing_stack(moto_server: str) -> None:
@@ -233,5 +287,5 @@ def test_recent_errors_fails_on_an_error_line(checker: StackChecker) -> None:
 
 def test_report_with_a_failure_raises_naming_the_check(checker: StackChecker) -> None:
     _s3(checker).delete_public_access_block(Bucket=checker.bucket)
-    with pytest.raises(StackCheckFailed, match=r"1 of 8 checks .* failed: Bucket private"):
+    with pytest.raises(StackCheckFailed, match=r"1 of 9 checks .* failed: Bucket private"):
         checker.report().raise_for_failures()

@@ -1,4 +1,6 @@
-"""STAND-IN FOR CLOUDFRONT (tests and benchmarks only): a plain static server over the bucket's public prefix.
+"""REHEARSAL STAND-IN FOR CLOUDFRONT: a plain static server over the edge bucket's public prefix.
+
+Used by the offline rehearsal, the tests and bench/embed.py; a real deploy never imports it.
 
 It does what the edge stack's distribution does for a reader, and nothing more: a GET of /<path> reads
 `public/<path>` from the edge bucket (moto here) and answers with the object's stored Content-Type,
@@ -12,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import http.server
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,9 +22,8 @@ from typing import Any
 import boto3
 import yaml
 from botocore.exceptions import ClientError
-from e2e_support import serving
 
-EDGE_TEMPLATE = Path(__file__).resolve().parents[2] / "storyanalytics" / "cfn" / "edge.yaml"
+EDGE_TEMPLATE = Path(__file__).resolve().parents[2] / "cfn" / "edge.yaml"
 COMPRESSIBLE = ("text/", "application/json", "application/javascript", "image/svg+xml")
 
 
@@ -98,6 +100,19 @@ def _handler(client: Any, bucket: str, prefix: str, headers: dict[str, str]) -> 
                 self.wfile.write(body)
 
     return EdgeHandler
+
+
+@contextlib.contextmanager
+def serving(handler: Any) -> Iterator[str]:
+    """Any request handler on a free loopback port, in a thread; yields its base URL."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @contextlib.contextmanager
