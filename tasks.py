@@ -50,6 +50,26 @@ def fmt(c: Context) -> None:
     c.run("ruff check --fix .")
 
 
+@task(
+    help={
+        "module": "deploy, checks or migrate (repeat it; default: all three, one after the other)",
+        "minutes": "Time limit per module (default 60); a second run continues where it stopped",
+        "report_only": "Only rewrite the reports in mutation-report/ from the last runs",
+    },
+    iterable=["module"],
+)
+def mutants(
+    c: Context, module: list[str] | None = None, minutes: float = 60, report_only: bool = False
+) -> None:
+    """Mutation testing (mutmut) of deploy, checks and migrate; reports in mutation-report/ (not CI)."""
+    from invoke.exceptions import Exit
+
+    if c.run("python -c 'import mutmut'", warn=True, hide=True).exited != 0:  # type: ignore[union-attr]
+        raise Exit("Error: mutmut is not installed: pip install -e '.[mutation]'", code=2)
+    args = [*(module or []), "--minutes", str(minutes), *(["--report-only"] if report_only else [])]
+    c.run("python mutation/run.py " + " ".join(args), pty=False)
+
+
 @task
 def checkov_venv(c: Context) -> None:
     """Install checkov into its own .venv-checkov (it pins a `packaging` that clashes with the dev tools)."""

@@ -1,4 +1,5 @@
-"""Tests that need PostgreSQL, Chromium, node or checkov: one skip line each on a laptop, a failure in CI.
+"""Tests that need PostgreSQL, Chromium, node, checkov or a Docker engine: one skip line each on a laptop,
+a failure in CI.
 
 A green CI run must not hide a fifth of the suite: under CI=true a test carrying one of the
 prerequisite markers that skips (because the server, browser or tool is missing) is reported as
@@ -18,9 +19,10 @@ PREREQUISITES = {
     "browser": "needs headless Chromium",
     "checkov": "needs checkov's own venv (.venv-checkov)",
     "node": "needs node/npm",
+    "image": "needs a Docker engine and the stand-in base images (tests/image)",
 }
 # Tests that use these fixtures need the prerequisite even when they forget the marker.
-FIXTURE_NEEDS = {"postgres_database_factory": "postgres", "web_dist": "node"}
+FIXTURE_NEEDS = {"postgres_database_factory": "postgres", "web_dist": "node", "app_image": "image"}
 
 
 def in_ci() -> bool:
@@ -29,8 +31,10 @@ def in_ci() -> bool:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    registered = {line.split(":", 1)[0].strip() for line in config.getini("markers")}
     for name, meaning in PREREQUISITES.items():
-        config.addinivalue_line("markers", f"{name}: {meaning}")
+        if name not in registered:
+            config.addinivalue_line("markers", f"{name}: {meaning}")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

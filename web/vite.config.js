@@ -35,6 +35,9 @@ export default defineConfig({
     outDir: "dist",
     emptyOutDir: true,
     chunkSizeWarningLimit: 1200,
+    // Plain dynamic imports (the map atlases) with no preload helper: the HTML export inlines chunks
+    // under bare names and a page opened from a file cannot preload /assets/ paths.
+    modulePreload: false,
     rollupOptions: {
       input: {
         index: resolve(import.meta.dirname, "index.html"),

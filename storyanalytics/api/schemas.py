@@ -64,4 +64,5 @@ class ChartOut(ChartSummary):
     config: dict[str, Any]
     data: DataSummary | None
     public_version: int
+    published_at: datetime | None = None
     created_at: datetime

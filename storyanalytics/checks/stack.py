@@ -168,7 +168,11 @@ class StackChecker:
                 body = response.read()
                 status = response.status
         except urllib.error.HTTPError as exc:
-            return exc.code, None
+            # An unhealthy app still says why in its body (e.g. 503 with "database": "unreachable").
+            try:
+                return exc.code, json.loads(exc.read())
+            except ValueError:
+                return exc.code, None
         except (urllib.error.URLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
             raise CheckFailed(f"cannot reach {self.app_url}{path}: {reason}") from None
@@ -379,9 +383,10 @@ class StackChecker:
         lines = 0
         for group in self._log_groups():
             paginator = logs.get_paginator("filter_log_events")
-            for page in paginator.paginate(
+            pages = paginator.paginate(
                 logGroupName=group, startTime=since, PaginationConfig={"MaxItems": 5000}
-            ):
+            )
+            for page in _pages_or_missing(pages, group):
                 for event in page.get("events", []):
                     lines += 1
                     message = str(event.get("message", "")).strip()

@@ -18,6 +18,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from email_validator import EmailNotValidError, validate_email
 
+from storyanalytics.deploy.buckets import empty_bucket
 from storyanalytics.deploy.computes import (
     COMPUTE_CHOICES,
     DEFAULT_COMPUTE,
@@ -50,7 +51,6 @@ from storyanalytics.deploy.stack_deployer import (
     DeployResult,
     DestroyResult,
     StackDeployer,
-    empty_and_delete_bucket,
 )
 from storyanalytics.deploy.stack_name import check_stack_name
 from storyanalytics.deploy.templates import load_template, parameter_defaults
@@ -196,6 +196,12 @@ class AwsDeployment:
     @property
     def bootstrap_stack_name(self) -> str:
         return f"{self.stack_name}-bootstrap"
+
+    @property
+    def stack_tags(self) -> dict[str, str]:
+        """The same tags on every create and update: CloudFormation passes stack tags on to resources,
+        and the Express service's Tags can only be set when it is created."""
+        return {APP_TAG_KEY: self.stack_name}
 
     @property
     def app_template(self) -> str:
@@ -370,7 +376,7 @@ class AwsDeployment:
         bootstrap = self._deployer(self.bootstrap_stack_name).deploy(
             self.bootstrap_template,
             bootstrap_parameters,
-            {APP_TAG_KEY: self.stack_name},
+            self.stack_tags,
             dry_run=dry_run,
             **self._callbacks(),
         )
@@ -400,9 +406,10 @@ class AwsDeployment:
         app = self._deployer(self.stack_name).deploy(
             self.app_template,
             parameters,
-            {APP_TAG_KEY: self.stack_name},
+            self.stack_tags,
             dry_run=dry_run,
             template_bucket=bootstrap.outputs.get("ArtifactsBucketName"),
+            watch=get_compute(compute).watch(self.client),
             **self._callbacks(),
         )
         return DeploymentResult(
@@ -525,6 +532,9 @@ class AwsDeployment:
         repository = outputs.get("RepositoryName")
         if repository:
             self._empty_repository(repository)
+        bucket = outputs.get("ArtifactsBucketName")
+        if bucket:
+            empty_bucket(self.client("s3"), bucket)  # the stack deletes the bucket only when it is empty
         deployer.destroy(
             keep_data=True,
             assume_yes=True,  # the user already confirmed deleting everything, twice
@@ -532,21 +542,38 @@ class AwsDeployment:
             on_notice=self.ui.notice,
             timeout=self.timeout,
         )
-        bucket = outputs.get("ArtifactsBucketName")
-        if bucket:
-            empty_and_delete_bucket(self.client("s3"), bucket)
         return True
 
     def _empty_repository(self, repository: str) -> None:
+        """Delete every image; BatchDeleteImage reports refusals in `failures`, not as an error."""
         ecr = self.client("ecr")
+        failures: list[dict[str, Any]] = []
         try:
             for page in ecr.get_paginator("list_images").paginate(repositoryName=repository):
                 ids = page.get("imageIds", [])
                 for start in range(0, len(ids), 100):
-                    ecr.batch_delete_image(repositoryName=repository, imageIds=ids[start : start + 100])
+                    response = ecr.batch_delete_image(
+                        repositoryName=repository, imageIds=ids[start : start + 100]
+                    )
+                    failures.extend(response.get("failures", []))
         except (ClientError, BotoCoreError) as exc:
             if error_code(exc) == "RepositoryNotFoundException":
                 return
             raise DeployError(
                 f"Could not empty image repository {repository}: {aws_error_message(exc)}."
             ) from None
+        # ImageFailureCode ImageReferencedByManifestList (botocore's ECR model): an index still points at
+        # the image; the index itself was in the same listing, so a second pass deletes what is left.
+        retry = [f["imageId"] for f in failures if f.get("failureCode") == "ImageReferencedByManifestList"]
+        if retry:
+            response = ecr.batch_delete_image(repositoryName=repository, imageIds=retry)
+            failures = [f for f in failures if f.get("failureCode") != "ImageReferencedByManifestList"]
+            failures.extend(response.get("failures", []))
+        failures = [f for f in failures if f.get("failureCode") != "ImageNotFound"]
+        if failures:
+            first = failures[0]
+            raise DeployError(
+                f"Could not delete {len(failures)} image(s) from repository {repository}: "
+                f"{first.get('failureCode')}: {first.get('failureReason')}. Delete them in the ECR console, "
+                "then run the destroy again."
+            )

@@ -108,7 +108,22 @@ def build_image(
         raise ImageError(f"There is no {dockerfile} in {project_dir}: run this from the project folder.")
     local_ref = f"{LOCAL_IMAGE_NAME}:{tag}"
     result = runner(
-        ["docker", "build", "--platform", PLATFORM, "--file", dockerfile, "--tag", local_ref, "."],
+        [
+            "docker",
+            "build",
+            "--platform",
+            PLATFORM,
+            # One plain image manifest: with attestations (on by default since buildx 0.10) a push makes an
+            # index that ECR will not delete image by image (ImageReferencedByManifestList) and that
+            # some runtimes refuse: https://github.com/docker/bake-action/releases/tag/v3.0.0
+            "--provenance=false",
+            "--sbom=false",
+            "--file",
+            dockerfile,
+            "--tag",
+            local_ref,
+            ".",
+        ],
         cwd=project_dir,
     )
     if result.returncode != 0:

@@ -55,7 +55,6 @@ def open_deployment(
     region: str,
     stack_name: str = "story-analytics",
     compute: str = "ecs-express",
-    *,
     endpoint_url: str = "",
     admin_email: str = "",
     cpu: str = "",

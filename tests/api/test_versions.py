@@ -33,6 +33,21 @@ def test_list_versions_newest_first(api: Api) -> None:
     assert versions[1]["message"] == "Created" and versions[0]["created_by"]
 
 
+def test_each_version_says_what_changed(api: Api) -> None:
+    chart = api.chart(title="One", chart_type="bar", config={"mapping": {"x": "a"}})
+    api.patch(
+        f"/api/charts/{chart['id']}",
+        json={
+            "version": 1,
+            "title": "Two",
+            "chart_type": "line",
+            "config": {"mapping": {"x": "a"}, "options": {"value_labels": "inside", "alt": "Rising"}},
+        },
+    )
+    versions = api.get(f"/api/charts/{chart['id']}/versions").json()
+    assert versions[0]["message"] == "Title, chart type: bar → line, alternative text, value labels"
+
+
 def test_get_version_returns_that_state(api: Api) -> None:
     chart_id = edited_chart(api)
     version = api.get(f"/api/charts/{chart_id}/versions/1").json()

@@ -121,9 +121,11 @@ def test_nat_gateway_is_created_only_when_enabled(app: Template) -> None:
 
 
 # --- Bucket ------------------------------------------------------------------------------------------
-def test_data_bucket_is_kept_when_the_stack_is_deleted_or_replaced(app: Template) -> None:
+def test_data_bucket_is_kept_when_the_stack_is_deleted_or_replaced_but_not_after_a_failed_create(
+    app: Template,
+) -> None:
     _, bucket = only_resource(app, "AWS::S3::Bucket")
-    assert bucket["DeletionPolicy"] == "Retain"
+    assert bucket["DeletionPolicy"] == "RetainExceptOnCreate"
     assert bucket["UpdateReplacePolicy"] == "Retain"
 
 
@@ -450,6 +452,11 @@ def test_endpoints_sit_in_one_az_unless_two_are_asked_for(app: Template) -> None
 
 
 # --- Bootstrap ---------------------------------------------------------------------------------------
+def test_repository_is_emptied_when_its_stack_is_deleted(bootstrap: Template) -> None:
+    _, repo = only_resource(bootstrap, "AWS::ECR::Repository")
+    assert repo["Properties"]["EmptyOnDelete"] is True
+
+
 def test_repository_tags_are_immutable_scanned_and_old_images_expire(bootstrap: Template) -> None:
     _, repo = only_resource(bootstrap, "AWS::ECR::Repository")
     props = repo["Properties"]

@@ -6,8 +6,11 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import boto3
 import pytest
+from botocore.stub import Stubber
 from deploy_fakes import RecordingRunner
 
 from storyanalytics.rehearsal.standins import PlaceholderLauncher, install, placeholder_launcher
@@ -37,3 +40,12 @@ def project_dir(tmp_path: Path) -> Path:
 @pytest.fixture
 def runner() -> RecordingRunner:
     return RecordingRunner()
+
+
+@pytest.fixture
+def cfn() -> Iterator[tuple[Any, Stubber]]:
+    """A CloudFormation client behind botocore's Stubber; every scripted response must be used."""
+    client = boto3.client("cloudformation", region_name="us-east-1")
+    with Stubber(client) as stubber:
+        yield client, stubber
+        stubber.assert_no_pending_responses()

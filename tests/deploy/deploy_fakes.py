@@ -11,11 +11,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from botocore.stub import Stubber
+
+from storyanalytics.deploy import StackDeployer
 from storyanalytics.deploy.image import CommandResult
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 T0 = datetime(2026, 5, 1, 12, 0, 0, tzinfo=UTC)
+STACK = "story-analytics"
 
 
 class RecordingRunner:
@@ -196,3 +200,33 @@ def described_change_set(
 
 def created_change_set(name: str) -> dict[str, Any]:
     return {"Id": change_set_id(name), "StackId": stack_id(name)}
+
+
+# --- Scripted conversations with a stubbed CloudFormation client -------------------------------------
+def stack_missing(stubber: Stubber, name: str = STACK) -> None:
+    """DescribeStacks answers ValidationError "does not exist", as CloudFormation does."""
+    stubber.add_client_error(
+        "describe_stacks",
+        service_error_code="ValidationError",
+        service_message=f"Stack with id {name} does not exist",
+        http_status_code=400,
+        expected_params={"StackName": name},
+    )
+
+
+def planned_change_set(
+    stubber: Stubber, changes: list[dict[str, Any]], *, status: str = "CREATE_COMPLETE", name: str = STACK
+) -> None:
+    """CreateChangeSet, one poll while pending, then the final status (read twice: wait, then list)."""
+    stubber.add_response("create_change_set", created_change_set(name))
+    stubber.add_response(
+        "describe_change_set", described_change_set(name, "CREATE_PENDING", execution="UNAVAILABLE")
+    )
+    stubber.add_response("describe_change_set", described_change_set(name, status, changes=changes))
+    stubber.add_response("describe_change_set", described_change_set(name, status, changes=changes))
+
+
+def stubbed_deployer(client: Any, name: str = STACK, **kwargs: Any) -> StackDeployer:
+    """A deployer on a fake clock: waits and timeouts cost no time."""
+    clock = kwargs.pop("clock", None) or FakeClock()
+    return StackDeployer(client, name, poll_interval=1, sleep=clock.sleep, clock=clock, **kwargs)

@@ -28,6 +28,8 @@ def test_build_runs_docker_build_for_the_cloud_platform(project_dir: Path, runne
             "build",
             "--platform",
             "linux/amd64",
+            "--provenance=false",
+            "--sbom=false",
             "--file",
             "Dockerfile",
             "--tag",

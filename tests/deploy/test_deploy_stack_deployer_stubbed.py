@@ -3,30 +3,32 @@ rollbacks, empty change sets, leftover stacks, termination protection, timeouts,
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 from deploy_fakes import (
+    STACK,
     T0,
-    FakeClock,
     change,
     change_set_id,
     created_change_set,
     described_change_set,
     event,
     events_page,
+    planned_change_set,
     stack_event,
     stack_id,
+    stack_missing,
     stacks,
+    stubbed_deployer,
 )
 
-from storyanalytics.deploy import Cancelled, DeployError, DeployTimeout, StackDeployer, StackEvent
+from storyanalytics.deploy import Cancelled, DeployError, DeployTimeout, StackEvent
 from storyanalytics.deploy.changeset import ChangeSetPlan
 
-NAME = "story-analytics"
+NAME = STACK
 SID = stack_id(NAME)
 CSID = change_set_id(NAME)
 TEMPLATE = "Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n"
@@ -39,41 +41,11 @@ def _client(service: str) -> Any:
     return boto3.client(service, region_name="us-east-1")
 
 
-@pytest.fixture
-def cfn() -> Iterator[tuple[Any, Stubber]]:
-    client = _client("cloudformation")
-    with Stubber(client) as stubber:
-        yield client, stubber
-        stubber.assert_no_pending_responses()
-
-
-def _missing(stubber: Stubber, name: str = NAME) -> None:
-    stubber.add_client_error(
-        "describe_stacks",
-        service_error_code="ValidationError",
-        service_message=f"Stack with id {name} does not exist",
-        http_status_code=400,
-        expected_params={"StackName": name},
-    )
-
-
-def _plan(stubber: Stubber, changes: list[dict[str, Any]], *, status: str = "CREATE_COMPLETE") -> None:
-    stubber.add_response("create_change_set", created_change_set(NAME))
-    stubber.add_response(
-        "describe_change_set", described_change_set(NAME, "CREATE_PENDING", execution="UNAVAILABLE")
-    )
-    stubber.add_response("describe_change_set", described_change_set(NAME, status, changes=changes))
-    stubber.add_response("describe_change_set", described_change_set(NAME, status, changes=changes))
-
-
-def _deployer(client: Any, **kwargs: Any) -> StackDeployer:
-    clock = kwargs.pop("clock", None) or FakeClock()
-    return StackDeployer(client, NAME, poll_interval=1, sleep=clock.sleep, clock=clock, **kwargs)
-
-
 def _script_successful_create(stubber: Stubber, *, protection_refused: bool = False) -> None:
-    _missing(stubber)
-    _plan(stubber, [change("Add", "Bucket", "AWS::S3::Bucket"), change("Add", "Queue", "AWS::SQS::Queue")])
+    stack_missing(stubber)
+    planned_change_set(
+        stubber, [change("Add", "Bucket", "AWS::S3::Bucket"), change("Add", "Queue", "AWS::SQS::Queue")]
+    )
     review = stack_event(NAME, 0, "REVIEW_IN_PROGRESS", "User Initiated")
     started = [
         review,
@@ -115,7 +87,7 @@ def test_create_streams_only_new_events_in_order_and_returns_outputs(cfn: tuple[
     client, stubber = cfn
     _script_successful_create(stubber)
     seen: list[StackEvent] = []
-    result = _deployer(client).deploy(
+    result = stubbed_deployer(client).deploy(
         TEMPLATE, {}, {"story-analytics:app": NAME}, assume_yes=True, on_event=seen.append
     )
     assert [(e.logical_id, e.status) for e in seen] == [
@@ -136,7 +108,7 @@ def test_create_fails_loudly_when_termination_protection_cannot_be_turned_on(
     client, stubber = cfn
     _script_successful_create(stubber, protection_refused=True)
     with pytest.raises(DeployError) as caught:
-        _deployer(client).deploy(TEMPLATE, {}, {}, assume_yes=True)
+        stubbed_deployer(client).deploy(TEMPLATE, {}, {}, assume_yes=True)
     message = str(caught.value)
     assert "was created, but termination protection could not be turned on" in message
     assert "UpdateTerminationProtection" in message
@@ -147,7 +119,7 @@ def test_create_shows_the_change_set_before_executing(cfn: tuple[Any, Stubber]) 
     client, stubber = cfn
     _script_successful_create(stubber)
     plans: list[ChangeSetPlan] = []
-    _deployer(client).deploy(TEMPLATE, {}, {}, assume_yes=True, on_changes=plans.append)
+    stubbed_deployer(client).deploy(TEMPLATE, {}, {}, assume_yes=True, on_changes=plans.append)
     assert [(c.kind, c.logical_id) for c in plans[0].changes] == [("add", "Bucket"), ("add", "Queue")]
     assert plans[0].change_set_type == "CREATE"
 
@@ -155,20 +127,20 @@ def test_create_shows_the_change_set_before_executing(cfn: tuple[Any, Stubber]) 
 def test_declined_change_set_is_deleted_and_nothing_runs(cfn: tuple[Any, Stubber]) -> None:
     client, stubber = cfn
     stubber.add_response("describe_stacks", stacks(NAME, "UPDATE_COMPLETE"))
-    _plan(stubber, [change("Modify", "Database", "AWS::RDS::DBInstance", replacement="True")])
+    planned_change_set(stubber, [change("Modify", "Database", "AWS::RDS::DBInstance", replacement="True")])
     stubber.add_response("delete_change_set", {}, {"ChangeSetName": CSID})
     questions: list[str] = []
     with pytest.raises(Cancelled, match="was not changed"):
-        _deployer(client).deploy(
+        stubbed_deployer(client).deploy(
             TEMPLATE, {"ImageUri": None}, {}, confirm=lambda q: questions.append(q) or False
         )
     assert "REPLACED" in questions[0] and "Database" in questions[0]
 
 
-def test_replacement_is_flagged_in_the_plan(cfn: tuple[Any, Stubber]) -> None:
+def test_replacement_is_flagged_in_theplanned_change_set(cfn: tuple[Any, Stubber]) -> None:
     client, stubber = cfn
     stubber.add_response("describe_stacks", stacks(NAME, "UPDATE_COMPLETE"))
-    _plan(
+    planned_change_set(
         stubber,
         [
             change("Modify", "Database", "AWS::RDS::DBInstance", replacement="Conditional"),
@@ -178,7 +150,7 @@ def test_replacement_is_flagged_in_the_plan(cfn: tuple[Any, Stubber]) -> None:
     )
     stubber.add_response("delete_change_set", {})
     plans: list[ChangeSetPlan] = []
-    _deployer(client).deploy(TEMPLATE, {}, {}, dry_run=True, on_changes=plans.append)
+    stubbed_deployer(client).deploy(TEMPLATE, {}, {}, dry_run=True, on_changes=plans.append)
     kinds = {c.logical_id: (c.kind, c.may_replace, c.warning) for c in plans[0].changes}
     assert kinds["Database"] == ("modify", True, "MAY BE REPLACED")
     assert kinds["Service"] == ("modify", False, "")
@@ -193,7 +165,7 @@ def test_empty_change_set_is_deleted_and_reported_as_no_changes(cfn: tuple[Any, 
     stubber.add_response("delete_change_set", {}, {"ChangeSetName": CSID})
     stubber.add_response("describe_stacks", stacks(NAME, "UPDATE_COMPLETE", outputs={"AppUrl": "https://x"}))
     notices: list[str] = []
-    result = _deployer(client).deploy(
+    result = stubbed_deployer(client).deploy(
         TEMPLATE, {"ImageUri": "x"}, {}, assume_yes=True, on_notice=notices.append
     )
     assert result.no_changes and not result.executed
@@ -226,7 +198,7 @@ def test_update_keeps_unset_parameters_at_their_previous_value(cfn: tuple[Any, S
     )
     stubber.add_response("delete_change_set", {})
     stubber.add_response("describe_stacks", stacks(NAME, "UPDATE_COMPLETE"))
-    result = _deployer(client).deploy(
+    result = stubbed_deployer(client).deploy(
         TEMPLATE, {"ImageUri": "repo:new", "AdminEmail": None}, {}, assume_yes=True
     )
     assert result.no_changes
@@ -235,8 +207,8 @@ def test_update_keeps_unset_parameters_at_their_previous_value(cfn: tuple[Any, S
 def _script_failed_create(
     stubber: Stubber, failed: list[dict[str, Any]], final_status: str = "ROLLBACK_COMPLETE"
 ) -> None:
-    _missing(stubber)
-    _plan(stubber, [change("Add", "Service", "AWS::AppRunner::Service")])
+    stack_missing(stubber)
+    planned_change_set(stubber, [change("Add", "Service", "AWS::AppRunner::Service")])
     review = stack_event(NAME, 0, "REVIEW_IN_PROGRESS", "User Initiated")
     history = [
         review,
@@ -269,7 +241,7 @@ def test_failed_create_names_the_first_failed_resource_and_skips_cancellations(
         ],
     )
     with pytest.raises(DeployError) as caught:
-        _deployer(client).deploy(TEMPLATE, {}, {}, assume_yes=True)
+        stubbed_deployer(client).deploy(TEMPLATE, {}, {}, assume_yes=True)
     message = str(caught.value)
     assert "Bucket (AWS::S3::Bucket) CREATE_FAILED: sa-data already exists" in message
     assert "Database" not in message and "Queue" not in message
@@ -305,7 +277,7 @@ def test_service_failure_with_null_reason_shows_the_last_log_lines(cfn: tuple[An
             },
         )
         with pytest.raises(DeployError) as caught:
-            _deployer(client, logs_client=logs).deploy(TEMPLATE, {}, {}, assume_yes=True)
+            stubbed_deployer(client, logs_client=logs).deploy(TEMPLATE, {}, {}, assume_yes=True)
     assert "Health check failed on path /api/health" in str(caught.value)
     assert caught.value.details == [
         "Pulling image 123.dkr.ecr/x:1",
@@ -327,14 +299,14 @@ def test_rollback_complete_stack_is_deleted_after_confirmation_then_created(cfn:
     stubber.add_response("describe_stack_events", events_page(*deleted))
     stubber.add_response("describe_stacks", stacks(NAME, "DELETE_COMPLETE"))
     stubber.add_response("describe_stack_events", events_page(*deleted))
-    _plan(stubber, [change("Add", "Bucket", "AWS::S3::Bucket")])
+    planned_change_set(stubber, [change("Add", "Bucket", "AWS::S3::Bucket")])
     stubber.add_response("delete_change_set", {})
     stubber.add_response("delete_stack", {})
     answers = iter([True, False])
     questions: list[str] = []
     notices: list[str] = []
     with pytest.raises(Cancelled):
-        _deployer(client).deploy(
+        stubbed_deployer(client).deploy(
             TEMPLATE, {}, {}, confirm=lambda q: questions.append(q) or next(answers), on_notice=notices.append
         )
     assert "ROLLBACK_COMPLETE" in notices[0] and "deleted before it can be created again" in notices[0]
@@ -345,20 +317,20 @@ def test_declining_the_leftover_delete_changes_nothing(cfn: tuple[Any, Stubber])
     client, stubber = cfn
     stubber.add_response("describe_stacks", stacks(NAME, "REVIEW_IN_PROGRESS"))
     with pytest.raises(Cancelled, match="REVIEW_IN_PROGRESS"):
-        _deployer(client).deploy(TEMPLATE, {}, {}, confirm=lambda q: False)
+        stubbed_deployer(client).deploy(TEMPLATE, {}, {}, confirm=lambda q: False)
 
 
 def test_busy_stack_is_refused_with_advice(cfn: tuple[Any, Stubber]) -> None:
     client, stubber = cfn
     stubber.add_response("describe_stacks", stacks(NAME, "UPDATE_IN_PROGRESS"))
     with pytest.raises(DeployError, match=r"busy .*wait until it finishes"):
-        _deployer(client).deploy(TEMPLATE, {}, {}, assume_yes=True)
+        stubbed_deployer(client).deploy(TEMPLATE, {}, {}, assume_yes=True)
 
 
 def test_timeout_names_what_is_still_in_progress(cfn: tuple[Any, Stubber]) -> None:
     client, stubber = cfn
-    _missing(stubber)
-    _plan(stubber, [change("Add", "Database", "AWS::RDS::DBInstance")])
+    stack_missing(stubber)
+    planned_change_set(stubber, [change("Add", "Database", "AWS::RDS::DBInstance")])
     review = stack_event(NAME, 0, "REVIEW_IN_PROGRESS")
     running = [
         review,
@@ -373,17 +345,17 @@ def test_timeout_names_what_is_still_in_progress(cfn: tuple[Any, Stubber]) -> No
         stubber.add_response("describe_stack_events", events_page(*running))
         stubber.add_response("describe_stacks", stacks(NAME, "CREATE_IN_PROGRESS"))
     with pytest.raises(DeployTimeout) as caught:
-        _deployer(client).deploy(TEMPLATE, {}, {}, assume_yes=True, timeout=1.5)
+        stubbed_deployer(client).deploy(TEMPLATE, {}, {}, assume_yes=True, timeout=1.5)
     assert caught.value.in_progress == ["Database (AWS::RDS::DBInstance)"]
     assert "still in progress: Database" in str(caught.value)
 
 
 def test_big_template_without_bucket_is_refused_before_any_call(cfn: tuple[Any, Stubber]) -> None:
     client, stubber = cfn
-    _missing(stubber)
+    stack_missing(stubber)
     big = TEMPLATE + "# " + "x" * 52_000 + "\n"
     with pytest.raises(DeployError, match="over CloudFormation's 51,200-byte limit"):
-        _deployer(client).deploy(big, {}, {}, assume_yes=True)
+        stubbed_deployer(client).deploy(big, {}, {}, assume_yes=True)
 
 
 def test_destroy_turns_protection_off_and_reports_what_was_kept(cfn: tuple[Any, Stubber]) -> None:
@@ -443,7 +415,9 @@ def test_destroy_turns_protection_off_and_reports_what_was_kept(cfn: tuple[Any, 
             {"DBInstanceIdentifier": "sa-db", "SnapshotType": "manual"},
         )
         questions: list[str] = []
-        result = _deployer(client, rds_client=rds).destroy(confirm=lambda q: questions.append(q) or True)
+        result = stubbed_deployer(client, rds_client=rds).destroy(
+            confirm=lambda q: questions.append(q) or True
+        )
     assert "bucket sa-data is kept" in questions[0] and "final snapshot" in questions[0]
     assert result.kept_bucket == "sa-data"
     assert result.snapshot_id == "story-analytics-database-final-1a2b"
@@ -454,7 +428,7 @@ def test_destroy_declined_deletes_nothing(cfn: tuple[Any, Stubber]) -> None:
     stubber.add_response("describe_stacks", stacks(NAME, "UPDATE_COMPLETE", protection=True))
     stubber.add_response("list_stack_resources", {"StackResourceSummaries": []})
     with pytest.raises(Cancelled, match="was not deleted"):
-        _deployer(client).destroy(confirm=lambda q: False)
+        stubbed_deployer(client).destroy(confirm=lambda q: False)
 
 
 def test_delete_data_needs_the_typed_stack_name(cfn: tuple[Any, Stubber]) -> None:
@@ -464,6 +438,6 @@ def test_delete_data_needs_the_typed_stack_name(cfn: tuple[Any, Stubber]) -> Non
     )
     stubber.add_response("list_stack_resources", {"StackResourceSummaries": []})
     with pytest.raises(Cancelled, match="typed name did not match"):
-        _deployer(client, s3_client=_client("s3")).destroy(
+        stubbed_deployer(client, s3_client=_client("s3")).destroy(
             keep_data=False, confirm=lambda q: True, ask=lambda q: "story-analytic"
         )

@@ -6,6 +6,7 @@ SQLite database stand in for the deployed parts.
 
 from __future__ import annotations
 
+import io
 import json
 import secrets
 import threading
@@ -17,7 +18,7 @@ from typing import Any
 import boto3
 import pytest
 
-from storyanalytics.checks import StackChecker, StackCheckFailed
+from storyanalytics.checks import CheckReport, StackChecker, StackCheckFailed
 from storyanalytics.db import upgrade
 from storyanalytics.rehearsal.standins import install
 from storyanalytics.rehearsal.standins.cdn import cloudfront_standin
@@ -99,12 +100,13 @@ EDGE_TEMPLATE = {
 
 
 class _Health(BaseHTTPRequestHandler):
+    """The app's /api/health; tests change what it answers through `answer` and restore it after."""
+
     status = 200
+    answer: dict[str, Any] = {"database": "ok"}
 
     def do_GET(self) -> None:
-        body = json.dumps(
-            {"status": "ok" if self.status == 200 else "unavailable", "database": "ok"}
-        ).encode()
+        body = json.dumps({"status": "ok" if self.status == 200 else "unavailable", **self.answer}).encode()
         self.send_response(self.status)
         self.send_header("Content-Type", "application/json")
         self.end_headers()
@@ -112,6 +114,17 @@ class _Health(BaseHTTPRequestHandler):
 
     def log_message(self, *args: Any) -> None:
         return None
+
+
+@pytest.fixture
+def health_answers(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Make the loopback /api/health answer differently for one test."""
+
+    def answer(http_status: int = 200, **body: Any) -> None:
+        monkeypatch.setattr(_Health, "status", http_status)
+        monkeypatch.setattr(_Health, "answer", body)
+
+    return answer
 
 
 @pytest.fixture(scope="module")
@@ -289,3 +302,196 @@ def test_report_with_a_failure_raises_naming_the_check(checker: StackChecker) ->
     _s3(checker).delete_public_access_block(Bucket=checker.bucket)
     with pytest.raises(StackCheckFailed, match=r"1 of 9 checks .* failed: Bucket private"):
         checker.report().raise_for_failures()
+
+
+# --- every check fails for each way its part can break ------------------------------------------------
+PUBLIC_STATEMENT = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::{bucket}/*"}
+
+
+def _stack_as(checker: StackChecker, **changes: Any) -> None:
+    """The stack as CloudFormation would describe it after something went wrong."""
+    checker.__dict__["stack"] = {**checker.stack, **changes}
+
+
+@pytest.mark.parametrize("status", ["ROLLBACK_COMPLETE", "UPDATE_ROLLBACK_COMPLETE", "UPDATE_IN_PROGRESS"])
+def test_stack_status_fails_when_the_stack_is_not_complete(checker: StackChecker, status: str) -> None:
+    _stack_as(checker, StackStatus=status, StackStatusReason="Resource Service failed")
+    result = checker.stack_status()
+    assert not result.passed and result.name == "Stack status"
+    assert result.detail == f"stack {checker.stack_name!r} is {status}: Resource Service failed"
+
+
+def test_stack_status_fails_when_an_output_is_missing(checker: StackChecker) -> None:
+    outputs = [o for o in checker.stack["Outputs"] if o["OutputKey"] != "DbEndpoint"]
+    _stack_as(checker, Outputs=outputs)
+    result = checker.stack_status()
+    assert not result.passed
+    assert result.detail == f"stack {checker.stack_name!r} is CREATE_COMPLETE but lacks outputs DbEndpoint"
+
+
+def test_app_health_fails_when_the_app_reports_a_bad_status(
+    checker: StackChecker, health_answers: Any
+) -> None:
+    health_answers(200, database="ok", status="degraded")
+    result = checker.app_health()
+    assert not result.passed
+    assert result.detail.endswith("/api/health reports status 'degraded'")
+
+
+def test_app_health_fails_when_nothing_answers(checker: StackChecker) -> None:
+    _stack_as(checker, Outputs=[
+        {**o, "OutputValue": "http://127.0.0.1:9"} if o["OutputKey"] == "AppUrl" else o
+        for o in checker.stack["Outputs"]
+    ])  # fmt: skip
+    result = checker.app_health()
+    assert not result.passed
+    assert result.detail.startswith("cannot reach http://127.0.0.1:9/api/health:")
+
+
+def test_bucket_private_fails_when_one_public_access_setting_is_off(checker: StackChecker) -> None:
+    _s3(checker).put_public_access_block(
+        Bucket=checker.bucket,
+        PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
+            "RestrictPublicBuckets": False,
+        },
+    )  # fmt: skip
+    result = checker.bucket_private()
+    assert not result.passed
+    assert result.detail == f"bucket {checker.bucket!r} allows public access: RestrictPublicBuckets off"
+
+
+def test_bucket_private_fails_when_the_acl_grants_everyone(checker: StackChecker) -> None:
+    _s3(checker).put_bucket_acl(Bucket=checker.bucket, ACL="public-read")
+    result = checker.bucket_private()
+    assert not result.passed
+    assert result.detail == f"bucket {checker.bucket!r} grants access to everyone in its ACL"
+
+
+@pytest.mark.parametrize("principal", ["*", {"AWS": "*"}], ids=["star", "aws-star"])
+@pytest.mark.parametrize("single", [False, True], ids=["statement-list", "single-statement"])
+def test_bucket_private_fails_when_its_policy_lets_anyone_in(
+    checker: StackChecker, principal: Any, single: bool
+) -> None:
+    statement = {**PUBLIC_STATEMENT, "Resource": f"arn:aws:s3:::{checker.bucket}/*", "Principal": principal}
+    policy = {"Version": "2012-10-17", "Statement": statement if single else [statement]}
+    _s3(checker).put_bucket_policy(Bucket=checker.bucket, Policy=json.dumps(policy))
+    result = checker.bucket_private()
+    assert not result.passed
+    assert result.detail == f"bucket {checker.bucket!r} has a policy that allows anyone in"
+
+
+def test_bucket_private_passes_with_a_policy_for_one_account(checker: StackChecker) -> None:
+    statement = {
+        **PUBLIC_STATEMENT,
+        "Resource": f"arn:aws:s3:::{checker.bucket}/*",
+        "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+    }
+    policy = {"Version": "2012-10-17", "Statement": [statement]}
+    _s3(checker).put_bucket_policy(Bucket=checker.bucket, Policy=json.dumps(policy))
+    assert checker.bucket_private().passed
+
+
+def test_database_through_the_app_fails_when_the_app_does_not_report_it(
+    checker: StackChecker, health_answers: Any
+) -> None:
+    health_answers(200)
+    checker.database_url = None
+    result = checker.database()
+    assert not result.passed
+    assert "/api/health does not report on the database (HTTP 200); pass database_url" in result.detail
+
+
+def test_database_through_the_app_fails_when_the_app_reports_it_broken(
+    checker: StackChecker, health_answers: Any
+) -> None:
+    health_answers(503, database="unreachable")
+    checker.database_url = None
+    result = checker.database()
+    assert not result.passed
+    assert result.detail == "the app reports its database as 'unreachable': see the service's logs"
+
+
+def test_database_fails_when_it_cannot_be_reached(checker: StackChecker) -> None:
+    checker.database_url = "postgresql+psycopg2://u:secret@127.0.0.1:9/db"
+    result = checker.database()
+    assert not result.passed
+    assert result.detail.startswith("cannot reach database postgresql+psycopg2://u:***@127.0.0.1:9/db:")
+    assert "secret" not in result.detail
+
+
+def _service_as(checker: StackChecker, **changes: Any) -> None:
+    checker.__dict__["resources"] = [
+        {**r, **changes} if r.get("LogicalResourceId") == "Service" else r for r in checker.resources
+    ]
+
+
+def test_service_fails_when_its_resource_failed(checker: StackChecker) -> None:
+    _service_as(checker, ResourceStatus="UPDATE_FAILED", ResourceStatusReason="Health check failed")
+    result = checker.service()
+    assert not result.passed
+    assert result.detail == "the ECS Express service is UPDATE_FAILED: Health check failed"
+
+
+@pytest.mark.parametrize(
+    ("image", "expected"),
+    [
+        ("123456789012.dkr.ecr.us-east-1.amazonaws.com/app:latest", "images must have an immutable tag"),
+        ("123456789012.dkr.ecr.us-east-1.amazonaws.com/app", "has no tag"),
+    ],
+)
+def test_service_fails_on_a_mutable_or_missing_tag(checker: StackChecker, image: str, expected: str) -> None:
+    _stack_as(checker, Parameters=[{"ParameterKey": "ImageUri", "ParameterValue": image}])
+    result = checker.service()
+    assert not result.passed and expected in result.detail
+
+
+def test_service_fails_when_the_stack_has_none(checker: StackChecker) -> None:
+    checker.__dict__["resources"] = [r for r in checker.resources if r.get("LogicalResourceId") != "Service"]
+    result = checker.service()
+    assert not result.passed
+    assert result.detail == f"stack {checker.stack_name!r} has no App Runner or ECS Express service"
+
+
+def test_recent_errors_fails_when_the_log_group_is_gone(checker: StackChecker) -> None:
+    checker.client("logs").delete_log_group(logGroupName=checker.outputs["LogGroupName"])
+    result = checker.recent_errors()
+    assert not result.passed
+    assert "does not exist: the service has not logged anything yet" in result.detail
+
+
+def test_report_reuses_a_result_already_shown(checker: StackChecker, health_answers: Any) -> None:
+    health_answers(503, database="ok")
+    assert not checker.app_health().passed
+    health_answers(200, database="ok")
+    report = checker.report()
+    assert [r.name for r in report.failures] == ["App health"]
+    assert len(report.results) == 8
+
+
+def test_report_table_shows_each_verdict_and_the_count(checker: StackChecker) -> None:
+    _s3(checker).delete_public_access_block(Bucket=checker.bucket)
+    report = checker.report()
+    shown = io.StringIO()
+    report.show(file=shown)
+    text = shown.getvalue()
+    assert f"Checks of stack {checker.stack_name}" in text
+    assert "| Bucket private " in text and "FAIL" in text and "no public access block" in text
+    assert text.rstrip().endswith("7 of 8 checks passed.")
+
+
+def test_report_with_two_failures_names_both_with_their_reasons(checker: StackChecker) -> None:
+    _s3(checker).delete_public_access_block(Bucket=checker.bucket)
+    _s3(checker).delete_bucket_encryption(Bucket=checker.bucket)
+    with pytest.raises(StackCheckFailed) as caught:
+        checker.report().raise_for_failures()
+    assert str(caught.value) == (
+        f"2 of 8 checks of stack {checker.stack_name} failed: "
+        f"Bucket private: bucket {checker.bucket!r} has no public access block; "
+        f"Bucket encrypted: bucket {checker.bucket!r} has no default encryption"
+    )
+
+
+def test_an_empty_report_is_a_failure() -> None:
+    with pytest.raises(StackCheckFailed, match="no checks ran against stack s"):
+        CheckReport("s").raise_for_failures()

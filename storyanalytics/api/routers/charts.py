@@ -154,9 +154,7 @@ async def update_chart(
     if "folder_id" in body.model_fields_set:
         changes["folder_id"] = check_folder_in_team(session, body.folder_id, chart.team_id)
     session.rollback()  # end the read transaction before awaiting storage
-    chart = await save_chart_change(
-        session, storage, chart, expected, changes, user_id=user.id, message="Edited"
-    )
+    chart = await save_chart_change(session, storage, chart, expected, changes, user_id=user.id)
     return await load_chart_out(session, storage, chart)
 
 

@@ -43,6 +43,12 @@ def _source(config: dict[str, Any]) -> str:
     return source if isinstance(source, str) else ""
 
 
+def _alt(config: dict[str, Any]) -> str:
+    options = config.get("options")
+    alt = options.get("alt") if isinstance(options, dict) else None
+    return alt if isinstance(alt, str) else ""
+
+
 @router.get("/{chart_id}/export/{fmt}", response_class=Response, responses=_FILE_RESPONSES)
 async def export_chart(
     chart_id: str,
@@ -74,9 +80,10 @@ async def export_chart(
         if fmt == "png":
             body = png
         else:
-            source = _source(await read_chart_config(storage, chart.id))
+            config = await read_chart_config(storage, chart.id)
             builder = snapshot_to_pdf if fmt == "pdf" else snapshot_to_pptx
-            body = await asyncio.to_thread(builder, png, title=title, source=source)
+            source, alt = _source(config), _alt(config)
+            body = await asyncio.to_thread(builder, png, title=title, source=source, alt=alt)
     session.commit()
     filename = export_filename(title, fmt)
     return Response(

@@ -112,7 +112,6 @@ async def read_chart_response(
         if upload_id is None
         else DataSummary(columns=[ColumnOut.model_validate(c) for c in columns], row_count=row_count)
     )
-    fields.pop("published_at")
     body = ChartOut(**fields, config=config, data=data).model_dump_json().encode()
     if frozen:
         cache.put(key, body)

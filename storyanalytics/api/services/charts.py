@@ -114,6 +114,7 @@ def chart_out(chart: Chart, config: dict[str, Any], upload: Upload | None) -> Ch
         config=config,
         data=data_summary(upload),
         public_version=chart.public_version,
+        published_at=chart.published_at,
         created_at=chart.created_at,
     )
 

@@ -27,8 +27,8 @@ _LINK = re.compile(r"<link\b[^>]*>\s*", re.I)
 _HREF = re.compile(r"""\bhref=["']([^"']+)["']""", re.I)
 _REL = re.compile(r"""\brel=["']([^"']+)["']""", re.I)
 _TITLE = re.compile(r"<title>.*?</title>", re.I | re.S)
-# Sibling-chunk imports as Vite emits them: from"./x.js", import"./x.js", import("./x.js").
-_CHUNK_IMPORT = re.compile(r"""(\b(?:from|import)\s*\(?\s*)(["'])(\.{1,2}/[^"'\s]+?\.js)\2""")
+# Sibling-chunk imports as Vite emits them: from"./x.js", import"./x.js", import("./x.js"), import(`./x.js`).
+_CHUNK_IMPORT = re.compile(r"""(\b(?:from|import)\s*\(?\s*)(["'`])(\.{1,2}/[^"'`\s]+?\.js)\2""")
 _CLOSING = re.compile(r"</(script|style)|<!--", re.I)
 
 

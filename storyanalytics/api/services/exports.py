@@ -12,7 +12,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image
 
 from storyanalytics.api.services.export_page import BundleError, json_for_script, render_bundle_page
 from storyanalytics.api.services.svg_chart import render_svg
@@ -46,6 +46,8 @@ def _csv_cell(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return str(int(value))  # 7, not 7.0: the number as the user wrote it
     text = str(value)
     if text.startswith(FORMULA_PREFIXES) and not NUMBER.match(text):
         return "'" + text
@@ -187,73 +189,57 @@ details {{ margin-top: 16px; }}
     return page.encode("utf-8")
 
 
-def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    try:
-        return ImageFont.load_default(size=size)
-    except (OSError, TypeError, ImportError):  # Pillow built without FreeType
-        return ImageFont.load_default()
-
-
-def snapshot_to_pdf(png: bytes, *, title: str, source: str = "") -> bytes:
-    """A one-page PDF: the title, the snapshot, the source note, drawn with Pillow."""
+def snapshot_to_pdf(png: bytes, *, title: str, source: str = "", alt: str = "") -> bytes:
+    """A one-page PDF of the snapshot, which already shows the title and source (no second heading);
+    the title and alternative text go into the document's properties."""
     with Image.open(io.BytesIO(png)) as opened:
         chart = opened.convert("RGBA")
     margin = max(24, chart.width // 30)
-    title_size = max(18, chart.width // 32)
-    note_size = max(11, chart.width // 60)
-    title_height = title_size + margin if title else 0
-    note_height = note_size + margin if source else 0
-    page = Image.new(
-        "RGB", (chart.width + 2 * margin, chart.height + 2 * margin + title_height + note_height), "white"
-    )
-    page.paste(chart, (margin, margin + title_height), chart)
-    draw = ImageDraw.Draw(page)
-    if title:
-        draw.text((margin, margin), title[:200], fill="#111111", font=_font(title_size))
-    if source:
-        draw.text(
-            (margin, margin + title_height + chart.height + margin // 2),
-            f"Source: {source}"[:300],
-            fill="#555555",
-            font=_font(note_size),
-        )
+    page = Image.new("RGB", (chart.width + 2 * margin, chart.height + 2 * margin), "white")
+    page.paste(chart, (margin, margin), chart)
     buffer = io.BytesIO()
-    page.save(buffer, "PDF", resolution=144.0, title=title or "Chart", producer="Story Analytics")
+    page.save(
+        buffer,
+        "PDF",
+        resolution=144.0,
+        title=title or "Chart",
+        subject=(alt or (f"Source: {source}" if source else ""))[:500],
+        producer="Story Analytics",
+    )
     return buffer.getvalue()
 
 
-def snapshot_to_pptx(png: bytes, *, title: str, source: str = "") -> bytes:
-    """A 16:9 slide: title, the snapshot scaled to fit, and the source note."""
+def snapshot_to_pptx(png: bytes, *, title: str, source: str = "", alt: str = "") -> bytes:
+    """A 16:9 slide with the snapshot scaled to fit. The snapshot already shows the title and source, so
+    the slide adds no second copy of them; the picture carries the alternative text for screen readers."""
     from pptx import Presentation
-    from pptx.util import Emu, Inches, Pt
+    from pptx.util import Emu, Inches
 
     with Image.open(io.BytesIO(png)) as opened:
         width_px, height_px = opened.size
     presentation = Presentation()
-    presentation.slide_width = Inches(13.333)
-    presentation.slide_height = Inches(7.5)
-    slide = presentation.slides.add_slide(presentation.slide_layouts[5])  # title only
-    assert slide.shapes.title is not None
-    slide.shapes.title.text = title or "Chart"
-    slide.shapes.title.text_frame.paragraphs[0].font.size = Pt(28)
-    slide.shapes.title.top = Inches(0.3)
-    slide.shapes.title.height = Inches(1.0)
-    box_left, box_top = Inches(0.5), Inches(1.4)
-    box_width, box_height = Inches(12.333), Inches(5.3)
+    slide_width, slide_height = Inches(13.333), Inches(7.5)
+    presentation.slide_width = slide_width
+    presentation.slide_height = slide_height
+    slide = presentation.slides.add_slide(presentation.slide_layouts[6])  # blank
+    margin = Inches(0.4)
+    box_width = slide_width - 2 * margin
+    box_height = slide_height - 2 * margin
     scale = min(box_width / width_px, box_height / height_px)
     picture_width, picture_height = int(width_px * scale), int(height_px * scale)
-    slide.shapes.add_picture(
+    picture = slide.shapes.add_picture(
         io.BytesIO(png),
-        Emu(box_left + (box_width - picture_width) // 2),
-        Emu(box_top + (box_height - picture_height) // 2),
+        Emu(margin + (box_width - picture_width) // 2),
+        Emu(margin + (box_height - picture_height) // 2),
         Emu(picture_width),
         Emu(picture_height),
     )
-    if source:
-        note = slide.shapes.add_textbox(Inches(0.5), Inches(6.85), Inches(12.333), Inches(0.4))
-        note.text_frame.text = f"Source: {source}"
-        note.text_frame.paragraphs[0].font.size = Pt(12)
+    picture.name = (title or "Chart")[:200]
+    description = alt or " · ".join(part for part in (title, f"Source: {source}" if source else "") if part)
+    picture._element.nvPicPr.cNvPr.set("descr", description[:2000])
     presentation.core_properties.title = title or "Chart"
+    if source:
+        presentation.core_properties.subject = f"Source: {source}"[:255]
     buffer = io.BytesIO()
     presentation.save(buffer)
     return buffer.getvalue()

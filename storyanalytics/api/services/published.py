@@ -122,10 +122,14 @@ async def publish(
     body = encode_payload(document)
     # The document goes first: a reader that sees the new version in the database finds it stored.
     await storage.write(public_key(kind, item.id), body)
+    now = utcnow()
     result = session.execute(
         update(model)
         .where(model.id == item.id, model.public_version == old_version)
-        .values(public_id=public_id, public_version=version, is_published=True, published_at=utcnow())
+        # One timestamp for both, so "saved after publishing" (updated_at > published_at) means a real edit.
+        .values(
+            public_id=public_id, public_version=version, is_published=True, published_at=now, updated_at=now
+        )
         .execution_options(synchronize_session=False)
     )
     if getattr(result, "rowcount", 0) != 1:

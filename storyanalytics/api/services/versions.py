@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from storyanalytics.api.services.change_summary import describe_change
 from storyanalytics.api.services.charts import (
     chart_config_key,
     default_config,
@@ -156,9 +157,10 @@ async def save_chart_change(
         raise ValueError(f"save_chart_change cannot change {sorted(unknown)}")
     old_fields = {name: getattr(chart, name) for name in CHANGEABLE_FIELDS}
     new_fields = {**old_fields, **{k: v for k, v in changes.items() if k != "config"}}
-    config = (
-        changes["config"] if "config" in changes else await config_at(storage, chart.id, expected_version)
-    )
+    old_config = await config_at(storage, chart.id, expected_version)
+    config = changes.get("config", old_config)
+    if not message:
+        message = describe_change(old_fields, new_fields, old_config, config)
     number = expected_version + 1
     now = utcnow()
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from storyanalytics.deploy.computes.apprunner_watch import AppRunnerWatch
 from storyanalytics.deploy.computes.base import Compute, Size
 from storyanalytics.deploy.pricing import DAYS_PER_MONTH, HOURS_PER_MONTH, CostLine, Usage
+from storyanalytics.deploy.watch import ClientFactory, ServiceWatch
 
 # App Runner's CPU/memory pairs, as AWS's own CDK construct lists them ("0.5 GB (for 0.25 vCPU)", ...):
 # https://docs.aws.amazon.com/cdk/api/v2/docs/@aws-cdk_aws-apprunner-alpha.Memory.html
@@ -47,6 +50,9 @@ class AppRunner(Compute):
                 f"{memory_gb:g} GB x ${APPRUNNER_GB_HOUR}/GB-h, always provisioned",
             ),
         ]
+
+    def watch(self, client: ClientFactory, *, clock: Callable[[], float] = time.monotonic) -> ServiceWatch:
+        return AppRunnerWatch(client, clock=clock)
 
 
 APPRUNNER = AppRunner()

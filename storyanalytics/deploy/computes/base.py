@@ -6,11 +6,13 @@ one small module per compute next to this one.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from storyanalytics.deploy.errors import PreflightError
 from storyanalytics.deploy.pricing import CostLine, Usage
+from storyanalytics.deploy.watch import ClientFactory, ServiceWatch
 
 
 class SizeError(PreflightError):
@@ -94,3 +96,9 @@ class Compute:
         `settings` are the app template's parameter values (e.g. EndpointAzCount), defaults filled in.
         """
         raise NotImplementedError
+
+    def watch(
+        self, client: ClientFactory, *, clock: Callable[[], float] = time.monotonic
+    ) -> ServiceWatch | None:
+        """What reads the service while its stack is in progress (None: the stack events say it all)."""
+        return None

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from storyanalytics.deploy.computes.base import Compute, Size
+from storyanalytics.deploy.computes.ecs_express_watch import EcsExpressWatch
 from storyanalytics.deploy.pricing import HOURS_PER_MONTH, PUBLIC_IPV4_HOUR, CostLine, Usage
+from storyanalytics.deploy.watch import ClientFactory, ServiceWatch
 
 # Fargate task sizes, limited to the template's Cpu/Memory AllowedValues (cfn/app.yaml).
 # https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-cpu-memory-error.html (the table)
@@ -79,6 +82,9 @@ class EcsExpress(Compute):
                 f"{EXPRESS_ALARMS} alarms x ${ALARM_MONTH}/month (deployment check, scaling high and low)",
             ),
         ]
+
+    def watch(self, client: ClientFactory, *, clock: Callable[[], float] = time.monotonic) -> ServiceWatch:
+        return EcsExpressWatch(client, clock=clock)
 
 
 ECS_EXPRESS = EcsExpress()

@@ -4,6 +4,7 @@
 export const CHART_TYPES = [
   { id: "bar", label: "Bar" },
   { id: "stacked-bar", label: "Stacked bar" },
+  { id: "stacked-bar-100", label: "100% stacked bar" },
   { id: "grouped-bar", label: "Grouped bar" },
   { id: "column", label: "Column" },
   { id: "stacked-column", label: "Stacked column" },
@@ -12,6 +13,8 @@ export const CHART_TYPES = [
   { id: "multi-line", label: "Multi-line" },
   { id: "area", label: "Area" },
   { id: "stacked-area", label: "Stacked area" },
+  { id: "small-multiples", label: "Small multiples" },
+  { id: "slope", label: "Slope" },
   { id: "scatter", label: "Scatter" },
   { id: "bubble", label: "Bubble" },
   { id: "dot-plot", label: "Dot plot" },
@@ -19,8 +22,12 @@ export const CHART_TYPES = [
   { id: "arrow-plot", label: "Arrow plot" },
   { id: "pie", label: "Pie" },
   { id: "donut", label: "Donut" },
+  { id: "waffle", label: "Waffle" },
   { id: "histogram", label: "Histogram" },
   { id: "heatmap", label: "Heatmap" },
+  { id: "choropleth-world", label: "World map" },
+  { id: "choropleth-us", label: "US states map" },
+  { id: "symbol-map", label: "Symbol map" },
   { id: "table", label: "Table" },
 ];
 

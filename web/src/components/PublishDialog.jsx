@@ -1,7 +1,7 @@
 import { useState } from "react";
 
 /** The stable public URL and the embed code of a published chart or dashboard, with copy buttons. */
-export default function PublishDialog({ info, onClose, onUnpublish }) {
+export default function PublishDialog({ info, stale = false, onClose, onUnpublish }) {
   const [copied, setCopied] = useState("");
   const publicUrl = new URL(info.public_url, location.origin).href;
   const code = info.embed?.html || info.embed?.iframe || "";
@@ -23,6 +23,11 @@ export default function PublishDialog({ info, onClose, onUnpublish }) {
       <div className="modal" role="dialog" aria-label="Published" data-testid="publish-dialog">
         <h2>Published</h2>
         <p>Anyone with this link can see it. The link stays the same when you publish again.</p>
+        {stale && (
+          <p className="notice" role="status" data-testid="dialog-publish-stale">
+            The published version is older than your last save: publish again to update it.
+          </p>
+        )}
         <label>
           Public URL
           <div className="inline">

@@ -1,13 +1,23 @@
 // Chart editor: data (paste/upload), type, mapping, text, theme, live preview, history, save, publish, export.
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { api, downloadBlob } from "../api.js";
-import { Link } from "../router.jsx";
+import { Link, navigate } from "../router.jsx";
 import { Busy, ErrorBanner, useAction } from "../components/common.jsx";
 import ChartView from "../components/ChartView.jsx";
 import { CHART_TYPES, MAPPING_SLOTS, guessMapping } from "../charts/types.js";
 import { figureToPng } from "../exportPng.js";
 import { uploadCsv } from "../uploadCsv.js";
 import PublishDialog from "../components/PublishDialog.jsx";
+import ChartOptions from "../components/ChartOptions.jsx";
+import { resolveTheme } from "../charts/theme.js";
+
+const UNTITLED = "Untitled chart";
+
+/** True when the published copy is older than the last saved change. */
+export function publishedIsStale(chart) {
+  if (!chart?.is_published || !chart.published_at || !chart.updated_at) return false;
+  return new Date(chart.updated_at).getTime() > new Date(chart.published_at).getTime();
+}
 
 const EMPTY_MAPPING = { x: null, y: null, y2: null, color: null, size: null, facet: null };
 
@@ -210,6 +220,7 @@ export default function Editor({ chartId }) {
       const c = await api(`/api/charts/${chartId}`, { method: "PATCH", body: { version: chart.version, ...draft } });
       setChart(c);
       setDirty(false);
+      uploadSnapshot().catch(() => {}); // the library's thumbnail; a failure here loses nothing
       return c;
     } catch (err) {
       if (err.status === 409) setConflict(err.message);
@@ -219,12 +230,38 @@ export default function Editor({ chartId }) {
 
   const saveAction = () => run("Saving…", save);
 
+  // Nothing is lost silently: the browser asks before closing a tab with unsaved changes, and leaving
+  // through the app saves them. A chart never touched (still "Untitled chart", no data) is removed, and
+  // an untitled one with data is kept only if the user says so.
+  useEffect(() => {
+    if (!dirty) return undefined;
+    const ask = (e) => {
+      e.preventDefault();
+      e.returnValue = "";
+    };
+    window.addEventListener("beforeunload", ask);
+    return () => window.removeEventListener("beforeunload", ask);
+  }, [dirty]);
+
+  const leave = (to) =>
+    run("Saving before you leave…", async () => {
+      const untouched = chart.version === 1 && (draft.title || UNTITLED) === UNTITLED;
+      const hasData = Boolean(dataInfo);
+      if (untouched && (!hasData || !window.confirm("Keep this untitled chart in your library?"))) {
+        await api(`/api/charts/${chartId}`, { method: "DELETE" });
+      } else if (dirty) {
+        await save();
+      }
+      navigate(to);
+    });
+
   const publish = () =>
     run("Publishing…", async () => {
       if (dirty) await save();
       const info = await api(`/api/charts/${chartId}/publish`, { method: "POST" });
       const embed = await api(`/api/charts/${chartId}/embed-code`);
-      setChart((c) => ({ ...c, is_published: true, public_id: info.public_id, public_version: info.public_version }));
+      const fresh = await api(`/api/charts/${chartId}`);
+      setChart((c) => ({ ...c, ...fresh, version: c.version }));
       setPublished({ ...info, embed });
     });
 
@@ -292,7 +329,16 @@ export default function Editor({ chartId }) {
   return (
     <div className="page editor" data-testid="editor">
       <div className="toolbar">
-        <Link to="/">← Charts</Link>
+        <a
+          href="/"
+          onClick={(e) => {
+            e.preventDefault();
+            leave("/");
+          }}
+          data-testid="back-to-charts"
+        >
+          ← Charts
+        </a>
         <input
           className="title-input"
           value={draft.title}
@@ -315,6 +361,11 @@ export default function Editor({ chartId }) {
           History
         </button>
       </div>
+      {publishedIsStale(chart) && (
+        <p className="notice" role="status" data-testid="publish-stale">
+          The published chart is older than your last save: publish again to update it.
+        </p>
+      )}
       {busy && <Busy label={busy} />}
       {conflict ? (
         <ErrorBanner error={`${conflict} Reload to get the latest version (your unsaved edits here will be lost).`}>
@@ -412,6 +463,13 @@ export default function Editor({ chartId }) {
               ))}
             </select>
           </label>
+          <ChartOptions
+            options={draft.config.options || {}}
+            onChange={(options) => updateConfig({ options })}
+            data={data}
+            mapping={draft.config.mapping}
+            palette={resolveTheme(preview?.theme).palette}
+          />
         </section>
         <section className="panel preview-panel">
           <div ref={previewRef}>
@@ -444,7 +502,9 @@ export default function Editor({ chartId }) {
           )}
         </section>
       </div>
-      {published && <PublishDialog info={published} onClose={() => setPublished(null)} onUnpublish={unpublish} />}
+      {published && (
+        <PublishDialog info={published} stale={publishedIsStale(chart)} onClose={() => setPublished(null)} onUnpublish={unpublish} />
+      )}
     </div>
   );
 }

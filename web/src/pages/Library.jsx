@@ -2,6 +2,7 @@
 import { useCallback, useEffect, useState } from "react";
 import { api } from "../api.js";
 import { Link, navigate } from "../router.jsx";
+import Thumbnail from "../components/Thumbnail.jsx";
 import { Busy, ErrorBanner, useAction } from "../components/common.jsx";
 import { CHART_TYPES } from "../charts/types.js";
 
@@ -146,6 +147,9 @@ export default function Library() {
           <table className="list" data-testid="chart-list">
             <thead>
               <tr>
+                <th>
+                  <span className="visually-hidden">Preview</span>
+                </th>
                 <th>Title</th>
                 <th>Type</th>
                 <th>Updated</th>
@@ -157,6 +161,9 @@ export default function Library() {
             <tbody>
               {charts.map((c) => (
                 <tr key={c.id} data-testid="chart-row">
+                  <td>
+                    <Thumbnail chart={c} label={typeLabel(c.chart_type)} />
+                  </td>
                   <td>
                     <Link to={`/charts/${c.id}`}>{c.title || "Untitled chart"}</Link>
                   </td>

@@ -1,0 +1,189 @@
+"""The production image, side by side with a minimal FastAPI image built and run the same way, in one run.
+
+    python bench/image.py [--runs 5] [--skip-cold]
+
+- build time, cold (`--no-cache`) and cached (nothing changed), for information;
+- size of the image above its base (the runtime stage's FROM): target under 200 MB;
+- time from `docker run` to the first 200 on /api/health, ours in cloud mode (a PostgreSQL database and a
+  moto S3 server) vs the minimal image's: target under 2 s and within 1.5x of the minimal image.
+
+Both images build with the classic builder and `--network host` on the stand-in bases (tests/image), and
+run in a network namespace of their own reached through the same relay (tests/image/netns_relay.py).
+Exits non-zero when a target is missed or cannot be measured (bench/gate.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import boto3
+import httpx
+from moto.server import ThreadedMotoServer
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "image"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from docker_engine import EngineError, build, clean_copy, docker, engine_unavailable, image_size, running
+from dockerfile_refs import read_dockerfile
+from gate import Gate
+from served_app import cloud_env
+from standin_bases import StandinError, ensure_standins
+
+POSTGRES_ADMIN_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
+START_TARGET_S = 2.0
+START_RATIO_TARGET = 1.5
+SIZE_TARGET_MB = 200
+MINIMAL_APP = """from fastapi import FastAPI
+
+app = FastAPI()
+
+
+@app.get("/api/health")
+def health() -> dict[str, str]:
+    return {"status": "ok"}
+"""
+MINIMAL_DOCKERFILE = """FROM {base}
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+WORKDIR /app
+RUN pip install fastapi "uvicorn[standard]"
+COPY app.py ./
+RUN useradd --system --uid 10001 --user-group app
+USER app
+EXPOSE 8000
+CMD ["uvicorn", "app:app", "--host", "0.0.0.0", "--port", "8000"]
+"""
+
+
+def builds(context: Path, tag: str, logs: Path, cold: bool) -> tuple[float | None, float]:
+    """(cold seconds or None, cached seconds) for one image."""
+    cold_s = build(context, tag, logs / f"{tag.replace(':', '-')}-cold.log", no_cache=True) if cold else None
+    cached_s = build(context, tag, logs / f"{tag.replace(':', '-')}-cached.log")
+    return cold_s, cached_s
+
+
+def seconds_to_first_200(image: str, env: dict[str, str], host_ports: tuple[int, ...]) -> float:
+    with running(image, env, host_ports=host_ports) as container:
+        deadline = time.perf_counter() + 60
+        while time.perf_counter() < deadline:
+            try:
+                if httpx.get(f"{container.url}/api/health", timeout=1).status_code == 200:
+                    return time.perf_counter() - container.started
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.01)
+        raise EngineError(f"{image} never answered 200 on /api/health; its log:\n{container.logs()[-2000:]}")
+
+
+def fresh_database() -> tuple[str, Callable[[], None]]:
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"sa_bench_image_{secrets.token_hex(4)}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False), drop
+
+
+def fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f} s"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--runs", type=int, default=5, help="starts of each image (median reported)")
+    parser.add_argument("--skip-cold", action="store_true", help="skip the --no-cache builds (minutes)")
+    options = parser.parse_args()
+    gate = Gate()
+    reason = engine_unavailable()
+    if reason:
+        print(f"No Docker engine: {reason}")
+        gate.unmeasured("image benchmark", reason)
+        return gate.finish()
+
+    with tempfile.TemporaryDirectory(prefix="bench-image-") as work:
+        work_dir = Path(work)
+        ours_context = clean_copy(work_dir / "repo")
+        base = read_dockerfile(ours_context / "Dockerfile")[-1].base
+        minimal_context = work_dir / "minimal"
+        minimal_context.mkdir()
+        (minimal_context / "app.py").write_text(MINIMAL_APP, encoding="utf-8")
+        (minimal_context / "Dockerfile").write_text(MINIMAL_DOCKERFILE.format(base=base), encoding="utf-8")
+        try:
+            ensure_standins(ours_context / "Dockerfile")
+        except StandinError as exc:
+            gate.unmeasured("image benchmark", str(exc))
+            return gate.finish()
+
+        run_id = secrets.token_hex(4)
+        ours, minimal = f"storyanalytics-bench:{run_id}", f"minimal-fastapi-bench:{run_id}"
+        moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        moto.start()
+        drop_database: Callable[[], None] | None = None
+        try:
+            print(f"Building both images (cold builds: {'skipped' if options.skip_cold else 'yes'})...")
+            ours_builds = builds(ours_context, ours, work_dir, cold=not options.skip_cold)
+            minimal_builds = builds(minimal_context, minimal, work_dir, cold=not options.skip_cold)
+            base_bytes = image_size(base)
+            ours_above = (image_size(ours) - base_bytes) / 1e6
+            minimal_above = (image_size(minimal) - base_bytes) / 1e6
+
+            host, port = moto.get_host_and_port()
+            endpoint = f"http://{host}:{port}"
+            bucket = f"sa-bench-{run_id}"
+            boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1").create_bucket(Bucket=bucket)
+            database_url, drop_database = fresh_database()
+            env = cloud_env(database_url, endpoint, bucket)
+            ports = (make_url(database_url).port or 5432, port)
+            ours_starts: list[float] = []
+            minimal_starts: list[float] = []
+            for _ in range(options.runs):  # alternating, so both see the same machine load
+                ours_starts.append(seconds_to_first_200(ours, env, ports))
+                minimal_starts.append(seconds_to_first_200(minimal, {}, ()))
+        finally:
+            moto.stop()
+            if drop_database is not None:
+                drop_database()
+            for tag in (ours, minimal):
+                docker("rmi", tag, check=False)  # the tags only: layers stay as build cache
+
+    ours_start, minimal_start = statistics.median(ours_starts), statistics.median(minimal_starts)
+    ratio = ours_start / minimal_start
+    print(f"\nBase image: {base} (stand-in), {base_bytes / 1e6:.0f} MB")
+    print(f"{'':34}{'ours':>14}{'minimal':>14}{'ratio':>8}{'target':>10}  verdict")
+    print(f"{'build, cold':34}{fmt(ours_builds[0]):>14}{fmt(minimal_builds[0]):>14}{'':>8}{'-':>10}  info")
+    print(f"{'build, cached':34}{fmt(ours_builds[1]):>14}{fmt(minimal_builds[1]):>14}{'':>8}{'-':>10}  info")
+    size_verdict = gate.record(f"layers above the base < {SIZE_TARGET_MB} MB", ours_above < SIZE_TARGET_MB)
+    print(
+        f"{'size above the base':34}{ours_above:>11.0f} MB{minimal_above:>11.0f} MB{'':>8}"
+        f"{f'<{SIZE_TARGET_MB} MB':>10}  {size_verdict}"
+    )
+    start_verdict = gate.record(f"docker run to first 200 < {START_TARGET_S} s", ours_start < START_TARGET_S)
+    ratio_verdict = gate.record(
+        f"start within {START_RATIO_TARGET}x the minimal image", ratio <= START_RATIO_TARGET
+    )
+    print(
+        f"{'docker run -> first 200 (median)':34}{ours_start:>12.2f} s{minimal_start:>12.2f} s{ratio:>7.2f}x"
+        f"{f'<{START_TARGET_S:.0f} s':>10}  {start_verdict}, ratio {ratio_verdict}"
+    )
+    print(f"  each start, ours (cloud mode): {', '.join(f'{s:.2f}' for s in ours_starts)}")
+    print(f"  each start, minimal:           {', '.join(f'{s:.2f}' for s in minimal_starts)}")
+    return gate.finish()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,237 @@
+"""Mutation testing of the failure and data-deletion paths (`invoke mutants`): a tool, not part of CI.
+
+Why mutmut (3.x) and not cosmic-ray: mutmut installs from PyPI and runs on Python 3.11 here, needs no
+session database or worker setup, and forks one process per mutant running only the tests that cover
+the mutated function (found once in a stats run), so a module fits in minutes on a shared 2-core
+machine; cosmic-ray rewrites the file on disk and starts a whole pytest run per mutant.
+
+Each module runs in its own scratch folder under mutation-report/ (git-ignored), with its own mutmut
+configuration (the files to mutate, the fast tests that guard them); nothing in the checkout changes.
+The report (mutation-report/<module>.md) counts killed, survived and equivalent mutants: survivors
+listed in mutation/equivalents.toml with a one-line reason are equivalent (no test can tell them apart
+from the original), every other survivor, including a mutant no test reaches, is a missing test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tomllib
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+REPORTS = ROOT / "mutation-report"
+EQUIVALENTS = Path(__file__).with_name("equivalents.toml")
+KILLED = {"killed", "timeout", "caught by type check", "segfault"}
+SURVIVED = {"survived", "no tests", "suspicious"}
+
+
+@dataclass(frozen=True)
+class Module:
+    """What to mutate and which tests guard it."""
+
+    mutate: tuple[str, ...]
+    tests: tuple[str, ...]
+
+
+MODULES = {
+    "deploy": Module(
+        mutate=(
+            "storyanalytics/deploy/stack_deployer.py",
+            "storyanalytics/deploy/changeset.py",
+            "storyanalytics/deploy/events.py",
+            "storyanalytics/deploy/errors.py",
+        ),
+        tests=(
+            "tests/deploy/test_deploy_stack_deployer_stubbed.py",
+            "tests/deploy/test_deploy_outcomes_stubbed.py",
+            "tests/deploy/test_deploy_destroy_data_stubbed.py",
+        ),
+    ),
+    "checks": Module(
+        mutate=("storyanalytics/checks/*",),
+        tests=("tests/notebooks/test_checks.py",),
+    ),
+    "migrate": Module(
+        mutate=("storyanalytics/migrate/checks.py", "storyanalytics/migrate/storage_copy.py"),
+        tests=("tests/migrate/test_bad_input.py", "tests/migrate/test_storage_copy.py"),
+    ),
+}
+
+
+def _toml_list(items: tuple[str, ...] | list[str]) -> str:
+    return "[" + ", ".join(f'"{item}"' for item in items) + "]"
+
+
+def prepare(name: str, module: Module) -> Path:
+    """A scratch folder that sees the checkout's code and tests, with this module's mutmut settings."""
+    work = REPORTS / "work" / name
+    work.mkdir(parents=True, exist_ok=True)
+    for part in ("storyanalytics", "tests"):
+        link = work / part
+        if not link.is_symlink():
+            link.symlink_to(ROOT / part, target_is_directory=True)
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    pytest_section = re.search(r"^\[tool\.pytest\.ini_options\]\n.*?(?=^\[)", pyproject, re.M | re.S)
+    assert pytest_section, "pyproject.toml has no [tool.pytest.ini_options]"
+    settings = (
+        pytest_section.group(0)
+        + "\n[tool.mutmut]\n"
+        + 'source_paths = ["storyanalytics"]\n'
+        + f"only_mutate = {_toml_list(module.mutate)}\n"
+        + 'pytest_add_cli_args = ["-p", "no:cacheprovider", "-q"]\n'
+        + f"pytest_add_cli_args_test_selection = {_toml_list(module.tests)}\n"
+    )
+    target = work / "pyproject.toml"
+    if not target.exists() or target.read_text() != settings:
+        target.write_text(settings)
+    return work
+
+
+def run_mutmut(work: Path, name: str, minutes: float) -> bool:
+    """mutmut run over this module's mutants, niced, one child; False when time ran out first."""
+    mutmut = Path(sys.executable).with_name("mutmut")
+    pattern = f"storyanalytics.{name}*"
+    command = ["nice", "-n", "10", str(mutmut), "run", "--max-children", "1", pattern]
+    log = (REPORTS / f"{name}.log").open("w")
+    try:
+        subprocess.run(
+            command, cwd=work, stdout=log, stderr=subprocess.STDOUT, timeout=minutes * 60, check=False
+        )
+    except subprocess.TimeoutExpired:
+        return False
+    finally:
+        log.close()
+    return True
+
+
+def results(work: Path, name: str) -> dict[str, str]:
+    """Mutant name -> mutmut's status, for this module's mutants."""
+    mutmut = Path(sys.executable).with_name("mutmut")
+    listed = subprocess.run(
+        [str(mutmut), "results", "--all", "true"], cwd=work, capture_output=True, text=True, check=False
+    ).stdout
+    found: dict[str, str] = {}
+    for line in listed.splitlines():
+        mutant, _, status = line.strip().rpartition(": ")
+        if mutant.startswith(f"storyanalytics.{name}."):
+            found[mutant] = status
+    return found
+
+
+def changed_line(work: Path, mutant: str) -> str:
+    """The mutated line, as `mutmut show` prints it ('-' original, '+' mutant)."""
+    mutmut = Path(sys.executable).with_name("mutmut")
+    shown = subprocess.run(
+        [str(mutmut), "show", mutant], cwd=work, capture_output=True, text=True, check=False
+    ).stdout
+    lines = [line for line in shown.splitlines() if line[:1] in "-+" and line[:3] not in {"---", "+++"}]
+    return " / ".join(line.strip() for line in lines)[:200]
+
+
+@dataclass
+class Summary:
+    """Killed, survived and equivalent mutants of one module."""
+
+    module: str
+    killed: list[str] = field(default_factory=list)
+    survived: list[str] = field(default_factory=list)
+    equivalent: dict[str, str] = field(default_factory=dict)
+    unchecked: list[str] = field(default_factory=list)
+
+    @property
+    def score(self) -> float:
+        """Killed out of the mutants that a test could tell apart (not equivalent, actually run)."""
+        judged = len(self.killed) + len(self.survived)
+        return len(self.killed) / judged if judged else 0.0
+
+
+def summarize(module: str, statuses: dict[str, str], equivalents: dict[str, str]) -> Summary:
+    summary = Summary(module)
+    for mutant, status in sorted(statuses.items()):
+        if status in KILLED:
+            summary.killed.append(mutant)
+        elif status in SURVIVED and mutant in equivalents:
+            summary.equivalent[mutant] = equivalents[mutant]
+        elif status in SURVIVED:
+            summary.survived.append(mutant)
+        else:
+            summary.unchecked.append(f"{mutant} ({status})")
+    return summary
+
+
+def per_file(names: list[str] | dict[str, str]) -> Counter[str]:
+    return Counter(name.split(".x")[0] for name in names)
+
+
+def headline(summary: Summary) -> str:
+    return (
+        f"killed {len(summary.killed)}, survived {len(summary.survived)}, "
+        f"equivalent {len(summary.equivalent)}, not run {len(summary.unchecked)}: "
+        f"{summary.score:.0%} of non-equivalent mutants killed"
+    )
+
+
+def write_report(summary: Summary, work: Path, finished: bool) -> Path:
+    path = REPORTS / f"{summary.module}.md"
+    files = sorted(
+        set(per_file(summary.killed)) | set(per_file(summary.survived)) | set(per_file(summary.equivalent))
+    )
+    killed, survived, equivalent = (
+        per_file(summary.killed),
+        per_file(summary.survived),
+        per_file(summary.equivalent),
+    )
+    lines = [
+        f"# Mutation testing: storyanalytics.{summary.module}",
+        "",
+        headline(summary) + ("" if finished else " (time ran out: run again to continue)"),
+        "",
+        "| file | killed | survived | equivalent |",
+        "|---|---|---|---|",
+        *(f"| {name} | {killed[name]} | {survived[name]} | {equivalent[name]} |" for name in files),
+        "",
+        "## Survivors (a missing test each)",
+        *(f"- `{mutant}`: {changed_line(work, mutant)}" for mutant in summary.survived),
+        "",
+        "## Equivalent (judged by hand, mutation/equivalents.toml)",
+        *(f"- `{mutant}`: {reason}" for mutant, reason in summary.equivalent.items()),
+        "",
+        "## Killed",
+        *(f"- `{mutant}`" for mutant in summary.killed),
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "modules", nargs="*", help=f"some of {', '.join(MODULES)} (default: all, one at a time)"
+    )
+    parser.add_argument("--minutes", type=float, default=60, help="time limit per module")
+    parser.add_argument("--report-only", action="store_true", help="rewrite the reports from the last runs")
+    args = parser.parse_args(argv)
+    unknown = sorted(set(args.modules) - set(MODULES))
+    if unknown:
+        parser.error(f"unknown module {', '.join(unknown)}: choose from {', '.join(MODULES)}")
+    equivalents: dict[str, str] = tomllib.loads(EQUIVALENTS.read_text()).get("equivalent", {})
+    worst = 1.0
+    for name in args.modules or list(MODULES):
+        work = prepare(name, MODULES[name])
+        finished = True if args.report_only else run_mutmut(work, name, args.minutes)
+        summary = summarize(name, results(work, name), equivalents)
+        path = write_report(summary, work, finished)
+        worst = min(worst, summary.score)
+        print(f"{name}: {headline(summary)} ({path.relative_to(ROOT)})")
+    return 0 if worst >= 0.9 else 1
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONDONTWRITEBYTECODE", "1")
+    raise SystemExit(main())

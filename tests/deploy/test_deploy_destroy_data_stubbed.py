@@ -1,0 +1,239 @@
+"""Destroy against a stack that has a database and a bucket: the exact RDS and S3 calls, with and
+without --delete-data (CloudFormation, RDS and S3 behind Stubbers: an unexpected call fails the test)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+from deploy_fakes import STACK, T0, event, events_page, stack_event, stack_id, stacks, stubbed_deployer
+
+from storyanalytics.deploy import DeployError
+
+SID = stack_id(STACK)
+BUCKET = "sa-data"
+DB = "sa-db"
+
+
+@pytest.fixture
+def rds() -> Iterator[tuple[Any, Stubber]]:
+    client = boto3.client("rds", region_name="us-east-1")
+    with Stubber(client) as stubber:
+        yield client, stubber
+        stubber.assert_no_pending_responses()
+
+
+@pytest.fixture
+def s3() -> Iterator[tuple[Any, Stubber]]:
+    client = boto3.client("s3", region_name="us-east-1")
+    with Stubber(client) as stubber:
+        yield client, stubber
+        stubber.assert_no_pending_responses()
+
+
+def _stack_with_data(cfn: Stubber) -> None:
+    cfn.add_response(
+        "describe_stacks", stacks(STACK, "UPDATE_COMPLETE", protection=True, outputs={"BucketName": BUCKET})
+    )
+    cfn.add_response(
+        "list_stack_resources",
+        {
+            "StackResourceSummaries": [
+                {"LogicalResourceId": logical, "PhysicalResourceId": physical, "ResourceType": kind,
+                 "LastUpdatedTimestamp": T0, "ResourceStatus": "CREATE_COMPLETE"}
+                for logical, physical, kind in [
+                    ("DataBucket", BUCKET, "AWS::S3::Bucket"), ("Database", DB, "AWS::RDS::DBInstance")
+                ]
+            ]
+        },
+        {"StackName": SID},
+    )  # fmt: skip
+    cfn.add_response(
+        "update_termination_protection",
+        {"StackId": SID},
+        {"StackName": SID, "EnableTerminationProtection": False},
+    )
+
+
+def _stack_deleted(cfn: Stubber, final: str = "DELETE_COMPLETE") -> None:
+    before = stack_event(STACK, 0, "UPDATE_COMPLETE")
+    gone = [before, stack_event(STACK, 1, "DELETE_IN_PROGRESS", "User Initiated")]
+    if final != "DELETE_COMPLETE":
+        gone.append(event(STACK, 2, "Vpc", "AWS::EC2::VPC", "DELETE_FAILED", "has dependencies"))
+    gone.append(stack_event(STACK, 3, final))
+    cfn.add_response("describe_stack_events", events_page(before))
+    cfn.add_response("delete_stack", {}, {"StackName": SID})
+    cfn.add_response("describe_stack_events", events_page(*gone))
+    cfn.add_response("describe_stacks", stacks(STACK, final), {"StackName": SID})
+    cfn.add_response("describe_stack_events", events_page(*gone))
+
+
+def _database_deleted_without_snapshot(rds: Stubber) -> None:
+    # https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DeleteDBInstance.html
+    instance = {"DBInstanceIdentifier": DB, "DeletionProtection": True}
+    rds.add_response("describe_db_instances", {"DBInstances": [instance]}, {"DBInstanceIdentifier": DB})
+    rds.add_response(
+        "modify_db_instance",
+        {"DBInstance": instance},
+        {"DBInstanceIdentifier": DB, "DeletionProtection": False, "ApplyImmediately": True},
+    )
+    rds.add_response(
+        "delete_db_instance",
+        {"DBInstance": {**instance, "DBInstanceStatus": "deleting"}},
+        {"DBInstanceIdentifier": DB, "SkipFinalSnapshot": True, "DeleteAutomatedBackups": True},
+    )
+    rds.add_response(
+        "describe_db_instances",
+        {"DBInstances": [{**instance, "DBInstanceStatus": "deleting"}]},
+        {"DBInstanceIdentifier": DB},
+    )
+    rds.add_client_error(
+        "describe_db_instances",
+        service_error_code="DBInstanceNotFound",
+        service_message=f"DBInstance {DB} not found.",
+        http_status_code=404,
+        expected_params={"DBInstanceIdentifier": DB},
+    )
+
+
+def _bucket_emptied_and_deleted(s3: Stubber) -> None:
+    versions = {
+        "Versions": [
+            {"Key": "charts/a.json", "VersionId": "v1"},
+            {"Key": "charts/a.json", "VersionId": "v2"},
+        ],
+        "DeleteMarkers": [{"Key": "uploads/gone.csv", "VersionId": "m1"}],
+    }
+    s3.add_response("list_object_versions", versions, {"Bucket": BUCKET})
+    objects = [
+        {"Key": "charts/a.json", "VersionId": "v1"},
+        {"Key": "charts/a.json", "VersionId": "v2"},
+        {"Key": "uploads/gone.csv", "VersionId": "m1"},
+    ]
+    s3.add_response(
+        "delete_objects",
+        {"Deleted": objects},
+        {"Bucket": BUCKET, "Delete": {"Objects": objects, "Quiet": True}},
+    )
+    s3.add_response("delete_bucket", {}, {"Bucket": BUCKET})
+
+
+def test_destroy_keeps_bucket_and_database_snapshot_and_deletes_no_data(
+    cfn: tuple[Any, Stubber], rds: tuple[Any, Stubber], s3: tuple[Any, Stubber]
+) -> None:
+    (client, stubber), (rds_client, rds_stubber), (s3_client, _no_s3_calls) = cfn, rds, s3
+    _stack_with_data(stubber)
+    _stack_deleted(stubber)
+    rds_stubber.add_response(
+        "describe_db_snapshots",
+        {"DBSnapshots": [
+            {"DBSnapshotIdentifier": "older", "SnapshotCreateTime": T0.replace(year=2025)},
+            {"DBSnapshotIdentifier": "final", "SnapshotCreateTime": T0},
+        ]},
+        {"DBInstanceIdentifier": DB, "SnapshotType": "manual"},
+    )  # fmt: skip
+    result = stubbed_deployer(client, rds_client=rds_client, s3_client=s3_client).destroy(assume_yes=True)
+    assert result.kept_bucket == BUCKET and result.deleted_bucket is None
+    assert result.snapshot_id == "final" and not result.database_deleted_without_snapshot
+    assert result.kept == [f"bucket {BUCKET} (with every file)", "database snapshot final"]
+
+
+def test_destroy_with_delete_data_deletes_database_without_snapshot_then_stack_then_bucket(
+    cfn: tuple[Any, Stubber], rds: tuple[Any, Stubber], s3: tuple[Any, Stubber]
+) -> None:
+    (client, stubber), (rds_client, rds_stubber), (s3_client, s3_stubber) = cfn, rds, s3
+    _stack_with_data(stubber)
+    _database_deleted_without_snapshot(rds_stubber)
+    _stack_deleted(stubber)
+    _bucket_emptied_and_deleted(s3_stubber)
+    notices: list[str] = []
+    result = stubbed_deployer(client, rds_client=rds_client, s3_client=s3_client).destroy(
+        keep_data=False, assume_yes=True, on_notice=notices.append
+    )
+    assert result.deleted_bucket == BUCKET and result.kept_bucket is None
+    assert result.database_deleted_without_snapshot and result.snapshot_id is None
+    assert result.kept == []
+    assert f"Deleting database {DB} without a final snapshot (this takes a few minutes)." in notices
+
+
+def test_database_that_cannot_be_deleted_stops_before_the_stack_is_touched(
+    cfn: tuple[Any, Stubber], rds: tuple[Any, Stubber], s3: tuple[Any, Stubber]
+) -> None:
+    (client, stubber), (rds_client, rds_stubber), (s3_client, _no_s3_calls) = cfn, rds, s3
+    _stack_with_data(stubber)
+    rds_stubber.add_response("describe_db_instances", {"DBInstances": [{"DBInstanceIdentifier": DB}]})
+    rds_stubber.add_client_error(
+        "delete_db_instance",
+        service_error_code="InvalidDBInstanceState",
+        service_message="Instance sa-db is currently creating",
+    )
+    with pytest.raises(DeployError) as caught:
+        stubbed_deployer(client, rds_client=rds_client, s3_client=s3_client).destroy(
+            keep_data=False, assume_yes=True
+        )
+    assert str(caught.value) == (
+        f"Could not delete database {DB}: InvalidDBInstanceState: Instance sa-db is currently creating. "
+        "The stack was not deleted."
+    )
+
+
+def test_bucket_object_that_cannot_be_deleted_is_named(
+    cfn: tuple[Any, Stubber], rds: tuple[Any, Stubber], s3: tuple[Any, Stubber]
+) -> None:
+    (client, stubber), (rds_client, rds_stubber), (s3_client, s3_stubber) = cfn, rds, s3
+    _stack_with_data(stubber)
+    _database_deleted_without_snapshot(rds_stubber)
+    _stack_deleted(stubber)
+    s3_stubber.add_response(
+        "list_object_versions", {"Versions": [{"Key": "charts/a.json", "VersionId": "v1"}]}
+    )
+    s3_stubber.add_response(
+        "delete_objects",
+        {
+            "Errors": [
+                {
+                    "Key": "charts/a.json",
+                    "VersionId": "v1",
+                    "Code": "AccessDenied",
+                    "Message": "Access Denied",
+                }
+            ]
+        },
+    )
+    with pytest.raises(
+        DeployError, match=f"Could not delete charts/a.json from bucket {BUCKET}: Access Denied"
+    ):
+        stubbed_deployer(client, rds_client=rds_client, s3_client=s3_client).destroy(
+            keep_data=False, assume_yes=True
+        )
+
+
+def test_stack_delete_that_fails_keeps_the_bucket_and_says_to_run_destroy_again(
+    cfn: tuple[Any, Stubber], rds: tuple[Any, Stubber], s3: tuple[Any, Stubber]
+) -> None:
+    (client, stubber), (rds_client, rds_stubber), (s3_client, _no_s3_calls) = cfn, rds, s3
+    _stack_with_data(stubber)
+    _database_deleted_without_snapshot(rds_stubber)
+    _stack_deleted(stubber, final="DELETE_FAILED")
+    with pytest.raises(DeployError) as caught:
+        stubbed_deployer(client, rds_client=rds_client, s3_client=s3_client).destroy(
+            keep_data=False, assume_yes=True
+        )
+    assert "Vpc (AWS::EC2::VPC) DELETE_FAILED: has dependencies" in str(caught.value)
+    assert "run the destroy command again" in str(caught.value)
+
+
+def test_destroy_of_a_missing_stack_deletes_nothing(cfn: tuple[Any, Stubber]) -> None:
+    client, stubber = cfn
+    stubber.add_client_error(
+        "describe_stacks",
+        service_error_code="ValidationError",
+        service_message=f"Stack with id {STACK} does not exist",
+    )
+    notices: list[str] = []
+    result = stubbed_deployer(client).destroy(keep_data=False, assume_yes=True, on_notice=notices.append)
+    assert not result.existed
+    assert notices == [f"There is no stack named {STACK}: nothing to delete."]

@@ -1,0 +1,271 @@
+"""Every way a deploy can end, and the answer the user gets for it (CloudFormation behind a Stubber).
+
+Terminal stack statuses after a change set runs (success, rolled back, failed, stuck, timed out), the
+state a stack is found in before a deploy, and every change-set status.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from botocore.stub import Stubber
+from deploy_fakes import (
+    STACK,
+    change,
+    change_set_id,
+    created_change_set,
+    described_change_set,
+    event,
+    events_page,
+    planned_change_set,
+    stack_event,
+    stack_id,
+    stack_missing,
+    stacks,
+    stubbed_deployer,
+)
+
+from storyanalytics.deploy import Cancelled, DeployError, DeployTimeout
+from storyanalytics.deploy.stack_deployer import RECREATE_STATUSES, STUCK_STATUSES
+
+SID = stack_id(STACK)
+CSID = change_set_id(STACK)
+TEMPLATE = "Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n"
+SERVICE_FAILED = event(
+    STACK, 3, "Service", "AWS::ECS::ExpressGatewayService", "UPDATE_FAILED", "Port 80 closed"
+)
+
+
+def _update_runs_to(stubber: Stubber, final: str, failed: list[dict[str, Any]]) -> None:
+    """An existing healthy stack; its change set runs and the stack ends in `final`."""
+    stubber.add_response("describe_stacks", stacks(STACK, "UPDATE_COMPLETE"))
+    planned_change_set(stubber, [change("Modify", "Service", "AWS::ECS::ExpressGatewayService")])
+    before = stack_event(STACK, 0, "UPDATE_COMPLETE")
+    history = [before, stack_event(STACK, 1, "UPDATE_IN_PROGRESS", "User Initiated"), *failed]
+    history.append(stack_event(STACK, 20, final))
+    stubber.add_response("describe_stack_events", events_page(before))
+    stubber.add_response("execute_change_set", {}, {"ChangeSetName": CSID})
+    stubber.add_response("describe_stack_events", events_page(*history))
+    stubber.add_response("describe_stacks", stacks(STACK, final), {"StackName": SID})
+    stubber.add_response("describe_stack_events", events_page(*history))
+
+
+def test_update_that_completes_is_reported_as_done_with_the_new_outputs(cfn: tuple[Any, Stubber]) -> None:
+    client, stubber = cfn
+    _update_runs_to(stubber, "UPDATE_COMPLETE", [])
+    stubber.add_response(
+        "describe_stacks", stacks(STACK, "UPDATE_COMPLETE", outputs={"AppUrl": "https://new"})
+    )
+    result = stubbed_deployer(client).deploy(TEMPLATE, {"ImageUri": "repo:2"}, {}, assume_yes=True)
+    assert result.executed and not result.no_changes and not result.created
+    assert result.status == "UPDATE_COMPLETE"
+    assert result.outputs == {"AppUrl": "https://new"}
+
+
+def test_update_that_rolls_back_is_a_failure_naming_the_cause_and_the_running_version(
+    cfn: tuple[Any, Stubber],
+) -> None:
+    client, stubber = cfn
+    _update_runs_to(stubber, "UPDATE_ROLLBACK_COMPLETE", [SERVICE_FAILED])
+    with pytest.raises(DeployError) as caught:
+        stubbed_deployer(client).deploy(TEMPLATE, {"ImageUri": "repo:2"}, {}, assume_yes=True)
+    message = str(caught.value)
+    assert message.startswith(f"Stack {STACK} ended in UPDATE_ROLLBACK_COMPLETE: Service")
+    assert "UPDATE_FAILED: Port 80 closed" in message
+    assert "rolled back to its previous version, which keeps running" in message
+
+
+def test_update_whose_rollback_fails_says_the_stack_is_stuck_and_what_to_do(cfn: tuple[Any, Stubber]) -> None:
+    client, stubber = cfn
+    _update_runs_to(stubber, "UPDATE_ROLLBACK_FAILED", [SERVICE_FAILED])
+    with pytest.raises(DeployError) as caught:
+        stubbed_deployer(client).deploy(TEMPLATE, {"ImageUri": "repo:2"}, {}, assume_yes=True)
+    message = str(caught.value)
+    assert "ended in UPDATE_ROLLBACK_FAILED" in message
+    assert "stuck: continue its rollback in the CloudFormation console" in message
+    assert "which keeps running" not in message
+
+
+def test_create_whose_rollback_fails_says_to_delete_it_in_the_console(cfn: tuple[Any, Stubber]) -> None:
+    client, stubber = cfn
+    stack_missing(stubber)
+    planned_change_set(stubber, [change("Add", "Bucket", "AWS::S3::Bucket")])
+    review = stack_event(STACK, 0, "REVIEW_IN_PROGRESS")
+    history = [
+        review,
+        event(STACK, 2, "Bucket", "AWS::S3::Bucket", "CREATE_FAILED", "sa-data already exists"),
+        stack_event(STACK, 3, "ROLLBACK_FAILED"),
+    ]
+    stubber.add_response("describe_stack_events", events_page(review))
+    stubber.add_response("execute_change_set", {})
+    stubber.add_response("describe_stack_events", events_page(*history))
+    stubber.add_response("describe_stacks", stacks(STACK, "ROLLBACK_FAILED"))
+    stubber.add_response("describe_stack_events", events_page(*history))
+    with pytest.raises(DeployError) as caught:
+        stubbed_deployer(client).deploy(TEMPLATE, {}, {}, assume_yes=True)
+    assert "Bucket (AWS::S3::Bucket) CREATE_FAILED: sa-data already exists" in str(caught.value)
+    assert "delete it in the CloudFormation console" in str(caught.value)
+
+
+@pytest.mark.parametrize("status", sorted(STUCK_STATUSES))
+def test_stack_found_stuck_is_refused_with_its_way_out(cfn: tuple[Any, Stubber], status: str) -> None:
+    client, stubber = cfn
+    stubber.add_response("describe_stacks", stacks(STACK, status))
+    with pytest.raises(DeployError) as caught:
+        stubbed_deployer(client).deploy(TEMPLATE, {}, {}, assume_yes=True)
+    assert str(caught.value) == f"Stack {STACK} is in {status}: {STUCK_STATUSES[status]}."
+
+
+@pytest.mark.parametrize(
+    "status", ["CREATE_IN_PROGRESS", "DELETE_IN_PROGRESS", "UPDATE_ROLLBACK_IN_PROGRESS"]
+)
+def test_stack_found_busy_is_refused_until_it_finishes(cfn: tuple[Any, Stubber], status: str) -> None:
+    client, stubber = cfn
+    stubber.add_response("describe_stacks", stacks(STACK, status))
+    with pytest.raises(DeployError, match=rf"busy \({status}\): wait until it finishes"):
+        stubbed_deployer(client).deploy(TEMPLATE, {}, {}, assume_yes=True)
+
+
+@pytest.mark.parametrize("status", sorted(RECREATE_STATUSES))
+def test_leftover_stack_is_explained_and_kept_when_the_user_declines(
+    cfn: tuple[Any, Stubber], status: str
+) -> None:
+    client, stubber = cfn
+    stubber.add_response("describe_stacks", stacks(STACK, status))
+    notices: list[str] = []
+    with pytest.raises(Cancelled, match=f"still in {status}"):
+        stubbed_deployer(client).deploy(TEMPLATE, {}, {}, confirm=lambda q: False, on_notice=notices.append)
+    assert notices == [
+        f"Stack {STACK} is in {status}: {RECREATE_STATUSES[status]}. "
+        "It holds nothing to keep, so it must be deleted before it can be created again."
+    ]
+
+
+def test_leftover_stack_whose_delete_fails_is_a_failure_not_a_create(cfn: tuple[Any, Stubber]) -> None:
+    client, stubber = cfn
+    stubber.add_response("describe_stacks", stacks(STACK, "ROLLBACK_COMPLETE"))
+    old = [stack_event(STACK, 0, "ROLLBACK_COMPLETE")]
+    failed = [
+        *old,
+        event(
+            STACK,
+            1,
+            "Bucket",
+            "AWS::S3::Bucket",
+            "DELETE_FAILED",
+            "The bucket you tried to delete is not empty",
+        ),
+        stack_event(STACK, 2, "DELETE_FAILED"),
+    ]
+    stubber.add_response("describe_stack_events", events_page(*old))
+    stubber.add_response("delete_stack", {}, {"StackName": SID})
+    stubber.add_response("describe_stack_events", events_page(*failed))
+    stubber.add_response("describe_stacks", stacks(STACK, "DELETE_FAILED"))
+    stubber.add_response("describe_stack_events", events_page(*failed))
+    with pytest.raises(DeployError) as caught:
+        stubbed_deployer(client).deploy(TEMPLATE, {}, {}, assume_yes=True)
+    assert "Bucket (AWS::S3::Bucket) DELETE_FAILED: The bucket you tried to delete is not empty" in str(
+        caught.value
+    )
+
+
+# --- change sets --------------------------------------------------------------------------------------
+def test_change_set_that_fails_for_a_real_reason_is_an_error_not_no_changes(cfn: tuple[Any, Stubber]) -> None:
+    client, stubber = cfn
+    stubber.add_response("describe_stacks", stacks(STACK, "UPDATE_COMPLETE"))
+    stubber.add_response("create_change_set", created_change_set(STACK))
+    reason = "Parameter 'Cpu' must be one of AllowedValues"
+    stubber.add_response("describe_change_set", described_change_set(STACK, "FAILED", reason=reason))
+    stubber.add_response("delete_change_set", {}, {"ChangeSetName": CSID})
+    with pytest.raises(DeployError) as caught:
+        stubbed_deployer(client).deploy(TEMPLATE, {"Cpu": "3"}, {}, assume_yes=True)
+    assert str(caught.value) == (
+        f"CloudFormation could not plan the changes for stack {STACK}: {reason}. "
+        "Fix the template or parameters and try again."
+    )
+
+
+def test_failed_first_change_set_also_deletes_the_empty_stack_it_left(cfn: tuple[Any, Stubber]) -> None:
+    client, stubber = cfn
+    stack_missing(stubber)
+    stubber.add_response("create_change_set", created_change_set(STACK))
+    stubber.add_response(
+        "describe_change_set", described_change_set(STACK, "FAILED", reason="Template format error")
+    )
+    stubber.add_response("delete_change_set", {}, {"ChangeSetName": CSID})
+    stubber.add_response("delete_stack", {}, {"StackName": SID})
+    with pytest.raises(DeployError, match=r"could not plan the changes.*Template format error"):
+        stubbed_deployer(client).deploy(TEMPLATE, {}, {}, assume_yes=True)
+
+
+@pytest.mark.parametrize("status", ["DELETE_COMPLETE", "DELETE_FAILED"])
+def test_change_set_deleted_while_waiting_is_an_error_and_nothing_runs(
+    cfn: tuple[Any, Stubber], status: str
+) -> None:
+    client, stubber = cfn
+    stubber.add_response("describe_stacks", stacks(STACK, "UPDATE_COMPLETE"))
+    stubber.add_response("create_change_set", created_change_set(STACK))
+    stubber.add_response("describe_change_set", described_change_set(STACK, status))
+    stubber.add_response("delete_change_set", {}, {"ChangeSetName": CSID})
+    with pytest.raises(
+        DeployError, match=rf"deleted before it could run \({status}\).*Run the command again"
+    ):
+        stubbed_deployer(client).deploy(TEMPLATE, {}, {}, assume_yes=True)
+
+
+def test_change_set_refused_at_creation_says_why(cfn: tuple[Any, Stubber]) -> None:
+    client, stubber = cfn
+    stubber.add_response("describe_stacks", stacks(STACK, "UPDATE_COMPLETE"))
+    stubber.add_client_error(
+        "create_change_set",
+        service_error_code="InsufficientCapabilitiesException",
+        service_message="Requires capabilities : [CAPABILITY_NAMED_IAM]",
+    )
+    with pytest.raises(DeployError) as caught:
+        stubbed_deployer(client).deploy(TEMPLATE, {}, {}, assume_yes=True)
+    assert str(caught.value) == (
+        f"CloudFormation refused the change set for stack {STACK}: "
+        "InsufficientCapabilitiesException: Requires capabilities : [CAPABILITY_NAMED_IAM]."
+    )
+
+
+def test_empty_change_set_refused_at_creation_is_no_changes(cfn: tuple[Any, Stubber]) -> None:
+    client, stubber = cfn
+    stubber.add_response("describe_stacks", stacks(STACK, "UPDATE_COMPLETE"))
+    stubber.add_client_error(
+        "create_change_set",
+        service_error_code="ValidationError",
+        service_message="No updates are to be performed.",
+    )
+    stubber.add_response("describe_stacks", stacks(STACK, "UPDATE_COMPLETE", outputs={"AppUrl": "https://x"}))
+    result = stubbed_deployer(client).deploy(TEMPLATE, {}, {}, assume_yes=True)
+    assert result.no_changes and not result.executed and result.status == "UPDATE_COMPLETE"
+
+
+def test_change_set_never_ready_times_out_with_its_status(cfn: tuple[Any, Stubber]) -> None:
+    client, stubber = cfn
+    stubber.add_response("describe_stacks", stacks(STACK, "UPDATE_COMPLETE"))
+    stubber.add_response("create_change_set", created_change_set(STACK))
+    for _ in range(3):
+        stubber.add_response("describe_change_set", described_change_set(STACK, "CREATE_IN_PROGRESS"))
+    with pytest.raises(DeployTimeout, match="not ready in time \\(still CREATE_IN_PROGRESS\\)"):
+        stubbed_deployer(client).deploy(TEMPLATE, {}, {}, assume_yes=True, timeout=1.5)
+
+
+def test_change_set_execution_refused_says_why(cfn: tuple[Any, Stubber]) -> None:
+    client, stubber = cfn
+    stubber.add_response("describe_stacks", stacks(STACK, "UPDATE_COMPLETE"))
+    planned_change_set(stubber, [change("Modify", "Service", "AWS::ECS::ExpressGatewayService")])
+    stubber.add_response("describe_stack_events", events_page(stack_event(STACK, 0, "UPDATE_COMPLETE")))
+    stubber.add_client_error(
+        "execute_change_set",
+        service_error_code="InvalidChangeSetStatus",
+        service_message="ChangeSet is in an invalid state: OBSOLETE",
+    )
+    with pytest.raises(DeployError) as caught:
+        stubbed_deployer(client).deploy(TEMPLATE, {}, {}, assume_yes=True)
+    assert str(caught.value) == (
+        f"CloudFormation refused to run the change set for stack {STACK}: "
+        "InvalidChangeSetStatus: ChangeSet is in an invalid state: OBSOLETE."
+    )

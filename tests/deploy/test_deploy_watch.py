@@ -1,0 +1,330 @@
+"""While the stack waits, the service itself is read: the first real cause (a stopped task's reason, a
+failed deployment or App Runner operation) reaches the user with the app's last log lines, and the
+deploy can be cancelled then. Stubber checks each call against botocore's own service model."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+from deploy_fakes import (
+    T0,
+    FakeClock,
+    change,
+    change_set_id,
+    created_change_set,
+    described_change_set,
+    event,
+    events_page,
+    stack_event,
+    stack_id,
+)
+
+from storyanalytics.deploy import Cancelled, StackDeployer, StackEvent
+from storyanalytics.deploy.computes import get_compute
+from storyanalytics.deploy.watch import WatchSignal
+
+NAME = "story-analytics"
+SERVICE_ARN = f"arn:aws:ecs:us-east-1:123456789012:service/default/{NAME}"
+APPRUNNER_ARN = f"arn:aws:apprunner:us-east-1:123456789012:service/{NAME}/8fe1e10304f84fd2b0df550fe98a71fa"
+LOG_GROUP = f"{NAME}-LogGroup-abc"
+
+
+@pytest.fixture
+def stubbed() -> Iterator[dict[str, tuple[Any, Stubber]]]:
+    clients: dict[str, tuple[Any, Stubber]] = {}
+    for service in ("ecs", "logs", "apprunner", "cloudformation"):
+        client = boto3.client(service, region_name="us-east-1")
+        clients[service] = (client, Stubber(client))
+        clients[service][1].activate()
+    yield clients
+    for _, stubber in clients.values():
+        stubber.assert_no_pending_responses()
+
+
+def _factory(stubbed: dict[str, tuple[Any, Stubber]]) -> Any:
+    return lambda service: stubbed[service][0]
+
+
+def _service_events() -> list[StackEvent]:
+    return [
+        StackEvent.from_api(
+            event(NAME, 1, "LogGroup", "AWS::Logs::LogGroup", "CREATE_COMPLETE", physical=LOG_GROUP)
+        ),
+        StackEvent.from_api(
+            event(
+                NAME,
+                2,
+                "EcsService",
+                "AWS::ECS::ExpressGatewayService",
+                "CREATE_IN_PROGRESS",
+                physical=SERVICE_ARN,
+            )
+        ),
+    ]
+
+
+def _express_service(stubber: Stubber) -> None:
+    stubber.add_response(
+        "describe_express_gateway_service",
+        {
+            "service": {
+                "cluster": "default",
+                "serviceName": NAME,
+                "serviceArn": SERVICE_ARN,
+                "status": {"statusCode": "ACTIVE"},
+            }
+        },
+        {"serviceArn": SERVICE_ARN},
+    )
+    stubber.add_response(
+        "describe_services",
+        {
+            "services": [
+                {
+                    "serviceName": NAME,
+                    "deployments": [
+                        {
+                            "id": "ecs-svc/1",
+                            "runningCount": 0,
+                            "desiredCount": 1,
+                            "rolloutState": "IN_PROGRESS",
+                        }
+                    ],
+                }
+            ]
+        },
+        {"cluster": "default", "services": [NAME]},
+    )
+
+
+def _stopped_task(stubber: Stubber, reason: str) -> None:
+    task_arn = "arn:aws:ecs:us-east-1:123456789012:task/default/0f9e8d7c6b5a"
+    stubber.add_response(
+        "list_tasks",
+        {"taskArns": [task_arn]},
+        {"cluster": "default", "serviceName": NAME, "desiredStatus": "STOPPED"},
+    )
+    stubber.add_response(
+        "describe_tasks",
+        {
+            "tasks": [
+                {
+                    "taskArn": task_arn,
+                    "lastStatus": "STOPPED",
+                    "stoppedReason": reason,
+                    "stoppedAt": T0 + timedelta(minutes=3),
+                    "containers": [{"name": "Main", "exitCode": 1}],
+                }
+            ]
+        },
+        {"cluster": "default", "tasks": [task_arn]},
+    )
+
+
+def _app_log(stubber: Stubber, group: str, *lines: str) -> None:
+    stubber.add_response(
+        "describe_log_streams",
+        {"logStreams": [{"logStreamName": "app/Main/0f9e8d7c6b5a"}]},
+        {"logGroupName": group, "orderBy": "LastEventTime", "descending": True, "limit": 1},
+    )
+    stubber.add_response(
+        "get_log_events",
+        {"events": [{"timestamp": 1, "message": line} for line in lines]},
+        {
+            "logGroupName": group,
+            "logStreamName": "app/Main/0f9e8d7c6b5a",
+            "limit": 10,
+            "startFromHead": False,
+        },
+    )
+
+
+def test_express_stopped_task_reason_and_last_app_lines_are_the_signal(stubbed: Any) -> None:
+    _express_service(stubbed["ecs"][1])
+    _stopped_task(stubbed["ecs"][1], "Essential container in task exited")
+    _app_log(stubbed["logs"][1], LOG_GROUP, "Starting app", "RuntimeError: DB_HOST is not set")
+    watch = get_compute("ecs-express").watch(_factory(stubbed), clock=FakeClock())
+    assert watch is not None
+    signal = watch.poll(_service_events())
+    assert signal is not None
+    assert "a task stopped: Essential container in task exited" in signal.cause
+    assert "Main exited with code 1" in signal.cause and "the app exited" in signal.cause
+    assert signal.details[-1] == "RuntimeError: DB_HOST is not set"
+    assert watch.progress() == f"service {NAME}: 0 of 1 tasks running"
+
+
+def test_express_image_pull_failure_points_at_the_vpc_endpoints(stubbed: Any) -> None:
+    _express_service(stubbed["ecs"][1])
+    _stopped_task(
+        stubbed["ecs"][1],
+        "CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref",
+    )
+    _app_log(stubbed["logs"][1], LOG_GROUP)
+    watch = get_compute("ecs-express").watch(_factory(stubbed), clock=FakeClock())
+    signal = watch.poll(_service_events()) if watch else None
+    assert signal is not None and "ecr.api, ecr.dkr and the S3 gateway" in signal.cause
+
+
+def test_express_failed_deployment_is_the_signal(stubbed: Any) -> None:
+    ecs = stubbed["ecs"][1]
+    ecs.add_response(
+        "describe_express_gateway_service",
+        {"service": {"cluster": "default", "serviceName": NAME, "serviceArn": SERVICE_ARN}},
+        {"serviceArn": SERVICE_ARN},
+    )
+    ecs.add_response(
+        "describe_services",
+        {
+            "services": [
+                {
+                    "serviceName": NAME,
+                    "deployments": [
+                        {
+                            "id": "ecs-svc/1",
+                            "runningCount": 0,
+                            "desiredCount": 1,
+                            "rolloutState": "FAILED",
+                            "rolloutStateReason": "ECS deployment circuit breaker: tasks failed to start.",
+                        }
+                    ],
+                }
+            ]
+        },
+        {"cluster": "default", "services": [NAME]},
+    )
+    _app_log(stubbed["logs"][1], LOG_GROUP, "boom")
+    watch = get_compute("ecs-express").watch(_factory(stubbed), clock=FakeClock())
+    signal = watch.poll(_service_events()) if watch else None
+    assert signal is not None and "deployment failed: ECS deployment circuit breaker" in signal.cause
+
+
+def test_express_service_not_yet_readable_is_no_signal_and_reads_are_throttled(stubbed: Any) -> None:
+    stubbed["ecs"][1].add_client_error(
+        "describe_express_gateway_service",
+        service_error_code="ServiceNotFoundException",
+        http_status_code=400,
+    )
+    clock = FakeClock()
+    watch = get_compute("ecs-express").watch(_factory(stubbed), clock=clock)
+    assert watch is not None
+    assert watch.poll(_service_events()) is None
+    assert watch.poll(_service_events()) is None  # within 30 s: no call (the Stubber has none left)
+    assert watch.poll([]) is None  # before the stack names the service: nothing to read
+
+
+def test_apprunner_failed_operation_with_service_log_lines_is_the_signal(stubbed: Any) -> None:
+    apprunner = stubbed["apprunner"][1]
+    apprunner.add_response(
+        "describe_service",
+        {
+            "Service": {
+                "ServiceName": NAME,
+                "ServiceId": "8fe1e10304f84fd2b0df550fe98a71fa",
+                "ServiceArn": APPRUNNER_ARN,
+                "CreatedAt": T0,
+                "UpdatedAt": T0,
+                "Status": "OPERATION_IN_PROGRESS",
+                "SourceConfiguration": {},
+                "InstanceConfiguration": {},
+                "NetworkConfiguration": {},
+                "AutoScalingConfigurationSummary": {},
+            }
+        },
+        {"ServiceArn": APPRUNNER_ARN},
+    )
+    apprunner.add_response(
+        "list_operations",
+        {
+            "OperationSummaryList": [
+                {
+                    "Id": "3f1c2d4e-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+                    "Type": "CREATE_SERVICE",
+                    "Status": "ROLLBACK_IN_PROGRESS",
+                }
+            ]
+        },
+        {"ServiceArn": APPRUNNER_ARN},
+    )
+    service_part = f"{NAME}/8fe1e10304f84fd2b0df550fe98a71fa"
+    _app_log(stubbed["logs"][1], f"/aws/apprunner/{service_part}/service", "Health check failed on port 8000")
+    _app_log(stubbed["logs"][1], f"/aws/apprunner/{service_part}/application", "Traceback ...")
+    events = [
+        StackEvent.from_api(
+            event(
+                NAME,
+                2,
+                "AppRunnerService",
+                "AWS::AppRunner::Service",
+                "CREATE_IN_PROGRESS",
+                physical=APPRUNNER_ARN,
+            )
+        )
+    ]
+    watch = get_compute("apprunner").watch(_factory(stubbed), clock=FakeClock())
+    signal = watch.poll(events) if watch else None
+    assert signal is not None and "CREATE_SERVICE operation is ROLLBACK_IN_PROGRESS" in signal.cause
+    assert signal.details == ["Health check failed on port 8000", "Traceback ..."]
+
+
+class OneSignal:
+    """Stand-in watch: reports one cause on its first poll."""
+
+    def __init__(self) -> None:
+        self.polls = 0
+
+    def poll(self, events: list[StackEvent]) -> WatchSignal | None:
+        self.polls += 1
+        return WatchSignal("a task stopped: CannotPullContainerError", ["last app line"])
+
+    def progress(self) -> str:
+        return "0 of 1 tasks running"
+
+
+def test_user_can_cancel_a_create_when_the_service_shows_a_failure(stubbed: Any) -> None:
+    client, cfn = stubbed["cloudformation"]
+    sid = stack_id(NAME)
+    cfn.add_client_error(
+        "describe_stacks",
+        service_error_code="ValidationError",
+        service_message=f"Stack with id {NAME} does not exist",
+    )
+    cfn.add_response("create_change_set", created_change_set(NAME))
+    added = [change("Add", "EcsService", "AWS::ECS::ExpressGatewayService")]
+    cfn.add_response("describe_change_set", described_change_set(NAME, "CREATE_COMPLETE", changes=added))
+    cfn.add_response("describe_change_set", described_change_set(NAME, "CREATE_COMPLETE", changes=added))
+    review = stack_event(NAME, 0, "REVIEW_IN_PROGRESS", "User Initiated")
+    started = [review, stack_event(NAME, 1, "CREATE_IN_PROGRESS", "User Initiated")]
+    deleted = [*started, stack_event(NAME, 9, "DELETE_COMPLETE")]
+    cfn.add_response("describe_stack_events", events_page(review), {"StackName": sid})
+    cfn.add_response("execute_change_set", {}, {"ChangeSetName": change_set_id(NAME)})
+    cfn.add_response("describe_stack_events", events_page(*started))
+    cfn.add_response("describe_stacks", {"Stacks": [_stack("CREATE_IN_PROGRESS")]}, {"StackName": sid})
+    cfn.add_response("delete_stack", {}, {"StackName": sid})
+    cfn.add_response("describe_stack_events", events_page(*deleted))
+    cfn.add_response("describe_stacks", {"Stacks": [_stack("DELETE_COMPLETE")]}, {"StackName": sid})
+    cfn.add_response("describe_stack_events", events_page(*deleted))
+    clock = FakeClock()
+    questions: list[str] = []
+    notices: list[str] = []
+
+    def confirm(question: str) -> bool:
+        questions.append(question)
+        return True
+
+    deployer = StackDeployer(client, NAME, poll_interval=1, sleep=clock.sleep, clock=clock)
+    with pytest.raises(Cancelled, match="after a task stopped: CannotPullContainerError") as caught:
+        deployer.deploy(
+            "Resources: {}\n", {}, {}, confirm=confirm, on_notice=notices.append, watch=OneSignal()
+        )
+    assert questions[-1].startswith("Cancel this deploy now?")
+    assert f"Stack {NAME}: a task stopped: CannotPullContainerError." in notices
+    assert caught.value.details == ["last app line"]
+
+
+def _stack(status: str) -> dict[str, Any]:
+    return {"StackId": stack_id(NAME), "StackName": NAME, "CreationTime": T0, "StackStatus": status}

@@ -1,0 +1,129 @@
+"""The editor's chart controls and its promise that nothing is lost, in headless Chromium on the real app."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.browser
+
+MONTHS = (Path(__file__).resolve().parents[1] / "data" / "charts" / "months_cities.csv").read_text()
+
+
+def _chart(app_url: str, title: str, chart_type: str = "column") -> str:
+    with httpx.Client(base_url=app_url, timeout=10) as client:
+        chart_id = str(
+            client.post("/api/charts", json={"title": title, "chart_type": chart_type}).json()["id"]
+        )
+        client.put(
+            f"/api/charts/{chart_id}/data", content=MONTHS, headers={"Content-Type": "text/csv"}
+        ).raise_for_status()
+    return chart_id
+
+
+def _titles(app_url: str) -> list[str]:
+    charts = httpx.get(f"{app_url}/api/charts", timeout=10).json()
+    items = charts["items"] if isinstance(charts, dict) else charts
+    return [c["title"] for c in items]
+
+
+def test_options_reach_the_preview_and_the_published_embed(
+    page, app_url: str, shot: Callable[..., Path]
+) -> None:  # type: ignore[no-untyped-def]
+    chart_id = _chart(app_url, "Temperatures")
+    page.goto(f"{app_url}/charts/{chart_id}")
+    preview = page.get_by_test_id("chart-preview")
+    preview.locator("svg rect").first.wait_for()
+    page.get_by_test_id("map-x").select_option("month")
+    page.get_by_test_id("map-y").select_option("Madrid")
+    page.get_by_test_id("opt-value-labels").select_option("outside")
+    page.get_by_test_id("opt-suffix").fill(" °C")
+    page.get_by_test_id("opt-alt").fill("Madrid is warmest in July")
+    page.get_by_test_id("opt-add-note").click()
+    page.get_by_test_id("opt-note-x-0").fill("Jul")
+    page.get_by_test_id("opt-note-y-0").fill("30")
+    page.get_by_test_id("opt-note-text-0").fill("Heat wave")
+    labels = preview.locator('g[aria-label="text"] text').evaluate_all("ts => ts.map(t => t.textContent)")
+    assert "26 °C" in labels and "24.7 °C" in labels
+    assert "Heat wave" in preview.inner_text()
+    assert preview.locator("svg").first.get_attribute("aria-label") == "Madrid is warmest in July"
+    preview.locator(".sa-mark").first.focus()
+    assert preview.locator(".sa-tooltip").inner_text() == "Jan: 6 °C"
+    shot("options-in-preview")
+
+    page.get_by_test_id("publish").click()
+    public_url = page.get_by_test_id("public-url").input_value()
+    page.get_by_test_id("close-dialog").click()
+    page.goto(public_url)
+    page.locator("body[data-state=ready] .sa-chart svg").first.wait_for()
+    assert page.locator(".sa-alt").inner_text() == "Madrid is warmest in July"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.getAttribute('aria-label')") == "Jan: 6 °C"
+    assert page.locator(".sa-tooltip").inner_text() == "Jan: 6 °C"
+    shot("embed-keyboard-tooltip")
+
+
+def test_series_colours_and_highlight(page, app_url: str) -> None:  # type: ignore[no-untyped-def]
+    chart_id = _chart(app_url, "Cities", "multi-line")
+    page.goto(f"{app_url}/charts/{chart_id}")
+    preview = page.get_by_test_id("chart-preview")
+    preview.locator('g[aria-label="line"] path').first.wait_for()
+    page.get_by_test_id("opt-color-Oslo").fill("#123456")
+    strokes = preview.locator('g[aria-label="line"] path').evaluate_all(
+        "ps => ps.map(p => p.getAttribute('stroke'))"
+    )
+    assert "#123456" in strokes
+    page.get_by_test_id("opt-highlight").select_option("Madrid")
+    strokes = preview.locator('g[aria-label="line"] path').evaluate_all(
+        "ps => ps.map(p => p.getAttribute('stroke'))"
+    )
+    assert len(set(strokes)) == 2
+
+
+def test_published_chart_older_than_the_saved_one_says_so(page, app_url: str) -> None:  # type: ignore[no-untyped-def]
+    chart_id = _chart(app_url, "Stale check")
+    page.goto(f"{app_url}/charts/{chart_id}")
+    page.get_by_test_id("chart-preview").locator("svg rect").first.wait_for()
+    page.get_by_test_id("publish").click()
+    page.get_by_test_id("close-dialog").click()
+    assert page.get_by_test_id("publish-stale").count() == 0
+    page.get_by_test_id("chart-title").fill("Stale check, edited")
+    page.get_by_test_id("save").click()
+    page.get_by_test_id("publish-stale").wait_for()
+    page.get_by_test_id("history").click()
+    assert "Title" in page.get_by_test_id("version-row").first.inner_text()
+
+
+def test_leaving_saves_edits_and_drops_an_untouched_new_chart(page, app_url: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(app_url)
+    page.get_by_test_id("new-chart").click()
+    page.get_by_test_id("editor").wait_for()
+    untouched = page.url.rstrip("/").split("/")[-1]
+    page.get_by_test_id("back-to-charts").click()
+    page.get_by_test_id("new-chart").wait_for()
+    assert httpx.get(f"{app_url}/api/charts/{untouched}", timeout=10).status_code == 404
+
+    chart_id = _chart(app_url, "Kept")
+    page.goto(f"{app_url}/charts/{chart_id}")
+    page.get_by_test_id("chart-title").fill("Kept and renamed")
+    page.get_by_test_id("back-to-charts").click()
+    page.get_by_test_id("new-chart").wait_for()
+    assert httpx.get(f"{app_url}/api/charts/{chart_id}", timeout=10).json()["title"] == "Kept and renamed"
+    page.locator("[data-testid=chart-row]", has_text="Kept and renamed").get_by_test_id(
+        "chart-thumb"
+    ).wait_for()
+
+
+def test_top_menu_fits_a_phone(browser, app_url: str) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    page.goto(app_url)
+    page.get_by_test_id("nav-settings").wait_for()
+    for item in ("nav-charts", "nav-dashboards", "nav-themes", "nav-settings"):
+        box = page.get_by_test_id(item).bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 360, item
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    context.close()
