@@ -16,9 +16,10 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from storyanalytics.deploy.buckets import empty_and_delete_bucket
 from storyanalytics.deploy.errors import DeployError, aws_error_message
 from storyanalytics.deploy.preflight import PreflightReport
-from storyanalytics.deploy.stack_deployer import DeployResult, empty_and_delete_bucket
+from storyanalytics.deploy.stack_deployer import DeployResult
 from storyanalytics.naming import APP_TAG_KEY
 
 # CloudFront only uses ACM certificates from us-east-1:
