@@ -466,7 +466,7 @@ def test_report_reuses_a_result_already_shown(checker: StackChecker, health_answ
     health_answers(200, database="ok")
     report = checker.report()
     assert [r.name for r in report.failures] == ["App health"]
-    assert len(report.results) == 8
+    assert len(report.results) == 9
 
 
 def test_report_table_shows_each_verdict_and_the_count(checker: StackChecker) -> None:
@@ -477,7 +477,7 @@ def test_report_table_shows_each_verdict_and_the_count(checker: StackChecker) ->
     text = shown.getvalue()
     assert f"Checks of stack {checker.stack_name}" in text
     assert "| Bucket private " in text and "FAIL" in text and "no public access block" in text
-    assert text.rstrip().endswith("7 of 8 checks passed.")
+    assert text.rstrip().endswith("8 of 9 checks passed.")
 
 
 def test_report_with_two_failures_names_both_with_their_reasons(checker: StackChecker) -> None:
@@ -486,7 +486,7 @@ def test_report_with_two_failures_names_both_with_their_reasons(checker: StackCh
     with pytest.raises(StackCheckFailed) as caught:
         checker.report().raise_for_failures()
     assert str(caught.value) == (
-        f"2 of 8 checks of stack {checker.stack_name} failed: "
+        f"2 of 9 checks of stack {checker.stack_name} failed: "
         f"Bucket private: bucket {checker.bucket!r} has no public access block; "
         f"Bucket encrypted: bucket {checker.bucket!r} has no default encryption"
     )
