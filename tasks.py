@@ -129,7 +129,8 @@ def migrate(
         "delete_data": "With --destroy: also delete the bucket and the database",
         "region": "AWS region, e.g. us-east-1",
         "stack_name": "Name of the app stack",
-        "compute": "ecs-express (default) or apprunner",
+        "compute": "ecs-express (default), lambda or apprunner",
+        "builder": "auto (local Docker if it answers, else AWS CodeBuild), local or codebuild",
         "admin_email": "Email of the first admin (first deploy)",
         "yes": "Answer yes to every question",
         "dry_run": "Show checks, cost and changes; change nothing",
@@ -145,6 +146,7 @@ def deploy(
     region: str = "",
     stack_name: str = "story-analytics",
     compute: str = "",
+    builder: str = "auto",
     admin_email: str = "",
     yes: bool = False,
     dry_run: bool = False,
@@ -154,7 +156,7 @@ def deploy(
     """Deploy to AWS (or --update / --destroy): the `story-analytics deploy --aws` command."""
     from storyanalytics.cli import main
 
-    argv = ["deploy", "--aws", "--stack-name", stack_name]
+    argv = ["deploy", "--aws", "--stack-name", stack_name, "--builder", builder]
     for flag, value in (
         ("--region", region),
         ("--compute", compute),
@@ -216,9 +218,18 @@ def notebook(c: Context, name: str, p: list[str] | None = None) -> None:
     main(argv)
 
 
-@task(help={"compute": "ecs-express (default) or apprunner"})
-def rehearse(c: Context, compute: str = "ecs-express") -> None:
+@task(help={"port": "Port (default 8888)", "browser": "Open a browser tab (default yes)"})
+def lab(c: Context, port: int = 0, browser: bool = True) -> None:
+    """JupyterLab on notebooks/ with this environment's kernel (the notebooks extra installs it)."""
+    from storyanalytics.cli import main
+
+    argv = ["lab"] + (["--port", str(port)] if port else []) + ([] if browser else ["--no-browser"])
+    main(argv)
+
+
+@task(help={"compute": "ecs-express (default) or apprunner", "builder": "local (default) or codebuild"})
+def rehearse(c: Context, compute: str = "ecs-express", builder: str = "local") -> None:
     """REHEARSAL: the whole cloud journey offline (moto, local PostgreSQL, the app); nothing touches AWS."""
     from storyanalytics.cli import main
 
-    main(["rehearse", "--compute", compute])
+    main(["rehearse", "--compute", compute, "--builder", builder])

@@ -15,6 +15,8 @@ Exits non-zero when a target is missed or cannot be measured (bench/gate.py).
 from __future__ import annotations
 
 import argparse
+import logging
+import os
 import secrets
 import statistics
 import sys
@@ -67,6 +69,7 @@ def builds(context: Path, tag: str, logs: Path, cold: bool) -> tuple[float | Non
     """(cold seconds or None, cached seconds) for one image."""
     cold_s = build(context, tag, logs / f"{tag.replace(':', '-')}-cold.log", no_cache=True) if cold else None
     cached_s = build(context, tag, logs / f"{tag.replace(':', '-')}-cached.log")
+    print(f"  {tag}: cold {fmt(cold_s)}, cached {fmt(cached_s)}")
     return cold_s, cached_s
 
 
@@ -108,6 +111,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5, help="starts of each image (median reported)")
     parser.add_argument("--skip-cold", action="store_true", help="skip the --no-cache builds (minutes)")
     options = parser.parse_args()
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the moto server's request lines
     gate = Gate()
     reason = engine_unavailable()
     if reason:
@@ -145,7 +149,14 @@ def main() -> int:
             host, port = moto.get_host_and_port()
             endpoint = f"http://{host}:{port}"
             bucket = f"sa-bench-{run_id}"
-            boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1").create_bucket(Bucket=bucket)
+            s3 = boto3.client(
+                "s3",
+                endpoint_url=endpoint,
+                region_name="us-east-1",
+                aws_access_key_id="bench",  # the moto server takes any credentials
+                aws_secret_access_key="bench",
+            )
+            s3.create_bucket(Bucket=bucket)
             database_url, drop_database = fresh_database()
             env = cloud_env(database_url, endpoint, bucket)
             ports = (make_url(database_url).port or 5432, port)
@@ -163,7 +174,9 @@ def main() -> int:
 
     ours_start, minimal_start = statistics.median(ours_starts), statistics.median(minimal_starts)
     ratio = ours_start / minimal_start
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     print(f"\nBase image: {base} (stand-in), {base_bytes / 1e6:.0f} MB")
+    print(f"Load average while measuring: {load} on {os.cpu_count()} cores")
     print(f"{'':34}{'ours':>14}{'minimal':>14}{'ratio':>8}{'target':>10}  verdict")
     print(f"{'build, cold':34}{fmt(ours_builds[0]):>14}{fmt(minimal_builds[0]):>14}{'':>8}{'-':>10}  info")
     print(f"{'build, cached':34}{fmt(ours_builds[1]):>14}{fmt(minimal_builds[1]):>14}{'':>8}{'-':>10}  info")

@@ -15,8 +15,10 @@ from the original), every other survivor, including a mutant no test reaches, is
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -41,16 +43,28 @@ class Module:
 
 MODULES = {
     "deploy": Module(
-        mutate=(
-            "storyanalytics/deploy/stack_deployer.py",
-            "storyanalytics/deploy/changeset.py",
-            "storyanalytics/deploy/events.py",
-            "storyanalytics/deploy/errors.py",
+        mutate=tuple(
+            f"storyanalytics/deploy/{name}.py"
+            for name in (
+                "stack_deployer",
+                "stack",
+                "teardown",
+                "buckets",
+                "changeset",
+                "events",
+                "errors",
+                "leftovers",
+                "service_logs",
+                "watch",
+            )
         ),
         tests=(
             "tests/deploy/test_deploy_stack_deployer_stubbed.py",
             "tests/deploy/test_deploy_outcomes_stubbed.py",
             "tests/deploy/test_deploy_destroy_data_stubbed.py",
+            "tests/deploy/test_deploy_buckets_and_reads_stubbed.py",
+            "tests/deploy/test_deploy_watch.py",
+            "tests/deploy/test_deploy_cleanup.py",
         ),
     ),
     "checks": Module(
@@ -87,9 +101,17 @@ def prepare(name: str, module: Module) -> Path:
         + 'pytest_add_cli_args = ["-p", "no:cacheprovider", "-q"]\n'
         + f"pytest_add_cli_args_test_selection = {_toml_list(module.tests)}\n"
     )
-    target = work / "pyproject.toml"
-    if not target.exists() or target.read_text() != settings:
-        target.write_text(settings)
+    # mutmut keeps which tests cover which function from its first run: new tests (or other settings)
+    # would go unseen, so a change of either starts the module afresh.
+    fingerprint = hashlib.sha256(settings.encode())
+    for pattern in module.tests:
+        for path in sorted(ROOT.glob(pattern)):
+            fingerprint.update(path.read_bytes())
+    stamp = work / "inputs.sha256"
+    if not stamp.exists() or stamp.read_text() != fingerprint.hexdigest():
+        shutil.rmtree(work / "mutants", ignore_errors=True)
+        (work / "pyproject.toml").write_text(settings)
+        stamp.write_text(fingerprint.hexdigest())
     return work
 
 

@@ -248,8 +248,14 @@ def deploy(
     stack_name: Annotated[str, typer.Option(help="Name of the app stack.")] = "story-analytics",
     compute: Annotated[
         str | None,
-        typer.Option(help="ecs-express (default for new stacks) or apprunner.", show_default=False),
+        typer.Option(
+            help="ecs-express (default for new stacks), lambda (cheapest) or apprunner.", show_default=False
+        ),
     ] = None,
+    builder: Annotated[
+        str,
+        typer.Option(help="auto (local Docker if it answers, else AWS CodeBuild), local or codebuild."),
+    ] = "auto",
     update: Annotated[bool, typer.Option("--update", help="Rebuild the image and roll the service.")] = False,
     destroy: Annotated[bool, typer.Option("--destroy", help="Delete the app stack; data is kept.")] = False,
     delete_data: Annotated[
@@ -301,6 +307,8 @@ def deploy(
         raise typer.BadParameter("use either --update or --destroy", param_hint="--update/--destroy")
     if delete_data and not destroy:
         raise typer.BadParameter("--delete-data only goes with --destroy", param_hint="--delete-data")
+    if builder not in {"auto", "local", "codebuild"}:
+        raise typer.BadParameter("use auto, local or codebuild", param_hint="--builder")
     ui = RichUi(console, assume_yes=yes)
     deployment = AwsDeployment(
         region,
@@ -314,6 +322,7 @@ def deploy(
         cpu=cpu,
         memory=memory,
         enable_nat=enable_nat,
+        builder=builder,
         endpoint_azs=endpoint_azs,
         domain=domain,
         certificate_arn=certificate_arn,
@@ -348,6 +357,24 @@ def notebook(
 
     run = run_notebook(name, parse_parameter_pairs(parameter or []), runs_dir=runs_dir)
     console.print(f"Notebook {name} ran. Executed copy: {run.output_path}", highlight=False, soft_wrap=True)
+
+
+@app.command("lab")
+@friendly_errors
+def lab(
+    notebooks_dir: Annotated[
+        Path | None, typer.Option(help="Folder of the runbook notebooks (default notebooks/).")
+    ] = None,
+    port: Annotated[int | None, typer.Option(min=1, max=65535, help="Port (default 8888).")] = None,
+    browser: Annotated[bool, typer.Option("--browser/--no-browser", help="Open a browser tab.")] = True,
+) -> None:
+    """Open JupyterLab on the runbook notebooks, with a kernel that runs this environment's Python."""
+    import os
+
+    from storyanalytics.runbooks.lab import lab_command
+
+    command = lab_command(notebooks_dir, port=port, open_browser=browser)
+    os.execv(command[0], command)  # JupyterLab takes over this process (Ctrl+C stops it)
 
 
 @app.command("check")
@@ -396,6 +423,9 @@ def publish(
 @friendly_errors
 def rehearse(
     compute: Annotated[str, typer.Option(help="ecs-express or apprunner.")] = "ecs-express",
+    builder: Annotated[
+        str, typer.Option(help="local (Docker stand-in) or codebuild (CodeBuild stand-in).")
+    ] = "local",
     runs_dir: Annotated[
         Path | None, typer.Option(help="Where the executed notebooks go (default notebooks/runs/).")
     ] = None,
@@ -405,8 +435,11 @@ def rehearse(
     from storyanalytics.rehearsal import run_rehearsal
 
     get_compute(compute)
+    if builder not in {"local", "codebuild"}:
+        raise typer.BadParameter("use local or codebuild", param_hint="--builder")
     run_rehearsal(
         compute=compute,
+        builder=builder,
         runs_dir=runs_dir,
         say=lambda line: console.print(line, markup=False, highlight=False, soft_wrap=True),
     )

@@ -57,6 +57,11 @@ class Settings(BaseSettings):
     db_user: str | None = None
     db_password: str | None = Field(default=None, repr=False)
     db_sslmode: str | None = None
+    # PostgreSQL connections each app process may hold (SQLAlchemy's pool_size and max_overflow). On
+    # Lambda one instance serves one request at a time, so the stack sets 1 + 1; the database then sees
+    # at most (function instances x 2) connections.
+    db_pool_size: int = Field(default=5, ge=1, le=100)
+    db_max_overflow: int = Field(default=10, ge=0, le=100)
 
     # Auth: off in local mode unless asked for, always on in cloud mode.
     auth_enabled: bool | None = None

@@ -37,7 +37,11 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Engine, schema upgrade (advisory lock on Postgres), first accounts; all kept on app.state."""
     settings: Settings = app.state.settings
-    engine = make_engine(settings.resolved_database_url)
+    engine = make_engine(
+        settings.resolved_database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+    )
     upgrade(engine)
     session_factory = make_session_factory(engine)
     with session_factory() as session:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 
 class TeamRef(BaseModel):
@@ -26,12 +26,40 @@ class UserOut(BaseModel):
 class ColumnOut(BaseModel):
     name: str
     type: Literal["number", "date", "string", "boolean"]
+    # How the column's cells were read: {"decimal": ","}, {"date_order": "dmy", "ambiguous": true},
+    # {"unit": "quarter"}; absent for plain 1234.5 numbers and ISO dates.
+    format: dict[str, Any] | None = None
+
+    @model_serializer(mode="wrap")
+    def _plain_columns_stay_plain(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        if data.get("format") is None:
+            data.pop("format", None)
+        return data
+
+
+class CellProblem(BaseModel):
+    column: str
+    type: str
+    rows: list[int]
+    values: list[str]
+    count: int
 
 
 class DataInfo(BaseModel):
     columns: list[ColumnOut]
     row_count: int
     preview: list[list[Any]]
+    locale: str = "1,234.5"
+    problems: list[CellProblem] = []
+
+
+class DataFormatIn(BaseModel):
+    """How to read the chart's data: decimal mark, day/month order and column types, as the user chose."""
+
+    decimal: Literal[".", ","] | None = None
+    date_order: Literal["dmy", "mdy"] | None = None
+    types: dict[str, Literal["number", "date", "string", "boolean"]] = {}
 
 
 class DataSummary(BaseModel):

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import ipaddress
-import shutil
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 from storyanalytics.api.spa import REPO_WEB_DIST, find_web_dist
 from storyanalytics.config import Settings
 from storyanalytics.db import make_engine, upgrade
+from storyanalytics.web_assets import WebBuildError, build_if_stale
 
 Say = Callable[[str], None]
 WEB_DIR = REPO_WEB_DIST.parent
@@ -26,29 +25,20 @@ def is_loopback(host: str) -> bool:
 
 
 def ensure_web_build(settings: Settings, say: Say, warn: Say, web_dir: Path = WEB_DIR) -> Path | None:
-    """The web app's dist folder, building it with npm when web/package.json exists and dist does not.
+    """The web app's dist folder. From a clone (web/package.json present) it is rebuilt with npm only
+    when its sources changed; an installed package serves the build it carries.
 
-    Without npm (or when the build fails) the API is served anyway; the message says how to fix it.
+    Without npm and without a build (or when the build fails) the API is served anyway, and the message
+    says exactly what to install.
     """
-    found = find_web_dist(settings)
-    if found is not None or settings.web_dist_dir is not None:
-        return found
-    if not (web_dir / "package.json").is_file():
-        return None
-    npm = shutil.which("npm")
-    if npm is None:
-        warn(
-            "npm is not installed, so the web app cannot be built: serving the API only (see /docs). "
-            "Install Node.js 20+ and run `npm ci && npm run build` in web/."
-        )
-        return None
-    say("Building the web app (npm ci && npm run build in web/); this takes a minute the first time...")
-    for step in (["ci"], ["run", "build"]):
-        result = subprocess.run([npm, *step], cwd=web_dir, capture_output=True, text=True, check=False)
-        if result.returncode != 0:
-            tail = (result.stderr or result.stdout).strip().splitlines()[-5:]
-            warn(f"`npm {' '.join(step)}` failed, serving the API only: " + " | ".join(tail))
-            return None
+    if settings.web_dist_dir is None and (web_dir / "package.json").is_file():
+        try:
+            build_if_stale(web_dir, say)
+        except WebBuildError as exc:
+            if find_web_dist(settings) is None:
+                warn(f"{exc} Serving the API only (see /docs) until then.")
+                return None
+            warn(f"{exc} Serving the web app built earlier.")
     return find_web_dist(settings)
 
 

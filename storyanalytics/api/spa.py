@@ -19,15 +19,22 @@ from storyanalytics.api.errors import error_response
 from storyanalytics.api.security import allow_framing
 from storyanalytics.config import Settings
 from storyanalytics.db.models import Chart, Dashboard, Team
+from storyanalytics.web_assets import PACKAGED_DIST, REPO_WEB_DIR
 
 ASSET_CACHE = "public, max-age=31536000, immutable"
 PAGE_CACHE = "no-cache"
-REPO_WEB_DIST = Path(__file__).resolve().parents[2] / "web" / "dist"
+REPO_WEB_DIST = REPO_WEB_DIR / "dist"
+PACKAGED_WEB_DIST = PACKAGED_DIST  # the build the wheel carries (pip install users have no web/ folder)
 
 
 def find_web_dist(settings: Settings) -> Path | None:
-    """WEB_DIST_DIR if set, else web/dist in the checkout or the current folder; None if not built."""
-    candidates = [settings.web_dist_dir] if settings.web_dist_dir else [REPO_WEB_DIST, Path("web/dist")]
+    """WEB_DIST_DIR if set, else web/dist of the checkout, the build inside the installed package, or
+    web/dist in the current folder; None if not built."""
+    candidates = (
+        [settings.web_dist_dir]
+        if settings.web_dist_dir
+        else [REPO_WEB_DIST, PACKAGED_WEB_DIST, Path("web/dist")]
+    )
     for candidate in candidates:
         if candidate is not None and (candidate / "index.html").is_file():
             return candidate.resolve()

@@ -26,7 +26,8 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def make_engine(url: str, **options: Any) -> Engine:
-    """SQLite: WAL and foreign keys on, its folder created. PostgreSQL: pool_pre_ping."""
+    """SQLite: WAL and foreign keys on, its folder created. PostgreSQL: pool_pre_ping (and the pool sizes
+    given, e.g. pool_size=1, max_overflow=1 on Lambda)."""
     try:
         parsed = make_url(url)
     except (ArgumentError, ValueError):
@@ -37,6 +38,9 @@ def make_engine(url: str, **options: Any) -> Engine:
         ) from None
     backend = parsed.get_backend_name()
     if backend == "sqlite":
+        # SQLite is a file: pool sizes are for server databases (SQLAlchemy picks its own pool here).
+        options.pop("pool_size", None)
+        options.pop("max_overflow", None)
         database = parsed.database
         if database and database != ":memory:":
             folder = Path(database).parent

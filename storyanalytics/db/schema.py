@@ -50,6 +50,11 @@ def upgrade(engine_or_url: Engine | str, revision: str = "head") -> str:
     engine = make_engine(engine_or_url) if isinstance(engine_or_url, str) else engine_or_url
     try:
         with engine.connect() as connection:
+            if revision == "head" and current_revision(connection) == head_revision():
+                # Already current (every start after the first one of a deploy): no lock, no Alembic run,
+                # so cold starts do not queue behind each other on the migration lock.
+                connection.rollback()
+                return head_revision()
             locked = connection.dialect.name == "postgresql"
             if locked:
                 connection.execute(select(func.pg_advisory_lock(MIGRATION_LOCK_ID)))

@@ -19,6 +19,15 @@ from botocore.exceptions import BotoCoreError, ClientError
 from email_validator import EmailNotValidError, validate_email
 
 from storyanalytics.deploy.buckets import empty_bucket
+from storyanalytics.deploy.builders import (
+    BuilderChoice,
+    CodeBuildBuilder,
+    ImageBuilder,
+    LocalDockerBuilder,
+    PushTarget,
+    check_builder_name,
+    choose_builder,
+)
 from storyanalytics.deploy.computes import (
     COMPUTE_CHOICES,
     DEFAULT_COMPUTE,
@@ -37,14 +46,7 @@ from storyanalytics.deploy.edge_stack import (
     edge_stack_name,
 )
 from storyanalytics.deploy.errors import DeployError, PreflightError, aws_error_message, error_code
-from storyanalytics.deploy.image import (
-    CommandRunner,
-    SubprocessRunner,
-    build_image,
-    image_digest,
-    image_tag,
-    push_image,
-)
+from storyanalytics.deploy.image import CommandRunner, SubprocessRunner, image_digest, image_tag
 from storyanalytics.deploy.preflight import PreflightReport, run_preflight
 from storyanalytics.deploy.stack_deployer import (
     DEFAULT_TIMEOUT_SECONDS,
@@ -133,6 +135,7 @@ class AwsDeployment:
         cpu: str | None = None,
         memory: str | None = None,
         enable_nat: bool | None = None,
+        builder: str = "auto",
         endpoint_azs: int | None = None,
         app_template: str | None = None,
         bootstrap_template: str | None = None,
@@ -171,6 +174,7 @@ class AwsDeployment:
         self.cpu = cpu
         self.memory = memory
         self.enable_nat = enable_nat
+        self.builder = check_builder_name(builder)
         if endpoint_azs not in (None, 1, 2):
             raise PreflightError(f"endpoint_azs {endpoint_azs!r} is not 1 or 2: pass --endpoint-azs 1 or 2.")
         self.endpoint_azs = endpoint_azs
@@ -288,6 +292,7 @@ class AwsDeployment:
             compute=self.requested_compute or DEFAULT_COMPUTE,
             stack_names=[self.bootstrap_stack_name, self.stack_name, self.edge_stack_name],
             runner=self.runner if build else None,
+            builder=self.builder,
         )
         if report.ok and not self.requested_compute and report.existing_stacks.get(self.stack_name):
             report.compute = self.compute
@@ -338,6 +343,7 @@ class AwsDeployment:
             memory=str(size.memory),
             db_instance_class=self.db_instance_class or defaults.get("DbInstanceClass") or "db.t4g.micro",
             enable_nat=nat,
+            builder=self._builder_for_cost(),
             settings={"EndpointAzCount": str(self.endpoint_azs or defaults.get("EndpointAzCount") or 1)},
             edge=self.edge,
         )
@@ -345,13 +351,43 @@ class AwsDeployment:
     def image_tag(self) -> str:
         return image_tag(self.runner, self.project_dir)
 
-    def build_image(self, tag: str | None = None) -> Any:
-        self.ui.step("Building the image (docker build)")
-        return build_image(self.runner, self.project_dir, tag or self.image_tag())
+    def _builder_for_cost(self) -> str:
+        """The preflight's choice; a dry run checks no builder, so it prices what was asked for."""
+        report = self.last_preflight
+        if report is not None and report.builder is not None:
+            return report.builder.name
+        return "codebuild" if self.builder == "codebuild" else "local"
 
-    def push_image(self, built: Any, repository_uri: str, repository_name: str) -> str:
-        self.ui.step(f"Pushing {built.tag} to {repository_uri}")
-        return push_image(self.runner, self.client("ecr"), built, repository_uri, repository_name)
+    def chosen_builder(self) -> BuilderChoice:
+        """The preflight's choice; without a preflight, chosen now (`auto` asks the Docker engine)."""
+        if self.last_preflight is not None and self.last_preflight.builder is not None:
+            return self.last_preflight.builder
+        return choose_builder(self.builder, self.runner)
+
+    def image_builder(self, bootstrap_outputs: Mapping[str, str]) -> ImageBuilder:
+        """The chosen builder, wired to this account (CodeBuild uses the bootstrap stack's project)."""
+        choice = self.chosen_builder()
+        if choice.name == "local":
+            return LocalDockerBuilder(self.runner, self.project_dir, self.client("ecr"))
+        project, bucket = (
+            bootstrap_outputs.get("BuildProjectName"),
+            bootstrap_outputs.get("ArtifactsBucketName"),
+        )
+        if not project or not bucket:
+            raise DeployError(
+                f"Stack {self.bootstrap_stack_name} has no BuildProjectName/ArtifactsBucketName output: "
+                "the bootstrap template is out of date; reinstall storyanalytics."
+            )
+        return CodeBuildBuilder(
+            self.runner,
+            self.project_dir,
+            self.client,
+            project_name=project,
+            bucket=bucket,
+            on_log=self.ui.build_log,
+            poll_interval=self.poll_interval,
+            sleep=self._sleep,
+        )
 
     def outputs(self) -> dict[str, str]:
         return self._deployer(self.stack_name).outputs()
@@ -395,7 +431,9 @@ class AwsDeployment:
                     f"Stack {self.bootstrap_stack_name} has no RepositoryUri/RepositoryName output: "
                     "the bootstrap template is out of date; reinstall storyanalytics."
                 )
-            image_uri = self._ensure_image(tag, repository_uri, repository_name)
+            image_uri = self._ensure_image(
+                PushTarget(repository_uri, repository_name, tag), bootstrap.outputs
+            )
 
         edge = deploy_edge(self, dry_run=dry_run)
         if edge is not None:
@@ -504,6 +542,7 @@ class AwsDeployment:
             "Memory": self.memory,
             "EnableNat": None if self.enable_nat is None else str(self.enable_nat).lower(),
             "EndpointAzCount": None if self.endpoint_azs is None else str(self.endpoint_azs),
+            "LambdaConcurrency": self._lambda_concurrency(compute),
         }
         parameters: dict[str, str | None] = {}
         for key, value in wanted.items():
@@ -518,13 +557,22 @@ class AwsDeployment:
                 raise PreflightError(f"The first deploy needs a value for {key}: pass {option}.")
         return parameters
 
-    def _ensure_image(self, tag: str, repository_uri: str, repository_name: str) -> str:
+    def _lambda_concurrency(self, compute: str) -> str | None:
+        """What the preflight found the account can reserve; None keeps the stack's value or default."""
+        report = self.last_preflight
+        if compute != "lambda" or report is None or report.lambda_concurrency is None:
+            return None
+        return str(report.lambda_concurrency)
+
+    def _ensure_image(self, target: PushTarget, bootstrap_outputs: Mapping[str, str]) -> str:
         """Build and push unless ECR already holds this exact tag (tags are immutable)."""
-        if image_digest(self.client("ecr"), repository_name, tag):
-            self.ui.notice(f"Image {tag} is already in ECR: nothing to build.")
-            return f"{repository_uri}:{tag}"
-        built = self.build_image(tag)
-        return self.push_image(built, repository_uri, repository_name)
+        if image_digest(self.client("ecr"), target.repository_name, target.tag):
+            self.ui.notice(f"Image {target.tag} is already in ECR: nothing to build.")
+            return target.image_uri
+        builder = self.image_builder(bootstrap_outputs)
+        where = "with Docker on this machine" if builder.name == "local" else "in AWS CodeBuild"
+        self.ui.step(f"Building image {target.tag} {where} and pushing it to {target.repository_uri}")
+        return builder.build_and_push(target)
 
     def _destroy_bootstrap(self) -> bool:
         deployer = self._deployer(self.bootstrap_stack_name)

@@ -52,6 +52,23 @@ def cost_table(estimate: CostEstimate) -> Table:
     return table
 
 
+def compute_comparison_table(estimate: CostEstimate) -> Table:
+    """The same stack on every compute, side by side: each compute's own lines and the whole total."""
+    table = Table(title="The same stack on each compute (USD/month)", title_justify="left")
+    table.add_column("Compute")
+    table.add_column("Its own lines (basis)", overflow="fold")
+    table.add_column("Whole stack", justify="right")
+    shared = {line.part for line in estimate.lines} & {
+        line.part for other in estimate.alternatives.values() for line in other.lines
+    }
+    for each in (estimate, *estimate.alternatives.values()):
+        own_lines = [line for line in each.lines if line.part not in shared]
+        own = [f"{line.part} {line.monthly_usd:,.2f} ({line.basis})" for line in own_lines]
+        chosen = " (chosen)" if each is estimate else ""
+        table.add_row(f"{each.compute}{chosen}", "\n".join(own), f"{each.total:,.2f}")
+    return table
+
+
 def changes_table(plan: ChangeSetPlan) -> Table:
     table = Table(
         title=f"Changes to stack {plan.stack_name} ({plan.change_set_type.lower()})", title_justify="left"
@@ -141,6 +158,10 @@ class RichUi:
             highlight=False,
         )
 
+    def build_log(self, line: str) -> None:
+        # markup=False: build output is arbitrary text (brackets in it are not rich markup).
+        self.console.print(f"  build | {line}", style="dim", markup=False, highlight=False)
+
     def changes(self, plan: ChangeSetPlan) -> None:
         if not plan.changes:
             self.notice(f"Stack {plan.stack_name}: no resource changes.")
@@ -155,3 +176,5 @@ class RichUi:
 
     def cost(self, estimate: CostEstimate) -> None:
         self.console.print(cost_table(estimate))
+        if estimate.alternatives:
+            self.console.print(compute_comparison_table(estimate))

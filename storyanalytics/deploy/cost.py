@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from storyanalytics.deploy.computes import get_compute
+from storyanalytics.deploy.computes import COMPUTES, SizeError, get_compute
 from storyanalytics.deploy.pricing import (
     HOURS_PER_MONTH,
     PRICE_REGION,
@@ -49,6 +49,10 @@ ECR_GB_MONTH = 0.10
 CLOUDFRONT_FREE_GB = 1024
 CLOUDFRONT_FREE_REQUESTS = 10_000_000
 CLOUDFRONT_GB = 0.085
+# CodeBuild on-demand, per build minute, BUILD_GENERAL1_SMALL on Linux (2 vCPU, up to 4 GiB), billed only
+# while a build runs: https://aws.amazon.com/codebuild/pricing/ and
+# https://aws.amazon.com/blogs/devops/strategies-to-optimize-the-costs-of-your-builds-on-aws-codebuild/
+CODEBUILD_SMALL_MINUTE = 0.005
 
 __all__ = [
     "PRICES_AS_OF",
@@ -67,6 +71,8 @@ class CostEstimate:
     compute: str
     lines: list[CostLine] = field(default_factory=list)
     prices_as_of: date = PRICES_AS_OF
+    # The same stack on each other compute (its size if it can run it, else its smallest), side by side.
+    alternatives: dict[str, CostEstimate] = field(default_factory=dict)
 
     @property
     def total(self) -> float:
@@ -103,11 +109,37 @@ def estimate_cost(
     usage: Usage | None = None,
     settings: Mapping[str, str] | None = None,
     edge: bool = False,
+    builder: str = "local",
+    compare: bool = True,
 ) -> CostEstimate:
-    """`settings`: the app template's other parameter values that change the bill (EndpointAzCount)."""
+    """`settings`: the app template's other parameter values that change the bill (EndpointAzCount);
+    `builder`: codebuild adds the build minutes (a local Docker build costs nothing in AWS). With
+    `compare`, `alternatives` holds the estimate for every other compute."""
     use = usage or Usage()
     chosen = get_compute(compute)
     size = chosen.check_size(str(cpu), str(memory))
+    if compare:
+        alternatives = {}
+        for name, other in COMPUTES.items():
+            if name == compute:
+                continue
+            try:
+                other_size = other.check_size(str(size.cpu), str(size.memory))
+            except SizeError:
+                other_size = other.valid_pairs[0]
+            alternatives[name] = estimate_cost(
+                region=region,
+                compute=name,
+                cpu=str(other_size.cpu),
+                memory=str(other_size.memory),
+                db_instance_class=db_instance_class,
+                enable_nat=enable_nat,
+                usage=use,
+                settings=settings,
+                builder=builder,
+                edge=edge,
+                compare=False,
+            )
     estimate = CostEstimate(region=region, compute=compute)
     add = estimate.lines.append
     estimate.lines.extend(chosen.cost_lines(size, use, settings or {}))
@@ -155,6 +187,16 @@ def estimate_cost(
     )
     add(CostLine("S3 bucket", use.s3_gb * S3_GB_MONTH, f"~{use.s3_gb:g} GB x ${S3_GB_MONTH}/GB-month"))
     add(CostLine("ECR images", use.ecr_gb * ECR_GB_MONTH, f"~{use.ecr_gb:g} GB x ${ECR_GB_MONTH}/GB-month"))
+    if builder == "codebuild":
+        minutes = use.builds_per_month * use.build_minutes
+        add(
+            CostLine(
+                "CodeBuild image builds",
+                minutes * CODEBUILD_SMALL_MINUTE,
+                f"{use.builds_per_month} builds x ~{use.build_minutes:g} min x ${CODEBUILD_SMALL_MINUTE}/min "
+                "(small Linux), only while building",
+            )
+        )
     if edge:
         add(
             CostLine(
@@ -166,4 +208,6 @@ def estimate_cost(
             )
         )
     estimate.lines = [CostLine(line.part, round(line.monthly_usd, 2), line.basis) for line in estimate.lines]
+    if compare:
+        estimate.alternatives = alternatives
     return estimate

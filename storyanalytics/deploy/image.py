@@ -88,15 +88,23 @@ def image_tag(runner: CommandRunner, project_dir: Path) -> str:
     return f"git-{sha}-dirty-{digest}"
 
 
-def content_digest(project_dir: Path) -> str:
-    """SHA-256 over the relative paths and bytes of the source files."""
-    digest = hashlib.sha256()
+def source_files(project_dir: Path) -> list[Path]:
+    """The project's source files (relative, sorted), leaving out local and generated folders."""
+    files: list[Path] = []
     for path in sorted(project_dir.rglob("*")):
         relative = path.relative_to(project_dir)
         if any(part in _DIGEST_SKIP for part in relative.parts) or not path.is_file():
             continue
+        files.append(relative)
+    return files
+
+
+def content_digest(project_dir: Path) -> str:
+    """SHA-256 over the relative paths and bytes of the source files."""
+    digest = hashlib.sha256()
+    for relative in source_files(project_dir):
         digest.update(relative.as_posix().encode() + b"\0")
-        digest.update(path.read_bytes())
+        digest.update((project_dir / relative).read_bytes())
     return digest.hexdigest()
 
 

@@ -1,4 +1,4 @@
-"""Checks before anything is created: credentials, region, compute, Docker, the stack name.
+"""Checks before anything is created: credentials, region, compute, the image builder, the stack name.
 
 Each check ends in ok / fail / skip with one sentence; the first failure becomes the error message,
 so the user learns what to fix while the account is still untouched.
@@ -12,13 +12,19 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from storyanalytics.deploy.builders import BuilderChoice, choose_builder
 from storyanalytics.deploy.computes import COMPUTE_CHOICES, choices_text
-from storyanalytics.deploy.errors import ImageError, PreflightError, aws_error_message
-from storyanalytics.deploy.image import CommandRunner, docker_version
+from storyanalytics.deploy.errors import PreflightError, aws_error_message
+from storyanalytics.deploy.image import CommandRunner
 from storyanalytics.deploy.stack_name import stack_name_problem
 from storyanalytics.naming import APP_TAG_KEY
 
 APPRUNNER_CLOSED = "App Runner stopped accepting new customers on 2026-04-30"
+# The template's LambdaConcurrency default: the most function instances at once, each holding at most two
+# database connections. "You can reserve up to the Unreserved account concurrency value that is shown,
+# minus 100": https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html
+LAMBDA_CONCURRENCY = 10
+LAMBDA_UNRESERVED_MINIMUM = 100
 
 
 @dataclass(frozen=True)
@@ -37,6 +43,8 @@ class PreflightReport:
     account: str | None = None
     identity_arn: str | None = None
     existing_stacks: dict[str, bool] = field(default_factory=dict)  # name -> exists (and is ours)
+    lambda_concurrency: int | None = None  # what the account lets the function reserve (lambda only)
+    builder: BuilderChoice | None = None  # None when no image is built in this run
 
     @property
     def ok(self) -> bool:
@@ -74,8 +82,9 @@ def run_preflight(
     compute: str,
     stack_names: list[str],
     runner: CommandRunner | None,
+    builder: str = "auto",
 ) -> PreflightReport:
-    """`runner` is given when an image will be built (Docker must work); `stack_names` are checked."""
+    """`runner` is given when an image will be built (`builder` picks how); `stack_names` are checked."""
     report = PreflightReport(region=region, stack_name=stack_name, compute=compute)
     problem = stack_name_problem(stack_name)
     if problem:
@@ -100,15 +109,18 @@ def run_preflight(
         return report
     if compute == "apprunner":
         _check_apprunner(report, session, client, region)
+    elif compute == "lambda":
+        _check_lambda(report, client)
     elif compute == "ecs-express":
         report.add("Compute", "ok", "ECS Express Mode (Fargate behind a load balancer with an HTTPS URL)")
     if runner is not None:
         try:
-            report.add("Docker", "ok", f"engine {docker_version(runner)}")
-        except ImageError as exc:
-            report.add("Docker", "fail", str(exc))
+            report.builder = choose_builder(builder, runner)
+            report.add("Builder", "ok", f"{report.builder.name}: {report.builder.reason}")
+        except PreflightError as exc:
+            report.add("Builder", "fail", str(exc))
     else:
-        report.add("Docker", "skip", "no image is built in this run")
+        report.add("Builder", "skip", "no image is built in this run")
     for name in stack_names:
         _check_stack_name_free(report, client, name)
     return report
@@ -127,7 +139,9 @@ def _check_credentials(report: PreflightReport, client: ClientFactory) -> bool:
 
 
 def _check_apprunner(report: PreflightReport, session: Any, client: ClientFactory, region: str) -> None:
-    advice = f"{APPRUNNER_CLOSED}; use --compute ecs-express (the default), which works on any account."
+    advice = (
+        f"{APPRUNNER_CLOSED}; use --compute ecs-express (the default) or lambda, which work on any account."
+    )
     if region not in set(session.get_available_regions("apprunner")):
         report.add("Compute", "fail", f"App Runner is not offered in {region}: {advice}")
         return
@@ -141,6 +155,30 @@ def _check_apprunner(report: PreflightReport, session: Any, client: ClientFactor
         )
         return
     report.add("Compute", "ok", "App Runner is usable by this account")
+
+
+def _check_lambda(report: PreflightReport, client: ClientFactory) -> None:
+    """Reserve LAMBDA_CONCURRENCY when the account can; a new account (quota 10) cannot, and its quota
+    then caps the function at the same number of instances anyway."""
+    try:
+        # GetAccountSettings: AccountLimit.ConcurrentExecutions and UnreservedConcurrentExecutions,
+        # https://docs.aws.amazon.com/lambda/latest/api/API_GetAccountSettings.html
+        limit = client("lambda").get_account_settings()["AccountLimit"]
+    except (ClientError, BotoCoreError) as exc:
+        report.add("Compute", "skip", f"Could not read the Lambda quotas ({aws_error_message(exc)}).")
+        return
+    unreserved = int(limit.get("UnreservedConcurrentExecutions", 0))
+    if unreserved - LAMBDA_CONCURRENCY >= LAMBDA_UNRESERVED_MINIMUM:
+        report.lambda_concurrency = LAMBDA_CONCURRENCY
+        report.add("Compute", "ok", f"AWS Lambda: at most {LAMBDA_CONCURRENCY} instances at once (reserved)")
+        return
+    report.lambda_concurrency = 0
+    report.add(
+        "Compute",
+        "ok",
+        f"AWS Lambda: the account's concurrency quota ({limit.get('ConcurrentExecutions')}) is too small to "
+        "reserve any (Lambda keeps 100 unreserved), so the quota itself caps the instances",
+    )
 
 
 def _check_stack_name_free(report: PreflightReport, client: ClientFactory, name: str) -> None:

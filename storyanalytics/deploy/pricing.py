@@ -36,6 +36,11 @@ class Usage:
     cdn_gb: float = 10.0  # published charts through CloudFront (the edge stack)
     cdn_requests: int = 1_000_000
     endpoint_gb: float = 5.0  # image pulls, logs and secrets through the interface endpoints
+    # A low-traffic install: a few people editing charts a few hours a week.
+    lambda_requests_per_month: int = 100_000
+    lambda_seconds_per_request: float = 0.2
+    builds_per_month: int = 4  # deploys and updates that build an image in CodeBuild
+    build_minutes: float = 8.0  # one image build (web app + Python package), small build machine
 
 
 @dataclass(frozen=True)

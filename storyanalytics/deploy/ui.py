@@ -32,6 +32,10 @@ class DeployUi(Protocol):
         """A stack event, as it happens."""
         ...
 
+    def build_log(self, line: str) -> None:
+        """One line of the image build's log, as it is written (CodeBuild streams them live)."""
+        ...
+
     def changes(self, plan: ChangeSetPlan) -> None:
         """The change set, before it is executed."""
         ...
@@ -55,6 +59,7 @@ class QuietUi:
     steps: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     events: list[StackEvent] = field(default_factory=list)
+    build_lines: list[str] = field(default_factory=list)
     plans: list[ChangeSetPlan] = field(default_factory=list)
     reports: list[PreflightReport] = field(default_factory=list)
     estimates: list[CostEstimate] = field(default_factory=list)
@@ -75,6 +80,9 @@ class QuietUi:
 
     def event(self, event: StackEvent) -> None:
         self.events.append(event)
+
+    def build_log(self, line: str) -> None:
+        self.build_lines.append(line)
 
     def changes(self, plan: ChangeSetPlan) -> None:
         self.plans.append(plan)

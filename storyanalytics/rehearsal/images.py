@@ -9,6 +9,7 @@ import json
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import boto3
 
@@ -60,24 +61,29 @@ class RehearsalDockerRunner:
         """Put a fake manifest for `<registry>/<repository>:<tag>` into ECR on the rehearsal endpoint."""
         path = remote_ref.split("/", 1)[1]
         repository, _, tag = path.rpartition(":")
-        layer = hashlib.sha256(f"rehearsal:{remote_ref}".encode()).hexdigest()
-        manifest = {
-            "schemaVersion": 2,
-            "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-            "config": {
-                "mediaType": "application/vnd.docker.container.image.v1+json",
-                "size": 2,
-                "digest": f"sha256:{hashlib.sha256(b'{}').hexdigest()}",
-            },
-            "layers": [
-                {
-                    "mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip",
-                    "size": 0,
-                    "digest": f"sha256:{layer}",
-                }
-            ],
-            "annotations": {"storyanalytics.rehearsal": "fake image pushed by the offline rehearsal"},
-        }
         ecr = boto3.client("ecr", endpoint_url=self.endpoint_url, region_name=self.region)
-        ecr.put_image(repositoryName=repository, imageManifest=json.dumps(manifest), imageTag=tag)
+        put_placeholder_image(ecr, repository, tag)
         return CommandResult(0, f"REHEARSAL: pushed a placeholder manifest for {remote_ref}\n")
+
+
+def put_placeholder_image(ecr: Any, repository: str, tag: str) -> None:
+    """A labelled fake image manifest for repository:tag in the (moto) ECR: nothing runs from it."""
+    layer = hashlib.sha256(f"rehearsal:{repository}:{tag}".encode()).hexdigest()
+    manifest = {
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+        "config": {
+            "mediaType": "application/vnd.docker.container.image.v1+json",
+            "size": 2,
+            "digest": f"sha256:{hashlib.sha256(b'{}').hexdigest()}",
+        },
+        "layers": [
+            {
+                "mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip",
+                "size": 0,
+                "digest": f"sha256:{layer}",
+            }
+        ],
+        "annotations": {"storyanalytics.rehearsal": "fake image pushed by the offline rehearsal"},
+    }
+    ecr.put_image(repositoryName=repository, imageManifest=json.dumps(manifest), imageTag=tag)

@@ -47,6 +47,7 @@ class Rehearsal:
         self,
         *,
         compute: str = "ecs-express",
+        builder: str = "local",
         region: str = DEFAULT_REGION,
         stack_name: str = DEFAULT_STACK,
         runs_dir: Path | None = None,
@@ -55,6 +56,7 @@ class Rehearsal:
         say: Callable[[str], None] = print,
     ) -> None:
         self.compute = compute
+        self.builder = builder
         self.region = region
         self.stack_name = stack_name
         self.runs_dir = runs_dir
@@ -171,7 +173,7 @@ class Rehearsal:
         return run
 
     def deploy(self) -> NotebookRun:
-        return self.run("deploy", compute=self.compute, admin_email=ADMIN_EMAIL)
+        return self.run("deploy", compute=self.compute, builder=self.builder, admin_email=ADMIN_EMAIL)
 
     def migrate(self) -> NotebookRun:
         assert self.sample is not None
@@ -243,11 +245,12 @@ class Rehearsal:
 def run_rehearsal(
     *,
     compute: str = "ecs-express",
+    builder: str = "local",
     runs_dir: Path | None = None,
     say: Callable[[str], None] = print,
 ) -> list[NotebookRun]:
     """The whole journey: deploy, migrate the sample folder, check; prints where the notebooks are."""
-    with Rehearsal(compute=compute, runs_dir=runs_dir, say=say) as rehearsal:
+    with Rehearsal(compute=compute, builder=builder, runs_dir=runs_dir, say=say) as rehearsal:
         runs = rehearsal.run_all()
         rehearsal.confirm_chart_served()
         rehearsal.say("Done. Nothing was created in AWS.")

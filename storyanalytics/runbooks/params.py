@@ -15,6 +15,7 @@ from typing import Any
 
 import papermill
 
+from storyanalytics.deploy.builders.base import BUILDER_CHOICES
 from storyanalytics.deploy.computes import (
     COMPUTE_CHOICES,
     SizeError,
@@ -131,6 +132,8 @@ def _check_value(name: str, value: Any) -> Any:
         )
     if name == "compute" and value not in COMPUTE_CHOICES:
         raise ParameterError(f"compute {value!r} is unknown: use {choices_text()}.")
+    if name == "builder" and value not in BUILDER_CHOICES:
+        raise ParameterError(f"builder {value!r} is unknown: use {', '.join(BUILDER_CHOICES)}.")
     if name == "endpoint_url" and value and not re.match(r"^https?://[^\s/]+", value):
         raise ParameterError(
             f"endpoint_url {value!r} is not a URL: leave it empty for AWS, or use e.g. http://127.0.0.1:5000."

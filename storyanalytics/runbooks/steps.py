@@ -59,6 +59,7 @@ def open_deployment(
     admin_email: str = "",
     cpu: str = "",
     memory: str = "",
+    builder: str = "auto",
 ) -> Any:
     """An AwsDeployment that shows its progress here; running a cell is the user's "yes"."""
     from storyanalytics.deploy import AwsDeployment
@@ -67,12 +68,15 @@ def open_deployment(
     out = console()
     extra: dict[str, Any] = {}
     if is_rehearsal(endpoint_url):
+        from storyanalytics.rehearsal.codebuild import RehearsalCodeBuild
         from storyanalytics.rehearsal.images import RehearsalDockerRunner, build_context
 
         out.print(f"[bold yellow]{REHEARSAL_LABEL}[/]: AWS is emulated at {endpoint_url}.")
+        emulator = str(_endpoint(endpoint_url))
         extra = {
-            "runner": RehearsalDockerRunner(str(_endpoint(endpoint_url)), region),
+            "runner": RehearsalDockerRunner(emulator, region),
             "project_dir": build_context(),
+            "clients": {"codebuild": RehearsalCodeBuild(emulator, region)},
         }
     return AwsDeployment(
         region,
@@ -82,6 +86,7 @@ def open_deployment(
         ui=RichUi(out, assume_yes=True),
         assume_yes=True,
         admin_email=admin_email or None,
+        builder=builder or "auto",
         cpu=cpu or None,
         memory=memory or None,
         **extra,
@@ -89,7 +94,7 @@ def open_deployment(
 
 
 def show_preflight(deployment: Any) -> None:
-    """Credentials, region, compute and Docker: stop here with the reason if one of them fails."""
+    """Credentials, region, compute and the image builder: stop here with the reason if one fails."""
     report = deployment.preflight()
     deployment.ui.preflight(report)
     report.raise_for_failures()

@@ -22,7 +22,7 @@ def test_app_template_has_no_cfn_lint_findings_across_all_conditions() -> None:
     assert _findings("app") == []
 
 
-@pytest.mark.parametrize("compute", ["ecs-express", "apprunner"])
+@pytest.mark.parametrize("compute", ["lambda", "ecs-express", "apprunner"])
 @pytest.mark.parametrize("enable_nat", ["false", "true"])
 def test_app_template_has_no_cfn_lint_findings_for_each_compute(compute: str, enable_nat: str) -> None:
     parameters = {

@@ -89,7 +89,7 @@ def test_app_parameters_match_the_deployer_contract(app: Template) -> None:
     for name in ("ImageUri", "Compute", "DbInstanceClass", "AdminEmail", "Cpu", "Memory", "EnableNat"):
         assert name in params
     assert params["Compute"]["Default"] == "ecs-express"
-    assert sorted(params["Compute"]["AllowedValues"]) == ["apprunner", "ecs-express"]
+    assert sorted(params["Compute"]["AllowedValues"]) == ["apprunner", "ecs-express", "lambda"]
     assert params["DbInstanceClass"]["Default"] == "db.t4g.micro"
     assert params["EnableNat"]["Default"] == "false"
     required = [name for name, spec in params.items() if "Default" not in spec]
@@ -281,13 +281,61 @@ def test_db_secret_arn_output_is_the_stack_secret_arn(app: Template) -> None:
     assert app["Outputs"]["DbSecretArn"]["Value"] == {"Ref": "DbSecret"}
 
 
-def test_only_the_database_password_uses_a_dynamic_reference(app: Template) -> None:
+def test_only_the_database_and_the_function_use_dynamic_references(app: Template) -> None:
     users = [
         logical_id
         for logical_id, resource in app["Resources"].items()
         if "resolve:secretsmanager" in json.dumps(resource)
     ]
-    assert users == ["Database"]
+    assert users == ["Database", "AppFunction"]
+
+
+def lambda_env(app: Template) -> dict[str, Any]:
+    _, function = only_resource(app, "AWS::Lambda::Function")
+    variables: dict[str, Any] = function["Properties"]["Environment"]["Variables"]
+    return variables
+
+
+def test_function_gets_exactly_the_three_secrets_resolved_at_deploy_time(app: Template) -> None:
+    env = lambda_env(app)
+    resolved = {name for name, value in env.items() if "resolve:secretsmanager" in json.dumps(value)}
+    assert resolved == SECRET_ENV_NAMES
+    assert env["DB_PASSWORD"] == {"Fn::Sub": "{{resolve:secretsmanager:${DbSecret}:SecretString:password}}"}
+    assert env["JWT_SECRET"] == {"Fn::Sub": "{{resolve:secretsmanager:${JwtSecret}}}"}
+    assert env["ADMIN_PASSWORD"] == {"Fn::Sub": "{{resolve:secretsmanager:${AdminPasswordSecret}}}"}
+
+
+def test_function_runs_the_app_with_the_same_settings_as_the_other_computes(app: Template) -> None:
+    ecs_env, _ = service_env(app)["ecs-express"]
+    env = lambda_env(app)
+    for name, value in ecs_env.items():
+        if name != "AWS_REGION":  # reserved on Lambda, which sets it itself
+            assert env[name] == value, name
+    assert "AWS_REGION" not in env
+
+
+def test_function_keeps_a_small_pool_and_bounded_concurrency(app: Template) -> None:
+    _, function = only_resource(app, "AWS::Lambda::Function")
+    env = lambda_env(app)
+    assert (env["DB_POOL_SIZE"], env["DB_MAX_OVERFLOW"]) == ("1", "1")
+    assert function["Properties"]["ReservedConcurrentExecutions"] == {
+        "Fn::If": ["LambdaConcurrencyReserved", {"Ref": "LambdaConcurrency"}, {"Ref": "AWS::NoValue"}]
+    }
+    assert app["Parameters"]["LambdaConcurrency"]["MaxValue"] <= 100
+
+
+def test_function_runs_the_image_in_the_private_subnets_behind_a_streaming_url(app: Template) -> None:
+    _, function = only_resource(app, "AWS::Lambda::Function")
+    _, url = only_resource(app, "AWS::Lambda::Url")
+    props = function["Properties"]
+    assert props["PackageType"] == "Image" and props["Code"] == {"ImageUri": {"Ref": "ImageUri"}}
+    assert props["VpcConfig"]["SubnetIds"] == [{"Ref": "PrivateSubnetA"}, {"Ref": "PrivateSubnetB"}]
+    assert url["Properties"]["InvokeMode"] == "RESPONSE_STREAM"
+    assert url["Properties"]["Qualifier"] == app["Resources"]["AppFunctionAlias"]["Properties"]["Name"]
+    assert app["Outputs"]["AppUrl"]["Value"]["Fn::If"][:2] == [
+        "UseLambda",
+        {"Fn::GetAtt": ["AppFunctionUrl", "FunctionUrl"]},
+    ]
 
 
 def test_service_gets_secrets_only_as_runtime_secrets(app: Template) -> None:
@@ -324,7 +372,15 @@ def test_runtime_role_may_only_use_the_data_bucket(app: Template) -> None:
     assert len(role_ids) == 1
     (role_id,) = role_ids
     role = app["Resources"][role_id]
-    assert "ManagedPolicyArns" not in role["Properties"]
+    # Only under Lambda: its VPC network interfaces and logs (AWSLambdaVPCAccessExecutionRole).
+    managed = role["Properties"].get("ManagedPolicyArns", {"Fn::If": ["UseLambda", [], {}]})
+    assert managed["Fn::If"][0] == "UseLambda"
+    assert managed["Fn::If"][2] == {"Ref": "AWS::NoValue"}
+    assert [json.dumps(arn) for arn in managed["Fn::If"][1]] == [
+        json.dumps(
+            {"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"}
+        )
+    ]
     s3_statements = [s for s in statements(role) if any(a.startswith("s3:") for a in as_list(s["Action"]))]
     assert s3_statements
     for statement in statements(role):

@@ -169,3 +169,45 @@ def test_redact_url_hides_the_password() -> None:
         == "postgresql+psycopg2://app:***@db:5432/app"
     )
     assert redact_url("postgresql://app:hunter2@db:notaport/app") == "<unparsable database URL>"
+
+
+@pytest.mark.postgres
+def test_start_on_a_current_database_does_not_wait_for_the_migration_lock(postgres_url: str) -> None:
+    """Cold starts after a deploy's first one find the schema current and never queue on the lock."""
+    from sqlalchemy import func, select
+
+    from storyanalytics.db.schema import MIGRATION_LOCK_ID
+
+    upgrade(postgres_url)
+    holder = make_engine(postgres_url)
+    finished: list[str] = []
+    with holder.connect() as connection:
+        connection.execute(select(func.pg_advisory_lock(MIGRATION_LOCK_ID)))
+        thread = threading.Thread(target=lambda: finished.append(upgrade(postgres_url)), daemon=True)
+        thread.start()
+        thread.join(timeout=20)
+        done_while_locked = list(finished)
+        connection.execute(select(func.pg_advisory_unlock(MIGRATION_LOCK_ID)))
+    thread.join(timeout=20)
+    holder.dispose()
+    assert done_while_locked == [head_revision()]
+
+
+@pytest.mark.postgres
+def test_postgres_engine_holds_no_more_connections_than_its_pool_allows(postgres_url: str) -> None:
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    engine = make_engine(postgres_url, pool_size=1, max_overflow=1, pool_timeout=0.5)
+    first, second = engine.connect(), engine.connect()
+    with pytest.raises(PoolTimeout):
+        engine.connect()
+    first.close()
+    second.close()
+    engine.dispose()
+
+
+def test_sqlite_engine_ignores_pool_sizes(sqlite_url: str) -> None:
+    engine = make_engine(sqlite_url, pool_size=1, max_overflow=1)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT 1")).scalar() == 1
+    engine.dispose()

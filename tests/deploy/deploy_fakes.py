@@ -56,6 +56,8 @@ class RecordingRunner:
                 return CommandResult(0, self.sha + "\n")
             if args[1] == "status":
                 return CommandResult(0, self.dirty)
+            if args[1] == "ls-files":  # like a folder that is not a checkout: the bundle walks the files
+                return CommandResult(128, "", "fatal: not a git repository")
             return CommandResult(0, "diff --git a/x b/x\n")
         if not self.docker:
             return CommandResult(127, "", "docker: command not found")

@@ -203,9 +203,13 @@ def test_stack_name_taken_by_another_app_is_refused(
     assert not _stack_exists(moto_server, f"{stack_name}-bootstrap")
 
 
-def test_docker_absent_is_refused(moto_server: str, stack_name: str, project_dir: Path) -> None:
-    with pytest.raises(PreflightError, match="Docker is not installed"):
-        _deployment(moto_server, stack_name, project_dir, runner=RecordingRunner(docker=False)).deploy()
+def test_local_builder_without_docker_is_refused_and_points_to_codebuild(
+    moto_server: str, stack_name: str, project_dir: Path
+) -> None:
+    with pytest.raises(PreflightError, match=r"Docker is not installed.*--builder codebuild"):
+        _deployment(
+            moto_server, stack_name, project_dir, runner=RecordingRunner(docker=False), builder="local"
+        ).deploy()
     _assert_nothing_created(moto_server, stack_name)
 
 
@@ -243,3 +247,62 @@ def test_update_without_a_deployment_says_deploy_first(
 ) -> None:
     with pytest.raises(DeployError, match="deploy it first"):
         _deployment(moto_server, stack_name, project_dir).update()
+
+
+# --- Building in CodeBuild: the rehearsal's labelled CodeBuild stand-in plays the build -----------------
+def _codebuild_deployment(
+    moto_server: str, stack_name: str, project_dir: Path, **kwargs: Any
+) -> AwsDeployment:
+    from storyanalytics.rehearsal.codebuild import RehearsalCodeBuild
+
+    kwargs.setdefault("runner", RecordingRunner(docker=False))
+    return _deployment(
+        moto_server,
+        stack_name,
+        project_dir,
+        app_template=SMALL_APP,
+        clients={"codebuild": RehearsalCodeBuild(moto_server, "us-east-1")},
+        **kwargs,
+    )
+
+
+@pytest.fixture
+def ecr_public_project(project_dir: Path) -> Path:
+    (project_dir / "Dockerfile").write_text("FROM public.ecr.aws/docker/library/python:3.11-slim\n")
+    return project_dir
+
+
+def test_deploy_without_docker_builds_in_codebuild_and_streams_its_log(
+    moto_server: str, stack_name: str, ecr_public_project: Path
+) -> None:
+    ui = QuietUi(confirm_answer=True)
+    result = _codebuild_deployment(moto_server, stack_name, ecr_public_project, ui=ui).deploy()
+    assert result.image_uri.endswith(f"/{stack_name.lower()}:git-0123456789ab")
+    (builder_check,) = [check for check in ui.reports[0].checks if check.name == "Builder"]
+    assert builder_check.status == "ok" and builder_check.detail.startswith(
+        "codebuild: Docker is not installed"
+    )
+    assert any(line.part == "CodeBuild image builds" for line in ui.estimates[0].lines)
+    assert any("registered placeholder image" in line for line in ui.build_lines)
+
+
+def test_update_with_codebuild_builds_and_rolls_to_the_new_tag(
+    moto_server: str, stack_name: str, ecr_public_project: Path
+) -> None:
+    _codebuild_deployment(moto_server, stack_name, ecr_public_project).deploy()
+    runner = RecordingRunner(docker=False, sha="fedcba987654", dirty=" M app.py\n")
+    result = _codebuild_deployment(
+        moto_server, stack_name, ecr_public_project, runner=runner, admin_email=None, builder="codebuild"
+    ).update()
+    assert result.app.status == "UPDATE_COMPLETE"
+    assert ":git-fedcba987654-dirty-" in result.image_uri
+
+
+def test_codebuild_failure_stops_the_deploy_before_the_app_stack_with_the_failing_step(
+    moto_server: str, stack_name: str, project_dir: Path
+) -> None:
+    # project_dir's Dockerfile pulls from Docker Hub, which the (stand-in) build refuses.
+    with pytest.raises(ImageError, match="failed in step BUILD") as failure:
+        _codebuild_deployment(moto_server, stack_name, project_dir).deploy()
+    assert any("base images must come from" in line for line in failure.value.details)
+    assert not _stack_exists(moto_server, stack_name)

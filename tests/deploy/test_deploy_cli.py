@@ -55,6 +55,11 @@ def test_delete_data_without_destroy_is_refused() -> None:
     assert code == 2 and "--destroy" in output
 
 
+def test_unknown_builder_is_refused() -> None:
+    code, output = _run("--aws", "--builder", "podman")
+    assert code == 2 and "use auto, local or codebuild" in output
+
+
 def test_unknown_compute_is_refused() -> None:
-    code, output = _run("--aws", "--compute", "lambda")
-    assert code == 2 and "ecs-express or apprunner" in output
+    code, output = _run("--aws", "--compute", "fargate")
+    assert code == 2 and "lambda, ecs-express or apprunner" in output

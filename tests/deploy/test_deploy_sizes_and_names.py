@@ -98,7 +98,7 @@ def test_library_refuses_a_bad_pair_before_any_aws_call(no_aws: list[str]) -> No
 
 
 def test_dry_run_with_invalid_cpu_memory_fails_at_once_listing_valid_values(no_aws: list[str]) -> None:
-    code, output = _deploy("--cpu", "256", "--memory", "8192")
+    code, output = _deploy("--compute", "ecs-express", "--cpu", "256", "--memory", "8192")
     assert code == 2
     assert "256 CPU with 8192 MiB" in output and "4096 CPU with 8192, 10240 or 12288 MiB" in output
     assert "Traceback" not in output

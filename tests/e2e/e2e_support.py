@@ -19,6 +19,7 @@ from pathlib import Path
 
 import httpx
 
+from storyanalytics import web_assets
 from storyanalytics.rehearsal.standins.cdn import serving
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,7 +27,6 @@ WEB = ROOT / "web"
 DIST = WEB / "dist"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-BUILD_INPUTS = ("src", "index.html", "embed.html", "package.json", "package-lock.json", "vite.config.js")
 
 
 def missing_reason() -> str | None:
@@ -38,43 +38,24 @@ def missing_reason() -> str | None:
     return None
 
 
-def _newest_mtime(paths: list[Path]) -> float:
-    newest = 0.0
-    for path in paths:
-        if path.is_dir():
-            newest = max([newest, *(p.stat().st_mtime for p in path.rglob("*") if p.is_file())])
-        elif path.exists():
-            newest = max(newest, path.stat().st_mtime)
-    return newest
-
-
 def web_is_stale() -> bool:
-    built = [DIST / "index.html", DIST / "embed.html"]
-    if not all(p.is_file() for p in built):
-        return True
-    return _newest_mtime([WEB / name for name in BUILD_INPUTS]) > min(p.stat().st_mtime for p in built)
-
-
-def _npm(*args: str) -> None:
-    result = subprocess.run(["npm", *args], cwd=WEB, capture_output=True, text=True, timeout=600)
-    if result.returncode != 0:
-        tail = (result.stdout + result.stderr)[-3000:]
-        raise RuntimeError(f"`npm {' '.join(args)}` failed in web/:\n{tail}")
+    return web_assets.is_stale(WEB)
 
 
 def ensure_node_modules() -> None:
-    """npm ci when node_modules is missing or older than the lock file."""
-    installed = WEB / "node_modules" / ".package-lock.json"
-    if not installed.exists() or installed.stat().st_mtime < (WEB / "package-lock.json").stat().st_mtime:
-        _npm("ci", "--no-audit", "--no-fund")
+    """npm ci when node_modules is missing or older than the lock file (the library's one way)."""
+    web_assets.ensure_node_modules(WEB)
 
 
 def ensure_web_built() -> None:
-    """npm ci if needed, then npm run build, only when web/dist is older than its sources."""
-    if not web_is_stale() or shutil.which("npm") is None:
+    """npm ci if needed, then npm run build, only when web/dist is older than its sources; without npm,
+    whatever is built stays (the callers skip when nothing is)."""
+    if shutil.which("npm") is None:
         return
-    ensure_node_modules()
-    _npm("run", "build")
+    try:
+        web_assets.build_if_stale(WEB, say=lambda line: None)
+    except web_assets.WebBuildError as exc:
+        raise RuntimeError(str(exc)) from None
 
 
 def free_port() -> int:

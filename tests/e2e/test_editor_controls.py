@@ -127,3 +127,32 @@ def test_top_menu_fits_a_phone(browser, app_url: str) -> None:  # type: ignore[n
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 360, item
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     context.close()
+
+
+def test_editor_shows_how_the_data_was_read_and_lets_the_user_change_it(
+    page, app_url: str, shot: Callable[..., Path]
+) -> None:  # type: ignore[no-untyped-def]
+    with httpx.Client(base_url=app_url, timeout=10) as client:
+        chart_id = str(
+            client.post("/api/charts", json={"title": "Umsatz", "chart_type": "column"}).json()["id"]
+        )
+        client.put(
+            f"/api/charts/{chart_id}/data",
+            content=b"datum;umsatz;notiz\n03/04/2024;1.234,5;a\n05/06/2024;2,5;b\n",
+            headers={"Content-Type": "text/csv"},
+        ).raise_for_status()
+    page.goto(f"{app_url}/charts/{chart_id}")
+    preview = page.get_by_test_id("data-preview")
+    preview.wait_for()
+    assert page.get_by_test_id("data-locale").input_value() == ","
+    page.get_by_test_id("date-ambiguous").wait_for()
+    assert "1234.5" in preview.inner_text()
+    page.get_by_test_id("data-date-order").select_option("dmy")
+    page.get_by_test_id("date-ambiguous").wait_for(state="detached")
+    assert "2024-04-03" in preview.inner_text()
+    page.get_by_test_id("column-type-select-notiz").select_option("number")
+    problem = page.get_by_test_id("data-problem-notiz")
+    problem.wait_for()
+    assert "rows 1, 2" in problem.inner_text()
+    assert "2024-04-03" in preview.inner_text()  # the day/month choice was kept
+    shot("data-format")

@@ -17,8 +17,10 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.stub import Stubber
+from rich.console import Console
 
-from storyanalytics.checks import CheckReport, StackChecker, StackCheckFailed
+from storyanalytics.checks import CheckReport, CheckResult, StackChecker, StackCheckFailed, check_stack
 from storyanalytics.db import upgrade
 from storyanalytics.rehearsal.standins import install
 from storyanalytics.rehearsal.standins.cdn import cloudfront_standin
@@ -104,9 +106,13 @@ class _Health(BaseHTTPRequestHandler):
 
     status = 200
     answer: dict[str, Any] = {"database": "ok"}
+    raw: bytes | None = None
 
     def do_GET(self) -> None:
-        body = json.dumps({"status": "ok" if self.status == 200 else "unavailable", **self.answer}).encode()
+        body = (
+            self.raw
+            or json.dumps({"status": "ok" if self.status == 200 else "unavailable", **self.answer}).encode()
+        )
         self.send_response(self.status)
         self.send_header("Content-Type", "application/json")
         self.end_headers()
@@ -120,9 +126,10 @@ class _Health(BaseHTTPRequestHandler):
 def health_answers(monkeypatch: pytest.MonkeyPatch) -> Any:
     """Make the loopback /api/health answer differently for one test."""
 
-    def answer(http_status: int = 200, **body: Any) -> None:
+    def answer(http_status: int = 200, raw: bytes | None = None, **body: Any) -> None:
         monkeypatch.setattr(_Health, "status", http_status)
         monkeypatch.setattr(_Health, "answer", body)
+        monkeypatch.setattr(_Health, "raw", raw)
 
     return answer
 
@@ -399,7 +406,20 @@ def test_database_through_the_app_fails_when_the_app_does_not_report_it(
     checker.database_url = None
     result = checker.database()
     assert not result.passed
-    assert "/api/health does not report on the database (HTTP 200); pass database_url" in result.detail
+    assert result.detail == (
+        f"{checker.app_url}/api/health does not report on the database (HTTP 200); pass "
+        "database_url (e.g. through an SSH tunnel) to check it directly"
+    )
+
+
+def test_database_through_the_app_fails_when_the_app_answers_something_else(
+    checker: StackChecker, health_answers: Any
+) -> None:
+    health_answers(200, raw=b"<html>a login page</html>")
+    checker.database_url = None
+    result = checker.database()
+    assert not result.passed
+    assert "/api/health does not report on the database (HTTP 200)" in result.detail
 
 
 def test_database_through_the_app_fails_when_the_app_reports_it_broken(
@@ -460,13 +480,89 @@ def test_recent_errors_fails_when_the_log_group_is_gone(checker: StackChecker) -
     assert "does not exist: the service has not logged anything yet" in result.detail
 
 
-def test_report_reuses_a_result_already_shown(checker: StackChecker, health_answers: Any) -> None:
-    health_answers(503, database="ok")
-    assert not checker.app_health().passed
-    health_answers(200, database="ok")
+def test_report_reuses_a_result_already_shown(checker: StackChecker) -> None:
+    block = _s3(checker).get_public_access_block(Bucket=checker.bucket)["PublicAccessBlockConfiguration"]
+    _s3(checker).delete_public_access_block(Bucket=checker.bucket)
+    assert not checker.bucket_private().passed
+    _s3(checker).put_public_access_block(Bucket=checker.bucket, PublicAccessBlockConfiguration=block)
     report = checker.report()
-    assert [r.name for r in report.failures] == ["App health"]
+    assert [r.name for r in report.failures] == ["Bucket private"]
     assert len(report.results) == 9
+
+
+def test_check_stack_runs_every_check_of_the_named_stack(checker: StackChecker) -> None:
+    report = check_stack(
+        REGION, checker.stack_name, endpoint_url=checker.endpoint_url, database_url=checker.database_url
+    )
+    assert report.stack_name == checker.stack_name
+    assert report.passed and len(report.results) == 8
+
+
+def test_report_table_colours_pass_green_and_fail_red(checker: StackChecker) -> None:
+    report = CheckReport(
+        "s", [CheckResult("Stack status", True, "ok"), CheckResult("Bucket private", False, "no")]
+    )
+    shown = io.StringIO()
+    Console(file=shown, force_terminal=True, color_system="standard", width=100).print(report.table())
+    assert "\x1b[32mPASS" in shown.getvalue()
+    assert "\x1b[1;31mFAIL" in shown.getvalue()
+
+
+def test_report_table_keeps_names_whole_and_shows_details_literally(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    long = "the app reports [bold]x[/] :warning: " + "and more " * 30
+    report = CheckReport("s", [CheckResult("Bucket encrypted", False, long)])
+    report.show()
+    text = capsys.readouterr().out
+    assert "Bucket encrypted" in text and "FAIL" in text
+    assert "[bold]x[/]" in text and ":warning:" in text
+    assert "+--" in text  # plain ASCII borders: readable in any terminal and in a saved notebook
+    assert max(len(line) for line in text.splitlines()) <= 140
+    assert text.rstrip().endswith("0 of 1 checks passed.")
+
+
+def test_a_check_shows_as_its_verdict_in_a_notebook() -> None:
+    shown: list[str] = []
+    printer = type("Printer", (), {"text": lambda self, value: shown.append(value)})()
+    CheckResult("Bucket private", False, "no public access block")._repr_pretty_(printer, False)
+    assert shown == ["FAIL  Bucket private: no public access block"]
+
+
+def test_extend_adds_results_in_order() -> None:
+    report = CheckReport("s", [CheckResult("a", True, "")])
+    report.extend([CheckResult("b", False, "x"), CheckResult("c", True, "")])
+    assert [r.name for r in report.results] == ["a", "b", "c"]
+
+
+def test_an_aws_error_inside_a_check_is_its_code_and_message(checker: StackChecker) -> None:
+    s3 = boto3.client("s3", region_name=REGION)
+    stubber = Stubber(s3)
+    stubber.add_response("head_bucket", {})
+    stubber.add_client_error("get_bucket_encryption", "AccessDenied", "Access Denied", http_status_code=403)
+    stubber.activate()
+    assert checker.bucket  # the stack is read (and kept) before S3 starts refusing
+    checker.client = lambda service: s3  # type: ignore[method-assign]
+    result = checker.bucket_encrypted()
+    assert not result.passed
+    assert result.detail == "AccessDenied: Access Denied"
+
+
+def test_missing_credentials_are_named_with_what_to_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    result = StackChecker(REGION, "any", endpoint_url="http://127.0.0.1:9").stack_status()
+    assert not result.passed
+    assert result.detail == (
+        "cannot read stack 'any': no AWS credentials found: "
+        "run 'aws configure' (or set AWS_PROFILE) and try again"
+    )
+
+
+def test_unreachable_aws_is_named() -> None:
+    result = StackChecker(REGION, "any", endpoint_url="http://127.0.0.1:9").stack_status()
+    assert not result.passed
+    assert result.detail == "cannot read stack 'any': cannot reach AWS (EndpointConnectionError)"
 
 
 def test_report_table_shows_each_verdict_and_the_count(checker: StackChecker) -> None:

@@ -43,3 +43,11 @@ def test_code_cells_are_thin(path: Path) -> None:
         if cell.cell_type == "code" and "parameters" not in cell.metadata.get("tags", []):
             assert len(cell.source.splitlines()) <= 4
             assert not any(word in cell.source for word in ("for ", "if ", "while ", "def "))
+
+
+@pytest.mark.parametrize("path", PATHS, ids=lambda p: p.name)
+def test_notebook_opens_with_what_it_does_costs_and_how_to_undo_it(path: Path) -> None:
+    first = nbformat.read(path, as_version=4).cells[0]
+    assert first.cell_type == "markdown"
+    for heading in ("What this does", "What it costs", "How to undo it"):
+        assert f"**{heading}**" in first.source

@@ -51,8 +51,17 @@ def test_region_that_is_not_shaped_like_one_is_refused(deploy_parameters) -> Non
 
 
 def test_unknown_compute_is_refused(deploy_parameters) -> None:  # type: ignore[no-untyped-def]
-    with pytest.raises(ParameterError, match="ecs-express or apprunner"):
-        validate_parameters(deploy_parameters, {"compute": "lambda"})
+    with pytest.raises(ParameterError, match="lambda, ecs-express or apprunner"):
+        validate_parameters(deploy_parameters, {"compute": "fargate"})
+
+
+def test_unknown_builder_is_refused_with_the_choices(deploy_parameters) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ParameterError, match="use auto, local, codebuild"):
+        validate_parameters(deploy_parameters, {"builder": "podman"})
+
+
+def test_deploy_notebook_takes_the_builder(deploy_parameters) -> None:  # type: ignore[no-untyped-def]
+    assert validate_parameters(deploy_parameters, {"builder": "codebuild"}) == {"builder": "codebuild"}
 
 
 def test_bad_stack_name_is_refused(deploy_parameters) -> None:  # type: ignore[no-untyped-def]

@@ -78,6 +78,18 @@ def test_every_rehearsal_line_is_labelled(rehearsal: tuple[Rehearsal, list[str]]
     assert all(line.startswith("REHEARSAL | ") for line in lines)
 
 
+def test_deploy_notebook_builds_in_the_labelled_codebuild_stand_in(
+    tmp_path: Path, postgres_database_factory: object
+) -> None:
+    from storyanalytics.rehearsal.codebuild import LABEL
+
+    with Rehearsal(builder="codebuild", runs_dir=tmp_path, say=lambda line: None) as rehearsal:
+        run = rehearsal.deploy()
+    text = _text(run.output_path)
+    assert "codebuild: --builder codebuild" in text
+    assert f"build | {LABEL}" in text and "registered placeholder image" in text
+
+
 def test_rehearsal_refuses_a_real_aws_endpoint() -> None:
     with pytest.raises(RehearsalError, match="refuses endpoint"):
         require_loopback("https://cloudformation.us-east-1.amazonaws.com")

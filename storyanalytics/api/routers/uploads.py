@@ -19,7 +19,7 @@ from starlette.types import Message
 
 from storyanalytics.api.deps import CurrentUser, SessionDep, SettingsDep, StorageDep
 from storyanalytics.api.errors import ApiError, ErrorOut
-from storyanalytics.api.schemas import ColumnOut, DataInfo, DataRows
+from storyanalytics.api.schemas import CellProblem, ColumnOut, DataFormatIn, DataInfo, DataRows
 from storyanalytics.api.services.access import get_team_item_or_404
 from storyanalytics.api.services.charts import current_upload, read_upload, upload_key
 from storyanalytics.api.services.csvdata import ParsedCsv, parse_csv, parsed_cache
@@ -119,6 +119,8 @@ def data_info(parsed: ParsedCsv) -> DataInfo:
         columns=[ColumnOut.model_validate(column) for column in parsed.columns],
         row_count=parsed.row_count,
         preview=parsed.preview(),
+        locale=parsed.locale,
+        problems=[CellProblem.model_validate(problem) for problem in parsed.problems],
     )
 
 
@@ -157,10 +159,16 @@ async def put_chart_data(
 
 
 async def store_chart_data(
-    session: Session, storage: StorageBackend, chart_id: str, team_id: str, raw: bytes, filename: str
+    session: Session,
+    storage: StorageBackend,
+    chart_id: str,
+    team_id: str,
+    raw: bytes,
+    filename: str,
+    overrides: dict[str, Any] | None = None,
 ) -> DataInfo:
     """Parse the CSV completely, then store it at uploads/<chart_id>/<upload_id>.csv with its row."""
-    parsed = await asyncio.to_thread(parse_csv, raw)
+    parsed = await asyncio.to_thread(parse_csv, raw, None, None, overrides)
     upload_id = new_id()
     key = upload_key(chart_id, upload_id)
     row = Upload(
@@ -179,6 +187,31 @@ async def store_chart_data(
     await add_with_file(session, storage, row, key, raw)
     parsed_cache.put(key, parsed)
     return data_info(parsed)
+
+
+@router.put(
+    "/api/charts/{chart_id}/data/format",
+    response_model=DataInfo,
+    responses={409: {"model": ErrorOut, "description": "The chart has no data yet"}},
+)
+async def put_chart_data_format(
+    chart_id: str, body: DataFormatIn, session: SessionDep, storage: StorageDep, user: CurrentUser
+) -> DataInfo:
+    """Read the chart's data again with the user's decimal mark, day/month order and column types.
+
+    Cells that cannot be read as a chosen type are left empty and listed in `problems` (by row)."""
+    chart = get_team_item_or_404(session, user, Chart, chart_id, "chart")
+    upload = current_upload(session, chart.id)
+    if upload is None:
+        raise ApiError(409, "This chart has no data yet: upload a CSV before choosing how to read it.")
+    unknown = sorted(set(body.types) - {column["name"] for column in upload.columns})
+    if unknown:
+        raise ApiError(422, f"No column named {', '.join(map(repr, unknown))} in this chart's data.")
+    team_id, key, filename = chart.team_id, upload.storage_key, upload.filename
+    session.rollback()
+    raw = await storage.read(key)
+    overrides = body.model_dump(exclude_none=True)
+    return await store_chart_data(session, storage, chart_id, team_id, raw, filename, overrides)
 
 
 @router.get("/api/charts/{chart_id}/data", response_model=DataRows)

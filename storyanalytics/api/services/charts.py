@@ -74,7 +74,11 @@ async def read_upload(storage: StorageBackend, upload: Upload) -> ParsedCsv:
     if cached is not None:
         return cached
     raw = await storage.read(upload.storage_key)
-    parsed = parse_csv(raw, types=[column["type"] for column in upload.columns])
+    parsed = parse_csv(
+        raw,
+        types=[column["type"] for column in upload.columns],
+        formats=[column.get("format") for column in upload.columns],
+    )
     parsed_cache.put(upload.storage_key, parsed)
     return parsed
 

@@ -7,33 +7,30 @@ from __future__ import annotations
 
 import csv
 import io
-import math
-import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from typing import Any, Literal
 
 from storyanalytics.api.errors import ApiError
+from storyanalytics.api.services.csvformats import LOCALES, file_decimal, infer_column, read_cell
 from storyanalytics.api.services.rawsql import LruCache
 
 ColumnType = Literal["number", "date", "string", "boolean"]
 PREVIEW_ROWS = 20
 SNIFF_BYTES = 64 * 1024
 DELIMITERS = ",;\t|"
-_TRUE = {"true", "yes"}
-_FALSE = {"false", "no"}
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
-_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y-%m", "%d.%m.%Y", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M")
 
 csv.field_size_limit(16 * 1024 * 1024)
 
 
 @dataclass
 class ParsedCsv:
-    columns: list[dict[str, str]]
+    columns: list[dict[str, Any]]
     rows: list[list[Any]] = field(default_factory=list)
     encoding: str = "utf-8"
     delimiter: str = ","
+    locale: str = LOCALES["."]
+    # Cells that could not be read as their column's chosen type: {column, rows (1-based), values}.
+    problems: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def row_count(self) -> int:
@@ -80,65 +77,17 @@ def sniff_delimiter(text: str) -> str:
         return best if counts[best] else ","
 
 
-def _is_number(value: str) -> bool:
-    return bool(_NUMBER.match(value))
-
-
-def _parse_date(value: str) -> str | None:
-    """An ISO date or datetime string, or None if `value` is not a date."""
-    if not value or not value[0].isdigit():
-        return None
-    if len(value) >= 10 and value[4] == "-":
-        try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            parsed = None
-        if parsed is not None:
-            if len(value) == 10:
-                return parsed.date().isoformat()
-            return parsed.isoformat()
-    for fmt in _DATE_FORMATS:
-        try:
-            parsed = datetime.strptime(value, fmt)
-        except ValueError:
-            continue
-        if "%H" in fmt:
-            return parsed.isoformat()
-        if fmt == "%Y-%m":
-            return parsed.strftime("%Y-%m")
-        return date(parsed.year, parsed.month, parsed.day).isoformat()
-    return None
-
-
 def infer_type(values: list[str]) -> ColumnType:
-    present = [value for value in values if value != ""]
-    if not present:
-        return "string"
-    lowered = {value.lower() for value in present}
-    if lowered <= _TRUE | _FALSE:
-        return "boolean"
-    if all(_is_number(value) for value in present):
-        return "number"
-    if all(_parse_date(value) is not None for value in present):
-        return "date"
-    return "string"
+    kind, _ = infer_column(values)
+    return kind  # type: ignore[return-value]
 
 
-def convert(value: str, kind: str) -> Any:
-    if value == "":
+def convert(value: str, kind: str, fmt: dict[str, Any] | None = None) -> Any:
+    """A cell as its column's type and format; a cell that cannot be read so becomes None."""
+    try:
+        return read_cell(value, kind, fmt)
+    except ValueError:
         return None
-    if kind == "number":
-        number = float(value)
-        if not math.isfinite(number):
-            return None
-        if number.is_integer() and abs(number) < 2**53 and not any(c in value for c in ".eE"):
-            return int(number)
-        return number
-    if kind == "boolean":
-        return value.lower() in _TRUE
-    if kind == "date":
-        return _parse_date(value) or value
-    return value
 
 
 def _header(row: list[str]) -> list[str]:
@@ -154,8 +103,14 @@ def _header(row: list[str]) -> list[str]:
     return names
 
 
-def parse_csv(raw: bytes, types: list[str] | None = None) -> ParsedCsv:
-    """Parse and check a CSV; `types` from an earlier parse skip inference. 422 names the bad line."""
+def parse_csv(
+    raw: bytes,
+    types: list[str] | None = None,
+    formats: list[dict[str, Any] | None] | None = None,
+    overrides: dict[str, Any] | None = None,
+) -> ParsedCsv:
+    """Parse and check a CSV; `types` and `formats` from an earlier parse skip inference; `overrides`
+    ({decimal, date_order, types: {column: type}}) are the user's choices. 422 names the bad line."""
     if not raw.strip():
         raise bad_csv("The file is empty: upload a CSV with a header row and at least one data row.")
     if b"\x00" in raw[:SNIFF_BYTES]:
@@ -184,11 +139,72 @@ def parse_csv(raw: bytes, types: list[str] | None = None) -> ParsedCsv:
         ) from None
     if header is None:
         raise bad_csv("The file has no header row: the first line must name the columns.")
+    return _typed(header, body, encoding, delimiter, types, formats, overrides)
+
+
+def _typed(
+    header: list[str],
+    body: list[list[str]],
+    encoding: str,
+    delimiter: str,
+    types: list[str] | None,
+    formats: list[dict[str, Any] | None] | None,
+    overrides: dict[str, Any] | None,
+) -> ParsedCsv:
+    """Column types and formats (given, inferred, or as the user chose), then every cell read by them."""
+    overrides = overrides or {}
+    decimal = overrides.get("decimal") or file_decimal(delimiter)
     if types is None or len(types) != len(header):
-        types = [infer_type([row[index] for row in body]) for index in range(len(header))]
-    columns = [{"name": name, "type": kind} for name, kind in zip(header, types, strict=True)]
-    rows = [[convert(cell, kind) for cell, kind in zip(row, types, strict=True)] for row in body]
-    return ParsedCsv(columns=columns, rows=rows, encoding=encoding, delimiter=delimiter)
+        inferred = [infer_column([row[index] for row in body], decimal) for index in range(len(header))]
+        types = [kind for kind, _ in inferred]
+        formats = [fmt for _, fmt in inferred]
+    if formats is None or len(formats) != len(header):
+        formats = [None] * len(header)
+    chosen = overrides.get("types") or {}
+    types = [str(chosen.get(name, kind)) for name, kind in zip(header, types, strict=True)]
+    formats = [_with_overrides(fmt, kind, overrides) for fmt, kind in zip(formats, types, strict=True)]
+    columns: list[dict[str, Any]] = []
+    for name, kind, fmt in zip(header, types, formats, strict=True):
+        columns.append({"name": name, "type": kind, **({"format": fmt} if fmt else {})})
+    rows: list[list[Any]] = []
+    bad: dict[int, list[tuple[int, str]]] = {}
+    for number, row in enumerate(body, start=1):
+        out = []
+        for index, (cell, kind, fmt) in enumerate(zip(row, types, formats, strict=True)):
+            try:
+                out.append(read_cell(cell, kind, fmt))
+            except ValueError:
+                out.append(None)
+                bad.setdefault(index, []).append((number, cell))
+        rows.append(out)
+    problems = [
+        {
+            "column": header[index],
+            "type": types[index],
+            "rows": [number for number, _ in cells[:20]],
+            "values": [value for _, value in cells[:5]],
+            "count": len(cells),
+        }
+        for index, cells in sorted(bad.items())
+    ]
+    marks = {fmt.get("decimal") for fmt, kind in zip(formats, types, strict=True) if kind == "number" and fmt}
+    locale = LOCALES["," if "," in marks or decimal == "," else "."]
+    return ParsedCsv(columns, rows, encoding, delimiter, locale, problems)
+
+
+def _with_overrides(
+    fmt: dict[str, Any] | None, kind: str, overrides: dict[str, Any]
+) -> dict[str, Any] | None:
+    """The column's format with the user's decimal mark and date order applied where they matter."""
+    out = dict(fmt or {})
+    if kind == "number" and overrides.get("decimal"):
+        out["decimal"] = overrides["decimal"]
+    if kind == "date" and overrides.get("date_order"):
+        out["date_order"] = overrides["date_order"]
+        out.pop("ambiguous", None)
+    if out.get("decimal") == ".":
+        out.pop("decimal")
+    return out or None
 
 
 class ParsedCache(LruCache[str, ParsedCsv]):

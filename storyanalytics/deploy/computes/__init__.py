@@ -9,10 +9,12 @@ from __future__ import annotations
 from storyanalytics.deploy.computes.apprunner import APPRUNNER
 from storyanalytics.deploy.computes.base import Compute, Size, SizeError
 from storyanalytics.deploy.computes.ecs_express import ECS_EXPRESS
+from storyanalytics.deploy.computes.lambda_function import LAMBDA
 from storyanalytics.deploy.errors import PreflightError
 
-COMPUTES: dict[str, Compute] = {compute.name: compute for compute in (ECS_EXPRESS, APPRUNNER)}
+COMPUTES: dict[str, Compute] = {compute.name: compute for compute in (LAMBDA, ECS_EXPRESS, APPRUNNER)}
 COMPUTE_CHOICES: tuple[str, ...] = tuple(COMPUTES)
+# Lambda becomes the default once the offline rehearsal runs it end to end as it does the others.
 DEFAULT_COMPUTE = ECS_EXPRESS.name
 
 

@@ -21,6 +21,7 @@ from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
 from moto.core.common_models import CloudFormationModel
 from moto.moto_api._internal import mock_random
 
+from storyanalytics.rehearsal.standins.build_project import RehearsalCodeBuildProject
 from storyanalytics.rehearsal.standins.launcher import ServiceSpec, get_launcher
 
 
@@ -642,4 +643,5 @@ STANDIN_MODELS: tuple[type[CloudFormationModel], ...] = (
     RehearsalSecurityGroupEgress,
     RehearsalExpressGatewayService,
     RehearsalAppRunnerService,
+    RehearsalCodeBuildProject,
 )

@@ -60,6 +60,7 @@ export function dateLabel(value, precision = "day") {
   const d = value instanceof Date ? value : new Date(value);
   if (Number.isNaN(d.getTime())) return String(value);
   if (precision === "year") return String(d.getUTCFullYear());
+  if (precision === "quarter") return `${d.getUTCFullYear()}-Q${Math.floor(d.getUTCMonth() / 3) + 1}`;
   if (precision === "month") return `${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}`;
   return d.toISOString().slice(0, 10);
 }

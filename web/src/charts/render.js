@@ -91,7 +91,8 @@ function context(chartType, data, mapping, theme, width, options) {
   const m = resolveMapping(columns, mapping);
   const xType = columnType(columns, m.x);
   const cats = uniq(rows.map((r) => r[m.x]));
-  const precision = xType === "date" ? datePrecision(cats) : null;
+  const xFormat = columns.find((c) => c.name === m.x)?.format || {};
+  const precision = xType !== "date" ? null : xFormat.unit === "quarter" ? "quarter" : datePrecision(cats);
   const catLabel = (v) => (v instanceof Date ? dateLabel(v, precision) : categoryLabel(v));
   const fmt = numberFormatter(options.number_format);
   const ctx = {

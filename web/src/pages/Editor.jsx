@@ -42,14 +42,70 @@ function slug(s) {
   return (s || "chart").toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "chart";
 }
 
-function DataPreview({ info }) {
+const TYPES = ["string", "number", "date", "boolean"];
+
+/** The number style the data was read with: the upload's answer, else what its columns say. */
+function localeOf(info) {
+  if (info?.locale) return info.locale;
+  return (info?.columns || []).some((c) => c.format?.decimal === ",") ? "1.234,5" : "1,234.5";
+}
+
+/** How each column was read ("1.234,5", day/month...), in words. */
+function formatNote(c) {
+  const f = c.format || {};
+  const parts = [];
+  if (f.decimal === ",") parts.push("decimal comma");
+  if (f.date_order) parts.push(f.date_order === "dmy" ? "day/month" : "month/day");
+  if (f.ambiguous) parts.push("ambiguous");
+  if (f.unit === "quarter") parts.push("quarters");
+  return parts.join(", ");
+}
+
+function DataPreview({ info, onFormat }) {
   if (!info) return null;
   const rows = info.preview || [];
+  const hasDates = info.columns.some((c) => c.type === "date" && c.format?.date_order);
+  const ambiguous = info.columns.some((c) => c.format?.ambiguous);
+  const order = info.columns.find((c) => c.format?.date_order)?.format.date_order || "mdy";
   return (
     <div className="data-preview" data-testid="data-preview">
       <p className="muted">
         {info.row_count} rows, {info.columns.length} columns{rows.length < info.row_count ? ` (first ${rows.length} shown)` : ""}
       </p>
+      {onFormat && (
+        <div className="inline wrap data-format">
+          <label>
+            Numbers look like
+            <select value={localeOf(info) === "1.234,5" ? "," : "."} onChange={(e) => onFormat({ decimal: e.target.value })} data-testid="data-locale">
+              <option value=".">1,234.5</option>
+              <option value=",">1.234,5</option>
+            </select>
+          </label>
+          {hasDates && (
+            <label>
+              Dates like 03/04/2024 are
+              <select value={order} onChange={(e) => onFormat({ date_order: e.target.value })} data-testid="data-date-order">
+                <option value="mdy">month/day (3 April → 04/03)</option>
+                <option value="dmy">day/month (3 April → 03/04)</option>
+              </select>
+            </label>
+          )}
+          {ambiguous && (
+            <p className="notice" role="status" data-testid="date-ambiguous">
+              Every date in this data could be day/month or month/day: check the order above.
+            </p>
+          )}
+        </div>
+      )}
+      {(info.problems || []).map((p) => (
+        <p className="error" role="alert" key={p.column} data-testid={`data-problem-${p.column}`}>
+          <span>
+            Column “{p.column}” cannot be read as {p.type} on {p.count === 1 ? "row" : "rows"} {p.rows.join(", ")}
+            {p.count > p.rows.length ? ` and ${p.count - p.rows.length} more` : ""} ({p.values.map((v) => `“${v}”`).join(", ")}): those
+            cells are left empty. Choose another type or fix those rows.
+          </span>
+        </p>
+      ))}
       <div className="scroll">
         <table className="list compact">
           <thead>
@@ -60,6 +116,22 @@ function DataPreview({ info }) {
                   <span className={`type type-${c.type}`} data-testid={`column-type-${c.name}`}>
                     {c.type}
                   </span>
+                  {formatNote(c) && <span className="muted small">{formatNote(c)}</span>}
+                  {onFormat && (
+                    <select
+                      className="type-select"
+                      value={c.type}
+                      aria-label={`Type of ${c.name}`}
+                      onChange={(e) => onFormat({ types: { [c.name]: e.target.value } })}
+                      data-testid={`column-type-select-${c.name}`}
+                    >
+                      {TYPES.map((t) => (
+                        <option key={t} value={t}>
+                          {t}
+                        </option>
+                      ))}
+                    </select>
+                  )}
                 </th>
               ))}
             </tr>
@@ -152,11 +224,18 @@ export default function Editor({ chartId }) {
   const [loadError, setLoadError] = useState(null);
   const { busy, error, setError, run } = useAction();
   const previewRef = useRef(null);
+  const chosenTypes = useRef({});
 
   const loadData = useCallback(async () => {
     const d = await api(`/api/charts/${chartId}/data`);
     setData(d);
-    setDataInfo({ columns: d.columns, row_count: d.rows.length, preview: d.rows.slice(0, 20) });
+    setDataInfo((prev) => ({
+      columns: d.columns,
+      row_count: d.rows.length,
+      preview: d.rows.slice(0, 20),
+      locale: prev?.locale,
+      problems: prev?.problems,
+    }));
     return d;
   }, [chartId]);
 
@@ -202,8 +281,22 @@ export default function Editor({ chartId }) {
     setDirty(true);
   };
 
+  // The user's say on how the data reads: decimal mark, day/month order, a column's type. The choices
+  // made so far are kept, so switching one does not undo another.
+  const readAs = (choice) =>
+    run("Reading the data again…", async () => {
+      const columns = dataInfo?.columns || [];
+      const order = columns.find((c) => c.format?.date_order && !c.format?.ambiguous)?.format.date_order;
+      const current = { decimal: localeOf(dataInfo) === "1.234,5" ? "," : ".", ...(order ? { date_order: order } : {}) };
+      const types = { ...chosenTypes.current, ...(choice.types || {}) };
+      chosenTypes.current = types;
+      const info = await api(`/api/charts/${chartId}/data/format`, { method: "PUT", body: { ...current, ...choice, types } });
+      await afterUpload(info);
+    });
+
   const uploadText = () =>
     run("Uploading data…", async () => {
+      chosenTypes.current = {};
       if (!csvText.trim()) throw new Error("Paste some CSV first (a header row, then one row per line).");
       const info = await uploadCsv(chartId, new Blob([csvText], { type: "text/csv" }), "data.csv");
       await afterUpload(info);
@@ -211,6 +304,7 @@ export default function Editor({ chartId }) {
 
   const uploadFile = (file) =>
     run(`Uploading ${file.name}…`, async () => {
+      chosenTypes.current = {};
       const info = await uploadCsv(chartId, file);
       await afterUpload(info);
     });
@@ -400,7 +494,7 @@ export default function Editor({ chartId }) {
               />
             </label>
           </div>
-          <DataPreview info={dataInfo} />
+          <DataPreview info={dataInfo} onFormat={readAs} />
 
           <h3>2. Chart type</h3>
           <div className="type-picker" data-testid="type-picker">

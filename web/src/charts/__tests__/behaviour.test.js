@@ -107,6 +107,37 @@ describe("readable at any width", () => {
   });
 });
 
+describe("dates as people write them", () => {
+  it("labels quarters as quarters", () => {
+    const data = {
+      columns: [
+        { name: "q", type: "date", format: { unit: "quarter" } },
+        { name: "v", type: "number" },
+      ],
+      rows: [
+        { q: "2024-01", v: 1 },
+        { q: "2024-04", v: 2 },
+        { q: "2024-07", v: 3 },
+      ],
+    };
+    expect(tickLabels(render("column", data, { x: "q", y: "v" }, null, 600))).toEqual(["2024-Q1", "2024-Q2", "2024-Q3"]);
+  });
+
+  it("labels month dates as months", () => {
+    const data = {
+      columns: [
+        { name: "m", type: "date" },
+        { name: "v", type: "number" },
+      ],
+      rows: [
+        { m: "2024-01", v: 1 },
+        { m: "2024-02", v: 2 },
+      ],
+    };
+    expect(tickLabels(render("column", data, { x: "m", y: "v" }, null, 600))).toEqual(["Jan 2024", "Feb 2024"]);
+  });
+});
+
 describe("new chart types", () => {
   it("stacks bars to 100%", () => {
     const el = render("stacked-bar-100", months, { x: "month" }, null, 600);
