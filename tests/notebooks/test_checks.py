@@ -495,7 +495,7 @@ def test_check_stack_runs_every_check_of_the_named_stack(checker: StackChecker) 
         REGION, checker.stack_name, endpoint_url=checker.endpoint_url, database_url=checker.database_url
     )
     assert report.stack_name == checker.stack_name
-    assert report.passed and len(report.results) == 8
+    assert report.passed and len(report.results) == 9
 
 
 def test_report_table_colours_pass_green_and_fail_red(checker: StackChecker) -> None:
