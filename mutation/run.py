@@ -53,7 +53,6 @@ MODULES = {
                 "changeset",
                 "events",
                 "errors",
-                "leftovers",
                 "service_logs",
                 "watch",
             )
@@ -63,8 +62,8 @@ MODULES = {
             "tests/deploy/test_deploy_outcomes_stubbed.py",
             "tests/deploy/test_deploy_destroy_data_stubbed.py",
             "tests/deploy/test_deploy_buckets_and_reads_stubbed.py",
+            "tests/deploy/test_deploy_signals_stubbed.py",
             "tests/deploy/test_deploy_watch.py",
-            "tests/deploy/test_deploy_cleanup.py",
         ),
     ),
     "checks": Module(

@@ -17,6 +17,7 @@ from pptx import Presentation
 from publishing_helpers import chart_with_data, png_bytes
 
 from storyanalytics.api.services import export_page, exports, svg_chart, themes
+from storyanalytics.api.services import pdf_vector as exports_vector
 from storyanalytics.config import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -300,3 +301,54 @@ def test_exports_of_other_teams_charts_are_404(cloud_api: Api) -> None:
     chart = chart_with_data(cloud_api)
     other = cloud_api.new_user()
     assert cloud_api.client.get(f"/api/charts/{chart['id']}/export/csv", headers=other).status_code == 404
+
+
+VECTOR_SVG = (
+    b'<svg xmlns="http://www.w3.org/2000/svg" width="300" height="200" viewBox="0 0 300 200">'
+    b'<text x="10" y="20" font-size="16">Sales \xe2\x88\x922 \xe2\x86\x91</text>'
+    b'<path d="M10,150L100,80L200,120" stroke="#4e79a7" fill="none"/>'
+    b'<rect x="20" y="160" width="30" height="30" fill="#f28e2b"/></svg>'
+)
+
+
+def test_vector_pdf_draws_marks_and_text_as_vectors() -> None:
+    pdf = exports_vector.svg_to_pdf(VECTOR_SVG, title="Sales", alt="Sales fell")
+    assert pdf.startswith(b"%PDF-")
+    assert b"/Subtype /Image" not in pdf
+    assert b"/Font" in pdf  # the title and labels are text, not pixels
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"<html></html>", "not an SVG"),
+        (b"<svg", "well-formed"),
+        (b'<svg xmlns="http://www.w3.org/2000/svg"/>', "width"),
+    ],
+)
+def test_vector_snapshot_that_is_not_a_usable_svg_is_refused(body: bytes, reason: str) -> None:
+    with pytest.raises(exports_vector.VectorSnapshotError, match=reason):
+        exports_vector.check_svg(body)
+
+
+def test_pdf_export_uses_the_vector_snapshot_when_there_is_one(api: Api) -> None:
+    chart = chart_with_data(api)
+    api.put(
+        f"/api/charts/{chart['id']}/snapshot",
+        content=png_bytes(300, 200),
+        headers={"Content-Type": "image/png"},
+    )
+    raster = api.get(f"/api/charts/{chart['id']}/export/pdf").content
+    assert b"/Subtype /Image" in raster
+    put = api.put(
+        f"/api/charts/{chart['id']}/snapshot/vector",
+        content=VECTOR_SVG,
+        headers={"Content-Type": "image/svg+xml"},
+    )
+    assert put.status_code == 204
+    vector = api.get(f"/api/charts/{chart['id']}/export/pdf").content
+    assert b"/Subtype /Image" not in vector and b"/Font" in vector
+    wrong = api.put(
+        f"/api/charts/{chart['id']}/snapshot/vector", content=b"<p/>", headers={"Content-Type": "text/html"}
+    )
+    assert wrong.status_code == 415

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -156,3 +158,19 @@ def test_editor_shows_how_the_data_was_read_and_lets_the_user_change_it(
     assert "rows 1, 2" in problem.inner_text()
     assert "2024-04-03" in preview.inner_text()  # the day/month choice was kept
     shot("data-format")
+
+
+@pytest.mark.parametrize("chart_type", ["multi-line", "column", "pie"])
+def test_pdf_export_has_vector_marks_and_one_title(page, app_url: str, chart_type: str) -> None:  # type: ignore[no-untyped-def]
+    chart_id = _chart(app_url, "Printed sharp", chart_type)
+    page.goto(f"{app_url}/charts/{chart_id}")
+    page.get_by_test_id("chart-preview").locator("svg").first.wait_for()
+    with page.expect_download() as download:
+        page.get_by_test_id("export-pdf").click()
+    pdf = Path(download.value.path()).read_bytes()
+    assert pdf.startswith(b"%PDF") and b"/Subtype /Image" not in pdf
+    drawn = b"".join(
+        zlib.decompress(stream) for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S)
+    )
+    assert drawn.count(b"(Printed sharp)") == 1  # the heading, drawn once, as text
+    assert b" l" in drawn or b" c" in drawn  # marks as vector paths

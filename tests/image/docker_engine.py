@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from netns_relay import NetnsRelay
+from netns_relay import NetnsRelay, RelayError
 
 REPO = Path(__file__).resolve().parents[2]
 START_SCRIPT = Path(__file__).with_name("start_dockerd.sh")
@@ -140,6 +140,14 @@ class Container:
         return docker("exec", self.name, *command, check=False)
 
 
+def _is_holder(pid: int) -> bool:
+    """The engine's pid is the holder's `sleep infinity` on this kernel (not a VM's, as Docker Desktop's)."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes() == b"sleep\0infinity\0"
+    except OSError:
+        return False
+
+
 @contextmanager
 def running(image: str, env: dict[str, str], *, host_ports: tuple[int, ...] = ()) -> Iterator[Container]:
     """Runs the image's own CMD with `env`; host_ports are reachable inside at the same 127.0.0.1 ports.
@@ -155,6 +163,8 @@ def running(image: str, env: dict[str, str], *, host_ports: tuple[int, ...] = ()
     relay: NetnsRelay | None = None
     try:
         pid = int(docker("inspect", "--format", "{{.State.Pid}}", holder).stdout)
+        if not _is_holder(pid):
+            raise RelayError(f"pid {pid} is not the holder container here: the engine runs on another kernel")
         relay = NetnsRelay(pid)
         for port in host_ports:
             relay.bring_in(port)

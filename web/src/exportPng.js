@@ -15,8 +15,11 @@ function textNode(text, x, y, style) {
   return t;
 }
 
-/** Builds a standalone SVG string for a `.sa-figure` element. */
-export function figureToSvg(fig) {
+/**
+ * Builds a standalone SVG string for a `.sa-figure` element. With `flat`, each chart's <svg> becomes a
+ * translated <g> (for converters such as the PDF export's, which do not draw nested <svg>).
+ */
+export function figureToSvg(fig, { flat = false } = {}) {
   const box = fig.getBoundingClientRect();
   const width = Math.ceil(box.width);
   const height = Math.ceil(box.height);
@@ -56,11 +59,22 @@ export function figureToSvg(fig) {
     if (svg.closest("[class$='-swatch']") || svg.parentElement.closest("svg")) continue;
     const p = at(svg);
     const clone = svg.cloneNode(true);
+    const cs = getComputedStyle(svg);
+    if (flat) {
+      const g = document.createElementNS(SVG_NS, "g");
+      g.setAttribute("transform", `translate(${p.x},${p.y})`);
+      g.setAttribute("font-family", cs.fontFamily);
+      g.setAttribute("font-size", cs.fontSize);
+      g.setAttribute("fill", cs.color);
+      g.setAttribute("color", cs.color);
+      for (const child of [...clone.childNodes]) if (child.nodeName !== "style") g.appendChild(child);
+      out.appendChild(g);
+      continue;
+    }
     clone.setAttribute("x", p.x);
     clone.setAttribute("y", p.y);
     clone.setAttribute("width", p.w);
     clone.setAttribute("height", p.h);
-    const cs = getComputedStyle(svg);
     clone.setAttribute("font-family", cs.fontFamily);
     clone.setAttribute("font-size", cs.fontSize);
     clone.setAttribute("color", cs.color);

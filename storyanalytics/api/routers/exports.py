@@ -20,6 +20,7 @@ from storyanalytics.api.services.exports import (
     snapshot_to_pdf,
     snapshot_to_pptx,
 )
+from storyanalytics.api.services.pdf_vector import svg_to_pdf
 from storyanalytics.api.services.published import chart_document
 from storyanalytics.api.spa import find_web_dist
 from storyanalytics.db.models import Chart
@@ -69,6 +70,9 @@ async def export_chart(
         # The chart as it is now (not its published version), in the public payload's shape.
         document = await chart_document(session, storage, chart, public_id=None, public_version=0)
         body = await asyncio.to_thread(render_html, document, find_web_dist(settings))
+    elif fmt == "pdf" and (svg := await read_snapshot(storage, chart.id, vector=True)) is not None:
+        alt = _alt(await read_chart_config(storage, chart.id))
+        body = await asyncio.to_thread(svg_to_pdf, svg, title=title, alt=alt)
     else:
         png = await read_snapshot(storage, chart.id)
         if png is None:

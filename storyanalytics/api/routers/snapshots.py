@@ -10,11 +10,13 @@ from sqlalchemy import select
 from storyanalytics.api.deps import CurrentUser, SessionDep, StorageDep
 from storyanalytics.api.errors import ApiError, ErrorOut
 from storyanalytics.api.services.access import get_team_item_or_404
+from storyanalytics.api.services.pdf_vector import VectorSnapshotError, check_svg
 from storyanalytics.api.services.snapshots import (
     MAX_SNAPSHOT_BYTES,
     SnapshotError,
     snapshot_key,
     validate_png,
+    vector_snapshot_key,
 )
 from storyanalytics.db.models import Chart, Snapshot
 from storyanalytics.db.types import utcnow
@@ -49,9 +51,10 @@ async def read_limited_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-async def read_snapshot(storage: StorageDep, chart_id: str) -> bytes | None:
+async def read_snapshot(storage: StorageDep, chart_id: str, *, vector: bool = False) -> bytes | None:
+    """The chart's PNG snapshot (or, with `vector`, its SVG for the PDF export); None when there is none."""
     try:
-        return await storage.read(snapshot_key(chart_id))
+        return await storage.read(vector_snapshot_key(chart_id) if vector else snapshot_key(chart_id))
     except ObjectNotFound:
         return None
 
@@ -99,3 +102,33 @@ async def get_snapshot(
     if data is None:
         raise ApiError(404, "This chart has no snapshot yet: render it in the editor (PUT .../snapshot).")
     return Response(data, media_type="image/png", headers={"Cache-Control": "private, no-cache"})
+
+
+@router.put(
+    "/{chart_id}/snapshot/vector",
+    status_code=status.HTTP_204_NO_CONTENT,
+    openapi_extra={
+        "requestBody": {"required": True, "content": {"image/svg+xml": {"schema": {"type": "string"}}}}
+    },
+    responses={
+        413: {"model": ErrorOut, "description": "Over 10 MB"},
+        415: {"model": ErrorOut, "description": "Not image/svg+xml"},
+        422: {"model": ErrorOut, "description": "Not a usable SVG"},
+    },
+)
+async def put_vector_snapshot(
+    chart_id: str, request: Request, session: SessionDep, storage: StorageDep, user: CurrentUser
+) -> Response:
+    """The chart as SVG (what the web app draws), kept for the PDF export's vector marks."""
+    chart = get_team_item_or_404(session, user, Chart, chart_id, "chart")
+    session.commit()
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != "image/svg+xml":
+        raise ApiError(415, "Send the SVG as the raw request body with Content-Type: image/svg+xml.")
+    data = await read_limited_body(request, MAX_SNAPSHOT_BYTES)
+    try:
+        check_svg(data)
+    except VectorSnapshotError as exc:
+        raise ApiError(exc.status_code, str(exc)) from None
+    await storage.write(vector_snapshot_key(chart.id), data)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

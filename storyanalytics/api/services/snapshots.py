@@ -37,6 +37,11 @@ def snapshot_key(chart_id: str) -> str:
     return f"snapshots/{chart_id}.png"
 
 
+def vector_snapshot_key(chart_id: str) -> str:
+    """The chart's SVG, uploaded with the PNG, for the vector PDF export."""
+    return f"snapshots/{chart_id}.svg"
+
+
 def validate_png(data: bytes, *, max_bytes: int = MAX_SNAPSHOT_BYTES) -> SnapshotInfo:
     """Check size, PNG signature and dimensions before anything is stored."""
     if len(data) > max_bytes:

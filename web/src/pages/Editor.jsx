@@ -5,7 +5,7 @@ import { Link, navigate } from "../router.jsx";
 import { Busy, ErrorBanner, useAction } from "../components/common.jsx";
 import ChartView from "../components/ChartView.jsx";
 import { CHART_TYPES, MAPPING_SLOTS, guessMapping } from "../charts/types.js";
-import { figureToPng } from "../exportPng.js";
+import { figureToPng, figureToSvg } from "../exportPng.js";
 import { uploadCsv } from "../uploadCsv.js";
 import PublishDialog from "../components/PublishDialog.jsx";
 import ChartOptions from "../components/ChartOptions.jsx";
@@ -387,6 +387,10 @@ export default function Editor({ chartId }) {
         return;
       }
       if (fmt === "pdf" || fmt === "pptx") await uploadSnapshot();
+      if (fmt === "pdf") {
+        const { svg } = figureToSvg(figure(), { flat: true });
+        await api(`/api/charts/${chartId}/snapshot/vector`, { method: "PUT", body: svg, headers: { "Content-Type": "image/svg+xml" } });
+      }
       const res = await api(`/api/charts/${chartId}/export/${fmt}`, { raw: true });
       downloadBlob(await res.blob(), name);
     });
