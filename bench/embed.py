@@ -10,7 +10,11 @@ rows, then in headless Chromium loads the embed page through each path: first vi
 repeat view by reloading (hashed files come from the browser cache, the page is revalidated). Bytes are
 Chromium's encoded (on the wire) sizes. The payload's requests/s compare Python's plain http.server
 serving the published files from a folder with the app's /api/public/charts/<id>.
-Targets (issue 12): repeat view under 30 KB, first view under 130 KB (gzip); exits 1 on a miss.
+Lighthouse (mobile, performance only) runs on the embed page through both paths when the `lighthouse`
+command is found (on PATH, or LIGHTHOUSE=/path/to/lighthouse; `npm install lighthouse` in any folder),
+against /usr/bin/chromium.
+Targets (issue 12): repeat view under 30 KB, first view under 130 KB (gzip), Lighthouse performance
+at least 95 through both paths; exits 1 on a miss (a target that could not be measured included).
 """
 
 from __future__ import annotations
@@ -19,8 +23,11 @@ import argparse
 import functools
 import http.client
 import http.server
+import json
 import logging
 import os
+import shutil
+import subprocess
 import sys
 import tempfile
 import threading
@@ -41,6 +48,7 @@ from storyanalytics.rehearsal.standins.cdn import cloudfront_standin, serving
 
 TARGET_REPEAT_KB = 30.0
 TARGET_FIRST_KB = 130.0
+TARGET_LIGHTHOUSE = 95
 BUCKET = "bench-edge"
 AWS_ENV = {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_REGION": "us-east-1"}
 
@@ -95,6 +103,27 @@ def wire_bytes(url: str) -> tuple[int, int]:
         finally:
             browser.close()
     return views[0], views[1]
+
+
+def lighthouse_score(command: str, url: str) -> int:
+    """Lighthouse's mobile performance score (0-100) for `url`, in headless Debian Chromium; prints
+    the metrics behind it."""
+    with tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp) / "report.json"
+        flags = " ".join(["--headless=new", *CHROMIUM_ARGS])
+        subprocess.run(
+            [command, url, "--only-categories=performance", "--output=json", f"--output-path={report}",
+             f"--chrome-flags={flags}", "--quiet"],
+            env={**os.environ, "CHROME_PATH": str(CHROMIUM)},
+            check=True,
+            timeout=300,
+            capture_output=True,
+        )  # fmt: skip
+        result = json.loads(report.read_text())
+    metrics = ("first-contentful-paint", "largest-contentful-paint", "total-blocking-time", "speed-index")
+    shown = ", ".join(f"{m} {result['audits'][m]['displayValue']}" for m in metrics)
+    print(f"  lighthouse {urlsplit(url).netloc}: {shown}")
+    return round(float(result["categories"]["performance"]["score"]) * 100)
 
 
 def requests_per_second(url: str, seconds: float, threads: int) -> float:
@@ -165,6 +194,15 @@ def main() -> int:
                 public_id = published["public_id"]
                 static_first, static_repeat = wire_bytes(published["public_url"])
                 app_first, app_repeat = wire_bytes(f"{app}/embed/{public_id}")
+                lighthouse = os.environ.get("LIGHTHOUSE") or shutil.which("lighthouse")
+                scores = (
+                    (
+                        lighthouse_score(lighthouse, published["public_url"]),
+                        lighthouse_score(lighthouse, f"{app}/embed/{public_id}"),
+                    )
+                    if lighthouse
+                    else None
+                )
                 files = Path(tmp) / "public"
                 download_public_prefix(s3, files)
                 payload = next((files / "data" / public_id).glob("*.json"))
@@ -197,6 +235,16 @@ def main() -> int:
         f"{'payload requests/s':<34}{static_rps:>15.0f}{app_rps:>12.0f}{static_rps / app_rps:>12.2f}"
         f"{'':>10}  (plain http.server vs the app, {args.threads} connections, {args.seconds:g}s each)"
     )
+    name = "Lighthouse performance (mobile)"
+    if scores is None:
+        print(f"{name:<34}{'n/a':>15}{'n/a':>12}{'':>12}{'>=95':>10}  ", end="")
+        print(gate.unmeasured(name, "lighthouse not found: npm install lighthouse, set LIGHTHOUSE"))
+    else:
+        ok = min(scores) >= TARGET_LIGHTHOUSE
+        print(
+            f"{name:<34}{scores[0]:>15}{scores[1]:>12}{scores[0] / max(scores[1], 1):>12.2f}"
+            f"{f'>={TARGET_LIGHTHOUSE}':>10}  {gate.record(name + ' (both paths)', ok)}"
+        )
     print(
         "App path, for comparison (no target): first view "
         f"{'within' if app_first / 1024 <= TARGET_FIRST_KB else 'over'} {TARGET_FIRST_KB:.0f} KB, repeat "
