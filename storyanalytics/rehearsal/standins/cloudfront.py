@@ -1,7 +1,8 @@
 """REHEARSAL STAND-INS: the CloudFront resource types of cfn/edge.yaml, which moto's CloudFormation lacks.
 
-They only make the edge stack exist offline (ids shaped like CloudFront's, a *.cloudfront.net domain);
-nothing serves them. The rehearsal reads the published files from the moto bucket's public prefix.
+They make the edge stack exist offline (ids shaped like CloudFront's). A distribution gets a
+*.cloudfront.net name that nothing serves, except in the rehearsal, where its origin bucket's prefix is
+served over HTTPS on loopback by the CloudFront stand-in (`cdn.serve_distributions`).
 Registered with the other stand-ins by `storyanalytics.rehearsal.standins.install()`.
 """
 
@@ -12,6 +13,7 @@ from typing import Any
 from moto.core.common_models import CloudFormationModel
 from moto.moto_api._internal import mock_random
 
+from storyanalytics.rehearsal.standins.cdn import distribution_address
 from storyanalytics.rehearsal.standins.models import _Recorded, _require, live_resources
 
 
@@ -33,10 +35,21 @@ class _CloudFrontResource(_Recorded):
         resource_id = "E" + mock_random.get_random_string(13, lower_case=False, include_digits=True).upper()
         attributes = {"Id": resource_id}
         if "DomainName" in cls.ATTRIBUTES:
-            attributes["DomainName"] = f"d{resource_id.lower()}.cloudfront.net"
+            served = _serve_origin(cloudformation_json.get("Properties", {}))
+            attributes["DomainName"] = served or f"d{resource_id.lower()}.cloudfront.net"
         resource = cls(resource_id, attributes)
         live_resources[resource_id] = resource
         return resource
+
+
+def _serve_origin(properties: dict[str, Any]) -> str | None:
+    """In the rehearsal, serve the first origin's bucket and prefix (OriginPath) on loopback."""
+    origins = properties.get("DistributionConfig", {}).get("Origins") or []
+    if not origins:
+        return None
+    bucket = str(origins[0].get("DomainName", "")).split(".s3.", 1)[0]
+    prefix = str(origins[0].get("OriginPath", "")).strip("/")
+    return distribution_address(bucket, prefix)
 
 
 class RehearsalDistribution(_CloudFrontResource, CloudFormationModel):
