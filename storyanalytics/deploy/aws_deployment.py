@@ -583,14 +583,18 @@ class AwsDeployment:
         bucket = outputs.get("ArtifactsBucketName")
         if bucket:
             empty_bucket(self.client("s3"), bucket)  # the stack deletes the bucket only when it is empty
+        self.delete_confirmed(deployer)
+        return True
+
+    def delete_confirmed(self, deployer: StackDeployer) -> None:
+        """Delete a stack the user already confirmed deleting with everything in it (twice)."""
         deployer.destroy(
             keep_data=True,
-            assume_yes=True,  # the user already confirmed deleting everything, twice
+            assume_yes=True,
             on_event=self.ui.event,
             on_notice=self.ui.notice,
             timeout=self.timeout,
         )
-        return True
 
     def _empty_repository(self, repository: str) -> None:
         """Delete every image; BatchDeleteImage reports refusals in `failures`, not as an error."""

@@ -242,12 +242,6 @@ def destroy_edge(deployment: Any) -> None:
     """Only with --delete-data: the stack, then its retained bucket (emptied)."""
     deployer = deployment._deployer(deployment.edge_stack_name)
     bucket = deployer.outputs().get("EdgeBucketName")
-    deployer.destroy(
-        keep_data=True,
-        assume_yes=True,  # the user already confirmed deleting everything, twice
-        on_event=deployment.ui.event,
-        on_notice=deployment.ui.notice,
-        timeout=deployment.timeout,
-    )
+    deployment.delete_confirmed(deployer)
     if bucket:
         empty_and_delete_bucket(deployment.client("s3"), bucket)

@@ -12,34 +12,18 @@ from typing import Any
 import boto3
 import pytest
 from botocore.stub import Stubber
-from deploy_fakes import RecordingRunner
+from deploy_fakes import aws_client, moto_deployment
 
 from storyanalytics.deploy import AwsDeployment
 from storyanalytics.deploy.edge_stack import ensure_certificate, hosted_zone_for
 from storyanalytics.deploy.errors import DeployError, PreflightError
-from storyanalytics.deploy.ui import QuietUi
 
 SMALL_APP = (Path(__file__).parent / "small_app.yaml").read_text()
 CERT = "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-aaaa-bbbb-cccc-0123456789ab"
 
 
-def _client(service: str, endpoint: str) -> Any:
-    return boto3.client(service, endpoint_url=endpoint, region_name="us-east-1")
-
-
-def _deployment(endpoint: str, stack_name: str, project_dir: Path, **kwargs: Any) -> AwsDeployment:
-    return AwsDeployment(
-        "us-east-1",
-        stack_name,
-        None,
-        endpoint_url=endpoint,
-        runner=RecordingRunner(ecr=_client("ecr", endpoint)),
-        project_dir=project_dir,
-        poll_interval=0,
-        admin_email="admin@example.org",
-        ui=QuietUi(confirm_answer=True, typed_answer=stack_name),
-        **kwargs,
-    )
+_client = aws_client
+_deployment = moto_deployment
 
 
 def _parameters(endpoint: str, stack: str) -> dict[str, str]:

@@ -14,7 +14,7 @@ from moto.core.common_models import CloudFormationModel
 from moto.moto_api._internal import mock_random
 
 from storyanalytics.rehearsal.standins.cdn import distribution_address
-from storyanalytics.rehearsal.standins.models import _Recorded, _require, live_resources
+from storyanalytics.rehearsal.standins.models import _Recorded
 
 
 class _CloudFrontResource(_Recorded):
@@ -23,23 +23,15 @@ class _CloudFrontResource(_Recorded):
     ATTRIBUTES = {"Id": "id"}
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> _CloudFrontResource:
-        _require(cls, cloudformation_json.get("Properties", {}), cls.REQUIRED)
+    def identity(
+        cls, resource_name: str, properties: dict[str, Any], account_id: str, region_name: str
+    ) -> tuple[str, dict[str, str]]:
         resource_id = "E" + mock_random.get_random_string(13, lower_case=False, include_digits=True).upper()
         attributes = {"Id": resource_id}
         if "DomainName" in cls.ATTRIBUTES:
-            served = _serve_origin(cloudformation_json.get("Properties", {}))
+            served = _serve_origin(properties)
             attributes["DomainName"] = served or f"d{resource_id.lower()}.cloudfront.net"
-        resource = cls(resource_id, attributes)
-        live_resources[resource_id] = resource
-        return resource
+        return resource_id, attributes
 
 
 def _serve_origin(properties: dict[str, Any]) -> str | None:
