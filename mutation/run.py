@@ -21,6 +21,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 import tomllib
 from collections import Counter
 from dataclasses import dataclass, field
@@ -100,34 +101,49 @@ def prepare(name: str, module: Module) -> Path:
         + 'pytest_add_cli_args = ["-p", "no:cacheprovider", "-q"]\n'
         + f"pytest_add_cli_args_test_selection = {_toml_list(module.tests)}\n"
     )
-    # mutmut keeps which tests cover which function from its first run: new tests (or other settings)
-    # would go unseen, so a change of either starts the module afresh.
-    fingerprint = hashlib.sha256(settings.encode())
-    for pattern in module.tests:
-        for path in sorted(ROOT.glob(pattern)):
-            fingerprint.update(path.read_bytes())
-    stamp = work / "inputs.sha256"
-    if not stamp.exists() or stamp.read_text() != fingerprint.hexdigest():
+    # New settings change every verdict: start afresh. New tests only need the survivors tried again
+    # (mutmut maps new tests to functions itself, but keeps the verdicts it already has).
+    if not (work / "pyproject.toml").exists() or (work / "pyproject.toml").read_text() != settings:
         shutil.rmtree(work / "mutants", ignore_errors=True)
         (work / "pyproject.toml").write_text(settings)
-        stamp.write_text(fingerprint.hexdigest())
     return work
 
 
-def run_mutmut(work: Path, name: str, minutes: float) -> bool:
-    """mutmut run over this module's mutants, niced, one child; False when time ran out first."""
+def tests_fingerprint(module: Module) -> str:
+    digest = hashlib.sha256()
+    for pattern in module.tests:
+        for path in sorted(ROOT.glob(pattern)):
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def run_mutmut(work: Path, name: str, module: Module, minutes: float) -> bool:
+    """mutmut run over this module's mutants, niced, one child; False when time ran out first.
+
+    When the module's tests changed since the last run, the survivors are tried again as well.
+    """
     mutmut = Path(sys.executable).with_name("mutmut")
-    pattern = f"storyanalytics.{name}*"
-    command = ["nice", "-n", "10", str(mutmut), "run", "--max-children", "1", pattern]
-    log = (REPORTS / f"{name}.log").open("w")
-    try:
-        subprocess.run(
-            command, cwd=work, stdout=log, stderr=subprocess.STDOUT, timeout=minutes * 60, check=False
-        )
-    except subprocess.TimeoutExpired:
-        return False
-    finally:
-        log.close()
+    deadline = time.monotonic() + minutes * 60
+    stamp = work / "tests.sha256"
+    fingerprint = tests_fingerprint(module)
+    retry = stamp.exists() and stamp.read_text() != fingerprint
+    survivors = [m for m, status in results(work, name).items() if status in SURVIVED] if retry else []
+    passes = [[f"storyanalytics.{name}*"]] + ([survivors] if survivors else [])
+    with (REPORTS / f"{name}.log").open("w") as log:
+        for names in passes:
+            command = ["nice", "-n", "10", str(mutmut), "run", "--max-children", "1", *names]
+            try:
+                subprocess.run(
+                    command,
+                    cwd=work,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    timeout=max(deadline - time.monotonic(), 1),
+                    check=False,
+                )
+            except subprocess.TimeoutExpired:
+                return False
+    stamp.write_text(fingerprint)
     return True
 
 
@@ -245,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
     worst = 1.0
     for name in args.modules or list(MODULES):
         work = prepare(name, MODULES[name])
-        finished = True if args.report_only else run_mutmut(work, name, args.minutes)
+        finished = True if args.report_only else run_mutmut(work, name, MODULES[name], args.minutes)
         summary = summarize(name, results(work, name), equivalents)
         path = write_report(summary, work, finished)
         worst = min(worst, summary.score)

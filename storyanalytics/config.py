@@ -72,6 +72,11 @@ class Settings(BaseSettings):
     admin_password: str | None = Field(default=None, repr=False)
 
     max_upload_mb: int = Field(default=50, ge=1, le=2048)
+    # Availability bounds: a JSON body's size, how slowly a body may arrive, how long a request may take.
+    max_json_kb: int = Field(default=1024, ge=16, le=64 * 1024)
+    body_idle_seconds: float = Field(default=10, gt=0, le=600)
+    body_timeout_seconds: float = Field(default=120, gt=0, le=3600)
+    request_timeout_seconds: float = Field(default=20, gt=0, le=3600)
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     web_dist_dir: Path | None = None

@@ -6,3 +6,6 @@ from __future__ import annotations
 # puts on its bucket explicitly (cfn/app.yaml); its value is the stack name. The deployer refuses to
 # take over a stack without it, and the migration trusts a bucket with it whatever the bucket holds.
 APP_TAG_KEY = "story-analytics:app"
+
+# Our own bookkeeping keys in the bucket (the migration's write probe, metadata imports).
+MARKER_FOLDER = ".story-analytics"

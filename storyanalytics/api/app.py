@@ -13,13 +13,16 @@ from fastapi import FastAPI
 
 from storyanalytics import __version__
 from storyanalytics.api.bootstrap import bootstrap
+from storyanalytics.api.deadline import RequestDeadlineMiddleware
 from storyanalytics.api.errors import ErrorOut, install_error_handlers
-from storyanalytics.api.security import SecurityHeadersMiddleware
+from storyanalytics.api.limits import BodyGuardMiddleware, BodyLimits
+from storyanalytics.api.security import HeadAsGetMiddleware, SecurityHeadersMiddleware
 from storyanalytics.api.spa import find_web_dist
 from storyanalytics.config import ConfigError, Settings, load_settings
 from storyanalytics.db import make_engine, make_session_factory, upgrade
 from storyanalytics.publish import edge_from_settings
 from storyanalytics.storage import get_storage
+from storyanalytics.storage.s3 import REQUEST_TIMEOUTS
 
 logger = logging.getLogger("storyanalytics.api")
 
@@ -48,12 +51,21 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.local_user_id = bootstrap(session, settings)
     app.state.engine = engine
     app.state.session_factory = session_factory
-    app.state.storage = get_storage(settings)
+    app.state.storage = get_storage(settings, REQUEST_TIMEOUTS)
     app.state.edge = edge_from_settings(settings, find_web_dist(settings))
     try:
         yield
     finally:
         engine.dispose()
+
+
+def body_limits(settings: Settings) -> BodyLimits:
+    return BodyLimits(
+        max_json_bytes=settings.max_json_kb * 1024,
+        max_file_bytes=settings.max_upload_bytes,
+        idle_seconds=settings.body_idle_seconds,
+        total_seconds=settings.body_timeout_seconds,
+    )
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -73,10 +85,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.jwt_secret = secrets.token_urlsafe(48)
     app.state.local_user_id = None
     install_error_handlers(app)
-    app.add_middleware(SecurityHeadersMiddleware)
+    # Innermost first: the deadline covers the app's work, not the body, which has its own timeouts.
+    app.add_middleware(RequestDeadlineMiddleware, seconds=settings.request_timeout_seconds)
+    app.add_middleware(BodyGuardMiddleware, limits=body_limits(settings))
+    app.add_middleware(SecurityHeadersMiddleware, hsts=settings.is_cloud)
     from storyanalytics.api.routers.public import PublicChartFastPath
 
     app.add_middleware(PublicChartFastPath)  # outside the others: it adds the security headers itself
+    app.add_middleware(HeadAsGetMiddleware)
 
     from storyanalytics.api.routers import ROUTERS
 

@@ -38,6 +38,9 @@ async def get_engine(request: Request) -> Engine:
 # wait here, asynchronously, for one of fewer slots than the pool's 5 + 10 connections, which leaves room
 # for short checkouts that never await (public reads, health).
 MAX_CONCURRENT_SESSIONS = 10
+# A request that cannot get a slot this soon answers 503 instead of queueing behind a hang.
+SESSION_WAIT_SECONDS = 8
+BUSY = "The server is busy right now: try again in a few seconds."
 
 
 def _session_slots(request: Request) -> asyncio.Semaphore:
@@ -50,9 +53,16 @@ def _session_slots(request: Request) -> asyncio.Semaphore:
 async def get_session(request: Request) -> AsyncIterator[Session]:
     """One session per request; rolled back if the route did not commit."""
     factory: sessionmaker[Session] = request.app.state.session_factory
-    async with _session_slots(request):
+    slots = _session_slots(request)
+    try:
+        await asyncio.wait_for(slots.acquire(), SESSION_WAIT_SECONDS)
+    except TimeoutError:
+        raise ApiError(503, BUSY, {"Retry-After": "2"}) from None
+    try:
         with factory() as session:
             yield session
+    finally:
+        slots.release()
 
 
 async def get_storage(request: Request) -> StorageBackend:

@@ -106,20 +106,47 @@ STANDARD_HEADERS = (
 )
 
 
+# The web app loads only its own hashed bundles and talks only to its own API; Observable Plot sets
+# inline style attributes, and PNG export draws through data:/blob: images.
+CSP_BASE = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'"
+)
+# FastAPI's interactive docs load Swagger UI and ReDoc from a CDN with inline scripts: framing rules only.
+DOCS_PATHS = frozenset({"/docs", "/redoc", "/docs/oauth2-redirect"})
+HSTS_VALUE = b"max-age=31536000; includeSubDomains"
+NO_STORE = b"no-store"
+
+
 def public_csp(origins: list[str] | None) -> bytes:
-    return f"frame-ancestors {frame_ancestors_value(origins)}".encode()
+    return f"{CSP_BASE}; frame-ancestors {frame_ancestors_value(origins)}".encode()
 
 
-def public_security_headers(origins: list[str] | None) -> list[tuple[bytes, bytes]]:
+def app_csp(path: str) -> bytes:
+    if path in DOCS_PATHS:
+        return b"frame-ancestors 'none'"
+    return f"{CSP_BASE}; frame-ancestors 'none'".encode()
+
+
+def public_security_headers(origins: list[str] | None, hsts: bool) -> list[tuple[bytes, bytes]]:
     """What SecurityHeadersMiddleware adds to a public response, for paths that answer without it."""
-    return [(b"content-security-policy", public_csp(origins)), *STANDARD_HEADERS]
+    extra = [(b"strict-transport-security", HSTS_VALUE)] if hsts else []
+    return [(b"content-security-policy", public_csp(origins)), *STANDARD_HEADERS, *extra]
+
+
+def is_private_api(path: str) -> bool:
+    return path.startswith("/api/") and not is_public_path(path)
 
 
 class SecurityHeadersMiddleware:
-    """nosniff and a referrer policy everywhere; app pages may not be framed, public embeds may."""
+    """CSP everywhere (app pages may not be framed, public embeds may); HSTS in cloud mode;
+    `Cache-Control: no-store` on the private API's answers, so no shared cache or back button keeps them.
+    """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, hsts: bool = False) -> None:
         self.app = app
+        self.hsts = hsts
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -136,13 +163,36 @@ class SecurityHeadersMiddleware:
                     state = scope.get("state") or {}
                     csp = public_csp(state.get(FRAME_ANCESTORS_STATE_KEY))
                 else:
-                    csp = b"frame-ancestors 'none'"
+                    csp = app_csp(path)
                 if b"content-security-policy" not in names:
                     headers.append((b"content-security-policy", csp))
                 if not public and b"x-frame-options" not in names:
                     headers.append((b"x-frame-options", b"DENY"))
+                if is_private_api(path) and b"cache-control" not in names:
+                    headers.append((b"cache-control", NO_STORE))
+                if self.hsts:
+                    headers.append((b"strict-transport-security", HSTS_VALUE))
                 headers.extend(STANDARD_HEADERS)
                 message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class HeadAsGetMiddleware:
+    """HEAD wherever GET: the GET route runs and its body is dropped (headers, length and ETag kept)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def without_body(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, without_body)

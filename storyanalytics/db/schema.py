@@ -6,13 +6,11 @@ do not race each other.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, func, inspect, select, text
 from sqlalchemy.exc import DBAPIError
 
 from storyanalytics.db.engine import DatabaseError, make_engine, redact_url
@@ -20,9 +18,19 @@ from storyanalytics.db.engine import DatabaseError, make_engine, redact_url
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # Any fixed 64-bit number; all instances of the app must agree on it.
 MIGRATION_LOCK_ID = 0x5A5A_0001
+_REVISION = re.compile(r"^revision(?:\s*:[^=]*)?\s*=\s*[\"']([^\"']+)[\"']", re.M)
+_DOWN_REVISION = re.compile(r"^down_revision(?:\s*:[^=]*)?\s*=\s*(?:[\"']([^\"']+)[\"']|None)", re.M)
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+# Alembic is imported only when a migration runs or is inspected: it costs about half a second, and a
+# start on a current schema (every cold start after a deploy's first) does not need it.
 
 
 def alembic_config(url: str | None = None) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     if url:
@@ -31,17 +39,48 @@ def alembic_config(url: str | None = None) -> Config:
 
 
 def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head, "the package ships no migrations"
     return head
 
 
 def current_revision(connection: Connection) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     return MigrationContext.configure(connection).get_current_revision()
 
 
 def known_revisions() -> set[str]:
+    from alembic.script import ScriptDirectory
+
     return {script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+
+
+def head_from_files() -> str | None:
+    """The head revision read from the migration files as text, without Alembic; None when it is not one
+    plain chain (then Alembic decides)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        revision, down = _REVISION.search(source), _DOWN_REVISION.search(source)
+        if revision is None or down is None:
+            return None
+        revisions.add(revision.group(1))
+        if down.group(1):
+            parents.add(down.group(1))
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
+def stored_revision(connection: Connection) -> str | None:
+    """The revision in alembic_version, read with plain SQL (None without the table or with several rows)."""
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    rows = connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    return str(rows[0]) if len(rows) == 1 else None
 
 
 def upgrade(engine_or_url: Engine | str, revision: str = "head") -> str:
@@ -50,11 +89,12 @@ def upgrade(engine_or_url: Engine | str, revision: str = "head") -> str:
     engine = make_engine(engine_or_url) if isinstance(engine_or_url, str) else engine_or_url
     try:
         with engine.connect() as connection:
-            if revision == "head" and current_revision(connection) == head_revision():
-                # Already current (every start after the first one of a deploy): no lock, no Alembic run,
-                # so cold starts do not queue behind each other on the migration lock.
+            head = head_from_files() if revision == "head" else None
+            if head is not None and stored_revision(connection) == head:
+                # Already current (every start after the first one of a deploy): no lock and no Alembic,
+                # so cold starts neither queue on the migration lock nor pay for importing Alembic.
                 connection.rollback()
-                return head_revision()
+                return head
             locked = connection.dialect.name == "postgresql"
             if locked:
                 connection.execute(select(func.pg_advisory_lock(MIGRATION_LOCK_ID)))
@@ -66,6 +106,8 @@ def upgrade(engine_or_url: Engine | str, revision: str = "head") -> str:
                         f"database {redact_url(str(engine.url))} is at schema revision {existing}, "
                         "which this version of Story Analytics does not know: upgrade the package"
                     )
+                from alembic import command
+
                 config = alembic_config()
                 config.attributes["connection"] = connection
                 command.upgrade(config, revision)

@@ -18,6 +18,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from email_validator import EmailNotValidError, validate_email
 
+from storyanalytics.deploy.bucket_cors import allow_browser_uploads
 from storyanalytics.deploy.buckets import empty_bucket
 from storyanalytics.deploy.builders import (
     BuilderChoice,
@@ -450,6 +451,10 @@ class AwsDeployment:
             watch=get_compute(compute).watch(self.client),
             **self._callbacks(),
         )
+        bucket, app_url = app.outputs.get("BucketName"), app.outputs.get("AppUrl")
+        if not dry_run and bucket and app_url:
+            origin = allow_browser_uploads(self.client("s3"), bucket, app_url)
+            self.ui.notice(f"Browser uploads to {bucket} allowed from {origin} only.")
         return DeploymentResult(
             region=self.region,
             stack_name=self.stack_name,

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from storyanalytics.naming import APP_TAG_KEY
+from storyanalytics.naming import APP_TAG_KEY, MARKER_FOLDER
 
 # Top-level folders and files the app stores (see DESIGN.md, "Stored paths").
 LAYOUT_FOLDERS = ("charts", "dashboards", "uploads", "themes", "templates", "versions", "snapshots")
 LAYOUT_FILES = ("settings.json",)
 # The local metadata database; it goes to PostgreSQL, never to the bucket.
 LOCAL_DATABASE_FILE = "metadata.db"
-# Our own bookkeeping keys in the bucket (the write probe lives here).
-MARKER_FOLDER = ".story-analytics"
+# Our own bookkeeping keys in the bucket (MARKER_FOLDER): the write probe lives here.
 PROBE_KEY = f"{MARKER_FOLDER}/migration-probe"
 # The bucket tag the deployed stack puts on its bucket (one name for deployer and migration); a tagged
 # bucket is ours whatever it holds.

@@ -1,5 +1,7 @@
 """A small, uniform async storage interface: the same calls on a laptop folder and an S3 bucket."""
 
+from typing import TYPE_CHECKING, Any
+
 from storyanalytics.storage.base import (
     DirectUpload,
     InvalidKey,
@@ -11,7 +13,19 @@ from storyanalytics.storage.base import (
 )
 from storyanalytics.storage.factory import get_storage
 from storyanalytics.storage.local import LocalStorageBackend
-from storyanalytics.storage.s3 import S3StorageBackend
+
+if TYPE_CHECKING:
+    from storyanalytics.storage.s3 import S3StorageBackend
+
+
+def __getattr__(name: str) -> Any:
+    """S3StorageBackend on first use: importing boto3 is slow and a local app never needs it."""
+    if name == "S3StorageBackend":
+        from storyanalytics.storage.s3 import S3StorageBackend
+
+        return S3StorageBackend
+    raise AttributeError(name)
+
 
 __all__ = [
     "DirectUpload",

@@ -5,10 +5,11 @@ from __future__ import annotations
 from storyanalytics.config import Settings, StorageKind
 from storyanalytics.storage.base import StorageBackend
 from storyanalytics.storage.local import LocalStorageBackend
-from storyanalytics.storage.s3 import S3StorageBackend
+from storyanalytics.storage.s3 import BULK_TIMEOUTS, S3StorageBackend, S3Timeouts
 
 
-def get_storage(settings: Settings) -> StorageBackend:
+def get_storage(settings: Settings, timeouts: S3Timeouts = BULK_TIMEOUTS) -> StorageBackend:
+    """The backend; the app passes REQUEST_TIMEOUTS so a hung S3 fails a request in seconds."""
     if settings.storage_backend is StorageKind.s3:
         assert settings.s3_bucket  # guaranteed by Settings validation
         return S3StorageBackend(
@@ -16,5 +17,6 @@ def get_storage(settings: Settings) -> StorageBackend:
             prefix=settings.s3_prefix,
             endpoint_url=settings.aws_endpoint_url,
             region_name=settings.aws_region,
+            timeouts=timeouts,
         )
     return LocalStorageBackend(settings.data_dir)

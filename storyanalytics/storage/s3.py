@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -27,12 +28,30 @@ SHA256_METADATA_KEY = "sha256"
 _NOT_FOUND_CODES = {"NoSuchKey", "404", "NotFound"}
 
 
-def _client_config(max_connections: int) -> Config:
+@dataclass(frozen=True)
+class S3Timeouts:
+    """How long one S3 call may take: connect and read timeouts (seconds) and total attempts."""
+
+    connect: float = 5
+    read: float = 60
+    attempts: int = 5
+
+
+# Bulk copies (migrate) can wait; a web request must answer within a few seconds even when S3 hangs:
+# at most 2 attempts x (1 s connect + 2 s read) plus standard mode's short backoff.
+BULK_TIMEOUTS = S3Timeouts()
+REQUEST_TIMEOUTS = S3Timeouts(connect=1, read=2, attempts=2)
+
+
+def _client_config(max_connections: int, timeouts: S3Timeouts) -> Config:
+    # connect_timeout/read_timeout and retries.total_max_attempts (first try included), standard mode:
+    # https://docs.aws.amazon.com/boto3/latest/guide/retries.html and
+    # https://botocore.amazonaws.com/v1/documentation/api/latest/reference/config.html
     return Config(
-        retries={"mode": "standard", "max_attempts": 5},
+        retries={"mode": "standard", "total_max_attempts": timeouts.attempts},
         max_pool_connections=max_connections,
-        connect_timeout=5,
-        read_timeout=60,
+        connect_timeout=timeouts.connect,
+        read_timeout=timeouts.read,
     )
 
 
@@ -46,6 +65,7 @@ class S3StorageBackend(StorageBackend):
         *,
         client: S3Client | None = None,
         max_connections: int = 64,
+        timeouts: S3Timeouts = BULK_TIMEOUTS,
     ) -> None:
         if not bucket:
             raise StorageError("S3StorageBackend needs a bucket name: pass bucket='my-bucket'")
@@ -58,7 +78,7 @@ class S3StorageBackend(StorageBackend):
             "s3",
             endpoint_url=endpoint_url,
             region_name=region_name,
-            config=_client_config(max_connections),
+            config=_client_config(max_connections, timeouts),
         )
 
     def describe(self) -> str:

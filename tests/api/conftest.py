@@ -6,16 +6,27 @@ cloud mode (real PostgreSQL + S3 on the moto server, APP_MODE=cloud, auth on, ad
 
 from __future__ import annotations
 
+import os
 import secrets
 import shutil
+import signal
+import socket
+import subprocess
+import sys
 import tempfile
+import threading
+import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
+import uvicorn
 from apiclient import BASE_URL, Api, cloud_settings, local_settings
 from argon2 import PasswordHasher
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from publishing_helpers import CDN as EDGE_URL
 from sqlalchemy import create_engine, text
@@ -116,6 +127,87 @@ def cloud_api(
 @pytest.fixture
 def local_api(local_data_dir: Path, start_api: Callable[[Settings, str], Api]) -> Api:
     return start_api(local_settings(local_data_dir), "local")
+
+
+# --- A real server over real sockets, and an S3 that can be paused ---------------------------------
+@dataclass
+class LiveServer:
+    """The app under uvicorn on a loopback port, for what needs real sockets (stalled clients)."""
+
+    app: FastAPI
+    url: str
+    port: int
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def start_live_server() -> Iterator[Callable[[Settings], LiveServer]]:
+    servers: list[tuple[uvicorn.Server, threading.Thread]] = []
+
+    def start(settings: Settings) -> LiveServer:
+        app = create_app(settings)
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+        config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=1)
+        server = uvicorn.Server(config)
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+        thread.start()
+        for _ in range(200):
+            if server.started:
+                break
+            time.sleep(0.05)
+        assert server.started, "uvicorn did not start"
+        servers.append((server, thread))
+        return LiveServer(app=app, url=f"http://127.0.0.1:{port}", port=port)
+
+    yield start
+    for server, thread in servers:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@dataclass
+class MotoProcess:
+    """A moto S3 server in its own process, so it can be paused (SIGSTOP) like a hung S3."""
+
+    process: subprocess.Popen[bytes]
+    url: str
+
+    def pause(self) -> None:
+        os.kill(self.process.pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        os.kill(self.process.pid, signal.SIGCONT)
+
+
+@pytest.fixture
+def moto_process() -> Iterator[MotoProcess]:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    client = boto3.client("s3", endpoint_url=url, region_name="us-east-1")
+    for _ in range(100):
+        try:
+            client.list_buckets()
+            break
+        except Exception:
+            time.sleep(0.1)
+    moto = MotoProcess(process, url)
+    yield moto
+    moto.resume()
+    process.terminate()
+    process.wait(timeout=10)
 
 
 @pytest.fixture

@@ -109,6 +109,8 @@ BODIES: dict[str, Any] = {
     "/api/teams/{team_id}/members": {"email": "admin@example.org", "role": "member"},
     "/api/teams/{team_id}/members/{user_id}": {"role": "member"},
     "/api/templates/{template_id}/charts": {},
+    "/api/charts/{chart_id}/data/direct-upload": {"filename": "stolen.csv", "size": 10},
+    "/api/charts/{chart_id}/data/from-upload": {"filename": "stolen.csv", "key": "incoming/x/y.csv"},
 }
 
 

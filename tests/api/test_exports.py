@@ -93,6 +93,19 @@ def test_lines_over_dates_and_series_by_color_render() -> None:
     assert "2024-01-" in svg
 
 
+@pytest.mark.parametrize("chart_type", ["line", "multi-line", "area", "stacked-area", "scatter", "bubble"])
+def test_svg_fallback_keeps_text_categories_in_data_order(chart_type: str) -> None:
+    months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep"]
+    columns = [{"name": "month", "type": "string"}, {"name": "v", "type": "number"}]
+    rows = [{"month": m, "v": i + 1} for i, m in enumerate(months)]
+    svg = svg_chart.render_svg(
+        chart_type, {"mapping": {"x": "month", "y": "v"}}, columns, rows, themes.require_base("default")
+    )
+    assert svg is not None
+    shown = [m for m in re.findall(r">([A-Z][a-z]{2})</text>", svg) if m in months]
+    assert shown == sorted(shown, key=months.index) and len(shown) >= 3
+
+
 def test_multi_line_without_color_draws_every_number_column() -> None:
     columns = [
         {"name": "year", "type": "string"},

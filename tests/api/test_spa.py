@@ -31,7 +31,7 @@ def spa(dist: Path, local_data_dir: Path, start_api) -> Api:  # type: ignore[no-
 def test_client_routes_get_index_html_and_may_not_be_framed(spa: Api) -> None:
     response = spa.client.get("/charts/abc/edit")
     assert response.status_code == 200 and "<title>app</title>" in response.text
-    assert response.headers["content-security-policy"] == "frame-ancestors 'none'"
+    assert response.headers["content-security-policy"].endswith("frame-ancestors 'none'")
     assert response.headers["cache-control"] == "no-cache"
 
 
@@ -70,7 +70,7 @@ def test_files_at_the_root_are_served(spa: Api) -> None:
 def test_embed_page_is_the_embed_bundle_and_may_be_framed(spa: Api) -> None:
     response = spa.client.get("/embed/" + "a" * 32)
     assert "<title>embed</title>" in response.text
-    assert response.headers["content-security-policy"] == "frame-ancestors *"
+    assert response.headers["content-security-policy"].endswith("frame-ancestors *")
 
 
 def test_embed_page_uses_the_teams_allowlist(spa: Api) -> None:
@@ -80,7 +80,7 @@ def test_embed_page_uses_the_teams_allowlist(spa: Api) -> None:
     published = spa.post(f"/api/charts/{chart['id']}/publish")
     assert published.status_code == 200, published.text
     response = spa.client.get(f"/embed/{published.json()['public_id']}")
-    assert response.headers["content-security-policy"] == "frame-ancestors https://news.example"
+    assert response.headers["content-security-policy"].endswith("frame-ancestors https://news.example")
 
 
 def test_unknown_api_path_is_json_404_not_the_app(spa: Api) -> None:

@@ -109,8 +109,37 @@ def test_app_outputs_match_the_deployer_contract(app: Template) -> None:
 
 
 def test_bootstrap_outputs_match_the_deployer_contract(bootstrap: Template) -> None:
-    for name in ("RepositoryUri", "RepositoryName", "ArtifactsBucketName"):
+    for name in ("RepositoryUri", "RepositoryName", "ArtifactsBucketName", "BuildProjectName"):
         assert name in bootstrap["Outputs"]
+
+
+def test_image_build_role_pushes_to_this_repository_only_and_reads_only_source_bundles(
+    bootstrap: Template,
+) -> None:
+    _, project = only_resource(bootstrap, "AWS::CodeBuild::Project")
+    role_id = project["Properties"]["ServiceRole"]["Fn::GetAtt"][0]
+    role = bootstrap["Resources"][role_id]
+    for statement in statements(role):
+        actions = set(as_list(statement["Action"]))
+        resources = as_list(statement["Resource"])
+        if actions == {"ecr:GetAuthorizationToken"}:
+            assert resources == ["*"]  # the login names no repository
+        elif any(action.startswith("ecr:") for action in actions):
+            assert resources and all(refers_to(r, "Repository") for r in resources)
+        elif any(action.startswith("s3:") for action in actions):
+            assert actions <= {"s3:GetObject", "s3:GetObjectVersion"}
+            assert all(refers_to(r, "ArtifactsBucket") and "/builds/*" in str(r) for r in resources)
+        else:
+            assert actions <= {"logs:CreateLogStream", "logs:PutLogEvents"}
+            assert all(refers_to(r, "BuildLogGroup") for r in resources)
+
+
+def test_image_build_runs_docker_and_logs_to_its_own_group(bootstrap: Template) -> None:
+    _, project = only_resource(bootstrap, "AWS::CodeBuild::Project")
+    properties = project["Properties"]
+    assert properties["Environment"]["PrivilegedMode"] is True
+    assert properties["Artifacts"] == {"Type": "NO_ARTIFACTS"}
+    assert refers_to(properties["LogsConfig"]["CloudWatchLogs"]["GroupName"], "BuildLogGroup")
 
 
 def test_nat_gateway_is_created_only_when_enabled(app: Template) -> None:

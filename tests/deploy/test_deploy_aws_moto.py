@@ -276,8 +276,12 @@ def test_deploy_without_docker_builds_in_codebuild_and_streams_its_log(
     moto_server: str, stack_name: str, ecr_public_project: Path
 ) -> None:
     ui = QuietUi(confirm_answer=True)
-    result = _codebuild_deployment(moto_server, stack_name, ecr_public_project, ui=ui).deploy()
+    deployment = _codebuild_deployment(moto_server, stack_name, ecr_public_project, ui=ui)
+    result = deployment.deploy()
     assert result.image_uri.endswith(f"/{stack_name.lower()}:git-0123456789ab")
+    (request,) = deployment.client("codebuild").requests
+    variables = {v["name"]: v["value"] for v in request["environmentVariablesOverride"]}
+    assert variables["ECR_REGION"] == "us-east-1" and variables["IMAGE_TAG"] == "git-0123456789ab"
     (builder_check,) = [check for check in ui.reports[0].checks if check.name == "Builder"]
     assert builder_check.status == "ok" and builder_check.detail.startswith(
         "codebuild: Docker is not installed"
@@ -306,3 +310,12 @@ def test_codebuild_failure_stops_the_deploy_before_the_app_stack_with_the_failin
         _codebuild_deployment(moto_server, stack_name, project_dir).deploy()
     assert any("base images must come from" in line for line in failure.value.details)
     assert not _stack_exists(moto_server, stack_name)
+
+
+def test_deploy_lets_only_the_apps_own_page_upload_to_the_bucket(
+    moto_server: str, stack_name: str, project_dir: Path
+) -> None:
+    result = _deployment(moto_server, stack_name, project_dir, compute="ecs-express").deploy()
+    rules = _client("s3", moto_server).get_bucket_cors(Bucket=result.outputs["BucketName"])["CORSRules"]
+    origin = result.url.rstrip("/") if result.url else ""
+    assert [(rule["AllowedOrigins"], rule["AllowedMethods"]) for rule in rules] == [([origin], ["POST"])]

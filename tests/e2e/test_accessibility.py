@@ -32,6 +32,14 @@ def published(app_url: str) -> tuple[str, str]:
     return str(chart_id), str(public_id)
 
 
+@pytest.fixture
+def page(browser):  # type: ignore[no-untyped-def]
+    """A page that may load axe-core although the app's Content-Security-Policy forbids inline scripts."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
+    yield context.new_page()
+    context.close()
+
+
 def _violations(page) -> list[str]:  # type: ignore[no-untyped-def]
     page.add_script_tag(path=str(AXE))
     return list(page.evaluate(RUN_AXE))

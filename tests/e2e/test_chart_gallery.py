@@ -93,6 +93,9 @@ def _overlaps(boxes: list[dict[str, float]]) -> list[tuple[int, int]]:
     return found
 
 
+TITLES_JS = """(axis) => [...document.querySelectorAll(`g[aria-label="${axis} label"] text`)]
+  .map((t) => { const r = t.getBoundingClientRect();
+    return { text: t.textContent, x: r.x, y: r.y, width: r.width, height: r.height }; })"""
 TICKS_JS = """(axis) => [...document.querySelectorAll(`g[aria-label="${axis} tick label"] text`)]
   .filter((t) => t.textContent)
   .map((t) => { const r = t.getBoundingClientRect();
@@ -100,9 +103,17 @@ TICKS_JS = """(axis) => [...document.querySelectorAll(`g[aria-label="${axis} tic
 
 
 def _check_axes(page, where: str, order: list[str], in_order: tuple[str, ...]) -> None:  # type: ignore[no-untyped-def]
-    """Tick labels never overlap; category labels read in the data's order on the axes in `in_order`."""
+    """Tick labels never overlap (nor the axis titles); category labels read in the data's order."""
+    titles = [box for axis in AXES for box in page.evaluate(TITLES_JS, axis)]
     for axis in AXES:
         ticks = page.evaluate(TICKS_JS, axis)
+        on_title = [
+            (t["text"], ticks[j]["text"])
+            for t in titles
+            for j in range(len(ticks))
+            if _overlaps([t, ticks[j]])
+        ]
+        assert not on_title, f"{where}: axis title on {axis} labels: {on_title[:3]}"
         clashes = [(ticks[i]["text"], ticks[j]["text"]) for i, j in _overlaps(ticks)]
         assert not clashes, f"{where}: {axis} labels overlap: {clashes[:3]}"
         # Each label once, where it first appears (small multiples repeat the axis per panel).

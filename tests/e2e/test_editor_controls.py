@@ -174,3 +174,42 @@ def test_pdf_export_has_vector_marks_and_one_title(page, app_url: str, chart_typ
     )
     assert drawn.count(b"(Printed sharp)") == 1  # the heading, drawn once, as text
     assert b" l" in drawn or b" c" in drawn  # marks as vector paths
+
+
+def test_settings_speak_in_words_not_field_names(page, app_url: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{app_url}/settings")
+    origins = page.get_by_test_id("setting-default_embed_origins")
+    origins.wait_for()
+    assert "Sites that may embed charts" in origins.inner_text()
+    text = page.locator("main, .page").first.inner_text()
+    assert "default_embed_origins" not in text and "allow_public_embeds" not in text
+
+
+def test_browser_back_drops_an_untouched_new_chart_and_keeps_edits(page, app_url: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(app_url)
+    page.get_by_test_id("new-chart").click()
+    page.get_by_test_id("editor").wait_for()
+    untouched = page.url.rstrip("/").split("/")[-1]
+    page.go_back()
+    page.get_by_test_id("new-chart").wait_for()
+    page.wait_for_function(
+        "id => fetch(`/api/charts/${id}`).then((r) => r.status === 404)", arg=untouched, timeout=10_000
+    )
+
+    chart_id = _chart(app_url, "Edited then left")
+    page.goto(f"{app_url}/charts/{chart_id}")
+    page.get_by_test_id("chart-preview").locator("svg").first.wait_for()
+    page.get_by_test_id("nav-dashboards").click()
+    page.wait_for_function(
+        "id => fetch(`/api/charts/${id}`).then((r) => r.json()).then((c) => c.version === 1)",
+        arg=chart_id,
+        timeout=10_000,
+    )  # nothing changed, nothing saved
+    page.goto(f"{app_url}/charts/{chart_id}")
+    page.get_by_test_id("chart-title").fill("Edited, then left by the menu")
+    page.get_by_test_id("nav-dashboards").click()
+    page.wait_for_function(
+        "id => fetch(`/api/charts/${id}`).then((r) => r.json()).then((c) => c.title.endsWith('by the menu'))",
+        arg=chart_id,
+        timeout=10_000,
+    )

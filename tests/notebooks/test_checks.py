@@ -17,6 +17,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 from rich.console import Console
 
@@ -490,12 +491,58 @@ def test_report_reuses_a_result_already_shown(checker: StackChecker) -> None:
     assert len(report.results) == 9
 
 
-def test_check_stack_runs_every_check_of_the_named_stack(checker: StackChecker) -> None:
+def test_check_stack_runs_every_check_of_the_named_stack_in_the_given_region(
+    checker: StackChecker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")  # the region passed wins over the default
     report = check_stack(
         REGION, checker.stack_name, endpoint_url=checker.endpoint_url, database_url=checker.database_url
     )
     assert report.stack_name == checker.stack_name
     assert report.passed and len(report.results) == 9
+
+
+def test_check_stack_checks_the_database_it_is_given(checker: StackChecker, tmp_path: Path) -> None:
+    empty = f"sqlite:///{(tmp_path / 'empty.db').as_posix()}"
+    report = check_stack(REGION, checker.stack_name, endpoint_url=checker.endpoint_url, database_url=empty)
+    assert [r.name for r in report.failures] == ["Database"]
+
+
+def test_check_stack_defaults_to_the_story_analytics_stack(moto_server: str) -> None:
+    report = check_stack(REGION, endpoint_url=moto_server)
+    assert report.stack_name == "story-analytics"
+    assert "stack 'story-analytics' does not exist" in report.results[0].detail
+
+
+class _Refusing:
+    """An S3 client whose every call fails with the given error response."""
+
+    def __init__(self, response: dict[str, Any]) -> None:
+        self.response = response
+
+    def __getattr__(self, operation: str) -> Any:
+        def refuse(**_: Any) -> Any:
+            raise ClientError(self.response, operation)
+
+        return refuse
+
+
+@pytest.mark.parametrize(
+    ("response", "detail"),
+    [
+        ({"Error": {"Code": "SlowDown", "Message": ""}}, "SlowDown"),
+        ({"Error": {"Message": "Please reduce your request rate"}}, "Error: Please reduce your request rate"),
+        ({"Error": {}}, "Error"),
+        ({}, "Error"),
+    ],
+)
+def test_an_aws_error_with_parts_missing_still_reads_cleanly(
+    checker: StackChecker, response: dict[str, Any], detail: str
+) -> None:
+    assert checker.bucket
+    checker.client = lambda service: _Refusing(response)  # type: ignore[method-assign]
+    result = checker.bucket_exists()
+    assert not result.passed and result.detail == detail
 
 
 def test_report_table_colours_pass_green_and_fail_red(checker: StackChecker) -> None:
@@ -520,6 +567,27 @@ def test_report_table_keeps_names_whole_and_shows_details_literally(
     assert "+--" in text  # plain ASCII borders: readable in any terminal and in a saved notebook
     assert max(len(line) for line in text.splitlines()) <= 140
     assert text.rstrip().endswith("0 of 1 checks passed.")
+
+
+def test_report_table_has_three_columns_one_row_per_check_and_keeps_names_whole() -> None:
+    report = CheckReport(
+        "s", [CheckResult("Bucket encrypted", False, "word " * 40), CheckResult("Stack status", True, "ok")]
+    )
+    shown = io.StringIO()
+    Console(file=shown, width=44).print(report.table())
+    lines = shown.getvalue().splitlines()
+    header = next(line for line in lines if line.startswith("|") and "Check" in line)
+    assert [cell.strip() for cell in header.strip("|").split("|")] == ["Check", "Result", "Details"]
+    assert any("Bucket encrypted" in line and "FAIL" in line for line in lines)
+    assert sum(line.startswith("+") or line.startswith("|-") for line in lines) == 3  # no lines between rows
+
+
+def test_report_shows_plain_text_even_inside_a_notebook(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("rich.console._is_jupyter", lambda: True)
+    shown = io.StringIO()
+    CheckReport("s", [CheckResult("Stack status", True, "x" * 150)]).show(file=shown)
+    assert "Stack status" in shown.getvalue()
+    assert max(len(line) for line in shown.getvalue().splitlines()) == 140  # wide enough for the reasons
 
 
 def test_a_check_shows_as_its_verdict_in_a_notebook() -> None:

@@ -78,16 +78,75 @@ def test_every_rehearsal_line_is_labelled(rehearsal: tuple[Rehearsal, list[str]]
     assert all(line.startswith("REHEARSAL | ") for line in lines)
 
 
-def test_deploy_notebook_builds_in_the_labelled_codebuild_stand_in(
+def _as_typed_in_jupyterlab(source: str, values: dict[str, object]) -> str:
+    """The parameters cell with its values edited in place, as a person does (no injected cell)."""
+    lines = []
+    for line in source.splitlines():
+        name = line.split(":", 1)[0].strip()
+        if name in values and "=" in line:
+            declared, _, rest = line.partition("=")
+            comment = rest[rest.index("#") :] if "#" in rest else ""
+            line = f"{declared}= {values[name]!r}  {comment}".rstrip()
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _run_like_jupyterlab(rehearsal: Rehearsal, name: str, values: dict[str, object]) -> nbformat.NotebookNode:
+    """Run All Cells, top to bottom, with nbclient on the committed notebook (what JupyterLab does)."""
+    import os
+
+    from nbclient import NotebookClient
+
+    from storyanalytics.runbooks import ensure_kernel, notebook_path
+
+    path = notebook_path(name)
+    notebook = nbformat.read(path, as_version=4)
+    (cell,) = [c for c in notebook.cells if "parameters" in c.metadata.get("tags", [])]
+    cell.source = _as_typed_in_jupyterlab(cell.source, {**rehearsal.common_parameters(), **values})
+    env = {**os.environ}
+    for key, value in rehearsal.environment().items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
+    client = NotebookClient(
+        notebook, kernel_name=ensure_kernel(), timeout=600, resources={"metadata": {"path": str(path.parent)}}
+    )
+    client.execute(env=env)
+    return notebook
+
+
+def _outputs_text(notebook: nbformat.NotebookNode) -> str:
+    parts = [
+        str(output.get("text", "")) + str(output.get("data", {}).get("text/plain", ""))
+        for cell in notebook.cells
+        for output in cell.get("outputs", [])
+    ]
+    return ANSI.sub("", "\n".join(parts))
+
+
+def test_notebooks_run_top_to_bottom_as_in_jupyterlab_with_the_codebuild_stand_in(
     tmp_path: Path, postgres_database_factory: object
 ) -> None:
+    """Run All Cells with nbclient, parameters typed into their cell (no papermill), on a fresh rehearsal
+    whose image is built by the labelled CodeBuild stand-in: deploy, migrate and check all pass."""
     from storyanalytics.rehearsal.codebuild import LABEL
+    from storyanalytics.rehearsal.journey import ADMIN_EMAIL
 
-    with Rehearsal(builder="codebuild", runs_dir=tmp_path, say=lambda line: None) as rehearsal:
-        run = rehearsal.deploy()
-    text = _text(run.output_path)
-    assert "codebuild: --builder codebuild" in text
-    assert f"build | {LABEL}" in text and "registered placeholder image" in text
+    with Rehearsal(builder="codebuild", runs_dir=tmp_path, say=lambda line: None) as journey:
+        assert journey.sample is not None
+        texts = {}
+        for name, values in (
+            ("deploy", {"compute": journey.compute, "builder": "codebuild", "admin_email": ADMIN_EMAIL}),
+            ("migrate", {"data_dir": str(journey.sample.data_dir), "database_url": ""}),
+            ("check", {"database_url": journey.database.url}),
+        ):
+            notebook = _run_like_jupyterlab(journey, name, values)
+            code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+            assert all(cell.execution_count for cell in code), name
+            texts[name] = _outputs_text(notebook)
+    assert "codebuild: --builder codebuild" in texts["deploy"]
+    assert f"build | {LABEL}" in texts["deploy"] and "registered placeholder image" in texts["deploy"]
 
 
 def test_rehearsal_refuses_a_real_aws_endpoint() -> None:

@@ -2,11 +2,12 @@
 // into one standalone SVG by their on-screen positions, then rasterize it on a canvas.
 const SVG_NS = "http://www.w3.org/2000/svg";
 
-function textNode(text, x, y, style) {
+function textNode(text, x, y, style, flat = false) {
   const t = document.createElementNS(SVG_NS, "text");
   t.setAttribute("x", x);
-  t.setAttribute("y", y);
-  t.setAttribute("dominant-baseline", "hanging");
+  // Converters that ignore dominant-baseline (the PDF's) get the baseline placed by the font's ascent.
+  t.setAttribute("y", flat ? y + parseFloat(style.fontSize) * 0.85 : y);
+  if (!flat) t.setAttribute("dominant-baseline", "hanging");
   t.setAttribute("font-family", style.fontFamily);
   t.setAttribute("font-size", style.fontSize);
   t.setAttribute("font-weight", style.fontWeight);
@@ -40,7 +41,7 @@ export function figureToSvg(fig, { flat = false } = {}) {
   for (const el of fig.querySelectorAll(".sa-title, .sa-description, .sa-footer, th, td")) {
     const p = at(el);
     const pad = el.tagName === "TD" || el.tagName === "TH" ? 4 : 0;
-    out.appendChild(textNode(el.textContent, p.x + (pad ? 8 : 0), p.y + pad, getComputedStyle(el)));
+    out.appendChild(textNode(el.textContent, p.x + (pad ? 8 : 0), p.y + pad, getComputedStyle(el), flat));
   }
   for (const sw of fig.querySelectorAll("[class$='-swatch']")) {
     const swatchSvg = sw.querySelector("svg");
@@ -53,7 +54,7 @@ export function figureToSvg(fig, { flat = false } = {}) {
     r.setAttribute("height", p.h);
     r.setAttribute("fill", swatchSvg.getAttribute("fill") || getComputedStyle(swatchSvg).fill);
     out.appendChild(r);
-    out.appendChild(textNode(sw.textContent, p.x + p.w + 4, p.y + 1, getComputedStyle(sw)));
+    out.appendChild(textNode(sw.textContent, p.x + p.w + 4, p.y + 1, getComputedStyle(sw), flat));
   }
   for (const svg of fig.querySelectorAll(".sa-chart svg")) {
     if (svg.closest("[class$='-swatch']") || svg.parentElement.closest("svg")) continue;

@@ -22,7 +22,7 @@ from pydantic import BaseModel, Field
 from storyanalytics.api.deps import AdminUser, EdgeDep, SettingsDep, StorageDep
 from storyanalytics.api.errors import ApiError
 from storyanalytics.errors import StoryAnalyticsError
-from storyanalytics.migrate.layout import MARKER_FOLDER
+from storyanalytics.naming import MARKER_FOLDER  # not from migrate/: that package is heavy to import
 from storyanalytics.publish.sync import sync_published
 from storyanalytics.storage import InvalidKey, ObjectNotFound, StorageError
 

@@ -1,9 +1,17 @@
-"""GET /api/health: what a load balancer probes; 503 names the part that is down."""
+"""GET /api/health: what a load balancer probes; 503 names the part that is down.
+
+Each answer checks the database and the storage for real, with a short timeout each, so a hung part
+turns the probe 503 within seconds and 200 again once it is back. Probes arriving together share one
+check, and its result is kept for CACHE_SECONDS so a probe flood cannot become a database flood.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from dataclasses import dataclass
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -17,6 +25,8 @@ router = APIRouter(prefix="/api", tags=["health"])
 logger = logging.getLogger("storyanalytics.api")
 
 HEALTH_KEY = "health/ping.txt"
+CHECK_TIMEOUT_SECONDS = 3
+CACHE_SECONDS = 1.0
 
 
 class HealthOut(BaseModel):
@@ -45,11 +55,48 @@ async def _check_storage(storage: StorageBackend) -> str:
         return "unreachable"
 
 
+async def _within_timeout(check: Any, name: str) -> str:
+    try:
+        result: str = await asyncio.wait_for(check, CHECK_TIMEOUT_SECONDS)
+        return result
+    except TimeoutError:
+        logger.warning("health: %s check timed out after %s s", name, CHECK_TIMEOUT_SECONDS)
+        return "unreachable"
+
+
+@dataclass
+class HealthState:
+    checked_at: float
+    database: str
+    storage: str
+
+
+async def _check_both(request: Request) -> HealthState:
+    database, storage = await asyncio.gather(
+        _within_timeout(asyncio.to_thread(_check_database, request), "database"),
+        _within_timeout(_check_storage(request.app.state.storage), "storage"),
+    )
+    return HealthState(time.monotonic(), database, storage)
+
+
+async def current_health(request: Request) -> HealthState:
+    """The last check if younger than CACHE_SECONDS, else a new one (shared by concurrent probes)."""
+    state = request.app.state
+    cached: HealthState | None = getattr(state, "health_cache", None)
+    if cached is not None and time.monotonic() - cached.checked_at < CACHE_SECONDS:
+        return cached
+    running: asyncio.Task[HealthState] | None = getattr(state, "health_check", None)
+    if running is None or running.done():
+        running = state.health_check = asyncio.ensure_future(_check_both(request))
+    result = await asyncio.shield(running)
+    state.health_cache = result
+    return result
+
+
 @router.get("/health", response_model=HealthOut, responses={503: {"model": HealthOut}})
 async def health(request: Request) -> JSONResponse:
-    database, storage = await asyncio.gather(
-        asyncio.to_thread(_check_database, request), _check_storage(request.app.state.storage)
-    )
+    checked = await current_health(request)
+    database, storage = checked.database, checked.storage
     body = HealthOut(
         status="ok" if database == storage == "ok" else "unavailable",
         database=database,

@@ -161,7 +161,7 @@ class PublicChartFastPath:
         else:
             status, body = 200, document.body
             headers += [(b"content-length", str(len(body)).encode()), (b"content-type", b"application/json")]
-        headers += public_security_headers(origins)
+        headers += public_security_headers(origins, state.settings.is_cloud)
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
         return True

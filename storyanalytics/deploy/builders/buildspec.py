@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from storyanalytics.deploy.image import PLATFORM
 
-# Variables StartBuild passes (environmentVariablesOverride); none of them is a secret.
-BUILD_VARIABLES = ("REGISTRY", "REPOSITORY_URI", "IMAGE_TAG")
-
+# StartBuild passes REGISTRY, ECR_REGION, REPOSITORY_URI and IMAGE_TAG (environmentVariablesOverride);
+# none of them is a secret.
 # The push sample: aws ecr get-login-password | docker login, docker build, docker push.
 # https://docs.aws.amazon.com/codebuild/latest/userguide/sample-docker.html
 BUILDSPEC = f"""version: 0.2
@@ -19,7 +18,9 @@ phases:
   pre_build:
     commands:
       - echo "Logging in to $REGISTRY"
-      - aws ecr get-login-password | docker login --username AWS --password-stdin "$REGISTRY"
+      - >-
+        aws ecr get-login-password --region "$ECR_REGION"
+        | docker login --username AWS --password-stdin "$REGISTRY"
   build:
     commands:
       - echo "Building $REPOSITORY_URI:$IMAGE_TAG"

@@ -71,8 +71,13 @@ class CodeBuildBuilder:
         return key
 
     def _start(self, key: str, target: PushTarget) -> dict[str, Any]:
-        registry = target.repository_uri.split("/", 1)[0]
-        variables = {"REGISTRY": registry, "REPOSITORY_URI": target.repository_uri, "IMAGE_TAG": target.tag}
+        registry = target.repository_uri.split("/", 1)[0]  # <account>.dkr.ecr.<region>.amazonaws.com
+        variables = {
+            "REGISTRY": registry,
+            "ECR_REGION": registry.split(".")[3] if registry.count(".") >= 4 else "",
+            "REPOSITORY_URI": target.repository_uri,
+            "IMAGE_TAG": target.tag,
+        }
         try:
             response = self.clients("codebuild").start_build(
                 projectName=self.project_name,

@@ -188,6 +188,15 @@ function annotationMarks(ctx) {
   ];
 }
 
+const titled = (scale) => !scale || (scale.axis !== null && scale.label !== null);
+
+/** Room for the axis titles beside the tick labels: Plot draws "x →" on the tick row and "↑ y" just
+ * above the top tick unless the margins leave a line for them. */
+function clearAxisTitles(opts) {
+  if (titled(opts.x) && opts.x?.axis !== "top") opts.marginBottom = (opts.marginBottom ?? 30) + 14;
+  if (titled(opts.y)) opts.marginTop = Math.max(opts.marginTop ?? 20, 34);
+}
+
 /** Draws one chart. Throws an Error with a readable message when the data cannot make this chart. */
 export function render(chartType, data, mapping, theme, width = 640, options = {}) {
   if (!CHART_TYPE_IDS.includes(chartType)) throw new Error(`Unknown chart type "${chartType}".`);
@@ -218,6 +227,7 @@ export function render(chartType, data, mapping, theme, width = 640, options = {
     opts.marks.push(...annotationMarks(ctx));
   }
   if (ctx.m.facet && opts.fy === undefined) opts.fy = { label: null };
+  if (!MAP_TYPES.includes(chartType)) clearAxisTitles(opts);
   const el = plot(opts);
   decorate(el, ctx);
   el.saNotes = ctx.notes;

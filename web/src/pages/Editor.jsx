@@ -337,8 +337,26 @@ export default function Editor({ chartId }) {
     return () => window.removeEventListener("beforeunload", ask);
   }, [dirty]);
 
+  // Leaving by the browser's Back button (or any other route change) unmounts the editor without asking:
+  // then an untouched, empty new chart is removed and unsaved edits are saved, without waiting.
+  const latest = useRef({});
+  latest.current = { chart, draft, dirty, dataInfo, left: latest.current.left };
+  useEffect(
+    () => () => {
+      const { chart: c, draft: d, dirty: unsaved, dataInfo: info, left } = latest.current;
+      if (left || !c || !d) return;
+      if (c.version === 1 && (d.title || UNTITLED) === UNTITLED && !info) {
+        api(`/api/charts/${chartId}`, { method: "DELETE" }).catch(() => {});
+      } else if (unsaved) {
+        api(`/api/charts/${chartId}`, { method: "PATCH", body: { version: c.version, ...d } }).catch(() => {});
+      }
+    },
+    [chartId],
+  );
+
   const leave = (to) =>
     run("Saving before you leave…", async () => {
+      latest.current.left = true;
       const untouched = chart.version === 1 && (draft.title || UNTITLED) === UNTITLED;
       const hasData = Boolean(dataInfo);
       if (untouched && (!hasData || !window.confirm("Keep this untitled chart in your library?"))) {

@@ -4,24 +4,58 @@ import { api } from "../api.js";
 import { useSession } from "../App.jsx";
 import { Busy, ErrorBanner, useAction } from "../components/common.jsx";
 
+// What each setting means, in words (the server's names are for the API).
+const LABELS = {
+  site_title: ["Site title", "Shown in the browser tab and the top bar."],
+  default_theme: ["Default theme", "The theme new charts start with (default, dark, ocean…)."],
+  default_embed_origins: ["Sites that may embed charts", "One address per line, like https://news.example.org; * allows any site."],
+  locale: ["Language and region", "Like en-US or de-DE."],
+  number_format: ["Number format", "How numbers are written, like 1,234.56 or 1.234,56."],
+  date_format: ["Date format", "Like YYYY-MM-DD or DD.MM.YYYY."],
+  allow_public_embeds: ["Allow publishing charts and dashboards at a public link", ""],
+  footer_text: ["Footer text", "Shown under every published chart."],
+};
+
+/** "allow_public_embeds" -> "Allow public embeds" for settings this page does not know yet. */
+function humanize(name) {
+  const words = name.replace(/_/g, " ");
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
 function Field({ name, value, onChange, disabled }) {
+  const [title, hint] = LABELS[name] || [humanize(name), ""];
+  const help = hint ? <span className="muted small">{hint}</span> : null;
   if (typeof value === "boolean")
     return (
-      <label className="check">
-        <input type="checkbox" checked={value} disabled={disabled} onChange={(e) => onChange(e.target.checked)} /> {name}
+      <label className="check" data-testid={`setting-${name}`}>
+        <input type="checkbox" checked={value} disabled={disabled} onChange={(e) => onChange(e.target.checked)} /> {title}
       </label>
     );
   if (typeof value === "number")
     return (
-      <label>
-        {name}
+      <label data-testid={`setting-${name}`}>
+        {title}
         <input type="number" value={value} disabled={disabled} onChange={(e) => onChange(Number(e.target.value))} />
+        {help}
+      </label>
+    );
+  if (Array.isArray(value) && value.every((v) => typeof v === "string"))
+    return (
+      <label data-testid={`setting-${name}`}>
+        {title}
+        <textarea
+          rows={3}
+          value={value.join("\n")}
+          disabled={disabled}
+          onChange={(e) => onChange(e.target.value.split("\n").map((v) => v.trim()).filter(Boolean))}
+        />
+        {help}
       </label>
     );
   if (value !== null && typeof value === "object")
     return (
-      <label>
-        {name} (JSON)
+      <label data-testid={`setting-${name}`}>
+        {title} (JSON)
         <textarea
           rows={3}
           defaultValue={JSON.stringify(value, null, 2)}
@@ -34,12 +68,14 @@ function Field({ name, value, onChange, disabled }) {
             }
           }}
         />
+        {help}
       </label>
     );
   return (
-    <label>
-      {name}
+    <label data-testid={`setting-${name}`}>
+      {title}
       <input value={value ?? ""} disabled={disabled} onChange={(e) => onChange(e.target.value)} />
+      {help}
     </label>
   );
 }
