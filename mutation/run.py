@@ -82,7 +82,7 @@ def _toml_list(items: tuple[str, ...] | list[str]) -> str:
     return "[" + ", ".join(f'"{item}"' for item in items) + "]"
 
 
-def prepare(name: str, module: Module) -> Path:
+def prepare(name: str, module: Module, *, configure: bool = True) -> Path:
     """A scratch folder that sees the checkout's code and tests, with this module's mutmut settings."""
     work = REPORTS / "work" / name
     work.mkdir(parents=True, exist_ok=True)
@@ -103,9 +103,10 @@ def prepare(name: str, module: Module) -> Path:
     )
     # New settings change every verdict: start afresh. New tests only need the survivors tried again
     # (mutmut maps new tests to functions itself, but keeps the verdicts it already has).
-    if not (work / "pyproject.toml").exists() or (work / "pyproject.toml").read_text() != settings:
+    current = work / "pyproject.toml"
+    if configure and (not current.exists() or current.read_text() != settings):
         shutil.rmtree(work / "mutants", ignore_errors=True)
-        (work / "pyproject.toml").write_text(settings)
+        current.write_text(settings)
     return work
 
 
@@ -260,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
     equivalents: dict[str, str] = tomllib.loads(EQUIVALENTS.read_text()).get("equivalent", {})
     worst = 1.0
     for name in args.modules or list(MODULES):
-        work = prepare(name, MODULES[name])
+        work = prepare(name, MODULES[name], configure=not args.report_only)
         finished = True if args.report_only else run_mutmut(work, name, MODULES[name], args.minutes)
         summary = summarize(name, results(work, name), equivalents)
         path = write_report(summary, work, finished)

@@ -77,6 +77,9 @@ class Settings(BaseSettings):
     body_idle_seconds: float = Field(default=10, gt=0, le=600)
     body_timeout_seconds: float = Field(default=120, gt=0, le=3600)
     request_timeout_seconds: float = Field(default=20, gt=0, le=3600)
+    # Comma-separated addresses or CIDRs of the proxies in front of the app (the load balancer); only
+    # through them is X-Forwarded-For believed. Empty: the peer address is the client's.
+    trusted_proxies: str = ""
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     web_dist_dir: Path | None = None
@@ -138,6 +141,26 @@ class Settings(BaseSettings):
                 f"S3_PREFIX is not usable ({exc}): use a plain folder name like 'prod/'"
             ) from None
         return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_proxies(cls, value: str) -> str:
+        import ipaddress
+
+        for entry in (part.strip() for part in value.split(",")):
+            if not entry:
+                continue
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"TRUSTED_PROXIES entry {entry!r} is not an address or CIDR: use e.g. 10.0.0.0/16"
+                ) from None
+        return value
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return [part.strip() for part in self.trusted_proxies.split(",") if part.strip()]
 
     @model_validator(mode="after")
     def _check_combination(self) -> Settings:

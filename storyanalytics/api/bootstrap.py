@@ -9,8 +9,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storyanalytics.api.security import hash_password
-from storyanalytics.config import Settings
+from storyanalytics.config import ConfigError, Settings
 from storyanalytics.db.models import Membership, Team, TeamRole, User
+from storyanalytics.password_policy import PasswordRejected, check_password
 
 logger = logging.getLogger("storyanalytics.api")
 
@@ -68,6 +69,10 @@ def ensure_admin(session: Session, settings: Settings) -> str | None:
             "set both and restart to create the admin."
         )
         return None
+    try:
+        check_password(settings.admin_password, settings.admin_email)
+    except PasswordRejected as exc:
+        raise ConfigError(f"ADMIN_PASSWORD is not accepted: {exc}") from None
     try:
         user = create_user_with_team(
             session, settings.admin_email, settings.admin_password, display_name="Admin", is_admin=True

@@ -93,29 +93,31 @@ def unauthorized(detail: str) -> ApiError:
 
 LOCAL_USER_MISSING = "The local user is missing: restart the app to recreate it."
 ACCOUNT_GONE = "This account is disabled or no longer exists: ask an admin."
+PASSWORD_CHANGED = "The password was changed since this token was issued: sign in again."
 
 
-def token_user_id(request: Request, credentials: HTTPAuthorizationCredentials | None) -> str:
-    """The user id in the request's access token; 401 without a valid one. No database access."""
+def token_user_id(request: Request, credentials: HTTPAuthorizationCredentials | None) -> tuple[str, int]:
+    """(user id, token version) in the request's access token; 401 without a valid one. No database."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise unauthorized(
             "Sign in first: send 'Authorization: Bearer <access token>' from POST /api/auth/login."
         )
-    user_id = decode_access_token(request.app.state.jwt_secret, credentials.credentials)
-    if user_id is None:
+    decoded = decode_access_token(request.app.state.jwt_secret, credentials.credentials)
+    if decoded is None:
         raise unauthorized("Your access token is invalid or expired: refresh it with POST /api/auth/refresh.")
-    return user_id
+    return decoded
 
 
-async def request_user_id(request: Request) -> tuple[str, bool, ApiError]:
-    """(user id, must the row be active, the error when the row is gone) without the database.
+async def request_user_id(request: Request) -> tuple[str, int | None, ApiError]:
+    """(user id, the token version the row must have or None, the error when the row is gone), no database.
 
     For routes that check the user in their own query instead of through `CurrentUser`.
     """
     settings: Settings = request.app.state.settings
     if not settings.auth_required:
-        return request.app.state.local_user_id, False, ApiError(503, LOCAL_USER_MISSING)
-    return token_user_id(request, await _bearer(request)), True, unauthorized(ACCOUNT_GONE)
+        return request.app.state.local_user_id, None, ApiError(503, LOCAL_USER_MISSING)
+    user_id, version = token_user_id(request, await _bearer(request))
+    return user_id, version, unauthorized(ACCOUNT_GONE)
 
 
 async def get_current_user(request: Request, session: SessionDep, credentials: BearerDep) -> User:
@@ -126,9 +128,12 @@ async def get_current_user(request: Request, session: SessionDep, credentials: B
         if user is None:
             raise ApiError(503, LOCAL_USER_MISSING)
         return user
-    user = session.get(User, token_user_id(request, credentials))
+    user_id, version = token_user_id(request, credentials)
+    user = session.get(User, user_id)
     if user is None or not user.is_active:
         raise unauthorized(ACCOUNT_GONE)
+    if user.token_version != version:
+        raise unauthorized(PASSWORD_CHANGED)
     return user
 
 

@@ -41,7 +41,7 @@ def dummy_password_hash() -> str:
     return hash_password(secrets.token_urlsafe(16))
 
 
-def make_access_token(secret: str, user_id: str, minutes: int) -> tuple[str, int]:
+def make_access_token(secret: str, user_id: str, minutes: int, token_version: int = 0) -> tuple[str, int]:
     now = datetime.now(UTC)
     expires_in = minutes * 60
     payload = {
@@ -50,21 +50,23 @@ def make_access_token(secret: str, user_id: str, minutes: int) -> tuple[str, int
         "iat": now,
         "exp": now + timedelta(seconds=expires_in),
         "jti": secrets.token_hex(8),
+        "tv": token_version,
     }
     return jwt.encode(payload, secret, algorithm=JWT_ALGORITHM), expires_in
 
 
-def decode_access_token(secret: str, token: str) -> str | None:
-    """The user id in a valid, unexpired access token, or None."""
+def decode_access_token(secret: str, token: str) -> tuple[str, int] | None:
+    """(user id, token version) of a valid, unexpired access token, or None."""
     try:
         payload: dict[str, Any] = jwt.decode(
             token, secret, algorithms=JWT_ALGORITHMS, options={"require": ["exp", "sub", "type"]}
         )
     except jwt.PyJWTError:
         return None
-    if payload.get("type") != "access" or not isinstance(payload.get("sub"), str):
+    version = payload.get("tv", 0)
+    if payload.get("type") != "access" or not isinstance(payload.get("sub"), str) or type(version) is not int:
         return None
-    return str(payload["sub"])
+    return str(payload["sub"]), version
 
 
 def new_refresh_token() -> str:

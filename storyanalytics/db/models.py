@@ -63,6 +63,8 @@ class User(TimestampMixin, Base):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Access tokens carry it; a password change increments it, so every token issued before stops working.
+    token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Team(TimestampMixin, Base):
@@ -94,6 +96,19 @@ class RefreshToken(Base):
     expires_at: Mapped[datetime] = mapped_column()
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LoginFailure(Base):
+    """Failed sign-ins per account or per client address in the current window, shared by every task."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (UniqueConstraint("scope", "subject"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    scope: Mapped[str] = mapped_column(String(16))  # "account" or "address"
+    subject: Mapped[str] = mapped_column(String(320))
+    window_start: Mapped[datetime] = mapped_column()
+    failures: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Folder(TimestampMixin, Base):

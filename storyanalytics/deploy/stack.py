@@ -175,10 +175,9 @@ class Stack:
                 message += f"; the service's log ({group}) ends with: {details[-1]}"
             else:
                 message += "; the service's log had no lines to show"
+        # A delete that does not complete ends in DELETE_FAILED, one of the stuck states.
         if final in STUCK_STATUSES:
             advice = f"The stack is stuck: {STUCK_STATUSES[final]}."
-        elif final.startswith("DELETE"):
-            advice = "Fix the cause (often a resource changed by hand), then run the destroy again."
         elif created:
             advice = (
                 "The stack was rolled back; fix the cause and deploy again (the failed stack is replaced)."

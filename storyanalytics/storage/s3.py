@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -35,12 +36,15 @@ class S3Timeouts:
     connect: float = 5
     read: float = 60
     attempts: int = 5
+    # After S3 failed to answer, calls fail at once for this long instead of each waiting out its timeout
+    # (0: never). Requests then answer 503 in milliseconds and free what they hold while S3 is away.
+    fail_fast_seconds: float = 0
 
 
 # Bulk copies (migrate) can wait; a web request must answer within a few seconds even when S3 hangs:
 # at most 2 attempts x (1 s connect + 2 s read) plus standard mode's short backoff.
 BULK_TIMEOUTS = S3Timeouts()
-REQUEST_TIMEOUTS = S3Timeouts(connect=1, read=2, attempts=2)
+REQUEST_TIMEOUTS = S3Timeouts(connect=1, read=2, attempts=2, fail_fast_seconds=2)
 
 
 def _client_config(max_connections: int, timeouts: S3Timeouts) -> Config:
@@ -74,6 +78,8 @@ class S3StorageBackend(StorageBackend):
         self.prefix = prefix.strip("/")
         # HEAD answers a bare 404 for a missing bucket too; once the bucket answered, a 404 means the key.
         self._bucket_confirmed = False
+        self.timeouts = timeouts
+        self._unreachable_until = 0.0
         self.client: S3Client = client or boto3.client(
             "s3",
             endpoint_url=endpoint_url,
@@ -110,7 +116,15 @@ class S3StorageBackend(StorageBackend):
                 f"cannot {action} {where}: no AWS credentials found; set AWS_PROFILE or "
                 "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
             )
+        if self.timeouts.fail_fast_seconds:
+            self._unreachable_until = time.monotonic() + self.timeouts.fail_fast_seconds
         return StorageError(f"cannot {action} {where}: cannot reach S3 ({type(exc).__name__}: {exc})")
+
+    def _fail_fast(self, key: str) -> None:
+        if time.monotonic() < self._unreachable_until:
+            raise StorageError(
+                f"cannot reach S3 for {key!r}: it did not answer a moment ago; try again shortly"
+            )
 
     # --- blocking halves ------------------------------------------------------------------------
     def _read_sync(self, key: str) -> bytes:
@@ -186,16 +200,19 @@ class S3StorageBackend(StorageBackend):
     # --- the async contract -----------------------------------------------------------------------
     async def read(self, path: str) -> bytes:
         validate_key(path)
+        self._fail_fast(path)
         return await asyncio.to_thread(self._read_sync, path)
 
     async def write(self, path: str, data: bytes) -> None:
         validate_key(path)
         if not isinstance(data, bytes | bytearray | memoryview):
             raise TypeError(f"write({path!r}) needs bytes, not {type(data).__name__}: encode text first")
+        self._fail_fast(path)
         await asyncio.to_thread(self._write_sync, path, bytes(data))
 
     async def delete(self, path: str) -> None:
         validate_key(path)
+        self._fail_fast(path)
         await asyncio.to_thread(self._delete_sync, path)
 
     async def list(self, prefix: str = "") -> list[str]:
@@ -204,6 +221,7 @@ class S3StorageBackend(StorageBackend):
 
     async def exists(self, path: str) -> bool:
         validate_key(path)
+        self._fail_fast(path)
         return await asyncio.to_thread(self._head_sync, path) is not None
 
     async def stored_sha256(self, path: str) -> str | None:

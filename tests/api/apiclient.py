@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from storyanalytics.config import Settings, load_settings
 
 ADMIN_EMAIL = "admin@example.org"
-ADMIN_PASSWORD = "admin-password-123"
+ADMIN_PASSWORD = "quiet-harbour-lantern-42"
 BASE_URL = "https://testserver"  # https, so the Secure refresh cookie is sent back
 
 

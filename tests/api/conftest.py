@@ -6,10 +6,8 @@ cloud mode (real PostgreSQL + S3 on the moto server, APP_MODE=cloud, auth on, ad
 
 from __future__ import annotations
 
-import os
 import secrets
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -17,7 +15,6 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +23,8 @@ import pytest
 import uvicorn
 from apiclient import BASE_URL, Api, cloud_settings, local_settings
 from argon2 import PasswordHasher
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from live_server import LiveServer, MotoProcess, free_port
 from publishing_helpers import CDN as EDGE_URL
 from sqlalchemy import create_engine, text
 
@@ -130,22 +127,6 @@ def local_api(local_data_dir: Path, start_api: Callable[[Settings, str], Api]) -
 
 
 # --- A real server over real sockets, and an S3 that can be paused ---------------------------------
-@dataclass
-class LiveServer:
-    """The app under uvicorn on a loopback port, for what needs real sockets (stalled clients)."""
-
-    app: FastAPI
-    url: str
-    port: int
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def start_live_server() -> Iterator[Callable[[Settings], LiveServer]]:
     servers: list[tuple[uvicorn.Server, threading.Thread]] = []
@@ -171,20 +152,6 @@ def start_live_server() -> Iterator[Callable[[Settings], LiveServer]]:
     for server, thread in servers:
         server.should_exit = True
         thread.join(timeout=10)
-
-
-@dataclass
-class MotoProcess:
-    """A moto S3 server in its own process, so it can be paused (SIGSTOP) like a hung S3."""
-
-    process: subprocess.Popen[bytes]
-    url: str
-
-    def pause(self) -> None:
-        os.kill(self.process.pid, signal.SIGSTOP)
-
-    def resume(self) -> None:
-        os.kill(self.process.pid, signal.SIGCONT)
 
 
 @pytest.fixture

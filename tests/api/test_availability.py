@@ -13,10 +13,10 @@ from typing import Any
 import httpx
 import pytest
 from apiclient import ADMIN_EMAIL, ADMIN_PASSWORD, Api, local_settings
-from conftest import LiveServer, MotoProcess
+from live_server import LiveServer, MotoProcess
 
 from storyanalytics.config import Settings
-from storyanalytics.storage import LocalStorageBackend
+from storyanalytics.storage import LocalStorageBackend, StorageError
 
 STALLED_CLIENTS = 15  # more than the app's 10 database session slots
 
@@ -200,3 +200,14 @@ def test_editors_get_a_storage_503_not_a_hang_while_s3_hangs(
     assert response.status_code == 503
     # The storage call itself gave up (short S3 timeouts), well before the request's own deadline.
     assert response.json()["detail"].startswith("Storage or database is unavailable")
+
+
+def test_while_s3_is_away_requests_fail_at_once_instead_of_each_waiting(
+    paused_s3_app: Api, moto_process: MotoProcess
+) -> None:
+    storage = paused_s3_app.app.state.storage
+    moto_process.pause()
+    assert paused_s3_app.get("/api/settings").status_code == 503  # this one waits out the timeouts
+    with pytest.raises(StorageError, match="did not answer a moment ago"):
+        asyncio.run(storage.read("settings.json"))
+    assert paused_s3_app.get("/api/settings").status_code == 503

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from apiclient import ADMIN_EMAIL, Api
+from apiclient import ADMIN_EMAIL, ADMIN_PASSWORD, Api
 
 
 def test_admin_creates_and_lists_users(api: Api) -> None:
@@ -81,4 +81,4 @@ def test_wrong_current_password_is_refused(cloud_api: Api) -> None:
         json={"current_password": "wrong-one-1", "new_password": "second-password-2"},
     )
     assert response.status_code == 403
-    assert cloud_api.login(ADMIN_EMAIL, "admin-password-123")
+    assert cloud_api.login(ADMIN_EMAIL, ADMIN_PASSWORD)

@@ -330,8 +330,9 @@ def test_function_gets_exactly_the_three_secrets_resolved_at_deploy_time(app: Te
     resolved = {name for name, value in env.items() if "resolve:secretsmanager" in json.dumps(value)}
     assert resolved == SECRET_ENV_NAMES
     assert env["DB_PASSWORD"] == {"Fn::Sub": "{{resolve:secretsmanager:${DbSecret}:SecretString:password}}"}
-    assert env["JWT_SECRET"] == {"Fn::Sub": "{{resolve:secretsmanager:${JwtSecret}}}"}
-    assert env["ADMIN_PASSWORD"] == {"Fn::Sub": "{{resolve:secretsmanager:${AdminPasswordSecret}}}"}
+    assert env["JWT_SECRET"] == {"Fn::Sub": "{{resolve:secretsmanager:${JwtSecret}:SecretString}}"}
+    admin = "{{resolve:secretsmanager:${AdminPasswordSecret}:SecretString}}"
+    assert env["ADMIN_PASSWORD"] == {"Fn::Sub": admin}
 
 
 def test_function_runs_the_app_with_the_same_settings_as_the_other_computes(app: Template) -> None:
@@ -580,3 +581,12 @@ def test_service_tasks_admit_only_the_app_port_and_only_from_inside_the_vpc(app:
     assert rule["Condition"] == "UseEcsExpress"
     assert (rule["Properties"]["FromPort"], rule["Properties"]["ToPort"]) == (8000, 8000)
     assert rule["Properties"]["CidrIp"] == {"Fn::GetAtt": ["Vpc", "CidrBlock"]}
+
+
+def test_function_timeout_outlasts_the_apps_own_request_deadline(app: Template) -> None:
+    from storyanalytics.config import Settings
+
+    _, function = only_resource(app, "AWS::Lambda::Function")
+    deadline = Settings.model_fields["request_timeout_seconds"].default
+    assert function["Properties"]["Timeout"] > deadline
+    assert "REQUEST_TIMEOUT_SECONDS" not in lambda_env(app)

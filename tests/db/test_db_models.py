@@ -18,6 +18,7 @@ from storyanalytics.db.models import (
     ChartVersion,
     Dashboard,
     Folder,
+    LoginFailure,
     Membership,
     RefreshToken,
     Snapshot,
@@ -91,6 +92,7 @@ def one_of_each(session: Session) -> list[Base]:
         chart,
         Membership(team_id=team.id, user_id=user.id, role="owner", created_at=WHEN),
         RefreshToken(user_id=user.id, token_hash="a" * 64, expires_at=LATER, revoked_at=WHEN),
+        LoginFailure(scope="account", subject=user.email, window_start=WHEN, failures=3),
         Dashboard(
             team_id=team.id,
             folder_id=root.id,
@@ -124,7 +126,7 @@ def one_of_each(session: Session) -> list[Base]:
 def test_the_round_trip_covers_every_model() -> None:
     covered = {
         User, Team, Membership, RefreshToken, Folder, Theme, Chart, Dashboard, Upload, Template, ChartVersion,
-        Snapshot, AppSetting,
+        Snapshot, AppSetting, LoginFailure,
     }  # fmt: skip
     mapped = {mapper.class_ for mapper in Base.registry.mappers}
     assert mapped == covered, "a new model needs a row in one_of_each() (and a migration)"

@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import boto3
 import pytest
+from botocore.exceptions import (
+    ClientError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    NoRegionError,
+    PartialCredentialsError,
+)
 from botocore.stub import Stubber
 from deploy_fakes import (
     STACK,
@@ -27,6 +35,7 @@ from deploy_fakes import (
 )
 
 from storyanalytics.deploy import Cancelled, DeployError, DeployTimeout
+from storyanalytics.deploy.errors import aws_error_message, error_code
 from storyanalytics.deploy.stack_deployer import RECREATE_STATUSES, STUCK_STATUSES
 
 SID = stack_id(STACK)
@@ -269,3 +278,133 @@ def test_change_set_execution_refused_says_why(cfn: tuple[Any, Stubber]) -> None
         f"CloudFormation refused to run the change set for stack {STACK}: "
         "InvalidChangeSetStatus: ChangeSet is in an invalid state: OBSOLETE."
     )
+
+
+# --- how the failure reads ---------------------------------------------------------------------------
+def _create_rolls_back(stubber: Stubber, failed: list[dict[str, Any]]) -> None:
+    stack_missing(stubber)
+    planned_change_set(stubber, [change("Add", "Service", "AWS::ECS::ExpressGatewayService")])
+    review = stack_event(STACK, 0, "REVIEW_IN_PROGRESS")
+    history = [review, *failed, stack_event(STACK, 20, "ROLLBACK_COMPLETE")]
+    stubber.add_response("describe_stack_events", events_page(review))
+    stubber.add_response("execute_change_set", {})
+    stubber.add_response("describe_stack_events", events_page(*history))
+    stubber.add_response("describe_stacks", stacks(STACK, "ROLLBACK_COMPLETE"))
+    stubber.add_response("describe_stack_events", events_page(*history))
+
+
+ROLLED_BACK = "The stack was rolled back; fix the cause and deploy again (the failed stack is replaced)."
+
+
+def test_failed_create_reads_as_one_sentence_without_a_doubled_full_stop(cfn: tuple[Any, Stubber]) -> None:
+    client, stubber = cfn
+    _create_rolls_back(
+        stubber, [event(STACK, 2, "Queue", "AWS::SQS::Queue", "CREATE_FAILED", "Access denied.")]
+    )
+    with pytest.raises(DeployError) as caught:
+        stubbed_deployer(client).deploy(TEMPLATE, {}, {}, assume_yes=True)
+    assert str(caught.value) == (
+        f"Stack {STACK} ended in ROLLBACK_COMPLETE: Queue (AWS::SQS::Queue) CREATE_FAILED: Access denied. "
+        + ROLLED_BACK
+    )
+
+
+def test_failure_without_a_reason_says_so(cfn: tuple[Any, Stubber]) -> None:
+    client, stubber = cfn
+    _create_rolls_back(stubber, [event(STACK, 2, "Queue", "AWS::SQS::Queue", "CREATE_FAILED")])
+    with pytest.raises(
+        DeployError, match=r"Queue \(AWS::SQS::Queue\) CREATE_FAILED: no reason given\. The stack"
+    ):
+        stubbed_deployer(client).deploy(TEMPLATE, {}, {}, assume_yes=True)
+
+
+def test_rollback_with_no_failed_resource_names_only_the_status(cfn: tuple[Any, Stubber]) -> None:
+    client, stubber = cfn
+    _create_rolls_back(stubber, [])
+    with pytest.raises(DeployError) as caught:
+        stubbed_deployer(client).deploy(TEMPLATE, {}, {}, assume_yes=True)
+    assert str(caught.value) == f"Stack {STACK} ended in ROLLBACK_COMPLETE. {ROLLED_BACK}"
+
+
+def test_service_failure_with_no_log_lines_says_the_log_was_empty(cfn: tuple[Any, Stubber]) -> None:
+    client, stubber = cfn
+    service = event(STACK, 2, "Service", "AWS::ECS::ExpressGatewayService", "CREATE_FAILED", "null")
+    _create_rolls_back(stubber, [service])
+    stubber.add_client_error("describe_stacks", "ValidationError", f"Stack with id {SID} does not exist")
+    logs = boto3.client("logs", region_name="us-east-1")
+    with Stubber(logs), pytest.raises(DeployError) as caught:
+        stubbed_deployer(client, logs_client=logs).deploy(TEMPLATE, {}, {}, assume_yes=True)
+    assert str(caught.value) == (
+        f"Stack {STACK} ended in ROLLBACK_COMPLETE: Service (AWS::ECS::ExpressGatewayService) CREATE_FAILED: "
+        f"null; the service's log had no lines to show. {ROLLED_BACK}"
+    )
+    assert caught.value.details == []
+
+
+def test_failed_create_names_what_it_left_behind(cfn: tuple[Any, Stubber]) -> None:
+    client, stubber = cfn
+    _create_rolls_back(
+        stubber,
+        [
+            event(STACK, 2, "Queue", "AWS::SQS::Queue", "CREATE_FAILED", "Access denied"),
+            event(STACK, 3, "DataBucket", "AWS::S3::Bucket", "DELETE_SKIPPED", physical="sa-kept"),
+        ],
+    )
+    with pytest.raises(DeployError) as caught:
+        stubbed_deployer(client).deploy(TEMPLATE, {}, {}, assume_yes=True)
+    assert str(caught.value).endswith(
+        f"{ROLLED_BACK} Left behind (billed until removed): "
+        "bucket sa-kept (remove it with: aws s3 rb s3://sa-kept --force)."
+    )
+
+
+# --- every AWS SDK error as one sentence (no request ids, no tracebacks) --------------------------------
+CREDENTIALS = (
+    "no AWS credentials were found: run `aws configure` (or `aws sso login`) or set AWS_PROFILE, "
+    "then try again"
+)
+
+
+@pytest.mark.parametrize(
+    ("error", "sentence"),
+    [
+        (NoCredentialsError(), CREDENTIALS),
+        (PartialCredentialsError(provider="env", cred_var="AWS_SECRET_ACCESS_KEY"), CREDENTIALS),
+        (NoRegionError(), "no AWS region is set: pass --region (for example --region us-east-1)"),
+        (
+            EndpointConnectionError(endpoint_url="https://cloudformation.us-east-1.amazonaws.com/"),
+            "could not reach AWS at https://cloudformation.us-east-1.amazonaws.com/: check the network",
+        ),
+        (
+            ClientError({"Error": {"Code": "Throttling", "Message": " Rate exceeded. "}}, "X"),
+            "Throttling: Rate exceeded",
+        ),
+        (ClientError({"Error": {"Code": "AccessDenied", "Message": ""}}, "X"), "AccessDenied"),
+        (ClientError({"Error": {"Message": "Oops"}}, "X"), "Error: Oops"),
+        (ClientError({}, "X"), "Error"),
+        (RuntimeError("first line:\nsecond line"), "first line"),
+        (RuntimeError(""), "RuntimeError"),
+    ],
+    ids=[
+        "no-credentials", "partial-credentials", "no-region", "unreachable", "client-error",
+        "code-only", "message-only", "empty-response", "other", "other-empty",
+    ],
+)  # fmt: skip
+def test_aws_errors_read_as_one_sentence(error: BaseException, sentence: str) -> None:
+    assert aws_error_message(error) == sentence
+
+
+def test_error_code_of_a_client_error_and_of_anything_else() -> None:
+    assert error_code(ClientError({"Error": {"Code": "NoSuchBucket"}}, "X")) == "NoSuchBucket"
+    assert error_code(ClientError({}, "X")) == ""
+    assert error_code(RuntimeError("NoSuchBucket")) == ""
+
+
+def test_errors_carry_their_extra_lines() -> None:
+    assert DeployError("x").details == []
+    assert DeployError("x", details=["a", "b"]).details == ["a", "b"]
+    assert DeployTimeout("x").in_progress == []
+    assert DeployTimeout("x", in_progress=["Database (AWS::RDS::DBInstance)"]).in_progress == [
+        "Database (AWS::RDS::DBInstance)"
+    ]
+    assert str(DeployTimeout("took too long")) == "took too long"

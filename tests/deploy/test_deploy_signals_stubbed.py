@@ -44,6 +44,10 @@ class Watch:
         return self._progress
 
 
+def _never_asked(question: str) -> bool:
+    raise AssertionError(f"--yes must not ask: {question}")
+
+
 def _update_starts(stubber: Stubber) -> list[dict[str, Any]]:
     stubber.add_response("describe_stacks", stacks(STACK, "UPDATE_COMPLETE"))
     planned_change_set(stubber, [change("Modify", "Service", "AWS::ECS::ExpressGatewayService")])
@@ -106,7 +110,7 @@ def test_with_yes_the_signal_is_shown_and_the_deploy_keeps_waiting(cfn: tuple[An
     stubber.add_response("describe_stacks", stacks(STACK, "UPDATE_COMPLETE"))
     notices: list[str] = []
     result = stubbed_deployer(client).deploy(
-        TEMPLATE, {}, {}, assume_yes=True, on_notice=notices.append, watch=Watch()
+        TEMPLATE, {}, {}, assume_yes=True, confirm=_never_asked, on_notice=notices.append, watch=Watch()
     )
     assert result.executed and result.status == "UPDATE_COMPLETE"
     assert "Still waiting: CloudFormation rolls the stack back when the service gives up." in notices
@@ -165,7 +169,7 @@ def test_timeout_with_nothing_named_says_only_the_status(cfn: tuple[Any, Stubber
     client, stubber = cfn
     _create_never_finishes(stubber, [stack_event(STACK, 1, "CREATE_IN_PROGRESS")], polls=2)
     with pytest.raises(DeployTimeout) as caught:
-        stubbed_deployer(client).deploy(TEMPLATE, {}, {}, assume_yes=True, timeout=1.5, watch=Watch(None, ""))
+        stubbed_deployer(client).deploy(TEMPLATE, {}, {}, assume_yes=True, timeout=1.5)
     assert str(caught.value).startswith(
         f"Stack {STACK} did not finish in time (it is CREATE_IN_PROGRESS). CloudFormation keeps working"
     )
@@ -183,7 +187,7 @@ def test_app_runner_groups_come_first_then_the_output_then_the_stack_log_groups(
     client, stubber = cfn
     stubber.add_response(
         "describe_stacks",
-        stacks(STACK, "ROLLBACK_IN_PROGRESS", outputs={"LogGroupName": "/sa/app"}),
+        stacks(STACK, "ROLLBACK_IN_PROGRESS", outputs={"AppUrl": "https://a", "LogGroupName": "/sa/output"}),
         {"StackName": SID},
     )
     arn = "arn:aws:apprunner:us-east-1:123456789012:service/sa/0f1e"
@@ -199,6 +203,7 @@ def test_app_runner_groups_come_first_then_the_output_then_the_stack_log_groups(
     assert log_group_candidates(client, _failed("AWS::AppRunner::Service", arn), events, SID) == [
         "/aws/apprunner/sa/0f1e/service",
         "/aws/apprunner/sa/0f1e/application",
+        "/sa/output",
         "/sa/app",
         "/sa/more",
     ]
@@ -243,6 +248,7 @@ class _Express(ThrottledWatch):
 def test_a_throttled_watch_waits_for_its_service_then_looks_at_most_every_interval() -> None:
     clock = FakeClock()
     watch = _Express(lambda service: None, interval=10, clock=clock)
+    assert watch.progress() == ""  # nothing known before the first look
     assert watch.poll([StackEvent.from_api(stack_event(STACK, 1, "CREATE_IN_PROGRESS"))]) is None
     clock.now = 10
     events = [

@@ -321,7 +321,7 @@ def test_user_can_cancel_a_create_when_the_service_shows_a_failure(stubbed: Any)
         deployer.deploy(
             "Resources: {}\n", {}, {}, confirm=confirm, on_notice=notices.append, watch=OneSignal()
         )
-    assert questions[-1].startswith("Cancel this deploy now?")
+    assert questions[-1] == "Cancel this deploy now? The new stack is deleted (your data is not touched)."
     assert f"Stack {NAME}: a task stopped: CannotPullContainerError." in notices
     assert caught.value.details == ["last app line"]
 

@@ -147,7 +147,7 @@ def test_a_non_admin_account_is_refused_before_anything_is_written(
     login = app_client.post("/api/auth/login", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
     headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
     created = app_client.post(
-        "/api/users", json={"email": "member@example.org", "password": "member-password-1"}, headers=headers
+        "/api/users", json={"email": "member@example.org", "password": "lantern-orbit-77"}, headers=headers
     )
     assert created.status_code == 201, created.text
     with pytest.raises(MigrationError, match=r"member@example\.org is not an admin"):
@@ -157,7 +157,7 @@ def test_a_non_admin_account_is_refused_before_anything_is_written(
             moto_server,
             app_client,
             admin_email="member@example.org",
-            admin_password="member-password-1",
+            admin_password="lantern-orbit-77",
         )
     assert bucket_files(moto_server, s3_target.bucket) == {}
 

@@ -25,12 +25,28 @@ from storyanalytics.api.security import (
     new_refresh_token,
     verify_password,
 )
+from storyanalytics.api.services.login_throttle import (
+    check_allowed,
+    client_address,
+    record_failure,
+    record_success,
+)
 from storyanalytics.api.services.users import find_user_by_email, user_out
 from storyanalytics.config import Settings
 from storyanalytics.db.models import RefreshToken, User
 from storyanalytics.db.types import utcnow
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
+
+# Argon2 verifications at once per task: a login flood queues here instead of taking every core.
+ARGON2_CONCURRENCY = 2
+
+
+def argon2_slots(request: Request) -> asyncio.Semaphore:
+    slots: asyncio.Semaphore | None = getattr(request.app.state, "argon2_slots", None)
+    if slots is None:
+        slots = request.app.state.argon2_slots = asyncio.Semaphore(ARGON2_CONCURRENCY)
+    return slots
 
 
 class LoginIn(BaseModel):
@@ -76,7 +92,7 @@ def _issue(
         samesite="strict",
     )
     access, expires_in = make_access_token(
-        request.app.state.jwt_secret, user.id, settings.access_token_minutes
+        request.app.state.jwt_secret, user.id, settings.access_token_minutes, user.token_version
     )
     return TokenOut(access_token=access, expires_in=expires_in, user=user_out(session, user))
 
@@ -85,11 +101,18 @@ def _issue(
 async def login(
     body: LoginIn, request: Request, response: Response, session: SessionDep, settings: SettingsDep
 ) -> TokenOut:
-    user = find_user_by_email(session, body.email)
+    email = body.email.strip().lower()
+    address = client_address(request, settings.trusted_proxy_list)
+    check_allowed(session, email, address)
+    user = find_user_by_email(session, email)
     stored = user.password_hash if user else dummy_password_hash()
-    valid = await asyncio.to_thread(verify_password, stored, body.password)
+    session.rollback()  # no connection held while hashing
+    async with argon2_slots(request):
+        valid = await asyncio.to_thread(verify_password, stored, body.password)
     if user is None or not valid:
+        record_failure(session, email, address)
         raise unauthorized("Wrong email or password: check both and try again.")
+    record_success(session, email)
     if not user.is_active:
         raise unauthorized("This account is disabled: ask an admin to enable it.")
     return _issue(request, response, session, settings, user)

@@ -107,14 +107,14 @@ def chart_responses(request: Request) -> ChartResponses:
 
 async def serve_chart(request: Request, chart_id: str) -> Response:
     """One query (user, membership, chart, newest upload) and, for a chart seen before, cached bytes."""
-    user_id, require_active, user_gone = await request_user_id(request)
+    user_id, token_version, user_gone = await request_user_id(request)
     body = await read_chart_response(
         request.app.state.engine,
         request.app.state.storage,
         chart_responses(request),
         chart_id,
         user_id,
-        require_active=require_active,
+        token_version=token_version,
         user_gone=user_gone,
     )
     return Response(body, media_type="application/json")

@@ -86,15 +86,21 @@ class DashboardOut(BaseModel):
     updated_at: datetime
 
 
-def check_layout(session: Session, layout: list[LayoutItem], team_id: str) -> list[dict[str, Any]]:
-    """Every chart must exist in the dashboard's team; answered alike for both cases so ids don't leak."""
-    wanted = {item.chart_id for item in layout}
+def check_layout(
+    session: Session, layout: list[LayoutItem], team_id: str, kept: frozenset[str] = frozenset()
+) -> list[dict[str, Any]]:
+    """Every chart must exist in the dashboard's team; answered alike for both cases so ids don't leak.
+
+    `kept`: chart ids already in the saved layout. A tile whose chart was deleted since stays allowed, so
+    a dashboard with a dead tile still saves (the web app shows the tile as removed, for deletion).
+    """
+    wanted = {item.chart_id for item in layout} - kept
     found = (
         set(session.scalars(select(Chart.id).where(Chart.id.in_(wanted), Chart.team_id == team_id)).all())
         if wanted
         else set()
     )
-    missing = [item.chart_id for item in layout if item.chart_id not in found]
+    missing = [item.chart_id for item in layout if item.chart_id not in found | kept]
     if missing:
         raise ApiError(
             422,
@@ -157,7 +163,12 @@ async def update_dashboard(
     if body.description is not None:
         changes["description"] = body.description
     if body.layout is not None:
-        changes["layout"] = check_layout(session, body.layout, dashboard.team_id)
+        saved = frozenset(
+            entry["chart_id"]
+            for entry in dashboard.layout or []
+            if isinstance(entry, dict) and isinstance(entry.get("chart_id"), str)
+        )
+        changes["layout"] = check_layout(session, body.layout, dashboard.team_id, saved)
     if "folder_id" in body.model_fields_set:
         changes["folder_id"] = check_folder_in_team(session, body.folder_id, dashboard.team_id)
     update_if_version(

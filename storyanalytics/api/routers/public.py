@@ -21,6 +21,7 @@ from storyanalytics.api.services.published import (
     lookup_public,
     public_not_found,
 )
+from storyanalytics.api.services.withdrawn_charts import without_withdrawn_charts
 from storyanalytics.publish.embed_code import EMBED_SCRIPT_BYTES, EMBED_SCRIPT_ETAG
 from storyanalytics.publish.payloads import (
     PUBLIC_CACHE_CONTROL,
@@ -65,6 +66,8 @@ async def serve_public(request: Request, kind: Kind, public_id: str) -> Response
     document = await load_public_document(
         storage, public_cache(request), kind, public_id, item_id, public_version
     )
+    if kind == "dashboard":
+        document = without_withdrawn_charts(engine, public_id, document)
     headers = public_headers(document.etag)
     if etag_matches(request.headers.get("if-none-match"), document.etag):
         return Response(status_code=304, headers=headers)

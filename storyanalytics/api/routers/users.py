@@ -16,8 +16,16 @@ from storyanalytics.api.schemas import UserOut
 from storyanalytics.api.security import hash_password, verify_password
 from storyanalytics.api.services.users import DisplayName, Email, Password, find_user_by_email, user_out
 from storyanalytics.db.models import User
+from storyanalytics.password_policy import PasswordRejected, check_password
 
 router = APIRouter(prefix="/api/users", tags=["users"])
+
+
+def enforce_policy(password: str, email: str) -> None:
+    try:
+        check_password(password, email)
+    except PasswordRejected as exc:
+        raise ApiError(422, str(exc)) from None
 
 
 class UserCreate(BaseModel):
@@ -49,6 +57,7 @@ async def create_user(body: UserCreate, session: SessionDep, admin: AdminUser) -
     """A new account with a team of its own ("My team"); add it to other teams via /api/teams."""
     if find_user_by_email(session, body.email) is not None:
         raise ApiError(409, f"A user with email {body.email} already exists: pick another email.")
+    enforce_policy(body.password, body.email)
     password_hash = await asyncio.to_thread(hash_password, body.password)
     user = create_user_with_team(
         session, body.email, None, display_name=body.display_name, is_admin=body.is_admin
@@ -62,12 +71,14 @@ async def create_user(body: UserCreate, session: SessionDep, admin: AdminUser) -
 async def change_password(
     body: PasswordChange, session: SessionDep, settings: SettingsDep, user: CurrentUser
 ) -> Response:
-    """Change your own password; your other sessions are signed out."""
+    """Change your own password; every session, this one included, must sign in again."""
     if user.password_hash is not None or settings.auth_required:
         valid = await asyncio.to_thread(verify_password, user.password_hash, body.current_password)
         if not valid:
             raise ApiError(403, "The current password is wrong: type it again.")
+    enforce_policy(body.new_password, user.email)
     user.password_hash = await asyncio.to_thread(hash_password, body.new_password)
+    user.token_version += 1  # every access token issued before stops working at once
     revoke_all_refresh_tokens(session, user.id)
     session.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -39,9 +39,10 @@ CHART_FIELDS = (
     "created_at",
     "published_at",
 )
-# Row layout: user is_active, membership role, the chart fields, upload id, row count, columns.
-_CHART = slice(2, 2 + len(CHART_FIELDS))
-_KEY = slice(2, 3 + len(CHART_FIELDS))  # the chart fields and the upload id
+# Row layout: user is_active, token version, membership role, the chart fields, upload id, row count,
+# columns.
+_CHART = slice(3, 3 + len(CHART_FIELDS))
+_KEY = slice(3, 4 + len(CHART_FIELDS))  # the chart fields and the upload id
 
 
 def _statement() -> Select[Any]:
@@ -56,6 +57,7 @@ def _statement() -> Select[Any]:
     return (
         select(
             User.is_active,
+            User.token_version,
             Membership.role,
             *(getattr(Chart, name) for name in CHART_FIELDS),
             Upload.id,
@@ -85,19 +87,20 @@ async def read_chart_response(
     chart_id: str,
     user_id: str,
     *,
-    require_active: bool,
+    token_version: int | None,
     user_gone: ApiError,
 ) -> bytes:
     """The JSON bytes of ChartOut for `chart_id` as `user_id` sees it.
 
-    `user_gone` when the user no longer exists (or is disabled, with `require_active`); 404 when the
+    `user_gone` when the user no longer exists (or, with a `token_version`, is disabled or has changed
+    their password since the token was issued); 404 when the
     chart is not in one of their teams.
     """
     statement = chart_statement(engine)
     row = fetch_one(engine, statement, {"chart_id": chart_id, "user_id": user_id})
-    if row is None or (require_active and not row[0]):
+    if row is None or (token_version is not None and not (row[0] and row[1] == token_version)):
         raise user_gone
-    if row[1] is None or row[2] is None:
+    if row[2] is None or row[3] is None:
         raise not_found("chart")
     key = row[_KEY]
     body = cache.get(key)

@@ -23,7 +23,9 @@ def _check_email(value: str) -> str:
 
 
 Email = Annotated[str, Field(min_length=3, max_length=320), AfterValidator(_check_email)]
-Password = Annotated[str, Field(min_length=8, max_length=256, description="At least 8 characters")]
+Password = Annotated[
+    str, Field(min_length=12, max_length=256, description="At least 12 characters, not a common password")
+]
 DisplayName = Annotated[str, Field(max_length=200)]
 
 

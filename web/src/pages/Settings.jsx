@@ -141,7 +141,7 @@ export default function Settings() {
           </label>
           <label>
             New password
-            <input type="password" value={pw.new_password} onChange={(e) => setPw({ ...pw, new_password: e.target.value })} required minLength={8} />
+            <input type="password" value={pw.new_password} onChange={(e) => setPw({ ...pw, new_password: e.target.value })} required minLength={12} />
           </label>
           <button type="submit">Change password</button>
         </form>
