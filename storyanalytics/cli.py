@@ -258,6 +258,9 @@ def deploy(
     ] = "auto",
     update: Annotated[bool, typer.Option("--update", help="Rebuild the image and roll the service.")] = False,
     destroy: Annotated[bool, typer.Option("--destroy", help="Delete the app stack; data is kept.")] = False,
+    watch: Annotated[
+        bool, typer.Option("--watch", help="Follow a deploy still in progress (after a time limit).")
+    ] = False,
     delete_data: Annotated[
         bool, typer.Option("--delete-data", help="With --destroy: also delete the bucket and database.")
     ] = False,
@@ -305,6 +308,10 @@ def deploy(
         raise typer.BadParameter("add --aws: AWS is the only deploy target", param_hint="--aws")
     if update and destroy:
         raise typer.BadParameter("use either --update or --destroy", param_hint="--update/--destroy")
+    if watch and (update or destroy or dry_run):
+        raise typer.BadParameter(
+            "--watch only follows what is in progress; use it alone", param_hint="--watch"
+        )
     if delete_data and not destroy:
         raise typer.BadParameter("--delete-data only goes with --destroy", param_hint="--delete-data")
     if builder not in {"auto", "local", "codebuild"}:
@@ -329,6 +336,9 @@ def deploy(
         timeout=timeout_minutes * 60,
     )
     try:
+        if watch:
+            console.print(f"Stack {stack_name} is {deployment.watch()}.", highlight=False)
+            return
         if destroy:
             console.print(teardown_panel(deployment.destroy(delete_data=delete_data)))
             return

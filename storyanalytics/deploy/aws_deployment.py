@@ -49,6 +49,11 @@ from storyanalytics.deploy.edge_stack import (
 from storyanalytics.deploy.errors import DeployError, PreflightError, aws_error_message, error_code
 from storyanalytics.deploy.image import CommandRunner, SubprocessRunner, image_digest, image_tag
 from storyanalytics.deploy.preflight import PreflightReport, run_preflight
+from storyanalytics.deploy.preflight_account import (
+    check_database_class,
+    check_quotas,
+    check_service_linked_roles,
+)
 from storyanalytics.deploy.stack_deployer import (
     DEFAULT_TIMEOUT_SECONDS,
     DeployResult,
@@ -306,12 +311,7 @@ class AwsDeployment:
                 self.certificate_arn,
             )
         if report.ok:
-            try:
-                size = self.size(report.compute, bool(report.existing_stacks.get(self.stack_name)))
-                title = get_compute(report.compute).title
-                report.add("Size", "ok", f"{size.cpu} CPU units, {size.memory} MiB on {title}")
-            except SizeError as exc:
-                report.add("Size", "fail", str(exc))
+            self._account_checks(report)
         self.last_preflight = report
         return report
 
@@ -328,6 +328,31 @@ class AwsDeployment:
         return get_compute(compute).check_size(
             cpu or defaults.get("Cpu") or "256", memory or defaults.get("Memory") or "1024"
         )
+
+    def _account_checks(self, report: PreflightReport) -> None:
+        """Size, database class, quotas and service-linked roles: rows, before anything is created."""
+        exists = bool(report.existing_stacks.get(self.stack_name))
+        try:
+            size = self.size(report.compute, exists)
+        except SizeError as exc:
+            report.add("Size", "fail", str(exc))
+            return
+        report.add(
+            "Size", "ok", f"{size.cpu} CPU units, {size.memory} MiB on {get_compute(report.compute).title}"
+        )
+        defaults = parameter_defaults(self.app_template)
+        db_class = self.db_instance_class or (None if exists else defaults.get("DbInstanceClass"))
+        if db_class:
+            check_database_class(
+                report.add, self.client, db_class, str(defaults.get("DbEngineVersion") or "16")
+            )
+        if exists:
+            return  # the stack's VPC, addresses and roles are already there
+        max_tasks = float(defaults.get("MaxTasks") or 1)
+        nat = self.enable_nat if self.enable_nat is not None else defaults.get("EnableNat") == "true"
+        fargate = size.vcpu * max_tasks if report.compute == "ecs-express" else 0.0
+        check_quotas(report.add, self.client, fargate_vcpus=fargate, needs_eip=bool(nat))
+        check_service_linked_roles(report.add, self.client, report.compute)
 
     def estimate_cost(self) -> CostEstimate:
         defaults = parameter_defaults(self.app_template)
@@ -466,6 +491,16 @@ class AwsDeployment:
             admin_email=self.admin_email or self._stack_parameter(self.stack_name, "AdminEmail"),
             dry_run=dry_run,
             edge=edge,
+        )
+
+    def watch(self) -> str:
+        """Follow a deploy that an earlier run left in progress (e.g. after its time limit)."""
+        deployer = self._deployer(self.stack_name)
+        return deployer.follow(
+            on_event=self.ui.event,
+            on_notice=self.ui.notice,
+            timeout=self.timeout,
+            watch=get_compute(self.compute).watch(self.client),
         )
 
     def update(self, *, dry_run: bool = False) -> DeploymentResult:

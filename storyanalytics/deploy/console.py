@@ -15,7 +15,7 @@ from storyanalytics.deploy.cost import CostEstimate
 from storyanalytics.deploy.events import StackEvent
 from storyanalytics.deploy.preflight import PreflightReport
 
-_STATUS_STYLE = {"ok": "green", "fail": "bold red", "skip": "dim"}
+_STATUS_STYLE = {"ok": "green", "warn": "yellow", "fail": "bold red", "skip": "dim"}
 _KIND_STYLE = {"add": "green", "modify": "yellow", "replace": "bold red", "remove": "red"}
 
 

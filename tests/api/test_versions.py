@@ -8,6 +8,8 @@ from apiclient import Api
 
 from storyanalytics.storage import StorageBackend
 
+CSV_TYPE = {"Content-Type": "text/csv"}
+
 
 def edited_chart(api: Api) -> str:
     chart = api.chart(title="One", config={"mapping": {"x": "a"}})
@@ -69,3 +71,15 @@ def test_unknown_version_is_404(api: Api) -> None:
     chart_id = edited_chart(api)
     assert api.get(f"/api/charts/{chart_id}/versions/9").status_code == 404
     assert api.post(f"/api/charts/{chart_id}/versions/9/restore").status_code == 404
+
+
+def test_restoring_a_version_restores_the_data_it_was_made_with(api: Api) -> None:
+    chart = api.chart(title="Sales")
+    first = api.put(f"/api/charts/{chart['id']}/data", content=b"year,sales\n2020,1\n", headers=CSV_TYPE)
+    assert first.status_code == 200
+    edited = api.patch(f"/api/charts/{chart['id']}", json={"version": 1, "title": "Sales 2020"})
+    assert edited.status_code == 200  # version 2: made with the 2020 data
+    api.put(f"/api/charts/{chart['id']}/data", content=b"year,sales\n2021,9\n", headers=CSV_TYPE)
+    assert api.get(f"/api/charts/{chart['id']}/data").json()["rows"] == [{"year": 2021, "sales": 9}]
+    assert api.post(f"/api/charts/{chart['id']}/versions/2/restore").status_code == 200
+    assert api.get(f"/api/charts/{chart['id']}/data").json()["rows"] == [{"year": 2020, "sales": 1}]

@@ -14,7 +14,7 @@ from storyanalytics.api.errors import ErrorOut, not_found
 from storyanalytics.api.schemas import ChartOut
 from storyanalytics.api.services.access import get_team_item_or_404
 from storyanalytics.api.services.charts import load_chart_out, read_json
-from storyanalytics.api.services.versions import VERSIONED_FIELDS, save_chart_change
+from storyanalytics.api.services.versions import VERSIONED_FIELDS, restore_upload, save_chart_change
 from storyanalytics.db.models import Chart, ChartVersion
 from storyanalytics.storage import ObjectNotFound
 
@@ -56,7 +56,8 @@ async def list_versions(chart_id: str, session: SessionDep, user: CurrentUser) -
 
 async def _load_version(
     session: SessionDep, storage: StorageDep, user: CurrentUser, chart_id: str, number: int
-) -> tuple[Chart, ChartVersion, VersionChart]:
+) -> tuple[Chart, ChartVersion, VersionChart, str | None]:
+    """The chart, the version's row, its stored state, and the upload (data) it was made with."""
     chart = get_team_item_or_404(session, user, Chart, chart_id, "chart")
     row = session.scalar(
         select(ChartVersion).where(ChartVersion.chart_id == chart.id, ChartVersion.number == number)
@@ -68,14 +69,16 @@ async def _load_version(
         document = await read_json(storage, row.storage_key)
     except ObjectNotFound:
         raise not_found("stored version") from None
-    return chart, row, VersionChart.model_validate(document["chart"])
+    upload_id = document.get("upload_id")
+    data = upload_id if isinstance(upload_id, str) else None
+    return chart, row, VersionChart.model_validate(document["chart"]), data
 
 
 @router.get("/{number}", response_model=VersionOut)
 async def get_version(
     chart_id: str, number: VersionNumber, session: SessionDep, storage: StorageDep, user: CurrentUser
 ) -> VersionOut:
-    _, row, chart = await _load_version(session, storage, user, chart_id, number)
+    _, row, chart, _ = await _load_version(session, storage, user, chart_id, number)
     return VersionOut(number=row.number, created_at=row.created_at, chart=chart)
 
 
@@ -88,10 +91,11 @@ async def restore_version(
     chart_id: str, number: VersionNumber, session: SessionDep, storage: StorageDep, user: CurrentUser
 ) -> ChartOut:
     """Save version `number`'s state as a new version (history is never rewritten)."""
-    chart, _, old = await _load_version(session, storage, user, chart_id, number)
+    chart, _, old, upload_id = await _load_version(session, storage, user, chart_id, number)
     changes: dict[str, Any] = {name: getattr(old, name) for name in VERSIONED_FIELDS}
     changes["config"] = old.config
     chart = await save_chart_change(
         session, storage, chart, chart.version, changes, user_id=user.id, message=f"Restored version {number}"
     )
+    restore_upload(session, chart.id, upload_id)
     return await load_chart_out(session, storage, chart)

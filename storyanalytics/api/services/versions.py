@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from storyanalytics.api.services.change_summary import describe_change
 from storyanalytics.api.services.charts import (
     chart_config_key,
+    current_upload,
     default_config,
     dump_json,
     read_chart_config,
@@ -25,7 +26,7 @@ from storyanalytics.api.services.charts import (
     version_key,
 )
 from storyanalytics.api.services.optimistic import stale, update_if_version
-from storyanalytics.db.models import Chart, ChartVersion, new_id
+from storyanalytics.db.models import Chart, ChartVersion, Upload, new_id
 from storyanalytics.db.types import utcnow
 from storyanalytics.storage import ObjectNotFound, StorageBackend, StorageError
 
@@ -42,15 +43,48 @@ def snapshot(chart_fields: dict[str, Any], config: dict[str, Any]) -> dict[str, 
 
 
 def version_document(
-    number: int, created_at: datetime, created_by: str | None, message: str, chart: dict[str, Any]
+    number: int,
+    created_at: datetime,
+    created_by: str | None,
+    message: str,
+    chart: dict[str, Any],
+    upload_id: str | None = None,
 ) -> dict[str, Any]:
+    """`upload_id`: the chart's data when the version was made, so restoring it restores that data too."""
     return {
         "number": number,
         "created_at": created_at.isoformat(),
         "created_by": created_by,
         "message": message,
         "chart": chart,
+        "upload_id": upload_id,
     }
+
+
+def restore_upload(session: Session, chart_id: str, upload_id: str | None) -> None:
+    """Make the upload a version was made with the chart's current data again (a new row, same file)."""
+    if upload_id is None:
+        return
+    current = current_upload(session, chart_id)
+    old = session.get(Upload, upload_id)
+    if old is None or old.chart_id != chart_id or (current is not None and current.id == old.id):
+        return
+    session.add(
+        Upload(
+            id=new_id(),
+            team_id=old.team_id,
+            chart_id=chart_id,
+            filename=old.filename,
+            storage_key=old.storage_key,
+            content_type=old.content_type,
+            size_bytes=old.size_bytes,
+            sha256=old.sha256,
+            row_count=old.row_count,
+            columns=old.columns,
+            created_at=utcnow(),
+        )
+    )
+    session.commit()
 
 
 async def _delete_quietly(storage: StorageBackend, keys: list[str]) -> None:
@@ -163,6 +197,7 @@ async def save_chart_change(
         message = describe_change(old_fields, new_fields, old_config, config)
     number = expected_version + 1
     now = utcnow()
+    data = current_upload(session, chart.id)
 
     update_if_version(session, Chart, "chart", chart.id, expected_version, {"updated_at": now, **new_fields})
     key = version_key(chart.id, number)
@@ -180,7 +215,12 @@ async def save_chart_change(
 
     try:
         await storage.write(
-            key, dump_json(version_document(number, now, user_id, message, snapshot(new_fields, config)))
+            key,
+            dump_json(
+                version_document(
+                    number, now, user_id, message, snapshot(new_fields, config), data.id if data else None
+                )
+            ),
         )
         await storage.write(chart_config_key(chart.id), dump_json(config))
     except StorageError:
