@@ -288,6 +288,13 @@ def deploy(
             help="ECS Express: AZs for the VPC endpoints (1 is cheaper, 2 survives an AZ outage).",
         ),
     ] = None,
+    domain: Annotated[
+        str | None, typer.Option(help="Custom domain for published charts, e.g. charts.example.org.")
+    ] = None,
+    certificate_arn: Annotated[
+        str | None,
+        typer.Option(help="With --domain: an ACM certificate in us-east-1 (else one is requested)."),
+    ] = None,
     endpoint_url: Annotated[
         str | None, typer.Option(help="AWS endpoint for emulators and tests.", hidden=True)
     ] = None,
@@ -324,6 +331,8 @@ def deploy(
         enable_nat=enable_nat,
         builder=builder,
         endpoint_azs=endpoint_azs,
+        domain=domain,
+        certificate_arn=certificate_arn,
         timeout=timeout_minutes * 60,
     )
     try:
@@ -399,6 +408,25 @@ def check(
     )
     report.show()
     report.raise_for_failures()
+
+
+@app.command("publish")
+@friendly_errors
+def publish(
+    sync: Annotated[
+        bool, typer.Option("--sync", help="Write every published item to the edge (CDN), remove stale files.")
+    ] = False,
+) -> None:
+    """Published charts on the edge: with --sync, make the CDN's files match the database."""
+    from storyanalytics.publish.sync import run_sync
+
+    if not sync:
+        raise typer.BadParameter("say what to do: story-analytics publish --sync")
+    settings = load_settings()
+    report = run_sync(settings, say=lambda line: console.print(line, markup=False, highlight=False))
+    for line in report.skipped:
+        error_console.print("[yellow]Skipped:[/] " + escape(line), highlight=False, soft_wrap=True)
+    console.print(f"Edge in sync: {report.summary()}.", highlight=False)
 
 
 @app.command("rehearse")

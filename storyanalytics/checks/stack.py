@@ -20,6 +20,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
+from storyanalytics.checks.edge import published_chart_through_cdn
 from storyanalytics.checks.report import CheckReport, CheckResult
 from storyanalytics.errors import StoryAnalyticsError
 
@@ -400,6 +401,12 @@ class StackChecker:
         return f"no errors in the last {LOG_WINDOW_MINUTES} minutes ({lines} log lines read)"
 
     # --- all together -----------------------------------------------------------------------------------
+    @check("Published charts (CDN)")
+    def published_charts(self) -> str:
+        return published_chart_through_cdn(
+            self.client("cloudformation"), self.client("s3"), self.stack_name, self.http_timeout
+        )
+
     def all_checks(self) -> list[Callable[[], CheckResult]]:
         return [
             self.stack_status,
@@ -410,6 +417,7 @@ class StackChecker:
             self.database,
             self.service,
             self.recent_errors,
+            self.published_charts,
         ]
 
     def report(self) -> CheckReport:

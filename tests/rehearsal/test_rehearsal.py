@@ -48,7 +48,7 @@ def test_all_three_notebooks_execute(rehearsal: tuple[Rehearsal, list[str]]) -> 
 
 def test_check_notebook_table_is_all_pass(rehearsal: tuple[Rehearsal, list[str]]) -> None:
     text = _text(rehearsal[0].runs[2].output_path)
-    assert "8 of 8 checks passed." in text
+    assert "9 of 9 checks passed." in text
     assert "FAIL" not in text
 
 

@@ -53,9 +53,11 @@ def _check_registration() -> None:
     from moto.cloudformation import parsing
     from moto.core.common_models import CloudFormationModel
 
-    from storyanalytics.rehearsal.standins import models
+    from storyanalytics.rehearsal.standins import cloudfront, models
 
-    ours = {model.cloudformation_type(): model for model in models.STANDIN_MODELS}
+    ours = {
+        model.cloudformation_type(): model for model in models.STANDIN_MODELS + cloudfront.CLOUDFRONT_STANDINS
+    }
     others = [
         model
         for model in CloudFormationModel.__subclasses__()
