@@ -227,7 +227,7 @@ def lab(c: Context, port: int = 0, browser: bool = True) -> None:
     main(argv)
 
 
-@task(help={"compute": "ecs-express (default) or apprunner", "builder": "local (default) or codebuild"})
+@task(help={"compute": "ecs-express (default), lambda or apprunner", "builder": "local or codebuild"})
 def rehearse(c: Context, compute: str = "ecs-express", builder: str = "local") -> None:
     """REHEARSAL: the whole cloud journey offline (moto, local PostgreSQL, the app); nothing touches AWS."""
     from storyanalytics.cli import main
