@@ -134,6 +134,8 @@ def migrate(
         "admin_email": "Email of the first admin (first deploy)",
         "yes": "Answer yes to every question",
         "dry_run": "Show checks, cost and changes; change nothing",
+        "domain": "Custom domain for published charts, e.g. charts.example.org",
+        "certificate_arn": "With --domain: an ACM certificate in us-east-1 (else one is requested)",
     }
 )
 def deploy(
@@ -148,12 +150,20 @@ def deploy(
     admin_email: str = "",
     yes: bool = False,
     dry_run: bool = False,
+    domain: str = "",
+    certificate_arn: str = "",
 ) -> None:
     """Deploy to AWS (or --update / --destroy): the `story-analytics deploy --aws` command."""
     from storyanalytics.cli import main
 
     argv = ["deploy", "--aws", "--stack-name", stack_name, "--builder", builder]
-    for flag, value in (("--region", region), ("--compute", compute), ("--admin-email", admin_email)):
+    for flag, value in (
+        ("--region", region),
+        ("--compute", compute),
+        ("--admin-email", admin_email),
+        ("--domain", domain),
+        ("--certificate-arn", certificate_arn),
+    ):
         if value:
             argv += [flag, value]
     for flag, on in (
@@ -166,6 +176,12 @@ def deploy(
         if on:
             argv.append(flag)
     main(argv)
+
+
+@task(help={"sync": "Write every published item to the edge (CDN) and remove stale files"})
+def publish(c: Context, sync: bool = False) -> None:
+    """Published charts on the edge (settings from the environment, like the app)."""
+    c.run("story-analytics publish" + (" --sync" if sync else ""), pty=False)
 
 
 @task(help={"tag": "Image tag; defaults to the git commit (plus a digest of uncommitted changes)"})
@@ -211,7 +227,7 @@ def lab(c: Context, port: int = 0, browser: bool = True) -> None:
     main(argv)
 
 
-@task(help={"compute": "ecs-express (default) or apprunner", "builder": "local (default) or codebuild"})
+@task(help={"compute": "ecs-express (default), lambda or apprunner", "builder": "local or codebuild"})
 def rehearse(c: Context, compute: str = "ecs-express", builder: str = "local") -> None:
     """REHEARSAL: the whole cloud journey offline (moto, local PostgreSQL, the app); nothing touches AWS."""
     from storyanalytics.cli import main

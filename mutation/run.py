@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -162,14 +163,36 @@ def results(work: Path, name: str) -> dict[str, str]:
     return found
 
 
-def changed_line(work: Path, mutant: str) -> str:
-    """The mutated line, as `mutmut show` prints it ('-' original, '+' mutant)."""
-    mutmut = Path(sys.executable).with_name("mutmut")
+SHOW_DIFFS = """
+import json, sys
+from mutmut.mutation.diff_apply import get_diff_for_mutant
+diffs = {}
+for name in sys.argv[1:]:
+    try:
+        diffs[name] = get_diff_for_mutant(name)
+    except Exception as exc:  # one unreadable mutant must not hide the others
+        diffs[name] = f"(no diff: {type(exc).__name__})"
+print(json.dumps(diffs))
+"""
+
+
+def changed_lines(work: Path, mutants: list[str]) -> dict[str, str]:
+    """Each mutant's changed line ('-' original / '+' mutant), read in one process (mutmut show is slow)."""
+    if not mutants:
+        return {}
     shown = subprocess.run(
-        [str(mutmut), "show", mutant], cwd=work, capture_output=True, text=True, check=False
-    ).stdout
-    lines = [line for line in shown.splitlines() if line[:1] in "-+" and line[:3] not in {"---", "+++"}]
-    return " / ".join(line.strip() for line in lines)[:200]
+        [sys.executable, "-c", SHOW_DIFFS, *mutants], cwd=work, capture_output=True, text=True, check=False
+    )
+    try:
+        diffs: dict[str, str] = json.loads(shown.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        return {}
+    return {
+        name: " / ".join(
+            line.strip() for line in diff.splitlines() if line[:1] in "-+" and line[:3] not in {"---", "+++"}
+        )[:200]
+        for name, diff in diffs.items()
+    }
 
 
 @dataclass
@@ -225,6 +248,7 @@ def write_report(summary: Summary, work: Path, finished: bool) -> Path:
         per_file(summary.survived),
         per_file(summary.equivalent),
     )
+    diffs = changed_lines(work, summary.survived)
     lines = [
         f"# Mutation testing: storyanalytics.{summary.module}",
         "",
@@ -235,7 +259,7 @@ def write_report(summary: Summary, work: Path, finished: bool) -> Path:
         *(f"| {name} | {killed[name]} | {survived[name]} | {equivalent[name]} |" for name in files),
         "",
         "## Survivors (a missing test each)",
-        *(f"- `{mutant}`: {changed_line(work, mutant)}" for mutant in summary.survived),
+        *(f"- `{mutant}`: {diffs.get(mutant, '')}" for mutant in summary.survived),
         "",
         "## Equivalent (judged by hand, mutation/equivalents.toml)",
         *(f"- `{mutant}`: {reason}" for mutant, reason in summary.equivalent.items()),

@@ -258,6 +258,9 @@ def deploy(
     ] = "auto",
     update: Annotated[bool, typer.Option("--update", help="Rebuild the image and roll the service.")] = False,
     destroy: Annotated[bool, typer.Option("--destroy", help="Delete the app stack; data is kept.")] = False,
+    watch: Annotated[
+        bool, typer.Option("--watch", help="Follow a deploy still in progress (after a time limit).")
+    ] = False,
     delete_data: Annotated[
         bool, typer.Option("--delete-data", help="With --destroy: also delete the bucket and database.")
     ] = False,
@@ -285,6 +288,13 @@ def deploy(
             help="ECS Express: AZs for the VPC endpoints (1 is cheaper, 2 survives an AZ outage).",
         ),
     ] = None,
+    domain: Annotated[
+        str | None, typer.Option(help="Custom domain for published charts, e.g. charts.example.org.")
+    ] = None,
+    certificate_arn: Annotated[
+        str | None,
+        typer.Option(help="With --domain: an ACM certificate in us-east-1 (else one is requested)."),
+    ] = None,
     endpoint_url: Annotated[
         str | None, typer.Option(help="AWS endpoint for emulators and tests.", hidden=True)
     ] = None,
@@ -298,6 +308,10 @@ def deploy(
         raise typer.BadParameter("add --aws: AWS is the only deploy target", param_hint="--aws")
     if update and destroy:
         raise typer.BadParameter("use either --update or --destroy", param_hint="--update/--destroy")
+    if watch and (update or destroy or dry_run):
+        raise typer.BadParameter(
+            "--watch only follows what is in progress; use it alone", param_hint="--watch"
+        )
     if delete_data and not destroy:
         raise typer.BadParameter("--delete-data only goes with --destroy", param_hint="--delete-data")
     if builder not in {"auto", "local", "codebuild"}:
@@ -317,9 +331,14 @@ def deploy(
         enable_nat=enable_nat,
         builder=builder,
         endpoint_azs=endpoint_azs,
+        domain=domain,
+        certificate_arn=certificate_arn,
         timeout=timeout_minutes * 60,
     )
     try:
+        if watch:
+            console.print(f"Stack {stack_name} is {deployment.watch()}.", highlight=False)
+            return
         if destroy:
             console.print(teardown_panel(deployment.destroy(delete_data=delete_data)))
             return
@@ -391,10 +410,29 @@ def check(
     report.raise_for_failures()
 
 
+@app.command("publish")
+@friendly_errors
+def publish(
+    sync: Annotated[
+        bool, typer.Option("--sync", help="Write every published item to the edge (CDN), remove stale files.")
+    ] = False,
+) -> None:
+    """Published charts on the edge: with --sync, make the CDN's files match the database."""
+    from storyanalytics.publish.sync import run_sync
+
+    if not sync:
+        raise typer.BadParameter("say what to do: story-analytics publish --sync")
+    settings = load_settings()
+    report = run_sync(settings, say=lambda line: console.print(line, markup=False, highlight=False))
+    for line in report.skipped:
+        error_console.print("[yellow]Skipped:[/] " + escape(line), highlight=False, soft_wrap=True)
+    console.print(f"Edge in sync: {report.summary()}.", highlight=False)
+
+
 @app.command("rehearse")
 @friendly_errors
 def rehearse(
-    compute: Annotated[str, typer.Option(help="ecs-express or apprunner.")] = "ecs-express",
+    compute: Annotated[str, typer.Option(help="ecs-express, lambda or apprunner.")] = "ecs-express",
     builder: Annotated[
         str, typer.Option(help="local (Docker stand-in) or codebuild (CodeBuild stand-in).")
     ] = "local",

@@ -50,9 +50,19 @@ def jwt_secret() -> str:
 
 
 # --- AWS through a real HTTP server ----------------------------------------------------------------
+# Stand-in for a roomy account: moto keeps one account for the whole run and every deployed stack adds
+# a VPC, while the deploy's preflight checks the VPCs-per-Region quota (moto answers AWS's default, 5).
+ROOMY_VPC_QUOTA = 1000.0
+
+
 @pytest.fixture(scope="session")
 def moto_server() -> Iterator[str]:
-    """A moto server on a free loopback port; yields its endpoint URL."""
+    """A moto server on a free loopback port (with a roomy VPC quota); yields its endpoint URL."""
+    from moto.servicequotas.resources.default_quotas.vpc import VPC_DEFAULT_QUOTAS
+
+    for quota in VPC_DEFAULT_QUOTAS:
+        if quota["QuotaCode"] == "L-F678F1CE":  # VPCs per Region
+            quota["Value"] = ROOMY_VPC_QUOTA
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()

@@ -20,12 +20,18 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
+from storyanalytics.checks.edge import published_chart_through_cdn
 from storyanalytics.checks.report import CheckReport, CheckResult
 from storyanalytics.errors import StoryAnalyticsError
 
 REQUIRED_OUTPUTS = ("AppUrl", "BucketName", "DbEndpoint", "AdminPasswordSecretArn")
 HEALTHY_STACK_STATES = {"CREATE_COMPLETE", "UPDATE_COMPLETE"}
-SERVICE_TYPES = ("AWS::ECS::ExpressGatewayService", "AWS::AppRunner::Service")
+SERVICE_TYPES = ("AWS::ECS::ExpressGatewayService", "AWS::AppRunner::Service", "AWS::Lambda::Function")
+SERVICE_KINDS = {
+    "AWS::ECS::ExpressGatewayService": "ECS Express",
+    "AWS::AppRunner::Service": "App Runner",
+    "AWS::Lambda::Function": "Lambda",
+}
 # A log line counts as an error if it says so, or is an access log line with a 5xx status.
 ERROR_LINE = re.compile(r"\b(ERROR|CRITICAL|Traceback)\b|\" 5\d\d\b")
 LOG_WINDOW_MINUTES = 60
@@ -332,13 +338,13 @@ class StackChecker:
         for resource in self.resources:
             if resource.get("ResourceType") in SERVICE_TYPES:  # moto also lists parameters, untyped
                 return resource
-        raise CheckFailed(f"stack {self.stack_name!r} has no App Runner or ECS Express service")
+        raise CheckFailed(f"stack {self.stack_name!r} has no Lambda, App Runner or ECS Express service")
 
     @check("Service")
     def service(self) -> str:
         resource = self._service_resource()
         state = resource.get("ResourceStatus", "UNKNOWN")
-        kind = "ECS Express" if "ECS" in resource["ResourceType"] else "App Runner"
+        kind = SERVICE_KINDS[resource["ResourceType"]]
         if state not in HEALTHY_STACK_STATES:
             reason = resource.get("ResourceStatusReason") or "see the stack's events"
             raise CheckFailed(f"the {kind} service is {state}: {reason}")
@@ -400,6 +406,12 @@ class StackChecker:
         return f"no errors in the last {LOG_WINDOW_MINUTES} minutes ({lines} log lines read)"
 
     # --- all together -----------------------------------------------------------------------------------
+    @check("Published charts (CDN)")
+    def published_charts(self) -> str:
+        return published_chart_through_cdn(
+            self.client("cloudformation"), self.client("s3"), self.stack_name, self.http_timeout
+        )
+
     def all_checks(self) -> list[Callable[[], CheckResult]]:
         return [
             self.stack_status,
@@ -410,6 +422,7 @@ class StackChecker:
             self.database,
             self.service,
             self.recent_errors,
+            self.published_charts,
         ]
 
     def report(self) -> CheckReport:

@@ -6,6 +6,7 @@ stack holds the repository (and an artifacts bucket for big templates), the app 
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -37,9 +38,22 @@ from storyanalytics.deploy.computes import (
     get_compute,
 )
 from storyanalytics.deploy.cost import CostEstimate, estimate_cost
+from storyanalytics.deploy.edge_stack import (
+    CERTIFICATE_REGION,
+    app_parameters,
+    check_domain,
+    deploy_edge,
+    destroy_edge,
+    edge_stack_name,
+)
 from storyanalytics.deploy.errors import DeployError, PreflightError, aws_error_message, error_code
 from storyanalytics.deploy.image import CommandRunner, SubprocessRunner, image_digest, image_tag
 from storyanalytics.deploy.preflight import PreflightReport, run_preflight
+from storyanalytics.deploy.preflight_account import (
+    check_database_class,
+    check_quotas,
+    check_service_linked_roles,
+)
 from storyanalytics.deploy.stack_deployer import (
     DEFAULT_TIMEOUT_SECONDS,
     DeployResult,
@@ -52,6 +66,7 @@ from storyanalytics.deploy.ui import DeployUi, QuietUi
 from storyanalytics.naming import APP_TAG_KEY
 
 DEFAULT_STACK_NAME = "story-analytics"
+DOMAIN = re.compile(r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 
 
@@ -68,10 +83,16 @@ class DeploymentResult:
     preflight: PreflightReport | None = None
     admin_email: str | None = None
     dry_run: bool = False
+    edge: DeployResult | None = None
 
     @property
     def outputs(self) -> dict[str, str]:
         return self.app.outputs
+
+    @property
+    def public_url(self) -> str | None:
+        """Where published charts live (the edge stack's URL): the same across updates and redeploys."""
+        return self.edge.outputs.get("PublicUrl") if self.edge else None
 
     @property
     def url(self) -> str | None:
@@ -124,6 +145,10 @@ class AwsDeployment:
         endpoint_azs: int | None = None,
         app_template: str | None = None,
         bootstrap_template: str | None = None,
+        edge: bool = True,
+        domain: str | None = None,
+        certificate_arn: str | None = None,
+        edge_template: str | None = None,
         clients: Mapping[str, Any] | None = None,
         timeout: float = DEFAULT_TIMEOUT_SECONDS,
         poll_interval: float = 5.0,
@@ -161,6 +186,16 @@ class AwsDeployment:
         self.endpoint_azs = endpoint_azs
         self._app_template = app_template
         self._bootstrap_template = bootstrap_template
+        if domain is not None and not DOMAIN.match(domain):
+            raise PreflightError(
+                f"{domain!r} is not a host name: pass --domain like charts.example.org (no https://)."
+            )
+        if certificate_arn and not domain:
+            raise PreflightError("--certificate-arn is only used with --domain: pass both, or neither.")
+        self.edge = edge
+        self.domain = domain
+        self.certificate_arn = certificate_arn
+        self._edge_template = edge_template
         self._clients: dict[str, Any] = dict(clients or {})
         self.timeout = timeout
         self.poll_interval = poll_interval
@@ -183,6 +218,27 @@ class AwsDeployment:
         if self._app_template is None:
             self._app_template = load_template("app")
         return self._app_template
+
+    @property
+    def edge_stack_name(self) -> str:
+        return edge_stack_name(self.stack_name)
+
+    @property
+    def edge_template(self) -> str:
+        if self._edge_template is None:
+            self._edge_template = load_template("edge")
+        return self._edge_template
+
+    def certificate_client(self, service: str) -> Any:
+        """ACM (and Route 53, a global service) for CloudFront's certificate, always in us-east-1."""
+        key = f"{service}@{CERTIFICATE_REGION}"
+        if key not in self._clients:
+            self._clients[key] = self.session.client(
+                service,  # type: ignore[call-overload]
+                region_name=CERTIFICATE_REGION,
+                endpoint_url=self.endpoint_url,
+            )
+        return self._clients[key]
 
     @property
     def bootstrap_template(self) -> str:
@@ -240,19 +296,22 @@ class AwsDeployment:
             region=self.region,
             stack_name=self.stack_name,
             compute=self.requested_compute or DEFAULT_COMPUTE,
-            stack_names=[self.bootstrap_stack_name, self.stack_name],
+            stack_names=[self.bootstrap_stack_name, self.stack_name, self.edge_stack_name],
             runner=self.runner if build else None,
             builder=self.builder,
         )
         if report.ok and not self.requested_compute and report.existing_stacks.get(self.stack_name):
             report.compute = self.compute
+        if report.ok and self.edge and self.domain:
+            check_domain(
+                report,
+                self.certificate_client("acm"),
+                self.certificate_client("route53"),
+                self.domain,
+                self.certificate_arn,
+            )
         if report.ok:
-            try:
-                size = self.size(report.compute, bool(report.existing_stacks.get(self.stack_name)))
-                title = get_compute(report.compute).title
-                report.add("Size", "ok", f"{size.cpu} CPU units, {size.memory} MiB on {title}")
-            except SizeError as exc:
-                report.add("Size", "fail", str(exc))
+            self._account_checks(report)
         self.last_preflight = report
         return report
 
@@ -269,6 +328,31 @@ class AwsDeployment:
         return get_compute(compute).check_size(
             cpu or defaults.get("Cpu") or "256", memory or defaults.get("Memory") or "1024"
         )
+
+    def _account_checks(self, report: PreflightReport) -> None:
+        """Size, database class, quotas and service-linked roles: rows, before anything is created."""
+        exists = bool(report.existing_stacks.get(self.stack_name))
+        try:
+            size = self.size(report.compute, exists)
+        except SizeError as exc:
+            report.add("Size", "fail", str(exc))
+            return
+        report.add(
+            "Size", "ok", f"{size.cpu} CPU units, {size.memory} MiB on {get_compute(report.compute).title}"
+        )
+        defaults = parameter_defaults(self.app_template)
+        db_class = self.db_instance_class or (None if exists else defaults.get("DbInstanceClass"))
+        if db_class:
+            check_database_class(
+                report.add, self.client, db_class, str(defaults.get("DbEngineVersion") or "16")
+            )
+        if exists:
+            return  # the stack's VPC, addresses and roles are already there
+        max_tasks = float(defaults.get("MaxTasks") or 1)
+        nat = self.enable_nat if self.enable_nat is not None else defaults.get("EnableNat") == "true"
+        fargate = size.vcpu * max_tasks if report.compute == "ecs-express" else 0.0
+        check_quotas(report.add, self.client, fargate_vcpus=fargate, needs_eip=bool(nat))
+        check_service_linked_roles(report.add, self.client, report.compute)
 
     def estimate_cost(self) -> CostEstimate:
         defaults = parameter_defaults(self.app_template)
@@ -287,6 +371,7 @@ class AwsDeployment:
             enable_nat=nat,
             builder=self._builder_for_cost(),
             settings={"EndpointAzCount": str(self.endpoint_azs or defaults.get("EndpointAzCount") or 1)},
+            edge=self.edge,
         )
 
     def image_tag(self) -> str:
@@ -376,6 +461,10 @@ class AwsDeployment:
                 PushTarget(repository_uri, repository_name, tag), bootstrap.outputs
             )
 
+        edge = deploy_edge(self, dry_run=dry_run)
+        if edge is not None:
+            edge_parameters = app_parameters(edge.outputs, parameter_defaults(self.app_template))
+            parameters.update({key: value for key, value in edge_parameters.items() if value})
         parameters["ImageUri"] = image_uri
         self.ui.step(f"App (stack {self.stack_name}, {compute})")
         app = self._deployer(self.stack_name).deploy(
@@ -401,6 +490,17 @@ class AwsDeployment:
             preflight=report,
             admin_email=self.admin_email or self._stack_parameter(self.stack_name, "AdminEmail"),
             dry_run=dry_run,
+            edge=edge,
+        )
+
+    def watch(self) -> str:
+        """Follow a deploy that an earlier run left in progress (e.g. after its time limit)."""
+        deployer = self._deployer(self.stack_name)
+        return deployer.follow(
+            on_event=self.ui.event,
+            on_notice=self.ui.notice,
+            timeout=self.timeout,
+            watch=get_compute(self.compute).watch(self.client),
         )
 
     def update(self, *, dry_run: bool = False) -> DeploymentResult:
@@ -430,6 +530,16 @@ class AwsDeployment:
             timeout=self.timeout,
         )
         result = TeardownResult(app=app, bootstrap_stack=self.bootstrap_stack_name)
+        edge_exists = bool(report.existing_stacks.get(self.edge_stack_name))
+        if edge_exists and not delete_data:
+            url = self._deployer(self.edge_stack_name).outputs().get("PublicUrl", "")
+            result.notes.append(
+                f"Published charts stay online at {url} (stack {self.edge_stack_name} is kept with the "
+                "data; --destroy --delete-data removes it)."
+            )
+        elif edge_exists:
+            self.ui.step(f"Deleting stack {self.edge_stack_name} (published charts)")
+            destroy_edge(self)
         if not delete_data:
             if report.existing_stacks.get(self.bootstrap_stack_name):
                 result.notes.append(
@@ -513,14 +623,18 @@ class AwsDeployment:
         bucket = outputs.get("ArtifactsBucketName")
         if bucket:
             empty_bucket(self.client("s3"), bucket)  # the stack deletes the bucket only when it is empty
+        self.delete_confirmed(deployer)
+        return True
+
+    def delete_confirmed(self, deployer: StackDeployer) -> None:
+        """Delete a stack the user already confirmed deleting with everything in it (twice)."""
         deployer.destroy(
             keep_data=True,
-            assume_yes=True,  # the user already confirmed deleting everything, twice
+            assume_yes=True,
             on_event=self.ui.event,
             on_notice=self.ui.notice,
             timeout=self.timeout,
         )
-        return True
 
     def _empty_repository(self, repository: str) -> None:
         """Delete every image; BatchDeleteImage reports refusals in `failures`, not as an error."""

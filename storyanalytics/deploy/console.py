@@ -15,7 +15,7 @@ from storyanalytics.deploy.cost import CostEstimate
 from storyanalytics.deploy.events import StackEvent
 from storyanalytics.deploy.preflight import PreflightReport
 
-_STATUS_STYLE = {"ok": "green", "fail": "bold red", "skip": "dim"}
+_STATUS_STYLE = {"ok": "green", "warn": "yellow", "fail": "bold red", "skip": "dim"}
 _KIND_STYLE = {"add": "green", "modify": "yellow", "replace": "bold red", "remove": "red"}
 
 
@@ -94,6 +94,8 @@ def deployment_panel(result: DeploymentResult) -> Panel:
         lines.append(f"Stack {result.stack_name} is {result.app.status}.")
     if result.url:
         lines.append(f"URL: [bold]{result.url}[/]")
+    if result.public_url:
+        lines.append(f"Published charts: {result.public_url} (stays the same across updates and redeploys)")
     if result.image_uri and not result.dry_run:
         lines.append(f"Image: {result.image_uri}")
     if result.first_deploy:

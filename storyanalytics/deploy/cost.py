@@ -44,6 +44,11 @@ LOGS_STORAGE_GB_MONTH = 0.03
 # https://aws.amazon.com/s3/pricing/ (S3 Standard) and https://aws.amazon.com/ecr/pricing/
 S3_GB_MONTH = 0.023
 ECR_GB_MONTH = 0.10
+# CloudFront, always-free tier and the first paid tier (North America and Europe):
+# https://aws.amazon.com/cloudfront/pricing/
+CLOUDFRONT_FREE_GB = 1024
+CLOUDFRONT_FREE_REQUESTS = 10_000_000
+CLOUDFRONT_GB = 0.085
 # CodeBuild on-demand, per build minute, BUILD_GENERAL1_SMALL on Linux (2 vCPU, up to 4 GiB), billed only
 # while a build runs: https://aws.amazon.com/codebuild/pricing/ and
 # https://aws.amazon.com/blogs/devops/strategies-to-optimize-the-costs-of-your-builds-on-aws-codebuild/
@@ -103,6 +108,7 @@ def estimate_cost(
     enable_nat: bool = False,
     usage: Usage | None = None,
     settings: Mapping[str, str] | None = None,
+    edge: bool = False,
     builder: str = "local",
     compare: bool = True,
 ) -> CostEstimate:
@@ -131,6 +137,7 @@ def estimate_cost(
                 usage=use,
                 settings=settings,
                 builder=builder,
+                edge=edge,
                 compare=False,
             )
     estimate = CostEstimate(region=region, compute=compute)
@@ -188,6 +195,16 @@ def estimate_cost(
                 minutes * CODEBUILD_SMALL_MINUTE,
                 f"{use.builds_per_month} builds x ~{use.build_minutes:g} min x ${CODEBUILD_SMALL_MINUTE}/min "
                 "(small Linux), only while building",
+            )
+        )
+    if edge:
+        add(
+            CostLine(
+                "CloudFront (published charts)",
+                max(0.0, use.cdn_gb - CLOUDFRONT_FREE_GB) * CLOUDFRONT_GB,
+                f"~{use.cdn_gb:g} GB, {use.cdn_requests:,} requests/month: inside the always-free tier "
+                f"({CLOUDFRONT_FREE_GB // 1024} TB out, {CLOUDFRONT_FREE_REQUESTS:,} requests a month); "
+                f"beyond it ${CLOUDFRONT_GB}/GB plus per-request fees; 1,000 invalidation paths/month free",
             )
         )
     estimate.lines = [CostLine(line.part, round(line.monthly_usd, 2), line.basis) for line in estimate.lines]

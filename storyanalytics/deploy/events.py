@@ -99,10 +99,13 @@ class EventStream:
         self._last_seen: str | None = None
         self.events: list[StackEvent] = []
 
-    def start(self) -> None:
-        """Mark everything that happened so far as seen."""
+    def start(self, *, remember: bool = False) -> None:
+        """Mark everything that happened so far as seen; `remember` keeps the newest page in `events`
+        (to follow a stack already in progress: its failures and service are named there)."""
         newest = self._read(limit_to_first_page=True)
         self._last_seen = newest[0].event_id if newest else None
+        if remember:
+            self.events = list(reversed(newest))
 
     def poll(self) -> list[StackEvent]:
         fresh: list[StackEvent] = []

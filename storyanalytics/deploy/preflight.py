@@ -16,6 +16,7 @@ from storyanalytics.deploy.builders import BuilderChoice, choose_builder
 from storyanalytics.deploy.computes import COMPUTE_CHOICES, choices_text
 from storyanalytics.deploy.errors import PreflightError, aws_error_message
 from storyanalytics.deploy.image import CommandRunner
+from storyanalytics.deploy.preflight_account import check_ecs
 from storyanalytics.deploy.stack_name import stack_name_problem
 from storyanalytics.naming import APP_TAG_KEY
 
@@ -30,7 +31,7 @@ LAMBDA_UNRESERVED_MINIMUM = 100
 @dataclass(frozen=True)
 class PreflightCheck:
     name: str
-    status: str  # ok | fail | skip
+    status: str  # ok | warn | fail | skip
     detail: str
 
 
@@ -112,7 +113,7 @@ def run_preflight(
     elif compute == "lambda":
         _check_lambda(report, client)
     elif compute == "ecs-express":
-        report.add("Compute", "ok", "ECS Express Mode (Fargate behind a load balancer with an HTTPS URL)")
+        check_ecs(report.add, client)
     if runner is not None:
         try:
             report.builder = choose_builder(builder, runner)

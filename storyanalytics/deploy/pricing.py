@@ -33,6 +33,8 @@ class Usage:
     s3_gb: float = 5.0
     ecr_gb: float = 1.0
     nat_gb: float = 5.0
+    cdn_gb: float = 10.0  # published charts through CloudFront (the edge stack)
+    cdn_requests: int = 1_000_000
     endpoint_gb: float = 5.0  # image pulls, logs and secrets through the interface endpoints
     # A low-traffic install: a few people editing charts a few hours a week.
     lambda_requests_per_month: int = 100_000

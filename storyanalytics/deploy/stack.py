@@ -96,6 +96,39 @@ class Stack:
         stack = self.describe()
         return outputs_of(stack) if stack else {}
 
+    def follow(
+        self,
+        *,
+        on_event: OnEvent | None = None,
+        on_notice: OnNotice | None = None,
+        timeout: float = DEFAULT_TIMEOUT_SECONDS,
+        watch: ServiceWatch | None = None,
+    ) -> str:
+        """Wait on a stack some earlier run left in progress, as a deploy would; returns its final status."""
+        notice = on_notice or ignore
+        stack = self.describe()
+        if stack is None:
+            raise DeployError(f"There is no stack named {self.stack_name}: nothing to watch.")
+        status = str(stack.get("StackStatus", ""))
+        if not status.endswith("_IN_PROGRESS"):
+            notice(f"Stack {self.stack_name} is {status}: nothing is in progress.")
+            return status
+        stack_id = str(stack["StackId"])
+        notice(f"Stack {self.stack_name} is {status}: following it.")
+        stream = EventStream(self.cloudformation, stack_id)
+        stream.start(remember=True)
+
+        def on_signal(signal: WatchSignal) -> None:
+            notice(f"Stack {self.stack_name}: {signal.cause}.")
+            for line in signal.details:
+                notice(f"  {line}")
+
+        deadline = self._clock() + timeout
+        final = self._wait_stack(stack_id, stream, on_event, deadline, watch=watch, on_signal=on_signal)
+        if final not in SUCCESS_STATUSES or (final == "DELETE_COMPLETE" and status.startswith("CREATE")):
+            raise self._failure(stream.events, final, stack_id, created=status.startswith("CREATE"))
+        return final
+
     # --- waiting and failures --------------------------------------------------------------------------
     def _wait_stack(
         self,

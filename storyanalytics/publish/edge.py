@@ -88,7 +88,7 @@ class Edge:
         path = layout.payload_path_in(page)
         return path.lstrip("/") if path else None
 
-    async def publish(self, item: EdgeItem, *, keep_previous: bool = True) -> str:
+    async def publish(self, item: EdgeItem, *, keep_previous: bool = True, invalidate: bool = True) -> str:
         """Payload first, then the PNG, then the page that points at them; returns the public URL.
 
         The payload the previous page pointed at is kept (a page cached for up to a minute may still
@@ -125,21 +125,23 @@ class Edge:
         stale = [k for k in await self.files.list(layout.payload_folder(item.public_id)) if k not in keep]
         for key in stale:
             await self.files.delete(key)
-        await self.invalidator.invalidate(
-            layout.item_paths(item.public_id) + [layout.url_path(key) for key in stale]
-        )
+        if invalidate:
+            await self.invalidator.invalidate(
+                layout.item_paths(item.public_id) + [layout.url_path(key) for key in stale]
+            )
         return self.public_url(item.kind, item.public_id)
 
-    async def remove(self, public_id: str) -> None:
+    async def remove(self, public_id: str, *, invalidate: bool = True) -> None:
         """The page goes first (nothing then points at the payloads), then everything else of the item."""
         await self.files.delete(layout.page_key(public_id))
         await self.files.delete(layout.png_key(public_id))
         payloads = await self.files.list(layout.payload_folder(public_id))
         for key in payloads:
             await self.files.delete(key)
-        await self.invalidator.invalidate(
-            layout.item_paths(public_id) + [layout.url_path(key) for key in payloads]
-        )
+        if invalidate:
+            await self.invalidator.invalidate(
+                layout.item_paths(public_id) + [layout.url_path(key) for key in payloads]
+            )
 
     async def read_payload(self, public_id: str) -> dict[str, Any] | None:
         key = await self._current_payload_key(public_id)

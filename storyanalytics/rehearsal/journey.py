@@ -27,6 +27,7 @@ from storyanalytics.rehearsal.infra import (
 )
 from storyanalytics.rehearsal.sample import SampleData, make_sample_data
 from storyanalytics.rehearsal.standins import set_launcher
+from storyanalytics.rehearsal.standins.cdn import serve_distributions, stop_distributions
 from storyanalytics.runbooks import NotebookRun, run_notebook
 from storyanalytics.runbooks.steps import REHEARSAL_ENDPOINT_ENV, REHEARSAL_LABEL
 
@@ -110,10 +111,12 @@ class Rehearsal:
             log_dir=self.workdir / "logs",
         )
         self._previous_launcher = set_launcher(self.launcher)
+        serve_distributions(self.endpoint_url, (cert, key))
         self.sample = make_sample_data(self.workdir / "local-data")
         self.say(f"Sample local data folder: {self.sample.data_dir} (chart {self.sample.title!r})")
 
     def close(self) -> None:
+        stop_distributions()
         if self.launcher is not None:
             self.launcher.stop_all()
             set_launcher(self._previous_launcher)

@@ -6,6 +6,7 @@ cloud mode (real PostgreSQL + S3 on the moto server, APP_MODE=cloud, auth on, ad
 
 from __future__ import annotations
 
+import secrets
 import shutil
 import socket
 import subprocess
@@ -15,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -23,6 +25,7 @@ from apiclient import BASE_URL, Api, cloud_settings, local_settings
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from live_server import LiveServer, MotoProcess, free_port
+from publishing_helpers import CDN as EDGE_URL
 from sqlalchemy import create_engine, text
 
 from storyanalytics.api import create_app, security
@@ -172,3 +175,32 @@ def moto_process() -> Iterator[MotoProcess]:
     moto.resume()
     process.terminate()
     process.wait(timeout=10)
+
+
+@pytest.fixture
+def edge_bucket(s3_client: Any) -> str:
+    name = f"sa-edge-{secrets.token_hex(6)}"
+    s3_client.create_bucket(Bucket=name)
+    return name
+
+
+@pytest.fixture
+def edge_api(
+    api_postgres_url: str,
+    moto_server: str,
+    s3_bucket: str,
+    edge_bucket: str,
+    jwt_secret: str,
+    web_dist: Path,
+    start_api: Callable[[Settings, str], Api],
+) -> Api:
+    settings = cloud_settings(
+        api_postgres_url,
+        moto_server,
+        s3_bucket,
+        jwt_secret,
+        edge_bucket=edge_bucket,
+        edge_url=EDGE_URL,
+        web_dist_dir=web_dist,
+    )
+    return start_api(settings, "cloud")

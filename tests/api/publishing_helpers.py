@@ -8,6 +8,7 @@ from typing import Any
 from apiclient import Api
 from PIL import Image
 
+CDN = "https://d111111abcdef8.cloudfront.net"  # the edge URL the edge tests configure
 CSV = "country,value\nFrance,3\nSpain,5\nItaly,2\n"
 
 
@@ -46,3 +47,17 @@ def publish(api: Api, chart_id: str) -> dict[str, Any]:
 def team_id(api: Api, headers: dict[str, str] | None = None) -> str:
     teams = api.client.get("/api/teams", headers=headers if headers is not None else api.headers).json()
     return str(teams[0]["id"])
+
+
+def edge_keys(s3_client: Any, bucket: str, contains: str = "") -> list[str]:
+    listing = s3_client.list_objects_v2(Bucket=bucket, Prefix="public/")
+    return sorted(i["Key"] for i in listing.get("Contents", []) if contains in i["Key"])
+
+
+def dashboard_with(api: Api, chart_ids: list[str]) -> dict[str, Any]:
+    response = api.post(
+        "/api/dashboards", json={"title": "Board", "layout": [{"chart_id": c} for c in chart_ids]}
+    )
+    assert response.status_code == 201, response.text
+    result: dict[str, Any] = response.json()
+    return result

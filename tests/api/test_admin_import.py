@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 from apiclient import ADMIN_EMAIL, Api
+from publishing_helpers import chart_with_data, edge_keys, publish
 
 from storyanalytics.migrate.remote_import import new_import_key, snapshot_sqlite
 
@@ -130,3 +132,21 @@ def test_sharing_with_an_unknown_account_is_refused_before_copying(
 def test_local_mode_app_refuses_imports(local_api: Api) -> None:
     response = local_api.post("/api/admin/import-metadata", json={"key": new_import_key()})
     assert response.status_code == 409 and "SQLite" in response.json()["detail"]
+
+
+def test_what_was_published_locally_is_published_on_the_edge_after_the_import(
+    local_api: Api, local_data_dir: Path, edge_api: Api, s3_client: Any, edge_bucket: str
+) -> None:
+    chart = chart_with_data(local_api, title="Published locally")
+    public_id = publish(local_api, chart["id"])["public_id"]
+    frozen = (local_data_dir / "charts" / f"{chart['id']}.public.json").read_bytes()
+    asyncio.run(
+        edge_api.app.state.storage.write(f"charts/{chart['id']}.public.json", frozen)
+    )  # the file copy
+
+    data = snapshot_sqlite(local_data_dir / "metadata.db")
+    response = edge_api.post("/api/admin/import-metadata", json={"key": upload(edge_api, data)})
+
+    assert response.status_code == 200, response.text
+    assert response.json()["edge"]["written"] == 1
+    assert edge_keys(s3_client, edge_bucket, f"embed/{public_id}") == [f"public/embed/{public_id}"]

@@ -2,62 +2,13 @@
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
-from apiclient import Api, cloud_settings
-from publishing_helpers import chart_with_data, publish
-
-from storyanalytics.config import Settings
+from apiclient import Api
+from publishing_helpers import CDN, chart_with_data, dashboard_with, edge_keys, publish
 
 pytestmark = pytest.mark.postgres
-CDN = "https://d111111abcdef8.cloudfront.net"
-
-
-@pytest.fixture
-def edge_bucket(s3_client: Any) -> str:
-    name = f"sa-edge-{secrets.token_hex(6)}"
-    s3_client.create_bucket(Bucket=name)
-    return name
-
-
-@pytest.fixture
-def edge_api(
-    api_postgres_url: str,
-    moto_server: str,
-    s3_bucket: str,
-    edge_bucket: str,
-    jwt_secret: str,
-    web_dist: Path,
-    start_api: Callable[[Settings, str], Api],
-) -> Api:
-    settings = cloud_settings(
-        api_postgres_url,
-        moto_server,
-        s3_bucket,
-        jwt_secret,
-        edge_bucket=edge_bucket,
-        edge_url=CDN,
-        web_dist_dir=web_dist,
-    )
-    return start_api(settings, "cloud")
-
-
-def edge_keys(s3_client: Any, bucket: str, contains: str = "") -> list[str]:
-    listing = s3_client.list_objects_v2(Bucket=bucket, Prefix="public/")
-    return sorted(i["Key"] for i in listing.get("Contents", []) if contains in i["Key"])
-
-
-def dashboard_with(api: Api, chart_ids: list[str]) -> dict[str, Any]:
-    response = api.post(
-        "/api/dashboards", json={"title": "Board", "layout": [{"chart_id": c} for c in chart_ids]}
-    )
-    assert response.status_code == 201, response.text
-    result: dict[str, Any] = response.json()
-    return result
 
 
 def test_publish_answers_with_the_cdn_url_and_writes_the_page_there(

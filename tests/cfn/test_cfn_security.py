@@ -425,7 +425,7 @@ def test_runtime_role_reads_secrets_only_under_app_runner(app: Template) -> None
     extra = {
         k: v
         for k, v in resources_of_type(app, "AWS::IAM::RolePolicy").items()
-        if v["Properties"]["RoleName"] == {"Ref": "RuntimeRole"}
+        if v["Properties"]["RoleName"] == {"Ref": "RuntimeRole"} and v.get("Condition") != "HasEdge"
     }
     assert len(extra) == 1
     (policy,) = extra.values()
@@ -433,6 +433,18 @@ def test_runtime_role_reads_secrets_only_under_app_runner(app: Template) -> None
     (statement,) = statements(policy)
     assert as_list(statement["Action"]) == ["secretsmanager:GetSecretValue"]
     assert len(statement["Resource"]) == 3
+
+
+def test_runtime_role_writes_only_the_edge_buckets_public_prefix_and_invalidates_its_distribution(
+    app: Template,
+) -> None:
+    policy = app["Resources"]["EdgePublishPolicy"]
+    assert policy["Condition"] == "HasEdge"
+    by_sid = {statement["Sid"]: statement for statement in statements(policy)}
+    assert by_sid["WritePublicFiles"]["Resource"]["Fn::Sub"].endswith(":s3:::${EdgeBucketName}/public/*")
+    assert by_sid["ListPublicFiles"]["Condition"] == {"StringLike": {"s3:prefix": "public/*"}}
+    assert as_list(by_sid["InvalidateTheEdge"]["Action"]) == ["cloudfront:CreateInvalidation"]
+    assert by_sid["InvalidateTheEdge"]["Resource"]["Fn::Sub"].endswith("distribution/${EdgeDistributionId}")
 
 
 def test_execution_role_reads_only_the_app_secrets_and_its_log_group(app: Template) -> None:

@@ -9,12 +9,16 @@ import json
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import boto3
 from botocore.stub import Stubber
 
 from storyanalytics.deploy import StackDeployer
 from storyanalytics.deploy.image import CommandResult
+
+if TYPE_CHECKING:
+    from storyanalytics.deploy import AwsDeployment
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -232,3 +236,27 @@ def stubbed_deployer(client: Any, name: str = STACK, **kwargs: Any) -> StackDepl
     """A deployer on a fake clock: waits and timeouts cost no time."""
     clock = kwargs.pop("clock", None) or FakeClock()
     return StackDeployer(client, name, poll_interval=1, sleep=clock.sleep, clock=clock, **kwargs)
+
+
+def aws_client(service: str, endpoint: str) -> Any:
+    """A boto3 client on the moto server."""
+    return boto3.client(service, endpoint_url=endpoint, region_name="us-east-1")
+
+
+def moto_deployment(endpoint: str, stack_name: str, project_dir: Path, **kwargs: Any) -> AwsDeployment:
+    """An AwsDeployment on the moto server that answers yes and records docker (`sha` for its tag)."""
+    from storyanalytics.deploy import AwsDeployment
+    from storyanalytics.deploy.ui import QuietUi
+
+    kwargs.setdefault("admin_email", "admin@example.org")
+    kwargs.setdefault("ui", QuietUi(confirm_answer=True, typed_answer=stack_name))
+    return AwsDeployment(
+        "us-east-1",
+        stack_name,
+        None,
+        endpoint_url=endpoint,
+        runner=RecordingRunner(ecr=aws_client("ecr", endpoint), sha=kwargs.pop("sha", "0123456789ab")),
+        project_dir=project_dir,
+        poll_interval=0,
+        **kwargs,
+    )

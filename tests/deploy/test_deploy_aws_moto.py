@@ -64,7 +64,7 @@ def _deployment(
     )
 
 
-@pytest.mark.parametrize("compute", ["ecs-express", "apprunner"])
+@pytest.mark.parametrize("compute", ["lambda", "ecs-express", "apprunner"])
 def test_first_deploy_creates_both_stacks_and_prints_how_to_get_the_password(
     moto_server: str, stack_name: str, project_dir: Path, compute: str
 ) -> None:
@@ -319,3 +319,15 @@ def test_deploy_lets_only_the_apps_own_page_upload_to_the_bucket(
     rules = _client("s3", moto_server).get_bucket_cors(Bucket=result.outputs["BucketName"])["CORSRules"]
     origin = result.url.rstrip("/") if result.url else ""
     assert [(rule["AllowedOrigins"], rule["AllowedMethods"]) for rule in rules] == [([origin], ["POST"])]
+
+
+def test_lambda_deploy_serves_the_live_alias_and_passes_the_function_its_settings(
+    moto_server: str, stack_name: str, project_dir: Path
+) -> None:
+    result = _deployment(moto_server, stack_name, project_dir, compute="lambda").deploy()
+    assert result.outputs["ServiceArn"].endswith(":live")
+    function = _client("lambda", moto_server).get_function(FunctionName=result.outputs["ServiceName"])
+    env = function["Configuration"]["Environment"]["Variables"]
+    assert env["STORAGE_BACKEND"] == "s3" and env["S3_BUCKET"] == result.outputs["BucketName"]
+    assert (env["DB_POOL_SIZE"], env["DB_MAX_OVERFLOW"]) == ("1", "1")
+    assert function["Code"]["ImageUri"] == result.image_uri

@@ -10,34 +10,21 @@ from typing import Any
 import boto3
 import pytest
 from botocore.stub import Stubber
-from deploy_fakes import RecordingRunner, event
+from deploy_fakes import aws_client, event, moto_deployment
 
 from storyanalytics.deploy import AwsDeployment, DeployError, StackEvent
 from storyanalytics.deploy.leftovers import find_leftovers
-from storyanalytics.deploy.ui import QuietUi
 
 SMALL_APP = (Path(__file__).parent / "small_app.yaml").read_text()
 NAME = "story-analytics"
 
 
 def _client(service: str, endpoint: str) -> Any:
-    return boto3.client(service, endpoint_url=endpoint, region_name="us-east-1")
+    return aws_client(service, endpoint)
 
 
 def _deployment(endpoint: str, stack_name: str, project_dir: Path, **kwargs: Any) -> AwsDeployment:
-    return AwsDeployment(
-        "us-east-1",
-        stack_name,
-        None,
-        endpoint_url=endpoint,
-        runner=RecordingRunner(ecr=_client("ecr", endpoint), sha=kwargs.pop("sha", "0123456789ab")),
-        project_dir=project_dir,
-        poll_interval=0,
-        admin_email="admin@example.org",
-        app_template=SMALL_APP,
-        ui=QuietUi(confirm_answer=True, typed_answer=stack_name),
-        **kwargs,
-    )
+    return moto_deployment(endpoint, stack_name, project_dir, app_template=SMALL_APP, **kwargs)
 
 
 def _record(deployment: AwsDeployment, service: str, operations: list[tuple[str, dict[str, Any]]]) -> None:

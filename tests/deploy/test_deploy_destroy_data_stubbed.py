@@ -11,7 +11,7 @@ import pytest
 from botocore.stub import Stubber
 from deploy_fakes import STACK, T0, event, events_page, stack_event, stack_id, stacks, stubbed_deployer
 
-from storyanalytics.deploy import DeployError
+from storyanalytics.deploy import Cancelled, DeployError
 
 SID = stack_id(STACK)
 BUCKET = "sa-data"
@@ -237,3 +237,55 @@ def test_destroy_of_a_missing_stack_deletes_nothing(cfn: tuple[Any, Stubber]) ->
     result = stubbed_deployer(client).destroy(keep_data=False, assume_yes=True, on_notice=notices.append)
     assert not result.existed
     assert notices == [f"There is no stack named {STACK}: nothing to delete."]
+
+
+def _stack_found(cfn: Stubber, *, with_data: bool) -> None:
+    outputs = {"BucketName": BUCKET} if with_data else None
+    cfn.add_response("describe_stacks", stacks(STACK, "UPDATE_COMPLETE", outputs=outputs))
+    summaries = [
+        {"LogicalResourceId": "Database", "PhysicalResourceId": DB, "ResourceType": "AWS::RDS::DBInstance",
+         "LastUpdatedTimestamp": T0, "ResourceStatus": "CREATE_COMPLETE"}
+    ] if with_data else []  # fmt: skip
+    cfn.add_response("list_stack_resources", {"StackResourceSummaries": summaries})
+
+
+@pytest.mark.parametrize(
+    ("keep_data", "with_data", "question"),
+    [
+        (True, True, f"Delete stack {STACK}? (bucket {BUCKET} is kept; database {DB} gets a final snapshot)"),
+        (True, False, f"Delete stack {STACK}?"),
+        (
+            False,
+            True,
+            f"Delete stack {STACK} AND ALL ITS DATA (bucket {BUCKET} with every file and version; "
+            f"database {DB} WITHOUT a final snapshot)? This cannot be undone.",
+        ),
+        (False, False, f"Delete stack {STACK} AND ALL ITS DATA? This cannot be undone."),
+    ],
+    ids=["keep-data", "keep-nothing-to-keep", "delete-data", "delete-nothing-there"],
+)
+def test_destroy_asks_a_question_that_names_what_happens_to_the_data(
+    cfn: tuple[Any, Stubber], rds: tuple[Any, Stubber], s3: tuple[Any, Stubber],
+    keep_data: bool, with_data: bool, question: str,
+) -> None:  # fmt: skip
+    (client, stubber), (rds_client, _no_rds_calls), (s3_client, _no_s3_calls) = cfn, rds, s3
+    _stack_found(stubber, with_data=with_data)
+    asked: list[str] = []
+    with pytest.raises(Cancelled, match=f"Cancelled: stack {STACK} was not deleted."):
+        stubbed_deployer(client, rds_client=rds_client, s3_client=s3_client).destroy(
+            keep_data=keep_data, confirm=lambda q: asked.append(q) or False
+        )
+    assert asked == [question]
+
+
+def test_delete_data_asks_for_the_typed_name_after_the_question(
+    cfn: tuple[Any, Stubber], rds: tuple[Any, Stubber], s3: tuple[Any, Stubber]
+) -> None:
+    (client, stubber), (rds_client, _no_rds_calls), (s3_client, _no_s3_calls) = cfn, rds, s3
+    _stack_found(stubber, with_data=True)
+    prompts: list[str] = []
+    with pytest.raises(Cancelled, match="the typed name did not match"):
+        stubbed_deployer(client, rds_client=rds_client, s3_client=s3_client).destroy(
+            keep_data=False, confirm=lambda q: True, ask=lambda p: prompts.append(p) or f" {STACK}x "
+        )
+    assert prompts == [f"Type the stack name ({STACK}) to delete it with all its data"]

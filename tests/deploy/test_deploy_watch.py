@@ -24,7 +24,7 @@ from deploy_fakes import (
     stack_id,
 )
 
-from storyanalytics.deploy import Cancelled, StackDeployer, StackEvent
+from storyanalytics.deploy import Cancelled, DeployTimeout, StackDeployer, StackEvent
 from storyanalytics.deploy.computes import get_compute
 from storyanalytics.deploy.watch import WatchSignal
 
@@ -328,3 +328,61 @@ def test_user_can_cancel_a_create_when_the_service_shows_a_failure(stubbed: Any)
 
 def _stack(status: str) -> dict[str, Any]:
     return {"StackId": stack_id(NAME), "StackName": NAME, "CreationTime": T0, "StackStatus": status}
+
+
+def test_watch_follows_a_stack_left_in_progress_to_its_end(stubbed: Any) -> None:
+    client, cfn = stubbed["cloudformation"]
+    sid = stack_id(NAME)
+    began = [stack_event(NAME, 1, "UPDATE_IN_PROGRESS", "User Initiated")]
+    done = [*began, stack_event(NAME, 2, "UPDATE_COMPLETE")]
+    cfn.add_response("describe_stacks", {"Stacks": [_stack("UPDATE_IN_PROGRESS")]}, {"StackName": NAME})
+    cfn.add_response("describe_stack_events", events_page(*began), {"StackName": sid})
+    cfn.add_response("describe_stack_events", events_page(*done))
+    cfn.add_response("describe_stacks", {"Stacks": [_stack("UPDATE_COMPLETE")]}, {"StackName": sid})
+    cfn.add_response("describe_stack_events", events_page(*done))
+    clock = FakeClock()
+    seen: list[StackEvent] = []
+    notices: list[str] = []
+    deployer = StackDeployer(client, NAME, poll_interval=1, sleep=clock.sleep, clock=clock)
+    assert deployer.follow(on_event=seen.append, on_notice=notices.append) == "UPDATE_COMPLETE"
+    assert [e.status for e in seen] == ["UPDATE_COMPLETE"]
+    assert notices == [f"Stack {NAME} is UPDATE_IN_PROGRESS: following it."]
+
+
+def test_watch_with_nothing_in_progress_says_so(stubbed: Any) -> None:
+    client, cfn = stubbed["cloudformation"]
+    cfn.add_response("describe_stacks", {"Stacks": [_stack("UPDATE_COMPLETE")]}, {"StackName": NAME})
+    notices: list[str] = []
+    assert StackDeployer(client, NAME).follow(on_notice=notices.append) == "UPDATE_COMPLETE"
+    assert notices == [f"Stack {NAME} is UPDATE_COMPLETE: nothing is in progress."]
+
+
+def test_time_limit_names_what_is_in_progress_and_how_to_keep_watching(stubbed: Any) -> None:
+    client, cfn = stubbed["cloudformation"]
+    sid = stack_id(NAME)
+    began = [
+        stack_event(NAME, 1, "UPDATE_IN_PROGRESS", "User Initiated"),
+        event(NAME, 2, "EcsService", "AWS::ECS::ExpressGatewayService", "UPDATE_IN_PROGRESS"),
+    ]
+    cfn.add_response("describe_stacks", {"Stacks": [_stack("UPDATE_IN_PROGRESS")]}, {"StackName": NAME})
+    cfn.add_response("describe_stack_events", events_page(*began), {"StackName": sid})
+    cfn.add_response("describe_stack_events", events_page(*began))
+    cfn.add_response("describe_stacks", {"Stacks": [_stack("UPDATE_IN_PROGRESS")]}, {"StackName": sid})
+    clock = FakeClock()
+    deployer = StackDeployer(client, NAME, poll_interval=1, sleep=clock.sleep, clock=clock)
+    with pytest.raises(DeployTimeout) as caught:
+        deployer.follow(timeout=-1, watch=OneSignal())
+    message = str(caught.value)
+    assert "still in progress: EcsService (AWS::ECS::ExpressGatewayService)" in message
+    assert "0 of 1 tasks running" in message
+    assert f"story-analytics deploy --aws --watch --stack-name {NAME}" in message
+    assert f"story-analytics check --stack-name {NAME}" in message
+
+
+def test_cli_watch_goes_alone() -> None:
+    from typer.testing import CliRunner
+
+    from storyanalytics.cli import app
+
+    result = CliRunner().invoke(app, ["deploy", "--aws", "--watch", "--update", "--region", "us-east-1"])
+    assert result.exit_code == 2 and "--watch only follows what is in progress" in result.output

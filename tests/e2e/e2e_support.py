@@ -13,15 +13,14 @@ import shutil
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 
 from storyanalytics import web_assets
+from storyanalytics.rehearsal.standins.cdn import serving
 
 ROOT = Path(__file__).resolve().parents[2]
 WEB = ROOT / "web"
@@ -131,16 +130,3 @@ def static_server(directory: Path) -> Iterator[str]:
     """A plain http.server on another loopback port (a different origin than the app); yields its URL."""
     with serving(functools.partial(_QuietHandler, directory=str(directory))) as url:
         yield url
-
-
-@contextlib.contextmanager
-def serving(handler: Any) -> Iterator[str]:
-    """Any request handler on a free loopback port, in a thread; yields its base URL."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()

@@ -1,7 +1,8 @@
 """An embed served from the edge keeps working with the app stopped: draws, resizes, follows republish.
 
-The edge is the moto bucket's public prefix behind the CloudFront stand-in (tests/e2e/cloudfront_standin.py);
-the host page is a plain static server on a third origin. The app runs only to publish, then stops.
+The edge is the moto bucket's public prefix behind the CloudFront stand-in
+(storyanalytics/rehearsal/standins/cdn.py); the host page is a plain static server on a third origin.
+The app runs only to publish, then stops.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from typing import Any
 
 import httpx
 import pytest
-from cloudfront_standin import cloudfront_standin
 from e2e_support import ROOT, running_app, static_server
+
+from storyanalytics.rehearsal.standins.cdn import cloudfront_standin
 
 pytestmark = pytest.mark.browser
 CSV = "country,sales\nFrance,120\nGermany,150\nItaly,90\nSpain,110\n"

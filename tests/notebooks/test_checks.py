@@ -24,6 +24,7 @@ from rich.console import Console
 from storyanalytics.checks import CheckReport, CheckResult, StackChecker, StackCheckFailed, check_stack
 from storyanalytics.db import upgrade
 from storyanalytics.rehearsal.standins import install
+from storyanalytics.rehearsal.standins.cdn import cloudfront_standin
 
 REGION = "us-east-1"
 MANIFEST_TYPE = "application/vnd.docker.distribution.manifest.v2+json"
@@ -87,6 +88,20 @@ TEMPLATE = {
 }
 
 
+# The edge stack's contract (cfn/edge.yaml outputs) with a plain bucket; the CloudFront stand-in serves it.
+EDGE_TEMPLATE = {
+    "Parameters": {"BucketName": {"Type": "String"}, "PublicUrl": {"Type": "String"}},
+    "Resources": {
+        "EdgeBucket": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": {"Ref": "BucketName"}}}
+    },
+    "Outputs": {
+        "EdgeBucketName": {"Value": {"Ref": "EdgeBucket"}},
+        "PublicUrl": {"Value": {"Ref": "PublicUrl"}},
+        "DistributionId": {"Value": "E1STANDIN"},
+    },
+}
+
+
 class _Health(BaseHTTPRequestHandler):
     """The app's /api/health; tests change what it answers through `answer` and restore it after."""
 
@@ -137,10 +152,33 @@ def sqlite_at_head(tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def checker(moto_server: str, health_url: str, sqlite_at_head: str) -> StackChecker:
-    """A healthy stack: image pushed, bucket private and encrypted, log group quiet."""
+def checker(moto_server: str, health_url: str, sqlite_at_head: str) -> Iterator[StackChecker]:
+    """A healthy stack: image pushed, bucket private and encrypted, log group quiet, a chart on the edge."""
     install()
     name = f"checks-{secrets.token_hex(4)}"
+    edge_bucket = f"{name}-edge-files"
+    with cloudfront_standin(moto_server, edge_bucket) as cdn_url:
+        boto3.client("cloudformation", endpoint_url=moto_server, region_name=REGION).create_stack(
+            StackName=f"{name}-edge",
+            TemplateBody=json.dumps(EDGE_TEMPLATE),
+            Parameters=[
+                {"ParameterKey": "BucketName", "ParameterValue": edge_bucket},
+                {"ParameterKey": "PublicUrl", "ParameterValue": cdn_url},
+            ],
+        )
+        s3 = boto3.client("s3", endpoint_url=moto_server, region_name=REGION)
+        s3.put_object(
+            Bucket=edge_bucket, Key="public/data/x/1.json", Body=b"{}", ContentType="application/json"
+        )
+        page = b'<div id="chart" data-payload="/data/x/1.json"></div>'
+        s3.put_object(Bucket=edge_bucket, Key=f"public/embed/{PUBLIC_ID}", Body=page, ContentType="text/html")
+        yield _app_checker(moto_server, health_url, sqlite_at_head, name)
+
+
+PUBLIC_ID = "pub_AAAAAAAAAAAAAAAAAAAAAA"
+
+
+def _app_checker(moto_server: str, health_url: str, sqlite_at_head: str, name: str) -> StackChecker:
     ecr = boto3.client("ecr", endpoint_url=moto_server, region_name=REGION)
     ecr.create_repository(repositoryName=name)
     ecr.put_image(
@@ -168,8 +206,24 @@ def _s3(checker: StackChecker) -> Any:
 
 def test_healthy_stack_passes_every_check(checker: StackChecker) -> None:
     report = checker.report()
-    assert [result.status for result in report.results] == ["PASS"] * 8, report.rows()
+    assert [result.status for result in report.results] == ["PASS"] * 9, report.rows()
     report.raise_for_failures()
+
+
+def test_published_charts_fail_when_the_cdn_does_not_serve_the_page(checker: StackChecker) -> None:
+    edge_bucket = f"{checker.stack_name}-edge-files"
+    _s3(checker).delete_object(Bucket=edge_bucket, Key="public/data/x/1.json")
+    result = checker.published_charts()
+    assert not result.passed
+    assert "/data/x/1.json answered HTTP 404" in result.detail and "publish --sync" in result.detail
+
+
+def test_published_charts_fail_without_an_edge_stack(moto_server: str, checker: StackChecker) -> None:
+    boto3.client("cloudformation", endpoint_url=moto_server, region_name=REGION).delete_stack(
+        StackName=f"{checker.stack_name}-edge"
+    )
+    result = checker.published_charts()
+    assert not result.passed and "deploy --aws --update" in result.detail
 
 
 def test_stack_status_fails_for_a_missing_stack(moto_server: str) -> None:
@@ -254,7 +308,7 @@ def test_recent_errors_fails_on_an_error_line(checker: StackChecker) -> None:
 
 def test_report_with_a_failure_raises_naming_the_check(checker: StackChecker) -> None:
     _s3(checker).delete_public_access_block(Bucket=checker.bucket)
-    with pytest.raises(StackCheckFailed, match=r"1 of 8 checks .* failed: Bucket private"):
+    with pytest.raises(StackCheckFailed, match=r"1 of 9 checks .* failed: Bucket private"):
         checker.report().raise_for_failures()
 
 
@@ -417,7 +471,7 @@ def test_service_fails_when_the_stack_has_none(checker: StackChecker) -> None:
     checker.__dict__["resources"] = [r for r in checker.resources if r.get("LogicalResourceId") != "Service"]
     result = checker.service()
     assert not result.passed
-    assert result.detail == f"stack {checker.stack_name!r} has no App Runner or ECS Express service"
+    assert result.detail == f"stack {checker.stack_name!r} has no Lambda, App Runner or ECS Express service"
 
 
 def test_recent_errors_fails_when_the_log_group_is_gone(checker: StackChecker) -> None:
@@ -434,7 +488,7 @@ def test_report_reuses_a_result_already_shown(checker: StackChecker) -> None:
     _s3(checker).put_public_access_block(Bucket=checker.bucket, PublicAccessBlockConfiguration=block)
     report = checker.report()
     assert [r.name for r in report.failures] == ["Bucket private"]
-    assert len(report.results) == 8
+    assert len(report.results) == 9
 
 
 def test_check_stack_runs_every_check_of_the_named_stack_in_the_given_region(
@@ -445,7 +499,7 @@ def test_check_stack_runs_every_check_of_the_named_stack_in_the_given_region(
         REGION, checker.stack_name, endpoint_url=checker.endpoint_url, database_url=checker.database_url
     )
     assert report.stack_name == checker.stack_name
-    assert report.passed and len(report.results) == 8
+    assert report.passed and len(report.results) == 9
 
 
 def test_check_stack_checks_the_database_it_is_given(checker: StackChecker, tmp_path: Path) -> None:
@@ -587,7 +641,7 @@ def test_report_table_shows_each_verdict_and_the_count(checker: StackChecker) ->
     text = shown.getvalue()
     assert f"Checks of stack {checker.stack_name}" in text
     assert "| Bucket private " in text and "FAIL" in text and "no public access block" in text
-    assert text.rstrip().endswith("7 of 8 checks passed.")
+    assert text.rstrip().endswith("8 of 9 checks passed.")
 
 
 def test_report_with_two_failures_names_both_with_their_reasons(checker: StackChecker) -> None:
@@ -596,7 +650,7 @@ def test_report_with_two_failures_names_both_with_their_reasons(checker: StackCh
     with pytest.raises(StackCheckFailed) as caught:
         checker.report().raise_for_failures()
     assert str(caught.value) == (
-        f"2 of 8 checks of stack {checker.stack_name} failed: "
+        f"2 of 9 checks of stack {checker.stack_name} failed: "
         f"Bucket private: bucket {checker.bucket!r} has no public access block; "
         f"Bucket encrypted: bucket {checker.bucket!r} has no default encryption"
     )

@@ -16,13 +16,14 @@ import threading
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from storyanalytics.api.deps import AdminUser, SettingsDep, StorageDep
+from storyanalytics.api.deps import AdminUser, EdgeDep, SettingsDep, StorageDep
 from storyanalytics.api.errors import ApiError
 from storyanalytics.errors import StoryAnalyticsError
 from storyanalytics.naming import MARKER_FOLDER  # not from migrate/: that package is heavy to import
+from storyanalytics.publish.sync import sync_published
 from storyanalytics.storage import InvalidKey, ObjectNotFound, StorageError
 
 router = APIRouter(prefix="/api/admin", tags=["admin"])
@@ -98,12 +99,18 @@ def _run_import(sqlite_path: Path, database_url: str, merge: bool, share_with: s
 
 @router.post("/import-metadata", summary="Import a local metadata.db uploaded to the app's bucket")
 async def import_metadata(
-    body: ImportIn, admin: AdminUser, settings: SettingsDep, storage: StorageDep
+    body: ImportIn,
+    admin: AdminUser,
+    settings: SettingsDep,
+    storage: StorageDep,
+    edge: EdgeDep,
+    request: Request,
 ) -> dict[str, Any]:
     """Copies the uploaded SQLite database into the app's database (verified; merge keeps what is there).
 
     Answers with the report: per table the rows copied, skipped and conflicting, and whether it verified;
-    `shared_teams` lists the teams `share_with` now owns.
+    `shared_teams` lists the teams `share_with` now owns. With an edge (cloud mode), what was published
+    locally is then published there too (`edge`: the sync's counts), at the CDN's URLs.
     """
     _check_key(body.key)
     database_url = settings.resolved_database_url
@@ -114,7 +121,15 @@ async def import_metadata(
     try:
         path = await _download(storage, body.key)
         try:
-            return await asyncio.to_thread(_run_import, path, database_url, body.merge, body.share_with)
+            report = await asyncio.to_thread(_run_import, path, database_url, body.merge, body.share_with)
+            if edge is not None:
+                synced = await sync_published(request.app.state.session_factory, storage, edge)
+                report["edge"] = {
+                    "written": len(synced.written),
+                    "removed": len(synced.removed),
+                    "skipped": synced.skipped,
+                }
+            return report
         except ApiError:
             raise
         except StoryAnalyticsError as exc:

@@ -53,9 +53,10 @@ def _check_registration() -> None:
     from moto.cloudformation import parsing
     from moto.core.common_models import CloudFormationModel
 
-    from storyanalytics.rehearsal.standins import models
+    from storyanalytics.rehearsal.standins import cloudfront, lambda_models, models
 
-    ours = {model.cloudformation_type(): model for model in models.STANDIN_MODELS}
+    standins = (*models.STANDIN_MODELS, *cloudfront.CLOUDFRONT_STANDINS, *lambda_models.LAMBDA_STANDIN_MODELS)
+    ours = {model.cloudformation_type(): model for model in standins}
     others = [
         model
         for model in CloudFormationModel.__subclasses__()

@@ -18,7 +18,7 @@ from typing import Protocol
 class ServiceSpec:
     """The container a service runs, as the stack describes it (secrets already resolved)."""
 
-    kind: str  # "ecs-express" or "apprunner"
+    kind: str  # "ecs-express", "apprunner" or "lambda"
     name: str
     image: str
     port: int

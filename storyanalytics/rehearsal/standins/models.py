@@ -358,13 +358,21 @@ class _Recorded:
         region_name: str,
         **kwargs: Any,
     ) -> _Recorded:
-        _require(cls, cloudformation_json.get("Properties", {}), cls.REQUIRED)
+        properties = cloudformation_json.get("Properties", {})
+        _require(cls, properties, cls.REQUIRED)
+        physical_id, attributes = cls.identity(resource_name, properties, account_id, region_name)
+        resource = cls(physical_id, attributes)
+        live_resources[physical_id] = resource
+        return resource
+
+    @classmethod
+    def identity(
+        cls, resource_name: str, properties: dict[str, Any], account_id: str, region_name: str
+    ) -> tuple[str, dict[str, str]]:
+        """The physical id and the GetAtt values of a new resource (an ARN, placeholder numbers)."""
         arn = _arn(region_name, account_id, cls.SERVICE, f"{resource_name}/{_short_id()}")
         values = {"arn": arn, "number": "1", "bool": "true"}
-        attributes = {name: values[kind] for name, kind in cls.ATTRIBUTES.items()}
-        resource = cls(arn, attributes)
-        live_resources[arn] = resource
-        return resource
+        return arn, {name: values[kind] for name, kind in cls.ATTRIBUTES.items()}
 
     @classmethod
     def update_from_cloudformation_json(

@@ -9,7 +9,8 @@ The one place these are filled (the offline rehearsal, and the tests through it)
 - RDS through CloudFormation uses MySQL's port for every engine;
 - buckets made by CloudFormation lose their public access block and versioning, and a TLS-only bucket
   policy (moto ignores conditions) would refuse every request;
-- UpdateTerminationProtection is missing (and deleting a protected stack is not refused).
+- UpdateTerminationProtection is missing (and deleting a protected stack is not refused);
+- AWS::Lambda::Version has no attributes (`!GetAtt Version.Version`, which the alias points at).
 
 `install()` applies each patch once; a real deploy never imports this module.
 """
@@ -222,6 +223,23 @@ def _patch_termination_protection() -> None:
     CloudFormationResponse.delete_stack = delete_stack  # type: ignore[method-assign]
 
 
+def _patch_lambda_version() -> None:
+    """Give moto's AWS::Lambda::Version its `Version` attribute (the number it published)."""
+    from moto.awslambda.models import LambdaVersion
+    from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
+
+    def has_cfn_attr(cls: Any, attr: str) -> bool:
+        return attr == "Version"
+
+    def get_cfn_attribute(self: Any, attribute_name: str) -> Any:
+        if attribute_name == "Version":
+            return str(self.version)
+        raise UnformattedGetAttTemplateException()
+
+    LambdaVersion.has_cfn_attr = classmethod(has_cfn_attr)  # type: ignore[method-assign,assignment]
+    LambdaVersion.get_cfn_attribute = get_cfn_attribute  # type: ignore[attr-defined]
+
+
 def install() -> None:
     """Fill the gaps (idempotent: each patch wraps moto's original exactly once)."""
     global _installed
@@ -234,4 +252,5 @@ def install() -> None:
         _patch_rds()
         _patch_s3_bucket()
         _patch_termination_protection()
+        _patch_lambda_version()
         _installed = True

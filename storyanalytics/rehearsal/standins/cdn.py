@@ -1,4 +1,6 @@
-"""STAND-IN FOR CLOUDFRONT (tests and benchmarks only): a plain static server over the bucket's public prefix.
+"""REHEARSAL STAND-IN FOR CLOUDFRONT: a plain static server over the edge bucket's public prefix.
+
+Used by the offline rehearsal, the tests and bench/embed.py; a real deploy never imports it.
 
 It does what the edge stack's distribution does for a reader, and nothing more: a GET of /<path> reads
 `public/<path>` from the edge bucket (moto here) and answers with the object's stored Content-Type,
@@ -12,6 +14,8 @@ from __future__ import annotations
 import contextlib
 import gzip
 import http.server
+import ssl
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,9 +23,8 @@ from typing import Any
 import boto3
 import yaml
 from botocore.exceptions import ClientError
-from e2e_support import serving
 
-EDGE_TEMPLATE = Path(__file__).resolve().parents[2] / "storyanalytics" / "cfn" / "edge.yaml"
+EDGE_TEMPLATE = Path(__file__).resolve().parents[2] / "cfn" / "edge.yaml"
 COMPRESSIBLE = ("text/", "application/json", "application/javascript", "image/svg+xml")
 
 
@@ -101,7 +104,24 @@ def _handler(client: Any, bucket: str, prefix: str, headers: dict[str, str]) -> 
 
 
 @contextlib.contextmanager
-def cloudfront_standin(endpoint_url: str, bucket: str, prefix: str = "public") -> Iterator[str]:
+def serving(handler: Any, tls: ssl.SSLContext | None = None) -> Iterator[str]:
+    """Any request handler on a free loopback port, in a thread (HTTPS with `tls`); yields its base URL."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"{'https' if tls else 'http'}://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextlib.contextmanager
+def cloudfront_standin(
+    endpoint_url: str, bucket: str, prefix: str = "public", tls: ssl.SSLContext | None = None
+) -> Iterator[str]:
     """Serve s3://bucket/prefix/ on a loopback port (its own origin); yields the base URL."""
     client = boto3.client(
         "s3",
@@ -110,5 +130,33 @@ def cloudfront_standin(endpoint_url: str, bucket: str, prefix: str = "public") -
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
     )
-    with serving(_handler(client, bucket, prefix, policy_headers())) as url:
+    with serving(_handler(client, bucket, prefix, policy_headers()), tls) as url:
         yield url
+
+
+# --- The rehearsal's distributions: each edge stack's stand-in distribution serves its bucket -----------
+_distributions = contextlib.ExitStack()
+_rehearsal: dict[str, Any] = {}
+
+
+def serve_distributions(endpoint_url: str, certificate: tuple[Path, Path]) -> None:
+    """From now on a stand-in distribution (storyanalytics.rehearsal.standins.cloudfront) is served here,
+    over HTTPS with the rehearsal's certificate; without this call it only gets a *.cloudfront.net name."""
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls.load_cert_chain(str(certificate[0]), str(certificate[1]))
+    _rehearsal.update(endpoint_url=endpoint_url, tls=tls)
+
+
+def distribution_address(bucket: str, prefix: str) -> str | None:
+    """host:port serving s3://bucket/prefix/ for a new distribution, or None outside the rehearsal."""
+    if not _rehearsal:
+        return None
+    url = _distributions.enter_context(
+        cloudfront_standin(_rehearsal["endpoint_url"], bucket, prefix, _rehearsal["tls"])
+    )
+    return url.removeprefix("https://")
+
+
+def stop_distributions() -> None:
+    _distributions.close()
+    _rehearsal.clear()

@@ -1,0 +1,93 @@
+"""REHEARSAL STAND-INS: the CloudFront resource types of cfn/edge.yaml, which moto's CloudFormation lacks.
+
+They make the edge stack exist offline (ids shaped like CloudFront's). A distribution gets a
+*.cloudfront.net name that nothing serves, except in the rehearsal, where its origin bucket's prefix is
+served over HTTPS on loopback by the CloudFront stand-in (`cdn.serve_distributions`).
+Registered with the other stand-ins by `storyanalytics.rehearsal.standins.install()`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from moto.core.common_models import CloudFormationModel
+from moto.moto_api._internal import mock_random
+
+from storyanalytics.rehearsal.standins.cdn import distribution_address
+from storyanalytics.rehearsal.standins.models import _Recorded
+
+
+class _CloudFrontResource(_Recorded):
+    """An id like CloudFront's (E + 13 uppercase letters and digits), the physical id and `Id`."""
+
+    ATTRIBUTES = {"Id": "id"}
+
+    @classmethod
+    def identity(
+        cls, resource_name: str, properties: dict[str, Any], account_id: str, region_name: str
+    ) -> tuple[str, dict[str, str]]:
+        resource_id = "E" + mock_random.get_random_string(13, lower_case=False, include_digits=True).upper()
+        attributes = {"Id": resource_id}
+        if "DomainName" in cls.ATTRIBUTES:
+            served = _serve_origin(properties)
+            attributes["DomainName"] = served or f"d{resource_id.lower()}.cloudfront.net"
+        return resource_id, attributes
+
+
+def _serve_origin(properties: dict[str, Any]) -> str | None:
+    """In the rehearsal, serve the first origin's bucket and prefix (OriginPath) on loopback."""
+    origins = properties.get("DistributionConfig", {}).get("Origins") or []
+    if not origins:
+        return None
+    bucket = str(origins[0].get("DomainName", "")).split(".s3.", 1)[0]
+    prefix = str(origins[0].get("OriginPath", "")).strip("/")
+    return distribution_address(bucket, prefix)
+
+
+class RehearsalDistribution(_CloudFrontResource, CloudFormationModel):
+    """Stand-in for AWS::CloudFront::Distribution."""
+
+    ATTRIBUTES = {"Id": "id", "DomainName": "domain"}
+    REQUIRED = ("DistributionConfig",)
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::CloudFront::Distribution"
+
+
+class RehearsalOriginAccessControl(_CloudFrontResource, CloudFormationModel):
+    """Stand-in for AWS::CloudFront::OriginAccessControl."""
+
+    REQUIRED = ("OriginAccessControlConfig",)
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::CloudFront::OriginAccessControl"
+
+
+class RehearsalCachePolicy(_CloudFrontResource, CloudFormationModel):
+    """Stand-in for AWS::CloudFront::CachePolicy."""
+
+    REQUIRED = ("CachePolicyConfig",)
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::CloudFront::CachePolicy"
+
+
+class RehearsalResponseHeadersPolicy(_CloudFrontResource, CloudFormationModel):
+    """Stand-in for AWS::CloudFront::ResponseHeadersPolicy."""
+
+    REQUIRED = ("ResponseHeadersPolicyConfig",)
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::CloudFront::ResponseHeadersPolicy"
+
+
+CLOUDFRONT_STANDINS: tuple[type[CloudFormationModel], ...] = (
+    RehearsalDistribution,
+    RehearsalOriginAccessControl,
+    RehearsalCachePolicy,
+    RehearsalResponseHeadersPolicy,
+)
