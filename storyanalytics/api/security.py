@@ -110,11 +110,17 @@ STANDARD_HEADERS = (
 
 # The web app loads only its own hashed bundles and talks only to its own API; Observable Plot sets
 # inline style attributes, and PNG export draws through data:/blob: images.
-CSP_BASE = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; "
-    "object-src 'none'; base-uri 'self'; form-action 'self'"
-)
+def csp_base(upload_origin: str = "") -> str:
+    """The policy's shared part; `upload_origin` is where the web app posts CSV uploads straight to S3."""
+    connect = f"'self' {upload_origin}" if upload_origin else "'self'"
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        f"img-src 'self' data: blob:; font-src 'self' data:; connect-src {connect}; worker-src 'self' blob:; "
+        "object-src 'none'; base-uri 'self'; form-action 'self'"
+    )
+
+
+CSP_BASE = csp_base()
 # FastAPI's interactive docs load Swagger UI and ReDoc from a CDN with inline scripts: framing rules only.
 DOCS_PATHS = frozenset({"/docs", "/redoc", "/docs/oauth2-redirect"})
 HSTS_VALUE = b"max-age=31536000; includeSubDomains"
@@ -125,10 +131,18 @@ def public_csp(origins: list[str] | None) -> bytes:
     return f"{CSP_BASE}; frame-ancestors {frame_ancestors_value(origins)}".encode()
 
 
-def app_csp(path: str) -> bytes:
+def app_csp(path: str, upload_origin: str = "") -> bytes:
     if path in DOCS_PATHS:
         return b"frame-ancestors 'none'"
-    return f"{CSP_BASE}; frame-ancestors 'none'".encode()
+    return f"{csp_base(upload_origin)}; frame-ancestors 'none'".encode()
+
+
+def upload_origin_of(scope: Scope) -> str:
+    """The storage's direct-upload origin (S3 in cloud mode), or "" when uploads go through the app."""
+    app = scope.get("app")
+    storage = getattr(getattr(app, "state", None), "storage", None)
+    origin = getattr(storage, "upload_origin", "")
+    return origin if isinstance(origin, str) else ""
 
 
 def public_security_headers(origins: list[str] | None, hsts: bool) -> list[tuple[bytes, bytes]]:
@@ -165,7 +179,7 @@ class SecurityHeadersMiddleware:
                     state = scope.get("state") or {}
                     csp = public_csp(state.get(FRAME_ANCESTORS_STATE_KEY))
                 else:
-                    csp = app_csp(path)
+                    csp = app_csp(path, upload_origin_of(scope))
                 if b"content-security-policy" not in names:
                     headers.append((b"content-security-policy", csp))
                 if not public and b"x-frame-options" not in names:

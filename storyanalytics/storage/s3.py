@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import boto3
 from botocore.config import Config
@@ -231,6 +233,20 @@ class S3StorageBackend(StorageBackend):
         if head is None:
             return None
         return head.get("Metadata", {}).get(SHA256_METADATA_KEY)
+
+    @functools.cached_property
+    def upload_origin(self) -> str:
+        """The origin browsers post direct uploads to, for the web app's CSP `connect-src`.
+
+        Taken from the same local signing as `direct_upload` (boto3 builds the POST URL from the bucket
+        and the client's endpoint), so the policy names exactly the host the browser will reach.
+        """
+        try:
+            post = self.client.generate_presigned_post(Bucket=self.bucket, Key=self._object_key("probe"))
+        except (ClientError, BotoCoreError):
+            return ""
+        url = urlsplit(post["url"])
+        return f"{url.scheme}://{url.netloc}"
 
     def direct_upload(self, path: str, max_bytes: int, expires_in: int) -> DirectUpload:
         """A presigned POST for exactly this key, refused by S3 itself past `max_bytes`.

@@ -52,6 +52,13 @@ def test_cloud_mode_sends_hsts_everywhere(cloud_api: Api) -> None:
         assert "max-age=31536000" in cloud_api.get(path).headers["strict-transport-security"]
 
 
+def test_cloud_mode_lets_the_web_app_post_uploads_to_the_bucket_and_nowhere_else(
+    cloud_api: Api, moto_server: str
+) -> None:
+    csp = directives(cloud_api.get("/api/meta").headers["content-security-policy"])
+    assert csp["connect-src"] == f"connect-src 'self' {moto_server}"
+
+
 def test_local_mode_sends_no_hsts(local_api: Api) -> None:
     assert "strict-transport-security" not in local_api.get("/api/meta").headers
 

@@ -38,7 +38,11 @@ class _Forward(http.server.BaseHTTPRequestHandler):
             self.wfile.write(body)
             return
         body = self.rfile.read(length) if length else None
-        headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP_BY_HOP}
+        # The answer is relayed decoded (httpx decodes what it can), so ask the app for plain bytes: a
+        # forwarded `Accept-Encoding: br` would come back as brotli bytes under no Content-Encoding.
+        headers = {
+            k: v for k, v in self.headers.items() if k.lower() not in _HOP_BY_HOP | {"accept-encoding"}
+        }
         with httpx.Client(timeout=60) as client:
             answer = client.request(self.command, self.app_url + self.path, content=body, headers=headers)
         self.send_response(answer.status_code)
