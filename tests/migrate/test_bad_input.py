@@ -128,10 +128,12 @@ def test_source_with_newer_schema_is_refused(local_install: LocalInstall, postgr
 def test_source_with_older_schema_is_refused(
     local_install: LocalInstall, postgres_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Pretend the code ships a newer migration than the one the local database is at.
-    monkeypatch.setattr(checks_module, "head_revision", lambda: "0002_next")
-    monkeypatch.setattr(checks_module, "known_revisions", lambda: {"0001", "0002_next"})
-    with pytest.raises(MigrationError, match=r"older schema revision 0001 .*story-analytics db upgrade"):
+    # Pretend the code ships a newer migration than the one the local database is at (today's head).
+    current = checks_module.head_revision()
+    monkeypatch.setattr(checks_module, "head_revision", lambda: f"{current}_next")
+    monkeypatch.setattr(checks_module, "known_revisions", lambda: {current, f"{current}_next"})
+    refusal = rf"older schema revision {current} .*story-analytics db upgrade"
+    with pytest.raises(MigrationError, match=refusal):
         migrate_database(local_install.database_url, postgres_url)
     assert _public_tables(postgres_url) == 0
 
