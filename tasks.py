@@ -129,7 +129,7 @@ def migrate(
         "delete_data": "With --destroy: also delete the bucket and the database",
         "region": "AWS region, e.g. us-east-1",
         "stack_name": "Name of the app stack",
-        "compute": "ecs-express (default), lambda or apprunner",
+        "compute": "lambda (default), ecs-express or apprunner",
         "builder": "auto (local Docker if it answers, else AWS CodeBuild), local or codebuild",
         "admin_email": "Email of the first admin (first deploy)",
         "yes": "Answer yes to every question",

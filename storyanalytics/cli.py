@@ -249,7 +249,7 @@ def deploy(
     compute: Annotated[
         str | None,
         typer.Option(
-            help="ecs-express (default for new stacks), lambda (cheapest) or apprunner.", show_default=False
+            help="lambda (default for new stacks, cheapest), ecs-express or apprunner.", show_default=False
         ),
     ] = None,
     builder: Annotated[

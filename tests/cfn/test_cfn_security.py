@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from storyanalytics.deploy.computes import DEFAULT_COMPUTE
 from storyanalytics.naming import APP_TAG_KEY
 
 Template = dict[str, Any]
@@ -88,7 +89,7 @@ def test_app_parameters_match_the_deployer_contract(app: Template) -> None:
     params = app["Parameters"]
     for name in ("ImageUri", "Compute", "DbInstanceClass", "AdminEmail", "Cpu", "Memory", "EnableNat"):
         assert name in params
-    assert params["Compute"]["Default"] == "ecs-express"
+    assert params["Compute"]["Default"] == DEFAULT_COMPUTE == "lambda"
     assert sorted(params["Compute"]["AllowedValues"]) == ["apprunner", "ecs-express", "lambda"]
     assert params["DbInstanceClass"]["Default"] == "db.t4g.micro"
     assert params["EnableNat"]["Default"] == "false"

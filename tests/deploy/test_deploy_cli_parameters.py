@@ -53,7 +53,7 @@ def test_defaults_send_only_the_image_compute_and_admin(
     assert parameters.pop("ImageUri").startswith(
         f"123456789012.dkr.ecr.us-east-1.amazonaws.com/{stack_name}:"
     )
-    assert parameters == {"Compute": "ecs-express", "AdminEmail": "admin@example.org"}
+    assert parameters == {"Compute": "lambda", "AdminEmail": "admin@example.org"}
 
 
 @pytest.mark.parametrize(
@@ -87,6 +87,6 @@ def test_an_invalid_size_never_reaches_aws(
     moto_server: str, stack_name: str, change_sets: list[dict[str, Any]]
 ) -> None:
     args = ["deploy", *BASE, "--stack-name", stack_name, "--endpoint-url", moto_server]
-    result = CliRunner().invoke(app, [*args, "--cpu", "256", "--memory", "8192"])
+    result = CliRunner().invoke(app, [*args, "--compute", "ecs-express", "--cpu", "256", "--memory", "8192"])
     assert result.exit_code == 2, result.output
     assert change_sets == []

@@ -14,8 +14,8 @@ from storyanalytics.deploy.errors import PreflightError
 
 COMPUTES: dict[str, Compute] = {compute.name: compute for compute in (LAMBDA, ECS_EXPRESS, APPRUNNER)}
 COMPUTE_CHOICES: tuple[str, ...] = tuple(COMPUTES)
-# Lambda becomes the default once the offline rehearsal runs it end to end as it does the others.
-DEFAULT_COMPUTE = ECS_EXPRESS.name
+# Lambda is the default: the cheapest (issue 11), and its cold start meets bench/cold_start.py idle.
+DEFAULT_COMPUTE = LAMBDA.name
 
 
 def choices_text() -> str:
