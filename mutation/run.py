@@ -76,7 +76,7 @@ MODULES = {
     ),
     "migrate": Module(
         mutate=("storyanalytics/migrate/checks.py", "storyanalytics/migrate/storage_copy.py"),
-        tests=("tests/migrate/test_bad_input.py", "tests/migrate/test_storage_copy.py"),
+        tests=("tests/migrate/test_preflight_refusals.py", "tests/migrate/test_storage_copy_outcomes.py"),
     ),
 }
 
