@@ -11,7 +11,7 @@ import pytest
 from botocore.stub import Stubber
 from deploy_fakes import STACK, T0, event, events_page, stack_event, stack_id, stacks, stubbed_deployer
 
-from storyanalytics.deploy import Cancelled, DeployError
+from storyanalytics.deploy import Cancelled, DeployError, DeployTimeout
 
 SID = stack_id(STACK)
 BUCKET = "sa-data"
@@ -289,3 +289,99 @@ def test_delete_data_asks_for_the_typed_name_after_the_question(
             keep_data=False, confirm=lambda q: True, ask=lambda p: prompts.append(p) or f" {STACK}x "
         )
     assert prompts == [f"Type the stack name ({STACK}) to delete it with all its data"]
+
+
+def test_delete_data_without_a_way_to_type_the_name_is_cancelled(
+    cfn: tuple[Any, Stubber], rds: tuple[Any, Stubber], s3: tuple[Any, Stubber]
+) -> None:
+    (client, stubber), (rds_client, _no_rds_calls), (s3_client, _no_s3_calls) = cfn, rds, s3
+    _stack_found(stubber, with_data=True)
+    with pytest.raises(Cancelled, match="the typed name did not match"):
+        stubbed_deployer(client, rds_client=rds_client, s3_client=s3_client).destroy(
+            keep_data=False, confirm=lambda q: True, ask=None
+        )
+
+
+def _stack_with_data_deleted(cfn: Stubber, s3: Stubber) -> None:
+    _stack_with_data(cfn)
+    _stack_deleted(cfn)
+    _bucket_emptied_and_deleted(s3)
+
+
+def test_delete_data_when_the_database_is_already_gone_deletes_the_stack_and_bucket(
+    cfn: tuple[Any, Stubber], rds: tuple[Any, Stubber], s3: tuple[Any, Stubber]
+) -> None:
+    (client, stubber), (rds_client, rds_stubber), (s3_client, s3_stubber) = cfn, rds, s3
+    rds_stubber.add_client_error(
+        "describe_db_instances", "DBInstanceNotFound", f"DBInstance {DB} not found.", 404
+    )
+    _stack_with_data_deleted(stubber, s3_stubber)
+
+    result = stubbed_deployer(client, rds_client=rds_client, s3_client=s3_client).destroy(
+        keep_data=False, assume_yes=True
+    )
+
+    assert result.deleted_bucket == BUCKET and result.database_deleted_without_snapshot
+
+
+def _database_deleting(rds: Stubber, polls: int) -> None:
+    instance = {"DBInstanceIdentifier": DB, "DeletionProtection": False}
+    rds.add_response("describe_db_instances", {"DBInstances": [instance]}, {"DBInstanceIdentifier": DB})
+    rds.add_response("delete_db_instance", {"DBInstance": {**instance, "DBInstanceStatus": "deleting"}})
+    for _ in range(polls):
+        rds.add_response(
+            "describe_db_instances", {"DBInstances": [{**instance, "DBInstanceStatus": "deleting"}]}
+        )
+
+
+def test_database_that_cannot_be_read_while_it_is_deleted_stops_the_destroy(
+    cfn: tuple[Any, Stubber], rds: tuple[Any, Stubber], s3: tuple[Any, Stubber]
+) -> None:
+    (client, stubber), (rds_client, rds_stubber), (s3_client, _no_s3_calls) = cfn, rds, s3
+    _stack_with_data(stubber)
+    _database_deleting(rds_stubber, polls=0)
+    rds_stubber.add_client_error("describe_db_instances", "Throttling", "Rate exceeded", 400)
+
+    with pytest.raises(DeployError) as caught:
+        stubbed_deployer(client, rds_client=rds_client, s3_client=s3_client).destroy(
+            keep_data=False, assume_yes=True
+        )
+
+    assert str(caught.value) == f"Could not read database {DB}: Throttling: Rate exceeded."
+
+
+def test_database_still_deleting_when_time_runs_out_says_to_run_destroy_again(
+    cfn: tuple[Any, Stubber], rds: tuple[Any, Stubber], s3: tuple[Any, Stubber]
+) -> None:
+    (client, stubber), (rds_client, rds_stubber), (s3_client, _no_s3_calls) = cfn, rds, s3
+    _stack_with_data(stubber)
+    # The fake clock moves 1 s per poll: polls at 0, 1, 2 and 3 s; at 3 s the 2 s limit is passed.
+    _database_deleting(rds_stubber, polls=4)
+
+    with pytest.raises(DeployTimeout) as caught:
+        stubbed_deployer(client, rds_client=rds_client, s3_client=s3_client).destroy(
+            keep_data=False, assume_yes=True, timeout=2
+        )
+
+    assert str(caught.value) == (
+        f"Database {DB} was still being deleted when time ran out: run the destroy again in a few minutes."
+    )
+
+
+def test_final_snapshot_is_the_newest_one_that_has_a_creation_time(
+    cfn: tuple[Any, Stubber], rds: tuple[Any, Stubber], s3: tuple[Any, Stubber]
+) -> None:
+    (client, stubber), (rds_client, rds_stubber), (s3_client, _no_s3_calls) = cfn, rds, s3
+    _stack_with_data(stubber)
+    _stack_deleted(stubber)
+    rds_stubber.add_response(
+        "describe_db_snapshots",
+        {"DBSnapshots": [
+            {"DBSnapshotIdentifier": "final", "SnapshotCreateTime": T0},
+            {"DBSnapshotIdentifier": "still-creating"},
+        ]},
+    )  # fmt: skip
+
+    result = stubbed_deployer(client, rds_client=rds_client, s3_client=s3_client).destroy(assume_yes=True)
+
+    assert result.snapshot_id == "final"

@@ -144,3 +144,15 @@ def test_without_clients_kept_resources_are_named_and_snapshots_are_not() -> Non
         Leftover("log group", "sa-logs", "aws logs delete-log-group --log-group-name sa-logs"),
         Leftover("bucket", "sa-kept", "aws s3 rb s3://sa-kept --force"),
     ]
+
+
+def test_log_group_lookup_that_finds_nothing_names_nothing(aws: Any) -> None:
+    aws["logs"][1].add_response("describe_log_groups", {})
+
+    assert _find(aws, [_skipped("Logs", "AWS::Logs::LogGroup", "sa-logs")]) == []
+
+
+def test_database_without_snapshots_names_nothing(aws: Any) -> None:
+    aws["rds"][1].add_response("describe_db_snapshots", {})
+
+    assert _find(aws, [_skipped("Database", "AWS::RDS::DBInstance", "sa-db", status="DELETE_COMPLETE")]) == []
