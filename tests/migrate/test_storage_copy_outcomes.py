@@ -525,6 +525,16 @@ def _read(target: LocalStorageBackend) -> bytes:
     return asyncio.run(target.read(KEY))
 
 
+def test_folder_copy_skips_a_file_already_there_with_the_same_bytes(
+    source: LocalStorageBackend, folder: LocalStorageBackend
+) -> None:
+    _write(folder, DATA)
+
+    report = migrate_storage(source, folder)
+
+    assert report.skipped == [KEY] and report.copied == [] and report.ok
+
+
 def test_folder_copy_never_repairs_a_different_file_it_calls_it_a_conflict(
     source: LocalStorageBackend, folder: LocalStorageBackend
 ) -> None:
@@ -599,10 +609,31 @@ def test_copy_runs_inside_a_running_event_loop_like_a_notebook(
     assert asyncio.run(notebook_cell()).copied == [KEY]
 
 
-def test_async_copy_gives_the_same_report(source: LocalStorageBackend, folder: LocalStorageBackend) -> None:
-    report = asyncio.run(migrate_storage_async(source, folder, dry_run=True, overwrite=True))
+def test_async_copy_writes_keeps_conflicts_and_copies_only_what_is_included(
+    source: LocalStorageBackend, folder: LocalStorageBackend
+) -> None:
+    asyncio.run(source.write("charts/b.json", b"b"))
+    asyncio.run(source.write("charts/c.json", b"c"))
+    _write(folder, OTHER)
+    events: list[ProgressEvent] = []
 
-    assert report.copied == [KEY] and report.dry_run
+    report = asyncio.run(
+        migrate_storage_async(
+            source, folder, on_progress=events.append, include=lambda key: key != "charts/c.json"
+        )
+    )
+
+    assert list(report.conflicts) == [KEY] and report.copied == ["charts/b.json"]
+    assert asyncio.run(folder.list()) == [KEY, "charts/b.json"] and _read(folder) == OTHER
+    assert [event.kind for event in events] == ["start", "advance", "advance", "finish"]
+
+
+def test_async_copy_overwrites_when_asked(source: LocalStorageBackend, folder: LocalStorageBackend) -> None:
+    _write(folder, OTHER)
+
+    report = asyncio.run(migrate_storage_async(source, folder, overwrite=True))
+
+    assert report.overwritten == [KEY] and _read(folder) == DATA
 
 
 @pytest.mark.parametrize(
