@@ -11,7 +11,7 @@ import pytest
 from botocore.stub import Stubber
 from deploy_fakes import STACK, T0, event, events_page, stack_event, stack_id, stacks, stubbed_deployer
 
-from storyanalytics.deploy import Cancelled, DeployError, DeployTimeout
+from storyanalytics.deploy import Cancelled, DeployError, DeployTimeout, DestroyResult
 
 SID = stack_id(STACK)
 BUCKET = "sa-data"
@@ -235,7 +235,7 @@ def test_destroy_of_a_missing_stack_deletes_nothing(cfn: tuple[Any, Stubber]) ->
     )
     notices: list[str] = []
     result = stubbed_deployer(client).destroy(keep_data=False, assume_yes=True, on_notice=notices.append)
-    assert not result.existed
+    assert result == DestroyResult(STACK, existed=False)
     assert notices == [f"There is no stack named {STACK}: nothing to delete."]
 
 
@@ -385,3 +385,100 @@ def test_final_snapshot_is_the_newest_one_that_has_a_creation_time(
     result = stubbed_deployer(client, rds_client=rds_client, s3_client=s3_client).destroy(assume_yes=True)
 
     assert result.snapshot_id == "final"
+
+
+def _stack_with_resources(cfn: Stubber, summaries: list[tuple[str, str, str]], outputs: Any = None) -> None:
+    cfn.add_response("describe_stacks", stacks(STACK, "UPDATE_COMPLETE", outputs=outputs))
+    cfn.add_response(
+        "list_stack_resources",
+        {
+            "StackResourceSummaries": [
+                {"LogicalResourceId": logical, "PhysicalResourceId": physical, "ResourceType": kind,
+                 "LastUpdatedTimestamp": T0, "ResourceStatus": "CREATE_COMPLETE"}
+                for logical, physical, kind in summaries
+            ]
+        },
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("summaries", "missing"),
+    [
+        ([("Database", DB, "AWS::RDS::DBInstance")], "an RDS client"),
+        ([("DataBucket", BUCKET, "AWS::S3::Bucket")], "an S3 client"),
+    ],
+    ids=["database", "bucket"],
+)
+def test_delete_data_without_the_client_to_delete_it_deletes_nothing(
+    cfn: tuple[Any, Stubber], summaries: list[tuple[str, str, str]], missing: str
+) -> None:
+    client, stubber = cfn
+    _stack_with_resources(stubber, summaries)
+    with pytest.raises(DeployError) as caught:
+        stubbed_deployer(client).destroy(keep_data=False, assume_yes=True)
+    assert str(caught.value) == f"Deleting the data needs {missing}; nothing was deleted."
+
+
+def test_keeping_the_data_needs_no_rds_client_and_names_the_final_snapshot_to_look_for(
+    cfn: tuple[Any, Stubber],
+) -> None:
+    client, stubber = cfn
+    _stack_with_resources(stubber, [("Database", DB, "AWS::RDS::DBInstance")])
+    _stack_deleted(stubber)
+
+    result = stubbed_deployer(client).destroy(assume_yes=True)
+
+    assert result.kept == [f"a final snapshot of database {DB} (see RDS > Snapshots)"]
+
+
+def test_bucket_without_an_output_is_found_among_the_resources_and_kept(cfn: tuple[Any, Stubber]) -> None:
+    client, stubber = cfn
+    _stack_with_resources(stubber, [("DataBucket", BUCKET, "AWS::S3::Bucket")])
+    _stack_deleted(stubber)
+
+    assert stubbed_deployer(client).destroy(assume_yes=True).kept_bucket == BUCKET
+
+
+def test_the_first_resource_of_a_type_is_the_one_destroy_handles(cfn: tuple[Any, Stubber]) -> None:
+    client, stubber = cfn
+    _stack_with_resources(
+        stubber, [("DataBucket", BUCKET, "AWS::S3::Bucket"), ("LogsBucket", "sa-logs", "AWS::S3::Bucket")]
+    )
+    _stack_deleted(stubber)
+
+    assert stubbed_deployer(client).destroy(assume_yes=True).kept_bucket == BUCKET
+
+
+def test_stack_without_resources_is_deleted_keeping_nothing(cfn: tuple[Any, Stubber]) -> None:
+    client, stubber = cfn
+    stubber.add_response("describe_stacks", stacks(STACK, "UPDATE_COMPLETE"))
+    stubber.add_response("list_stack_resources", {})
+    _stack_deleted(stubber)
+
+    result = stubbed_deployer(client).destroy(keep_data=False, assume_yes=True)
+
+    assert result == DestroyResult(STACK)
+
+
+def test_resources_that_cannot_be_listed_stop_the_destroy(cfn: tuple[Any, Stubber]) -> None:
+    client, stubber = cfn
+    stubber.add_response("describe_stacks", stacks(STACK, "UPDATE_COMPLETE"))
+    stubber.add_client_error("list_stack_resources", "AccessDenied", "not allowed", 403)
+    with pytest.raises(DeployError) as caught:
+        stubbed_deployer(client).destroy(assume_yes=True)
+    assert str(caught.value) == f"Could not list the resources of stack {STACK}: AccessDenied: not allowed."
+
+
+def test_stack_delete_that_cloudformation_refuses_is_an_error_with_its_reason(
+    cfn: tuple[Any, Stubber],
+) -> None:
+    client, stubber = cfn
+    stubber.add_response("describe_stacks", stacks(STACK, "UPDATE_COMPLETE"))
+    stubber.add_response("list_stack_resources", {"StackResourceSummaries": []})
+    stubber.add_response("describe_stack_events", events_page(stack_event(STACK, 0, "UPDATE_COMPLETE")))
+    stubber.add_client_error("delete_stack", "ValidationError", "Stack is in UPDATE_IN_PROGRESS state", 400)
+    with pytest.raises(DeployError) as caught:
+        stubbed_deployer(client).destroy(assume_yes=True)
+    assert str(caught.value) == (
+        f"Could not delete stack {STACK}: ValidationError: Stack is in UPDATE_IN_PROGRESS state."
+    )

@@ -425,6 +425,28 @@ def test_watched_create_whose_stack_is_then_deleted_is_a_failure(stubbed: Any) -
         _deployer(client).follow()
 
 
+def test_watched_create_whose_service_failed_without_a_reason_shows_its_last_log_line(stubbed: Any) -> None:
+    client, cfn = stubbed["cloudformation"]
+    logs, logs_stub = stubbed["logs"]
+    failed = event(NAME, 2, "EcsService", "AWS::ECS::ExpressGatewayService", "CREATE_FAILED", "null")
+    _follow(cfn, "CREATE_IN_PROGRESS", "ROLLBACK_COMPLETE", failed)
+    outputs = {
+        **_stack("ROLLBACK_COMPLETE"),
+        "Outputs": [{"OutputKey": "LogGroupName", "OutputValue": "/sa/app"}],
+    }
+    cfn.add_response("describe_stacks", {"Stacks": [outputs]}, {"StackName": stack_id(NAME)})
+    logs_stub.add_response("describe_log_streams", {"logStreams": [{"logStreamName": "web/1"}]})
+    logs_stub.add_response("get_log_events", {"events": [{"message": "KeyError: 'DATABASE_URL'"}]})
+    clock = FakeClock()
+    deployer = StackDeployer(client, NAME, logs_client=logs, poll_interval=1, sleep=clock.sleep, clock=clock)
+    with pytest.raises(DeployError) as caught:
+        deployer.follow()
+    assert (
+        "; the service's log (/sa/app) ends with: KeyError: 'DATABASE_URL'. The stack was rolled back"
+        in str(caught.value)
+    )
+
+
 def test_watched_update_that_rolls_back_says_the_previous_version_keeps_running(stubbed: Any) -> None:
     client, cfn = stubbed["cloudformation"]
     _follow(cfn, "UPDATE_IN_PROGRESS", "UPDATE_ROLLBACK_COMPLETE")
