@@ -125,6 +125,17 @@ def test_upload_whose_etag_is_not_the_md5_is_read_back_and_accepted_when_equal(
     assert report.ok and report.copied == [KEY]
 
 
+def test_upload_answered_without_an_etag_is_read_back(
+    source: LocalStorageBackend, bucket: tuple[S3StorageBackend, Stubber]
+) -> None:
+    target, stubber = bucket
+    listing(stubber, {})
+    stubber.add_response("put_object", {})
+    get(stubber, DATA)
+
+    assert copy(source, target).ok
+
+
 def test_upload_confirmed_by_its_sha256_checksum_is_not_read_back(
     source: LocalStorageBackend, bucket: tuple[S3StorageBackend, Stubber]
 ) -> None:
@@ -499,16 +510,30 @@ def test_copy_from_another_kind_of_source_reports_progress_as_objects_finish(
 ) -> None:
     target, stubber = bucket
     listing(stubber, {KEY: (len(DATA), md5(DATA))})
+    head(stubber, sha(DATA))
     events: list[ProgressEvent] = []
 
-    copy(Memory({KEY: DATA}), target, on_progress=events.append)
+    report = copy(Memory({KEY: DATA}), target, on_progress=events.append, verify="metadata")
 
-    assert [(event.kind, event.total, event.advance) for event in events] == [
-        ("start", 2, 0),
-        ("advance", 0, 1),
-        ("advance", 0, 1),
-        ("finish", 0, 0),
+    assert report.skipped == [KEY] and (report.target, report.verify) == (f"s3://{BUCKET}/", "metadata")
+    assert [(e.stage, e.kind, e.total, e.advance, e.advance_bytes) for e in events] == [
+        ("objects", "start", 2, 0, 0),
+        ("objects", "advance", 0, 1, 0),
+        ("objects", "advance", 0, 1, 0),
+        ("objects", "finish", 0, 0, 0),
     ]
+
+
+def test_copy_from_another_kind_of_source_copies_only_what_is_included(
+    bucket: tuple[S3StorageBackend, Stubber],
+) -> None:
+    target, stubber = bucket
+    listing(stubber, {})
+    put(stubber)
+
+    report = copy(Memory({KEY: DATA}), target, include=lambda key: key == KEY)
+
+    assert report.copied == [KEY] and report.failures == {}
 
 
 # --- between folders (no recorded checksums) ----------------------------------------------------------
@@ -625,7 +650,25 @@ def test_async_copy_writes_keeps_conflicts_and_copies_only_what_is_included(
 
     assert list(report.conflicts) == [KEY] and report.copied == ["charts/b.json"]
     assert asyncio.run(folder.list()) == [KEY, "charts/b.json"] and _read(folder) == OTHER
-    assert [event.kind for event in events] == ["start", "advance", "advance", "finish"]
+    assert [(e.kind, e.total_bytes, e.advance_bytes) for e in events] == [
+        ("start", len(DATA) + 1, 0),
+        ("advance", 0, len(DATA)),
+        ("advance", 0, 1),
+        ("finish", 0, 0),
+    ]
+
+
+def test_async_copy_to_a_bucket_from_a_folder_takes_the_threaded_path_with_the_same_options(
+    source: LocalStorageBackend, bucket: tuple[S3StorageBackend, Stubber]
+) -> None:
+    target, stubber = bucket
+    asyncio.run(source.write("charts/b.json", b"b"))
+    listing(stubber, {})
+    put(stubber)
+
+    report = asyncio.run(migrate_storage_async(source, target, concurrency=1, include=lambda key: key == KEY))
+
+    assert report.copied == [KEY] and report.ok
 
 
 def test_async_copy_overwrites_when_asked(source: LocalStorageBackend, folder: LocalStorageBackend) -> None:
