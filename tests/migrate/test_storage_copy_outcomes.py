@@ -69,8 +69,8 @@ def listing(stubber: Stubber, objects: dict[str, tuple[int, str]], prefix: str =
 
 
 def head(stubber: Stubber, recorded: str | None, key: str = KEY) -> None:
-    metadata = {"sha256": recorded} if recorded else {}
-    stubber.add_response("head_object", {"Metadata": metadata}, {"Bucket": BUCKET, "Key": key})
+    response = {"Metadata": {"sha256": recorded}} if recorded else {}  # S3 sends no Metadata without any
+    stubber.add_response("head_object", response, {"Bucket": BUCKET, "Key": key})
 
 
 def get(stubber: Stubber, data: bytes, recorded: str | None = None, key: str = KEY) -> None:
@@ -225,6 +225,7 @@ def test_keys_live_under_the_prefix_in_the_bucket(source: LocalStorageBackend) -
         stubber.assert_no_pending_responses()
 
     assert report.skipped == [KEY] and report.target == f"s3://{BUCKET}/story/"
+    assert report.source == f"folder {source.base_dir}"
 
 
 def test_upload_goes_under_the_prefix(source: LocalStorageBackend) -> None:
