@@ -13,6 +13,7 @@ import hashlib
 import io
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import boto3
@@ -20,7 +21,7 @@ import pytest
 from botocore.response import StreamingBody
 from botocore.stub import Stubber
 
-from storyanalytics.migrate import ProgressEvent, migrate_storage
+from storyanalytics.migrate import ProgressEvent, migrate_storage, storage_copy
 from storyanalytics.migrate.storage_copy import StorageReport, migrate_storage_async
 from storyanalytics.storage import (
     LocalStorageBackend,
@@ -651,12 +652,9 @@ def test_async_copy_writes_keeps_conflicts_and_copies_only_what_is_included(
 
     assert list(report.conflicts) == [KEY] and report.copied == ["charts/b.json"]
     assert asyncio.run(folder.list()) == [KEY, "charts/b.json"] and _read(folder) == OTHER
-    assert [(e.kind, e.total_bytes, e.advance_bytes) for e in events] == [
-        ("start", len(DATA) + 1, 0),
-        ("advance", 0, len(DATA)),
-        ("advance", 0, 1),
-        ("finish", 0, 0),
-    ]
+    seen = [(e.kind, e.total_bytes, e.advance_bytes) for e in events]
+    assert seen[0] == ("start", len(DATA) + 1, 0) and seen[3:] == [("finish", 0, 0)]
+    assert sorted(seen[1:3]) == [("advance", 0, 1), ("advance", 0, len(DATA))]
 
 
 def test_async_copy_to_a_bucket_from_a_folder_takes_the_threaded_path_with_the_same_options(
@@ -720,3 +718,39 @@ def test_report_is_not_ok_while_a_conflict_or_failure_remains(problem: str) -> N
     assert report.ok
     getattr(report, problem)["k"] = "why"
     assert not report.ok
+
+
+def test_copy_to_a_bucket_reports_each_object_with_its_bytes_then_finishes(
+    source: LocalStorageBackend, bucket: tuple[S3StorageBackend, Stubber]
+) -> None:
+    target, stubber = bucket
+    asyncio.run(source.write("settings.json", b"{}"))
+    listing(stubber, {KEY: (len(DATA), md5(DATA)), "settings.json": (2, md5(b"{}"))})
+    events: list[ProgressEvent] = []
+
+    copy(source, target, on_progress=events.append)
+
+    seen = [(e.stage, e.kind, e.total, e.total_bytes, e.advance, e.advance_bytes) for e in events]
+    assert seen[0] == ("objects", "start", 2, len(DATA) + 2, 0, 0)
+    assert sorted(seen[1:3]) == [
+        ("objects", "advance", 0, 0, 1, 2),
+        ("objects", "advance", 0, 0, 1, len(DATA)),
+    ]
+    assert seen[3:] == [("objects", "finish", 0, 0, 0, 0)]
+
+
+@pytest.mark.parametrize("kind", ["folder", "other"])
+def test_report_gives_the_copy_time_in_seconds_to_the_millisecond(
+    source: LocalStorageBackend,
+    bucket: tuple[S3StorageBackend, Stubber],
+    monkeypatch: pytest.MonkeyPatch,
+    kind: str,
+) -> None:
+    target, stubber = bucket
+    listing(stubber, {KEY: (len(DATA), md5(DATA))})
+    ticks = iter([100.0, 102.34567])
+    monkeypatch.setattr(storage_copy, "time", SimpleNamespace(perf_counter=lambda: next(ticks)))
+
+    report = copy(source if kind == "folder" else Memory({KEY: DATA}), target)
+
+    assert report.seconds == 2.346
