@@ -482,3 +482,21 @@ def test_stack_delete_that_cloudformation_refuses_is_an_error_with_its_reason(
     assert str(caught.value) == (
         f"Could not delete stack {STACK}: ValidationError: Stack is in UPDATE_IN_PROGRESS state."
     )
+
+
+@pytest.mark.parametrize("answer", ["error", "none"])
+def test_final_snapshot_rds_cannot_name_is_described_in_words(
+    cfn: tuple[Any, Stubber], rds: tuple[Any, Stubber], answer: str
+) -> None:
+    (client, stubber), (rds_client, rds_stubber) = cfn, rds
+    _stack_with_resources(stubber, [("Database", DB, "AWS::RDS::DBInstance")])
+    _stack_deleted(stubber)
+    if answer == "error":
+        rds_stubber.add_client_error("describe_db_snapshots", "AccessDenied", "no", 403)
+    else:
+        rds_stubber.add_response("describe_db_snapshots", {"DBSnapshots": []})
+
+    result = stubbed_deployer(client, rds_client=rds_client).destroy(assume_yes=True)
+
+    assert result.snapshot_id is None
+    assert result.kept == [f"a final snapshot of database {DB} (see RDS > Snapshots)"]
