@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -16,8 +16,8 @@ import pytest
 from apiclient import ADMIN_EMAIL, ADMIN_PASSWORD, Api, local_settings
 from live_server import LiveServer, MotoProcess
 
-from storyanalytics.config import Settings
 from storyanalytics.api.session_slots import SessionFreeStorage
+from storyanalytics.config import Settings
 from storyanalytics.storage import LocalStorageBackend, StorageUnavailable
 
 STALLED_CLIENTS = 15  # more than the app's 10 database session slots
