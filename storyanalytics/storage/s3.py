@@ -121,7 +121,7 @@ class S3StorageBackend(StorageBackend):
             message = exc.response.get("Error", {}).get("Message", "") or code
             status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
             if status >= _SERVER_ERROR_STATUS:
-                return StorageUnavailable(f"cannot {action} {where}: S3 answered {status} ({message})")
+                return StorageUnavailable(f"cannot {action} {where}: {message}")
             return StorageError(f"cannot {action} {where}: {message}")
         if isinstance(exc, NoCredentialsError):
             return StorageError(
