@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Awaitable
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from storyanalytics.api.services.charts import read_chart_config, read_chart_dat
 from storyanalytics.api.services.rawsql import compile_once, fetch_one
 from storyanalytics.api.services.snapshots import snapshot_key
 from storyanalytics.api.services.theme_store import resolve_theme
+from storyanalytics.api.session_slots import away_from_database
 from storyanalytics.db.models import Chart, Dashboard, Team
 from storyanalytics.db.types import utcnow
 from storyanalytics.errors import StoryAnalyticsError
@@ -33,7 +35,7 @@ from storyanalytics.publish.payloads import (
     make_etag,
     new_public_id,
 )
-from storyanalytics.storage import ObjectNotFound, StorageBackend
+from storyanalytics.storage import ObjectNotFound, StorageBackend, StorageError
 
 Kind = Literal["chart", "dashboard"]
 _MODELS: dict[str, type[Chart] | type[Dashboard]] = {"chart": Chart, "dashboard": Dashboard}
@@ -155,7 +157,10 @@ async def unpublish(
         .execution_options(synchronize_session=False)
     )
     session.commit()
-    await storage.delete(public_key(kind, item.id))
+    # Unpublished from here on (public reads check the row); a file left behind is overwritten by the
+    # next publish and never served meanwhile.
+    with contextlib.suppress(StorageError):
+        await storage.delete(public_key(kind, item.id))
     session.refresh(item)
     await take_off_edge(session, edge, EdgeRemoval(kind, item.id, item.team_id, item.public_id))
 
@@ -231,7 +236,8 @@ async def _snapshot(storage: StorageBackend, chart_id: str) -> bytes | None:
 
 async def _on_edge(work: Awaitable[object], kind: str) -> None:
     try:
-        await work
+        async with away_from_database():  # the CDN's bucket is S3 too: no session slot held meanwhile
+            await work
     except StoryAnalyticsError as exc:
         raise ApiError(
             503,
