@@ -141,7 +141,8 @@ async def publish(
     session.refresh(item)
     if edge is not None:
         png = await _snapshot(storage, item.id) if kind == "chart" else None
-        await _on_edge(edge.publish(EdgeItem(kind, public_id, body, item.title, png)), kind)
+        origins = team_frame_ancestors(session, item.team_id)
+        await _on_edge(edge.publish(EdgeItem(kind, public_id, body, item.title, png, origins)), kind)
 
 
 async def unpublish(
@@ -181,8 +182,33 @@ async def take_off_edge(session: Session, edge: Edge | None, removal: EdgeRemova
     if removal.public_id is not None:
         await _on_edge(edge.remove(removal.public_id), removal.kind)
     if removal.kind == "chart":
+        origins = team_frame_ancestors(session, removal.team_id)
         for dashboard_public_id in dashboards_showing(session, removal.team_id, removal.item_id):
-            await _on_edge(edge.drop_chart(dashboard_public_id, removal.item_id), "dashboard")
+            await _on_edge(edge.drop_chart(dashboard_public_id, removal.item_id, origins), "dashboard")
+
+
+def team_frame_ancestors(session: Session, team_id: str) -> tuple[str, ...] | None:
+    """The sites the team lets embed its published items (None = any), as the edge stores them."""
+    team = session.get(Team, team_id)
+    return tuple(team.embed_origins) if team is not None and team.embed_origins else None
+
+
+async def reframe_team_on_edge(session: Session, edge: Edge | None, team_id: str) -> int:
+    """After a team's allowlist changed: every published page of the team carries the new one."""
+    if edge is None:
+        return 0
+    origins = team_frame_ancestors(session, team_id)
+    count = 0
+    for model in _MODELS.values():
+        public_ids = session.scalars(
+            select(model.public_id).where(
+                model.team_id == team_id, model.is_published.is_(True), model.public_id.is_not(None)
+            )
+        ).all()
+        for public_id in public_ids:
+            await _on_edge(edge.set_frame_ancestors(str(public_id), origins), "embed allowlist")
+            count += 1
+    return count
 
 
 def dashboards_showing(session: Session, team_id: str, chart_id: str) -> list[str]:
