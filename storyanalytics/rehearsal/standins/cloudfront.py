@@ -71,3 +71,21 @@ class RehearsalResponseHeadersPolicy(_CloudFrontResource, CloudFormationModel):
 
     CFN_TYPE = "AWS::CloudFront::ResponseHeadersPolicy"
     REQUIRED = ("ResponseHeadersPolicyConfig",)
+
+
+class RehearsalFunction(Recorded, CloudFormationModel):
+    """Stand-in for AWS::CloudFront::Function (the embed pages' frame-ancestors function); offline the
+    CloudFront stand-in (`cdn`) does what it does. Its ARN is shaped as CloudFormation documents it:
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-functionassociation.html
+    """
+
+    CFN_TYPE = "AWS::CloudFront::Function"
+    ATTRIBUTES = {"FunctionARN": "arn"}
+    REQUIRED = ("Name", "FunctionCode", "FunctionConfig")
+
+    @classmethod
+    def identity(
+        cls, resource_name: str, properties: dict[str, Any], account_id: str, region_name: str
+    ) -> tuple[str, dict[str, str]]:
+        arn = f"arn:aws:cloudfront::{account_id}:function/{properties['Name']}"
+        return arn, {"FunctionARN": arn}

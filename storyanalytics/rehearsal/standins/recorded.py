@@ -69,3 +69,11 @@ class RehearsalSecurityGroupEgress(Recorded, CloudFormationModel):
 
     CFN_TYPE = "AWS::EC2::SecurityGroupEgress"
     SERVICE = "ec2"
+
+
+class RehearsalQueuePolicy(Recorded, CloudFormationModel):
+    """Stand-in for AWS::SQS::QueuePolicy (the edge's invalidation queue; offline nothing sends to it)."""
+
+    CFN_TYPE = "AWS::SQS::QueuePolicy"
+    SERVICE = "sqs"
+    REQUIRED = ("Queues", "PolicyDocument")
