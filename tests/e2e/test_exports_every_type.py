@@ -62,7 +62,8 @@ def _chart(app_url: str, chart_type: str, theme: str) -> tuple[str, str]:
     config = {"mapping": mapping, "source": "Test data"}
     with httpx.Client(base_url=app_url, timeout=30) as client:
         created = client.post(
-            "/api/charts", json={"title": title, "chart_type": chart_type, "theme_id": theme, "config": config}
+            "/api/charts",
+            json={"title": title, "chart_type": chart_type, "theme_id": theme, "config": config},
         )
         created.raise_for_status()
         chart_id = str(created.json()["id"])
@@ -149,7 +150,9 @@ def test_every_type_exports_to_png_pdf_pptx_and_html_in_light_and_dark(  # type:
         chart_id, title = _chart(app_url, chart_type, theme)
         editor.goto(f"{app_url}/charts/{chart_id}")
         preview = editor.get_by_test_id("chart-preview")
-        preview.locator(MARKS).first.wait_for(state="attached")  # the data has arrived and the chart (or map) is drawn
+        preview.locator(MARKS).first.wait_for(
+            state="attached"
+        )  # the data has arrived and the chart (or map) is drawn
         assert preview.locator(".sa-chart-error").count() == 0, f"{where}: {preview.inner_text()}"
         figure = editor.evaluate(FIGURE_JS)
         _check_png(_download(editor, "png"), figure, theme == "dark", f"{where} PNG")
@@ -158,3 +161,86 @@ def test_every_type_exports_to_png_pdf_pptx_and_html_in_light_and_dark(  # type:
             _check_pptx(_download(editor, "pptx"), title, figure, f"{where} PPTX")
         _check_html(editor, app_url, chart_id, chart_type, tmp_path, f"{where} HTML")
     assert editor.errors == [], f"{chart_type}: errors in the editor {editor.errors}"
+
+
+SCREEN_TEXT_JS = """(labels) => {
+  const fig = document.querySelector('[data-testid=chart-preview] .sa-figure');
+  const box = fig.getBoundingClientRect();
+  const out = {};
+  for (const t of fig.querySelectorAll('.sa-chart svg text')) {
+    const text = t.textContent.trim();
+    if (!labels.includes(text) || out[text]) continue;
+    const r = t.getBoundingClientRect();
+    const s = t.getStartPositionOfChar(0);
+    const base = new DOMPoint(s.x, s.y).matrixTransform(t.getScreenCTM());
+    out[text] = { left: r.left - box.left, right: r.right - box.left, baseline: base.y - box.top,
+      anchor: getComputedStyle(t).textAnchor, size: parseFloat(getComputedStyle(t).fontSize) };
+  }
+  for (const el of fig.querySelectorAll('.sa-title, .sa-footer, [class$="-swatch"]')) {
+    const text = el.textContent.trim();
+    if (!labels.includes(text) || out[text]) continue;
+    const node = [...el.childNodes].find((n) => n.nodeType === 3 && n.data.trim());
+    // A zero-size inline block after the text, in one inline box with it: its bottom is the baseline.
+    const wrap = document.createElement('span');
+    const probe = document.createElement('span');
+    probe.style.cssText = 'display:inline-block;width:0;height:0;vertical-align:baseline';
+    node.replaceWith(wrap);
+    wrap.append(node, probe);
+    const baseline = probe.getBoundingClientRect().bottom - box.top;
+    wrap.replaceWith(node);
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    const r = range.getBoundingClientRect();
+    out[text] = { left: r.left - box.left, right: r.right - box.left, baseline, anchor: 'start',
+      size: parseFloat(getComputedStyle(el).fontSize) };
+  }
+  return out;
+}"""
+
+
+def _pdf_text_runs(pdf: bytes) -> dict[str, dict[str, float]]:
+    """Each text run of the PDF's one page: start x, baseline y (from the top), font size, width."""
+    from fpdf import FPDF
+
+    page = PdfReader(io.BytesIO(pdf)).pages[0]
+    height = float(page.mediabox.height)
+    meter = FPDF(unit="pt")
+    runs: dict[str, dict[str, float]] = {}
+
+    def visit(text: str, cm: list[float], tm: list[float], font: Any, size: float) -> None:
+        text = text.strip()
+        if not text or text in runs:
+            return
+        x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+        y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+        bold = "Bold" in str(font.get("/BaseFont", "")) if font else False
+        meter.set_font("helvetica", "B" if bold else "", size)
+        runs[text] = {"x": x, "baseline": height - y, "size": size, "width": meter.get_string_width(text)}
+
+    page.extract_text(visitor_text=visit)
+    return runs
+
+
+def test_pdf_places_titles_ticks_and_legends_where_the_screen_does(editor, app_url: str) -> None:  # type: ignore[no-untyped-def]
+    chart_id, title = _chart(app_url, "multi-line", "default")
+    editor.goto(f"{app_url}/charts/{chart_id}")
+    editor.get_by_test_id("chart-preview").locator(MARKS).first.wait_for(state="attached")
+    labels = [title, "Source: Test data", "Madrid", "Jan", "Jul", "Dec", "10", "-5"]
+    # The screen's minus sign is spelled "-" in the PDF (its core fonts are Latin-1).
+    on_screen_as = {label: re.sub(r"^-", "\u2212", label) for label in labels}
+    screen = editor.evaluate(SCREEN_TEXT_JS, list(on_screen_as.values()))
+    runs = _pdf_text_runs(_download(editor, "pdf"))
+    for label in labels:
+        seen = screen[on_screen_as[label]]
+        drawn = runs[label]
+        # The PDF's font (Helvetica) is not the screen's: compare the point each text is anchored at.
+        share = {"start": 0.0, "middle": 0.5, "end": 1.0}[seen["anchor"]]
+        on_screen = seen["left"] + (seen["right"] - seen["left"]) * share
+        in_pdf = drawn["x"] + drawn["width"] * share
+        assert abs(in_pdf - on_screen) <= 2, (
+            f"{label!r}: x {in_pdf:.1f} in the PDF, {on_screen:.1f} on screen"
+        )
+        assert abs(drawn["baseline"] - seen["baseline"]) <= 1.5, (
+            f"{label!r}: baseline {drawn['baseline']:.1f} in the PDF, {seen['baseline']:.1f} on screen"
+        )
+        assert abs(drawn["size"] - seen["size"]) <= 0.5, f"{label!r}: {drawn['size']} pt vs {seen['size']} px"

@@ -76,7 +76,8 @@ function textNode(line, style, origin) {
   if (line.anchor && line.anchor !== "start") t.setAttribute("text-anchor", line.anchor);
   if (line.angle) t.setAttribute("transform", `rotate(${line.angle.toFixed(2)} ${x} ${y})`);
   t.setAttribute("font-family", style.fontFamily);
-  t.setAttribute("font-size", style.fontSize);
+  // In user units: the PDF converter reads "13px" as 13 x 0.75 of its units, smaller than on screen.
+  t.setAttribute("font-size", parseFloat(style.fontSize));
   t.setAttribute("font-weight", style.fontWeight);
   t.setAttribute("fill", line.fill || style.color);
   if (+style.opacity < 1) t.setAttribute("opacity", style.opacity);
