@@ -9,6 +9,7 @@ import contextlib
 import functools
 import http.server
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -16,8 +17,6 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-
-import re
 
 import httpx
 

@@ -117,7 +117,7 @@ def render_html(document: dict[str, Any], web_dist: Path | None) -> bytes:
 
 
 def chart_locale(document: dict[str, Any]) -> str:
-    """The language of a chart's numbers: its own (options.locale), else the site's, as the web app reads it."""
+    """The language of a chart's numbers: its own (options.locale), else the site's, as in the web app."""
     options = (document.get("config") or {}).get("options")
     own = options.get("locale") if isinstance(options, dict) else None
     site = document.get("locale")

@@ -10,8 +10,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import partial
 from datetime import UTC, date, datetime
+from functools import partial
 from html import escape
 from typing import Any
 
