@@ -4,10 +4,8 @@ log groups tried, in order (CloudFormation behind a Stubber; a scripted service 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 from botocore.stub import Stubber
 from deploy_fakes import (
@@ -276,14 +274,6 @@ def test_without_a_logs_client_no_log_is_read(cfn: tuple[Any, Stubber]) -> None:
     client, _no_calls = cfn
     failed = _failed("AWS::ECS::ExpressGatewayService", "x")
     assert last_service_log_lines(None, client, failed, [], SID) == ("", [])
-
-
-@pytest.fixture
-def logs() -> Iterator[tuple[Any, Stubber]]:
-    client = boto3.client("logs", region_name="us-east-1")
-    with Stubber(client) as stubber:
-        yield client, stubber
-        stubber.assert_no_pending_responses()
 
 
 def test_log_group_without_streams_has_no_lines(logs: tuple[Any, Stubber]) -> None:
