@@ -107,6 +107,11 @@ def _check_pdf(pdf: bytes, title: str, figure: dict[str, Any], where: str, notes
     for note in notes:  # "Left out 7 negative values...": said in the PDF as on screen
         assert note in text, f"{where}: the note {note!r} is missing"
     content = page.get_contents().get_data()  # type: ignore[union-attr]
+    rects = [
+        [float(n) for n in rect]
+        for rect in re.findall(rb"(-?[\d.]+) (-?[\d.]+) (-?[\d.]+) (-?[\d.]+) re", content)
+    ]
+    assert any(w >= size[0] - 1 and h >= size[1] - 1 for _, _, w, h in rects), f"{where}: no page background"
     ops = re.findall(rb"(?m)(?<=\s)(re|l|c|h)\s", content)
     assert len(ops) > 5, f"{where}: no vector paths ({len(ops)} path operators)"
 
