@@ -9,6 +9,7 @@ import contextlib
 import functools
 import http.server
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -27,6 +28,11 @@ WEB = ROOT / "web"
 DIST = WEB / "dist"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+CHART_DATA = ROOT / "tests" / "data" / "charts"
+CHART_TYPES = re.findall(r'\{ id: "([a-z0-9-]+)"', (WEB / "src/charts/types.js").read_text())
+MARK_GROUPS = ("bar", "rect", "line", "area", "dot", "cell", "geo", "link", "arrow", "pie", "donut")
+# A chart's marks as Plot draws them (or a table's cells).
+MARKS = ", ".join(f"g[aria-label={name}] :is(rect, path, circle, line)" for name in MARK_GROUPS) + ", td"
 
 
 def missing_reason() -> str | None:
