@@ -21,6 +21,7 @@ from pathlib import Path
 import httpx
 
 from storyanalytics import web_assets
+from storyanalytics.processes import stop_process
 from storyanalytics.rehearsal.standins.cdn import serving
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -117,12 +118,7 @@ def running_app(data_dir: Path, log_path: Path, **env: str) -> Iterator[str]:
             time.sleep(0.2)
         yield base
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
         log.close()
 
 
