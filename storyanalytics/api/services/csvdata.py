@@ -113,6 +113,12 @@ class ParsedCsv:
         names = self.names
         return [dict(zip(names, row, strict=True)) for row in self.rows]
 
+    def iter_records(self) -> Iterator[dict[str, Any]]:
+        names = self.names
+        for batch in self.batches():
+            for row in batch:
+                yield dict(zip(names, row, strict=True))
+
     def batches(self, size: int = 10_000) -> Iterator[list[list[Any]]]:
         """Every row in order, a bounded batch at a time."""
         con = csvengine.cursor()
@@ -197,7 +203,9 @@ def _find_header(text: str, delimiter: str) -> tuple[list[str], int]:
             if row and any(cell.strip() for cell in row):
                 return _header(row), reader.line_num
     except csv.Error as exc:
-        raise bad_csv(f"Line {reader.line_num} is not valid CSV ({exc}): fix the quoting on that line.") from None
+        raise bad_csv(
+            f"Line {reader.line_num} is not valid CSV ({exc}): fix the quoting on that line."
+        ) from None
     raise bad_csv("The file has no header row: the first line must name the columns.")
 
 
@@ -251,7 +259,13 @@ def parse_csv_file(
 
 
 def _load(
-    con: DuckDBPyConnection, path: Path, table: str, header: list[str], skip: int, encoding: str, delimiter: str
+    con: DuckDBPyConnection,
+    path: Path,
+    table: str,
+    header: list[str],
+    skip: int,
+    encoding: str,
+    delimiter: str,
 ) -> int:
     """The file's cells as trimmed text (empty as NULL), blank rows left out; the number of rows."""
     import duckdb
@@ -323,7 +337,8 @@ def _fast(column: str, kind: str, fmt: dict[str, Any] | None) -> tuple[str, str]
         pattern = csvengine.quote_text(PLAIN_NUMBER[decimal])
         return f"(regexp_full_match({column}, {pattern}) AND isfinite({value}))", value
     if kind == "date":
-        condition = f"(regexp_full_match({column}, {csvengine.quote_text(ISO_DAY)}) AND TRY_CAST({column} AS DATE) IS NOT NULL)"
+        iso = csvengine.quote_text(ISO_DAY)
+        condition = f"(regexp_full_match({column}, {iso}) AND TRY_CAST({column} AS DATE) IS NOT NULL)"
         return condition, column
     if kind == "string":
         return "TRUE", column
@@ -342,7 +357,9 @@ def _convert_column(
     if fast is not None and fast[0] == "TRUE":
         return column, None
     condition = fast[0] if fast else "FALSE"
-    pending = con.execute(f"SELECT DISTINCT {column} FROM {source} s WHERE {column} IS NOT NULL AND NOT {condition}")
+    pending = con.execute(
+        f"SELECT DISTINCT {column} FROM {source} s WHERE {column} IS NOT NULL AND NOT {condition}"
+    )
     mapping = csvengine.new_table_name("map")
     writer = csvengine.cursor()
     try:
@@ -350,9 +367,8 @@ def _convert_column(
         while chunk := pending.fetchmany(CONVERT_CHUNK):
             keys = [row[0] for row in chunk]
             values = [convert(key, kind, fmt) for key in keys]
-            writer.execute(
-                f"INSERT INTO {mapping} SELECT unnest($1::VARCHAR[]), unnest($2::{sql_type}[])", [keys, values]
-            )
+            insert = f"INSERT INTO {mapping} SELECT unnest($1::VARCHAR[]), unnest($2::{sql_type}[])"
+            writer.execute(insert, [keys, values])
     finally:
         writer.close()
     mapped = f"m{index}.v"
@@ -473,6 +489,16 @@ class ParsedCache:
                 self._items.move_to_end(key)
             return item
 
+    def resize(self, max_bytes: int) -> None:
+        with self._lock:
+            self.max_bytes = max_bytes
+            self._evict()
+
+    def _evict(self) -> None:
+        while self._size > self.max_bytes and self._items:
+            _, evicted = self._items.popitem(last=False)
+            self._size -= evicted.size_bytes
+
     def put(self, key: str, value: ParsedCsv) -> None:
         with self._lock:
             old = self._items.pop(key, None)
@@ -482,9 +508,7 @@ class ParsedCache:
                 return
             self._items[key] = value
             self._size += value.size_bytes
-            while self._size > self.max_bytes:
-                _, evicted = self._items.popitem(last=False)
-                self._size -= evicted.size_bytes
+            self._evict()
 
     def clear(self) -> None:
         with self._lock:
