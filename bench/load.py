@@ -8,7 +8,8 @@ under uvicorn with its production settings (cloud mode, auth on), all on 127.0.0
 clients that send headers and a few bytes, then nothing). Prints requests/s, p50/p99 per route, errors
 and the server's peak RSS. Targets (issue 13): no 5xx outside the S3 pause; during it, public views keep
 answering and editors get a 503 within 5 s; healthy again within 10 s after S3 returns; peak RSS under
-400 MB. Exits 1 on a missed target.
+400 MB; then a 50 MB CSV parsed in under 10 s with peak RSS growth under 2x its size (bench/csv_parse.py).
+Exits 1 on a missed target.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from api import free_port, start_uvicorn, wait_ready  # noqa: E402  (bench/api.py: one way to run the app)
+from csv_parse import check as check_csv_parse  # noqa: E402  (bench/csv_parse.py: the 50 MB CSV target)
 
 ADMIN_EMAIL, ADMIN_PASSWORD = "owner@example.org", "quiet lantern harbour 2026"
 POSTGRES = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
@@ -284,6 +286,8 @@ def main() -> int:
                 process.wait(timeout=20)
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    print()
+    missed += check_csv_parse()
     print("\nAll targets met." if not missed else "\nMissed: " + "; ".join(missed))
     return 1 if missed else 0
 
