@@ -53,6 +53,9 @@ def _open() -> DuckDBPyConnection:
             "threads": int(_state["threads"]),
             "temp_directory": f"{folder}/spill",
             "preserve_insertion_order": True,
+            # Hand freed memory back at once: by default the allocator keeps up to 128 MB after a task.
+            "allocator_flush_threshold": "8MB",
+            "allocator_bulk_deallocation_flush_threshold": "8MB",
         },
     )
     _state["db"], _state["folder"] = db, folder
