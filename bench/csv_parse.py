@@ -4,9 +4,9 @@
 
 The file mixes what uploads hold (ISO dates, categories, decimals, integers, `$1,234` amounts, labels).
 The child process warms the engine on a tiny file, then parses the big one and reports the time and its
-peak RSS growth (Linux's VmHWM, reset just before, minus the RSS then). Targets (issue 13): under 10 s, growth under 2x the
-file's size. Exits non-zero on a miss (bench/gate.py). `--json` prints one JSON line instead (what the
-memory test and bench/load.py read).
+peak RSS growth (Linux's VmHWM, reset just before, minus the RSS then). Targets (issue 13): under 10 s,
+growth under 2x the file's size. Exits non-zero on a miss (bench/gate.py). `--json` prints one JSON line
+instead (what the memory test reads).
 """
 
 from __future__ import annotations
