@@ -82,19 +82,31 @@ class ParsedCsv:
             con.close()
         return [list(row) for row in found]
 
+    @property
+    def numbers(self) -> list[int]:
+        return [index for index, column in enumerate(self.columns) if column["type"] == "number"]
+
     def typed(self, rows: list[list[Any]]) -> list[list[Any]]:
-        """Engine values as the API gives them: whole numbers as integers."""
-        kinds = [column["type"] for column in self.columns]
-        numbers = [index for index, kind in enumerate(kinds) if kind == "number"]
+        """Engine values as the API gives them. A number column's cells come with a flag each (`i<n>`, at
+        the row's end, from `select_columns`): the cell was written whole (`7`, not `7.0`), so it is an int,
+        as `read_cell` reads it. Rows without flags (sums, averages) give whole values as ints."""
+        numbers = self.numbers
+        width = len(self.columns)
+        out = []
         for row in rows:
-            for index in numbers:
+            flags = row[width:] if len(row) > width else [True] * len(numbers)
+            for index, whole in zip(numbers, flags, strict=True):
                 value = row[index]
-                if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+                if whole and isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
                     row[index] = int(value)
-        return rows
+            out.append(row[:width])
+        return out
 
     def select_columns(self) -> str:
-        return ", ".join(f"c{index}" for index in range(len(self.columns)))
+        """Every column (c0..), then each number column's whole-number flag (for `typed`)."""
+        return ", ".join(
+            [f"c{index}" for index in range(len(self.columns))] + [f"i{index}" for index in self.numbers]
+        )
 
     def preview(self, limit: int = PREVIEW_ROWS) -> list[list[Any]]:
         return self.head(limit)
@@ -345,17 +357,26 @@ def _fast(column: str, kind: str, fmt: dict[str, Any] | None) -> tuple[str, str]
     return None
 
 
+def _whole(column: str, fmt: dict[str, Any] | None) -> str:
+    """SQL: a plain number cell was written without a fraction or exponent (so `read_cell` gives an int)."""
+    decimal = (fmt or {}).get("decimal", ".")
+    return f"NOT regexp_matches({column}, '[eE]')" + (
+        f" AND NOT contains({column}, '.')" if decimal == "." else f" AND NOT contains({column}, ',')"
+    )
+
+
 def _convert_column(
     con: DuckDBPyConnection, source: str, index: int, kind: str, fmt: dict[str, Any] | None
-) -> tuple[str, str | None]:
-    """The SQL that reads column `index` (of `source` as s) as its type, and the table it joins (if any).
+) -> tuple[list[str], str | None]:
+    """The SQL that reads column `index` (of `source` as s) as its type (a number column also gives its
+    whole-number flag, `i<n>`), and the table it joins (if any).
 
     Values the engine cannot cast itself are read once each by `read_cell` and kept in a small table."""
     column = f"s.c{index}"
     sql_type = _SQL_TYPES.get(kind, "VARCHAR")
     fast = _fast(column, kind, fmt)
     if fast is not None and fast[0] == "TRUE":
-        return column, None
+        return [f"{column} AS c{index}"], None
     condition = fast[0] if fast else "FALSE"
     pending = con.execute(
         f"SELECT DISTINCT {column} FROM {source} s WHERE {column} IS NOT NULL AND NOT {condition}"
@@ -363,18 +384,24 @@ def _convert_column(
     mapping = csvengine.new_table_name("map")
     writer = csvengine.cursor()
     try:
-        writer.execute(f"CREATE TABLE {mapping} (k VARCHAR, v {sql_type})")
+        writer.execute(f"CREATE TABLE {mapping} (k VARCHAR, v {sql_type}, i BOOLEAN)")
         while chunk := pending.fetchmany(CONVERT_CHUNK):
             keys = [row[0] for row in chunk]
             values = [convert(key, kind, fmt) for key in keys]
-            insert = f"INSERT INTO {mapping} SELECT unnest($1::VARCHAR[]), unnest($2::{sql_type}[])"
-            writer.execute(insert, [keys, values])
+            wholes = [isinstance(value, int) for value in values]
+            insert = (
+                f"INSERT INTO {mapping} SELECT unnest($1::VARCHAR[]), unnest($2::{sql_type}[]), "
+                "unnest($3::BOOLEAN[])"
+            )
+            writer.execute(insert, [keys, values, wholes])
     finally:
         writer.close()
-    mapped = f"m{index}.v"
-    if fast is None:
-        return mapped, mapping
-    return f"CASE WHEN {condition} THEN {fast[1]} ELSE {mapped} END", mapping
+    mapped = f"m{index}"
+    value = f"{mapped}.v" if fast is None else f"CASE WHEN {condition} THEN {fast[1]} ELSE {mapped}.v END"
+    outputs = [f"{value} AS c{index}"]
+    if kind == "number":
+        outputs.append(f"CASE WHEN {condition} THEN {_whole(column, fmt)} ELSE {mapped}.i END AS i{index}")
+    return outputs, mapping
 
 
 def _typed(
@@ -405,8 +432,8 @@ def _typed(
         columns.append({"name": name, "type": kind, **({"format": fmt} if fmt else {})})
     selects, joins, mappings = [], [], []
     for index, (kind, fmt) in enumerate(zip(types, formats, strict=True)):
-        expression, mapping = _convert_column(con, source.name, index, kind, fmt)
-        selects.append(f"{expression} AS c{index}")
+        expressions, mapping = _convert_column(con, source.name, index, kind, fmt)
+        selects.extend(expressions)
         if mapping is not None:
             mappings.append(csvengine.Table(mapping))
             joins.append(f"LEFT JOIN {mapping} m{index} ON m{index}.k = s.c{index}")
