@@ -7,15 +7,18 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
-from cfn_template_helpers import load_template
+from cfnlint.decode.cfn_yaml import load
 
+import storyanalytics
 from storyanalytics.rehearsal.standins.cdn import function_csp, page_csp
 
 pytestmark = pytest.mark.node
 META = "x-amz-meta-frame-ancestors"
+EDGE_TEMPLATE = Path(storyanalytics.__file__).parent / "cfn" / "edge.yaml"
 
 
 def run_function(headers: dict[str, Any]) -> dict[str, Any]:
@@ -23,7 +26,7 @@ def run_function(headers: dict[str, Any]) -> dict[str, Any]:
     node = shutil.which("node")
     if node is None:
         pytest.skip("node is not installed")
-    code = load_template("edge")["Resources"]["FrameAncestorsFunction"]["Properties"]["FunctionCode"]
+    code = load(str(EDGE_TEMPLATE))["Resources"]["FrameAncestorsFunction"]["Properties"]["FunctionCode"]
     event = {
         "version": "1.0",
         "context": {"eventType": "viewer-response"},

@@ -10,6 +10,7 @@ import { uploadCsv } from "../uploadCsv.js";
 import PublishDialog from "../components/PublishDialog.jsx";
 import ChartOptions from "../components/ChartOptions.jsx";
 import { resolveTheme } from "../charts/theme.js";
+import { useSiteLocale } from "../siteLocale.js";
 
 const UNTITLED = "Untitled chart";
 
@@ -217,6 +218,7 @@ export default function Editor({ chartId }) {
   const [data, setData] = useState(null);
   const [dataInfo, setDataInfo] = useState(null);
   const [themes, setThemes] = useState([]);
+  const siteLocale = useSiteLocale();
   const [csvText, setCsvText] = useState("");
   const [conflict, setConflict] = useState(null);
   const [published, setPublished] = useState(null);
@@ -416,6 +418,11 @@ export default function Editor({ chartId }) {
         return;
       }
       if (fmt === "pdf" || fmt === "pptx") await uploadSnapshot();
+      if (fmt === "pptx") {
+        // The slide shows title, description and source as text boxes: its picture is the chart alone.
+        const slide = await figureToPng(figure(), 2, { header: false });
+        await api(`/api/charts/${chartId}/snapshot/slide`, { method: "PUT", body: slide, headers: { "Content-Type": "image/png" } });
+      }
       if (fmt === "pdf") {
         const { svg } = figureToSvg(figure(), { flat: true });
         await api(`/api/charts/${chartId}/snapshot/vector`, { method: "PUT", body: svg, headers: { "Content-Type": "image/svg+xml" } });
@@ -439,8 +446,9 @@ export default function Editor({ chartId }) {
         ...draft,
         data,
         theme: themes.find((t) => t.id === draft.theme_id) || themes[0],
+        locale: siteLocale,
       },
-    [draft, data, themes],
+    [draft, data, themes, siteLocale],
   );
 
   if (loadError)
@@ -596,6 +604,7 @@ export default function Editor({ chartId }) {
             data={data}
             mapping={draft.config.mapping}
             palette={resolveTheme(preview?.theme).palette}
+            siteLocale={siteLocale}
           />
         </section>
         <section className="panel preview-panel">
