@@ -10,6 +10,7 @@ import { uploadCsv } from "../uploadCsv.js";
 import PublishDialog from "../components/PublishDialog.jsx";
 import ChartOptions from "../components/ChartOptions.jsx";
 import { resolveTheme } from "../charts/theme.js";
+import { useSiteLocale } from "../siteLocale.js";
 
 const UNTITLED = "Untitled chart";
 
@@ -217,7 +218,7 @@ export default function Editor({ chartId }) {
   const [data, setData] = useState(null);
   const [dataInfo, setDataInfo] = useState(null);
   const [themes, setThemes] = useState([]);
-  const [siteLocale, setSiteLocale] = useState("en-US");
+  const siteLocale = useSiteLocale();
   const [csvText, setCsvText] = useState("");
   const [conflict, setConflict] = useState(null);
   const [published, setPublished] = useState(null);
@@ -253,7 +254,6 @@ export default function Editor({ chartId }) {
   useEffect(() => {
     loadChart().catch(setLoadError);
     api("/api/themes").then(setThemes).catch(() => setThemes([]));
-    api("/api/settings").then((site) => setSiteLocale(site.locale || "en-US")).catch(() => {});
   }, [loadChart]);
 
   const update = (patch) => {
