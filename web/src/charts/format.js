@@ -10,14 +10,33 @@ const SUFFIXES = [
 
 const DEFAULT_LOCALE = "en-US";
 const marksCache = new Map();
+const localeCache = new Map();
+// One Intl.NumberFormat per (locale, decimals): toLocaleString with options builds a new one on every
+// call, which made formatting a 1,000-point chart's tooltips most of its drawing time.
+const groupedCache = new Map();
+const monthCache = new Map();
 
 /** A language tag the browser knows ("de-DE"), else en-US: a bad setting never breaks a chart. */
 export function chartLocale(locale) {
-  try {
-    return Intl.NumberFormat.supportedLocalesOf(locale || []).length ? locale : DEFAULT_LOCALE;
-  } catch {
-    return DEFAULT_LOCALE;
+  const asked = locale || "";
+  if (!localeCache.has(asked)) {
+    let known = DEFAULT_LOCALE;
+    try {
+      known = Intl.NumberFormat.supportedLocalesOf(locale || []).length ? locale : DEFAULT_LOCALE;
+    } catch {
+      known = DEFAULT_LOCALE;
+    }
+    localeCache.set(asked, known);
   }
+  return localeCache.get(asked);
+}
+
+function grouped(locale, decimals) {
+  const key = `${chartLocale(locale)}|${decimals}`;
+  if (!groupedCache.has(key)) {
+    groupedCache.set(key, new Intl.NumberFormat(chartLocale(locale), { maximumFractionDigits: decimals }));
+  }
+  return groupedCache.get(key);
 }
 
 /** The decimal and thousands marks of a locale: de-DE -> { decimal: ",", group: "." }. */
@@ -48,7 +67,7 @@ export function formatNumber(value, locale = DEFAULT_LOCALE) {
   }
   if (abs === 0) return "0";
   const decimals = abs >= 100 ? 0 : abs >= 1 ? 2 : Math.min(6, 1 - Math.floor(Math.log10(abs)));
-  return Number(v.toFixed(decimals)).toLocaleString(chartLocale(locale), { maximumFractionDigits: decimals });
+  return grouped(locale, decimals).format(Number(v.toFixed(decimals)));
 }
 
 /**
@@ -84,7 +103,9 @@ export function numberFormatter(format, locale = DEFAULT_LOCALE) {
 }
 
 function monthName(d, locale) {
-  return new Intl.DateTimeFormat(chartLocale(locale), { month: "short", timeZone: "UTC" }).format(d);
+  const key = chartLocale(locale);
+  if (!monthCache.has(key)) monthCache.set(key, new Intl.DateTimeFormat(key, { month: "short", timeZone: "UTC" }));
+  return monthCache.get(key).format(d);
 }
 
 /** A date as people read it at the data's own precision: 2024, Mar 2024 (de-DE: März 2024), or 2024-03-05. */
@@ -98,14 +119,15 @@ export function dateLabel(value, precision = "day", locale = DEFAULT_LOCALE) {
 }
 
 /** Tick labels of a time axis in the chart's language: the year at a new year, the month name on the
- * first of a month, else day and month (de-DE: "5. März"). */
+ * first of a month, else day and month (de-DE: "5. März"); the first tick also says the year. */
 export function timeTickFormat(locale = DEFAULT_LOCALE) {
   const dayMonth = new Intl.DateTimeFormat(chartLocale(locale), { day: "numeric", month: "short", timeZone: "UTC" });
-  return (value) => {
+  return (value, index) => {
     const d = value instanceof Date ? value : new Date(value);
     if (Number.isNaN(d.getTime())) return "";
-    if (d.getUTCDate() !== 1 || d.getUTCHours()) return dayMonth.format(d);
-    return d.getUTCMonth() === 0 ? String(d.getUTCFullYear()) : monthName(d, locale);
+    const year = index === 0 ? ` ${d.getUTCFullYear()}` : "";
+    if (d.getUTCDate() !== 1 || d.getUTCHours()) return `${dayMonth.format(d)}${year}`;
+    return d.getUTCMonth() === 0 ? String(d.getUTCFullYear()) : `${monthName(d, locale)}${year}`;
   };
 }
 
