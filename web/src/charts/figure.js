@@ -35,6 +35,7 @@ export function renderFigure(chart, width) {
   const t = resolveTheme(chart.theme);
   const fig = document.createElement("div");
   fig.className = "sa-figure";
+  fig.dataset.theme = t.id;
   Object.assign(fig.style, {
     background: t.colors.background,
     color: t.colors.text,
