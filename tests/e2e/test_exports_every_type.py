@@ -59,7 +59,7 @@ def editor(browser) -> Iterator[Any]:  # type: ignore[no-untyped-def]
     context.close()
 
 
-def _chart(app_url: str, chart_type: str, theme: str) -> tuple[str, str]:
+def _chart(app_url: str, chart_type: str, theme: str = "default") -> tuple[str, str]:
     data, mapping = DATA.get(chart_type, DEFAULT_DATA)
     title = f"{chart_type} export"
     config = {"mapping": mapping, "source": "Test data"}
@@ -160,14 +160,15 @@ def _check_html(page, app_url: str, chart_id: str, chart_type: str, folder: Path
 def test_every_type_exports_to_png_pdf_pptx_and_html_in_light_and_dark(  # type: ignore[no-untyped-def]
     editor, app_url: str, tmp_path: Path, chart_type: str
 ) -> None:
+    chart_id, title = _chart(app_url, chart_type)
+    editor.goto(f"{app_url}/charts/{chart_id}")
+    preview = editor.get_by_test_id("chart-preview")
     for theme in ("default", "dark"):
         where = f"{chart_type} ({theme})"
-        chart_id, title = _chart(app_url, chart_type, theme)
-        editor.goto(f"{app_url}/charts/{chart_id}")
-        preview = editor.get_by_test_id("chart-preview")
-        preview.locator(MARKS).first.wait_for(
-            state="attached"
-        )  # the data has arrived and the chart (or map) is drawn
+        if theme != "default":  # as a user does: pick the theme; the export saves the chart first
+            editor.get_by_test_id("theme-select").select_option(theme)
+            preview.locator(f".sa-figure[data-theme='{theme}']").wait_for(state="attached")
+        preview.locator(MARKS).first.wait_for(state="attached")  # the data has arrived and the chart is drawn
         assert preview.locator(".sa-chart-error").count() == 0, f"{where}: {preview.inner_text()}"
         figure = editor.evaluate(FIGURE_JS)
         _check_png(_download(editor, "png"), figure, theme == "dark", f"{where} PNG")

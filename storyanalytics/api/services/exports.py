@@ -6,7 +6,7 @@ import csv
 import io
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
@@ -54,7 +54,7 @@ def _csv_cell(value: Any) -> str:
     return text
 
 
-def rows_to_csv(columns: Sequence[dict[str, Any]], rows: Sequence[dict[str, Any]]) -> bytes:
+def rows_to_csv(columns: Sequence[dict[str, Any]], rows: Iterable[dict[str, Any]]) -> bytes:
     """CSV with a header row, UTF-8 with BOM so spreadsheet programs read accents right."""
     names = [str(column["name"]) for column in columns]
     buffer = io.StringIO()
