@@ -16,7 +16,7 @@ from sqlalchemy.sql import Select
 
 from storyanalytics.api.errors import ApiError
 from storyanalytics.api.services.app_settings import read_app_settings
-from storyanalytics.api.services.charts import read_chart_config, read_chart_data
+from storyanalytics.api.services.charts import chart_payload, read_chart_config
 from storyanalytics.api.services.rawsql import compile_once, fetch_one
 from storyanalytics.api.services.snapshots import snapshot_key
 from storyanalytics.api.services.theme_store import resolve_theme
@@ -60,8 +60,7 @@ async def chart_document(
 ) -> dict[str, Any]:
     """What the embed needs to draw a chart, frozen at publish time."""
     config = await read_chart_config(storage, chart.id)
-    data = await read_chart_data(session, storage, chart.id)
-    columns, rows = data if data is not None else ([], [])
+    data = await chart_payload(session, storage, chart.id, chart.chart_type, config.get("mapping"))
     theme = await resolve_theme(session, storage, chart.team_id, chart.theme_id)
     # The language of the chart's numbers and dates: its own (options.locale), else the site's.
     locale = (await read_app_settings(storage)).locale
@@ -72,7 +71,7 @@ async def chart_document(
         "description": chart.description,
         "chart_type": chart.chart_type,
         "config": config,
-        "data": {"columns": columns, "rows": rows},
+        "data": data if data is not None else {"columns": [], "rows": []},
         "theme": theme.model_dump(),
         "locale": locale,
     }
