@@ -96,6 +96,28 @@ def test_create_streams_only_new_events_in_order_and_returns_outputs(cfn: tuple[
     assert result.outputs == {"BucketName": "sa-bucket-1"}
 
 
+def test_create_says_termination_protection_is_on(cfn: tuple[Any, Stubber]) -> None:
+    client, stubber = cfn
+    _script_successful_create(stubber)
+    notices: list[str] = []
+    stubbed_deployer(client).deploy(TEMPLATE, {}, {}, assume_yes=True, on_notice=notices.append)
+    assert notices == [f"Termination protection is on for stack {NAME}."]
+
+
+def test_destroy_that_cannot_turn_protection_off_deletes_nothing_and_says_why(
+    cfn: tuple[Any, Stubber],
+) -> None:
+    client, stubber = cfn
+    stubber.add_response("describe_stacks", stacks(NAME, "UPDATE_COMPLETE", protection=True))
+    stubber.add_response("list_stack_resources", {"StackResourceSummaries": []})
+    stubber.add_client_error("update_termination_protection", "AccessDenied", "not authorized", 403)
+    with pytest.raises(DeployError) as caught:
+        stubbed_deployer(client).destroy(assume_yes=True)
+    assert str(caught.value) == (
+        f"Could not turn termination protection off for stack {NAME}: AccessDenied: not authorized."
+    )
+
+
 def test_create_fails_loudly_when_termination_protection_cannot_be_turned_on(
     cfn: tuple[Any, Stubber],
 ) -> None:
