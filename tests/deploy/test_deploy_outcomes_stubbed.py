@@ -166,7 +166,30 @@ def test_leftover_stack_whose_delete_fails_is_a_failure_not_a_create(cfn: tuple[
     stubber.add_response("describe_stacks", stacks(STACK, "DELETE_FAILED"))
     stubber.add_response("describe_stack_events", events_page(*failed))
     message = failed_deploy(client)
-    assert "Bucket (AWS::S3::Bucket) DELETE_FAILED: The bucket you tried to delete is not empty" in message
+    assert message.startswith(
+        f"Stack {STACK} ended in DELETE_FAILED: Bucket (AWS::S3::Bucket) DELETE_FAILED: The bucket you tried "
+        "to delete is not empty. The stack is stuck: run the destroy command again"
+    )
+
+
+def test_leftover_stack_delete_is_followed_by_its_id_with_live_events(cfn: tuple[Any, Stubber]) -> None:
+    client, stubber = cfn
+    stubber.add_response("describe_stacks", stacks(STACK, "ROLLBACK_COMPLETE"))
+    old = [stack_event(STACK, 0, "ROLLBACK_COMPLETE")]
+    deleting = [*old, stack_event(STACK, 1, "DELETE_IN_PROGRESS", "User Initiated")]
+    deleted = [*deleting, stack_event(STACK, 2, "DELETE_COMPLETE")]
+    stubber.add_response("describe_stack_events", events_page(*old), {"StackName": SID})
+    stubber.add_response("delete_stack", {}, {"StackName": SID})
+    stubber.add_response("describe_stack_events", events_page(*deleting), {"StackName": SID})
+    stubber.add_response("describe_stacks", stacks(STACK, "DELETE_IN_PROGRESS"), {"StackName": SID})
+    stubber.add_response("describe_stack_events", events_page(*deleted), {"StackName": SID})
+    stubber.add_response("describe_stacks", stacks(STACK, "DELETE_COMPLETE"), {"StackName": SID})
+    stubber.add_response("describe_stack_events", events_page(*deleted), {"StackName": SID})
+    stubber.add_client_error("create_change_set", "ValidationError", "Template format error")
+    seen: list[Any] = []
+    with pytest.raises(DeployError, match="Template format error"):
+        stubbed_deployer(client).deploy(TEMPLATE, {}, {}, assume_yes=True, on_event=seen.append)
+    assert [e.status for e in seen] == ["DELETE_IN_PROGRESS", "DELETE_COMPLETE"]
 
 
 # --- change sets --------------------------------------------------------------------------------------
@@ -420,6 +443,15 @@ def test_failed_create_reads_as_one_sentence_without_a_doubled_full_stop(cfn: tu
     )
 
 
+def test_failure_reason_keeps_its_last_word_whatever_its_letters(cfn: tuple[Any, Stubber]) -> None:
+    client, stubber = cfn
+    reason = "Invalid DB instance class: db.m5.X"
+    _create_rolls_back(
+        stubber, [event(STACK, 2, "Database", "AWS::RDS::DBInstance", "CREATE_FAILED", reason)]
+    )
+    assert f"CREATE_FAILED: {reason}. The stack was rolled back" in failed_deploy(client)
+
+
 def test_failure_without_a_reason_says_so(cfn: tuple[Any, Stubber]) -> None:
     client, stubber = cfn
     _create_rolls_back(stubber, [event(STACK, 2, "Queue", "AWS::SQS::Queue", "CREATE_FAILED")])
@@ -493,10 +525,16 @@ CREDENTIALS = (
         (ClientError({}, "X"), "Error"),
         (RuntimeError("first line:\nsecond line"), "first line"),
         (RuntimeError(""), "RuntimeError"),
+        (
+            ClientError({"Error": {"Code": "ValidationError", "Message": "Unknown instance class: db.m5.X."}}, "X"),
+            "ValidationError: Unknown instance class: db.m5.X",
+        ),
+        (RuntimeError("unknown size XX:"), "unknown size XX"),
     ],
     ids=[
         "no-credentials", "partial-credentials", "no-region", "unreachable", "client-error",
         "code-only", "message-only", "empty-response", "other", "other-empty",
+        "ends-in-x", "other-ends-in-x",
     ],
 )  # fmt: skip
 def test_aws_errors_read_as_one_sentence(error: BaseException, sentence: str) -> None:
