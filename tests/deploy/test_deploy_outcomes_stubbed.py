@@ -526,8 +526,8 @@ CREDENTIALS = (
         (RuntimeError("first line:\nsecond line"), "first line"),
         (RuntimeError(""), "RuntimeError"),
         (
-            ClientError({"Error": {"Code": "ValidationError", "Message": "Unknown instance class: db.m5.X."}}, "X"),
-            "ValidationError: Unknown instance class: db.m5.X",
+            ClientError({"Error": {"Code": "ValidationError", "Message": "Unknown class: db.m5.X."}}, "X"),
+            "ValidationError: Unknown class: db.m5.X",
         ),
         (RuntimeError("unknown size XX:"), "unknown size XX"),
     ],
