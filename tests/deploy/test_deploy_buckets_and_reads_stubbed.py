@@ -20,6 +20,7 @@ from deploy_fakes import (
 
 from storyanalytics.deploy import DeployError
 from storyanalytics.deploy.buckets import empty_and_delete_bucket, empty_bucket, s3_object_url
+from storyanalytics.deploy.stack import outputs_of
 
 BUCKET = "sa-data"
 
@@ -104,6 +105,11 @@ def test_outputs_of_a_stack_and_of_none(cfn: tuple[Any, Stubber]) -> None:
     deployer = stubbed_deployer(client)
     assert deployer.outputs() == {"AppUrl": "https://a"}
     assert deployer.outputs() == {}
+
+
+def test_an_output_without_a_value_reads_as_empty() -> None:
+    stack = {"Outputs": [{"OutputKey": "AppUrl"}, {"OutputKey": "BucketName", "OutputValue": "sa-data"}]}
+    assert outputs_of(stack) == {"AppUrl": "", "BucketName": "sa-data"}
 
 
 def test_no_changes_returns_the_stack_as_it_is(cfn: tuple[Any, Stubber]) -> None:

@@ -499,6 +499,36 @@ def test_failed_create_names_what_it_left_behind(cfn: tuple[Any, Stubber]) -> No
     )
 
 
+def test_failed_create_looks_each_leftover_up_and_names_only_what_is_still_there(
+    cfn: tuple[Any, Stubber], logs: tuple[Any, Stubber], rds: tuple[Any, Stubber], s3: tuple[Any, Stubber]
+) -> None:
+    (client, stubber), (logs_client, logs_stub), (rds_client, rds_stub), (s3_client, s3_stub) = (
+        cfn,
+        logs,
+        rds,
+        s3,
+    )
+    _create_rolls_back(
+        stubber,
+        [
+            event(STACK, 2, "Database", "AWS::RDS::DBInstance", "CREATE_FAILED", "quota", physical="sa-db"),
+            event(STACK, 3, "DataBucket", "AWS::S3::Bucket", "DELETE_SKIPPED", physical="sa-gone"),
+            event(STACK, 4, "Logs", "AWS::Logs::LogGroup", "DELETE_SKIPPED", physical="sa-logs"),
+        ],
+    )
+    logs_stub.add_response("describe_log_groups", {"logGroups": [{"logGroupName": "sa-logs"}]})
+    s3_stub.add_client_error("head_bucket", "404", "Not Found", 404)
+    rds_stub.add_response("describe_db_snapshots", {"DBSnapshots": [{"DBSnapshotIdentifier": "sa-final"}]})
+    deployer = stubbed_deployer(client, logs_client=logs_client, rds_client=rds_client, s3_client=s3_client)
+    with pytest.raises(DeployError) as caught:
+        deployer.deploy(TEMPLATE, {}, {}, assume_yes=True)
+    assert str(caught.value).endswith(
+        f"{ROLLED_BACK} Left behind (billed until removed): log group sa-logs (remove it with: aws logs "
+        "delete-log-group --log-group-name sa-logs); database snapshot sa-final (remove it with: aws rds "
+        "delete-db-snapshot --db-snapshot-identifier sa-final)."
+    )
+
+
 # --- every AWS SDK error as one sentence (no request ids, no tracebacks) --------------------------------
 CREDENTIALS = (
     "no AWS credentials were found: run `aws configure` (or `aws sso login`) or set AWS_PROFILE, "

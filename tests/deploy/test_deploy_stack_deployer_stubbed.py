@@ -28,7 +28,7 @@ from deploy_fakes import (
 )
 
 from storyanalytics.deploy import Cancelled, DeployError, DeployTimeout, StackEvent
-from storyanalytics.deploy.changeset import ChangeSetPlan
+from storyanalytics.deploy.changeset import ChangeSetPlan, ResourceChange
 
 NAME = STACK
 SID = stack_id(NAME)
@@ -169,6 +169,23 @@ def test_replacement_is_flagged_in_theplanned_change_set(cfn: tuple[Any, Stubber
     assert kinds["Database"] == ("modify", True, "MAY BE REPLACED")
     assert kinds["Service"] == ("modify", False, "")
     assert kinds["Old"][0] == "remove"
+
+
+def test_planned_change_keeps_each_field_cloudformation_gives() -> None:
+    described = {
+        "Type": "Resource",
+        "ResourceChange": {
+            "Action": "Modify", "LogicalResourceId": "Database", "PhysicalResourceId": "sa-db",
+            "ResourceType": "AWS::RDS::DBInstance", "Replacement": "True", "Scope": ["Properties"],
+        },
+    }  # fmt: skip
+    assert ResourceChange.from_api(described) == ResourceChange(
+        "Modify", "Database", "AWS::RDS::DBInstance", "sa-db", "True", ("Properties",)
+    )
+
+
+def test_planned_change_without_resource_details_reads_as_blank_fields() -> None:
+    assert ResourceChange.from_api({"Type": "Resource"}) == ResourceChange("", "", "", "", "", ())
 
 
 def test_empty_change_set_is_deleted_and_reported_as_no_changes(cfn: tuple[Any, Stubber]) -> None:
