@@ -420,7 +420,8 @@ def test_watched_create_whose_service_failed_without_a_reason_shows_its_last_log
         deployer.follow()
     assert str(caught.value).startswith(
         f"Stack {NAME} ended in ROLLBACK_COMPLETE: EcsService (AWS::ECS::ExpressGatewayService) "
-        "CREATE_FAILED: null; the service's log (/sa/app) ends with: KeyError: 'DATABASE_URL'. The stack was rolled back"
+        "CREATE_FAILED: null; the service's log (/sa/app) ends with: KeyError: 'DATABASE_URL'. "
+        "The stack was rolled back"
     )
 
 
