@@ -37,6 +37,7 @@ from deploy_fakes import (
 
 from storyanalytics.deploy import Cancelled, DeployError, DeployTimeout
 from storyanalytics.deploy.errors import aws_error_message, error_code
+from storyanalytics.deploy.events import StackEvent, first_failure, still_in_progress
 from storyanalytics.deploy.stack_deployer import RECREATE_STATUSES, STUCK_STATUSES
 
 SID = stack_id(STACK)
@@ -527,6 +528,30 @@ def test_failed_create_looks_each_leftover_up_and_names_only_what_is_still_there
         "delete-log-group --log-group-name sa-logs); database snapshot sa-final (remove it with: aws rds "
         "delete-db-snapshot --db-snapshot-identifier sa-final)."
     )
+
+
+def test_a_failure_of_the_stack_alone_is_the_one_named() -> None:
+    failed = StackEvent.from_api(stack_event(STACK, 1, "UPDATE_FAILED", "Parameter validation failed"))
+    events = [StackEvent.from_api(stack_event(STACK, 0, "UPDATE_IN_PROGRESS", "User Initiated")), failed]
+    assert first_failure(events) == failed
+
+
+def test_a_cancelled_failure_is_never_the_one_named() -> None:
+    cancelled = event(STACK, 1, "Queue", "AWS::SQS::Queue", "CREATE_FAILED", "Resource creation cancelled")
+    assert first_failure([StackEvent.from_api(cancelled)]) is None
+
+
+def test_resources_still_in_progress_are_ordered_by_their_latest_event() -> None:
+    events = [
+        StackEvent.from_api(event(STACK, 1, "Database", "AWS::RDS::DBInstance", "UPDATE_IN_PROGRESS")),
+        StackEvent.from_api(
+            event(STACK, 2, "Service", "AWS::ECS::ExpressGatewayService", "UPDATE_IN_PROGRESS")
+        ),
+        StackEvent.from_api(
+            event(STACK, 3, "Database", "AWS::RDS::DBInstance", "UPDATE_IN_PROGRESS", "again")
+        ),
+    ]
+    assert [e.logical_id for e in still_in_progress(events)] == ["Service", "Database"]
 
 
 # --- every AWS SDK error as one sentence (no request ids, no tracebacks) --------------------------------
