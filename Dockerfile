@@ -55,5 +55,6 @@ USER app
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/api/health', timeout=4)"]
+# storyanalytics.asgi: the app from the environment, started without garbage-collector passes (see there).
 # --ws none: the app has no WebSocket routes, and loading uvicorn's WebSocket support costs every start.
-CMD ["uvicorn", "storyanalytics.api.app:app", "--host", "0.0.0.0", "--port", "8000", "--ws", "none"]
+CMD ["uvicorn", "storyanalytics.asgi:app", "--host", "0.0.0.0", "--port", "8000", "--ws", "none"]
