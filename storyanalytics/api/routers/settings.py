@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from storyanalytics.api.deps import AdminUser, CurrentUser, SessionDep, StorageDep
 from storyanalytics.api.errors import ApiError, ErrorOut
+from storyanalytics.api.lazy_route import LazyAPIRoute
 from storyanalytics.api.services.app_settings import (
     SETTINGS_KEY,
     AppSettings,
@@ -21,7 +22,7 @@ from storyanalytics.api.services.app_settings import (
 from storyanalytics.db.models import AppSetting
 from storyanalytics.db.types import utcnow
 
-router = APIRouter(prefix="/api/settings", tags=["settings"])
+router = APIRouter(prefix="/api/settings", tags=["settings"], route_class=LazyAPIRoute)
 
 _UPDATE_SCHEMA = {
     "requestBody": {
