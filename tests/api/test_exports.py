@@ -246,6 +246,19 @@ def test_html_export_inlines_the_embed_bundle_and_the_payload(bundle_api: Api, w
     assert "<title>Sales 2024 · Story Analytics</title>" in page
 
 
+def test_html_export_carries_a_csp_that_runs_only_its_own_scripts(web_dist: Path) -> None:
+    page = export_page.render_bundle_page(web_dist, _document("Sales")).decode()
+    meta = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">', page)
+    assert meta is not None and meta.start() < page.index("<script")
+    directives = dict(part.strip().split(" ", 1) for part in meta.group(1).split(";"))
+    assert directives["default-src"] == "'none'" and directives["connect-src"] == "'none'"
+    assert directives["object-src"] == directives["base-uri"] == directives["form-action"] == "'none'"
+    inline = re.findall(r'<script type="(?:importmap|module)">(.*?)</script>', page, re.S)
+    assert len(inline) == 2
+    for source in inline:
+        assert export_page.script_hash(source) in directives["script-src"].split()
+
+
 def test_html_payload_escapes_script_closers_and_line_separators(web_dist: Path) -> None:
     evil = "</script><script>alert(1)</script><!-- \u2028\u2029"
     page = exports.render_html(_document(evil), web_dist).decode()

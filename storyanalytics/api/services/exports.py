@@ -155,7 +155,7 @@ def render_svg_page(
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy"
- content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+ content="default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'">
 <title>{escape(title or "Chart")}</title>
 <style>
 body {{ margin: 0; padding: 24px; background: {colors.background}; color: {colors.text};
