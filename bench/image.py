@@ -40,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from docker_engine import Built, EngineError, build, clean_copy, engine_unavailable, image_size, running
 from dockerfile_refs import read_dockerfile
+from netns_relay import RelayError
 from gate import Gate
 from served_app import cloud_env
 from standin_bases import StandinError, ensure_standins
@@ -176,6 +177,10 @@ def main() -> int:
             for _ in range(options.runs):  # alternating, so both see the same machine load
                 ours_starts.append(seconds_to_first_200(ours, env, ports))
                 minimal_starts.append(seconds_to_first_200(minimal, {}, ()))
+        except (EngineError, RelayError) as exc:
+            print(f"Cannot measure: {exc}")
+            gate.unmeasured("image benchmark", str(exc).splitlines()[0])
+            return gate.finish()
         finally:
             moto.stop()
             if drop_database is not None:

@@ -197,12 +197,19 @@ class Container:
         return docker("exec", self.name, *command, check=False)
 
 
-def _is_holder(pid: int) -> bool:
-    """The engine's pid is the holder's `sleep infinity` on this kernel (not a VM's, as Docker Desktop's)."""
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes() == b"sleep\0infinity\0"
-    except OSError:
-        return False
+def _is_holder(pid: int, wait_s: float = 10) -> bool:
+    """The engine's pid is the holder's `sleep infinity` on this kernel (not a VM's, as Docker Desktop's).
+    Just after `docker run` returns the process may still be runc's init, not yet `sleep`: so it waits."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            if Path(f"/proc/{pid}/cmdline").read_bytes() == b"sleep\0infinity\0":
+                return True
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
 
 
 @contextmanager
