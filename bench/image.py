@@ -40,8 +40,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from docker_engine import Built, EngineError, build, clean_copy, engine_unavailable, image_size, running
 from dockerfile_refs import read_dockerfile
-from netns_relay import RelayError
 from gate import Gate
+from netns_relay import RelayError
 from served_app import cloud_env
 from standin_bases import StandinError, ensure_standins
 
