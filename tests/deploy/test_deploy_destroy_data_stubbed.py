@@ -3,35 +3,46 @@ without --delete-data (CloudFormation, RDS and S3 behind Stubbers: an unexpected
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
-import boto3
 import pytest
 from botocore.stub import Stubber
-from deploy_fakes import STACK, T0, event, events_page, stack_event, stack_id, stacks, stubbed_deployer
+from deploy_fakes import (
+    STACK,
+    T0,
+    event,
+    events_page,
+    stack_event,
+    stack_id,
+    stack_missing,
+    stacks,
+    stubbed_deployer,
+)
 
-from storyanalytics.deploy import Cancelled, DeployError
+from storyanalytics.deploy import Cancelled, DeployError, StackDeployer
 
 SID = stack_id(STACK)
 BUCKET = "sa-data"
 DB = "sa-db"
 
 
-@pytest.fixture
-def rds() -> Iterator[tuple[Any, Stubber]]:
-    client = boto3.client("rds", region_name="us-east-1")
-    with Stubber(client) as stubber:
-        yield client, stubber
-        stubber.assert_no_pending_responses()
+@dataclass
+class DataStack:
+    """What a destroy of a stack with data talks to (CloudFormation, RDS, S3, each behind a Stubber that
+    fails an unscripted call), and the deployer on them."""
+
+    cfn: Stubber
+    rds: Stubber
+    s3: Stubber
+    deployer: StackDeployer
 
 
 @pytest.fixture
-def s3() -> Iterator[tuple[Any, Stubber]]:
-    client = boto3.client("s3", region_name="us-east-1")
-    with Stubber(client) as stubber:
-        yield client, stubber
-        stubber.assert_no_pending_responses()
+def data_stack(cfn: tuple[Any, Stubber], rds: tuple[Any, Stubber], s3: tuple[Any, Stubber]) -> DataStack:
+    (client, cfn_stubber), (rds_client, rds_stubber), (s3_client, s3_stubber) = cfn, rds, s3
+    deployer = stubbed_deployer(client, rds_client=rds_client, s3_client=s3_client)
+    return DataStack(cfn_stubber, rds_stubber, s3_stubber, deployer)
 
 
 def _stack_with_data(cfn: Stubber) -> None:
@@ -121,13 +132,10 @@ def _bucket_emptied_and_deleted(s3: Stubber) -> None:
     s3.add_response("delete_bucket", {}, {"Bucket": BUCKET})
 
 
-def test_destroy_keeps_bucket_and_database_snapshot_and_deletes_no_data(
-    cfn: tuple[Any, Stubber], rds: tuple[Any, Stubber], s3: tuple[Any, Stubber]
-) -> None:
-    (client, stubber), (rds_client, rds_stubber), (s3_client, _no_s3_calls) = cfn, rds, s3
-    _stack_with_data(stubber)
-    _stack_deleted(stubber)
-    rds_stubber.add_response(
+def test_destroy_keeps_bucket_and_database_snapshot_and_deletes_no_data(data_stack: DataStack) -> None:
+    _stack_with_data(data_stack.cfn)
+    _stack_deleted(data_stack.cfn)
+    data_stack.rds.add_response(
         "describe_db_snapshots",
         {"DBSnapshots": [
             {"DBSnapshotIdentifier": "older", "SnapshotCreateTime": T0.replace(year=2025)},
@@ -135,62 +143,51 @@ def test_destroy_keeps_bucket_and_database_snapshot_and_deletes_no_data(
         ]},
         {"DBInstanceIdentifier": DB, "SnapshotType": "manual"},
     )  # fmt: skip
-    result = stubbed_deployer(client, rds_client=rds_client, s3_client=s3_client).destroy(assume_yes=True)
+    result = data_stack.deployer.destroy(assume_yes=True)
     assert result.kept_bucket == BUCKET and result.deleted_bucket is None
     assert result.snapshot_id == "final" and not result.database_deleted_without_snapshot
     assert result.kept == [f"bucket {BUCKET} (with every file)", "database snapshot final"]
 
 
 def test_destroy_with_delete_data_deletes_database_without_snapshot_then_stack_then_bucket(
-    cfn: tuple[Any, Stubber], rds: tuple[Any, Stubber], s3: tuple[Any, Stubber]
+    data_stack: DataStack,
 ) -> None:
-    (client, stubber), (rds_client, rds_stubber), (s3_client, s3_stubber) = cfn, rds, s3
-    _stack_with_data(stubber)
-    _database_deleted_without_snapshot(rds_stubber)
-    _stack_deleted(stubber)
-    _bucket_emptied_and_deleted(s3_stubber)
+    _stack_with_data(data_stack.cfn)
+    _database_deleted_without_snapshot(data_stack.rds)
+    _stack_deleted(data_stack.cfn)
+    _bucket_emptied_and_deleted(data_stack.s3)
     notices: list[str] = []
-    result = stubbed_deployer(client, rds_client=rds_client, s3_client=s3_client).destroy(
-        keep_data=False, assume_yes=True, on_notice=notices.append
-    )
+    result = data_stack.deployer.destroy(keep_data=False, assume_yes=True, on_notice=notices.append)
     assert result.deleted_bucket == BUCKET and result.kept_bucket is None
     assert result.database_deleted_without_snapshot and result.snapshot_id is None
     assert result.kept == []
     assert f"Deleting database {DB} without a final snapshot (this takes a few minutes)." in notices
 
 
-def test_database_that_cannot_be_deleted_stops_before_the_stack_is_touched(
-    cfn: tuple[Any, Stubber], rds: tuple[Any, Stubber], s3: tuple[Any, Stubber]
-) -> None:
-    (client, stubber), (rds_client, rds_stubber), (s3_client, _no_s3_calls) = cfn, rds, s3
-    _stack_with_data(stubber)
-    rds_stubber.add_response("describe_db_instances", {"DBInstances": [{"DBInstanceIdentifier": DB}]})
-    rds_stubber.add_client_error(
+def test_database_that_cannot_be_deleted_stops_before_the_stack_is_touched(data_stack: DataStack) -> None:
+    _stack_with_data(data_stack.cfn)
+    data_stack.rds.add_response("describe_db_instances", {"DBInstances": [{"DBInstanceIdentifier": DB}]})
+    data_stack.rds.add_client_error(
         "delete_db_instance",
         service_error_code="InvalidDBInstanceState",
         service_message="Instance sa-db is currently creating",
     )
     with pytest.raises(DeployError) as caught:
-        stubbed_deployer(client, rds_client=rds_client, s3_client=s3_client).destroy(
-            keep_data=False, assume_yes=True
-        )
+        data_stack.deployer.destroy(keep_data=False, assume_yes=True)
     assert str(caught.value) == (
         f"Could not delete database {DB}: InvalidDBInstanceState: Instance sa-db is currently creating. "
         "The stack was not deleted."
     )
 
 
-def test_bucket_object_that_cannot_be_deleted_is_named(
-    cfn: tuple[Any, Stubber], rds: tuple[Any, Stubber], s3: tuple[Any, Stubber]
-) -> None:
-    (client, stubber), (rds_client, rds_stubber), (s3_client, s3_stubber) = cfn, rds, s3
-    _stack_with_data(stubber)
-    _database_deleted_without_snapshot(rds_stubber)
-    _stack_deleted(stubber)
-    s3_stubber.add_response(
+def test_bucket_object_that_cannot_be_deleted_is_named(data_stack: DataStack) -> None:
+    _stack_with_data(data_stack.cfn)
+    _database_deleted_without_snapshot(data_stack.rds)
+    _stack_deleted(data_stack.cfn)
+    data_stack.s3.add_response(
         "list_object_versions", {"Versions": [{"Key": "charts/a.json", "VersionId": "v1"}]}
     )
-    s3_stubber.add_response(
+    data_stack.s3.add_response(
         "delete_objects",
         {
             "Errors": [
@@ -206,33 +203,24 @@ def test_bucket_object_that_cannot_be_deleted_is_named(
     with pytest.raises(
         DeployError, match=f"Could not delete charts/a.json from bucket {BUCKET}: Access Denied"
     ):
-        stubbed_deployer(client, rds_client=rds_client, s3_client=s3_client).destroy(
-            keep_data=False, assume_yes=True
-        )
+        data_stack.deployer.destroy(keep_data=False, assume_yes=True)
 
 
 def test_stack_delete_that_fails_keeps_the_bucket_and_says_to_run_destroy_again(
-    cfn: tuple[Any, Stubber], rds: tuple[Any, Stubber], s3: tuple[Any, Stubber]
+    data_stack: DataStack,
 ) -> None:
-    (client, stubber), (rds_client, rds_stubber), (s3_client, _no_s3_calls) = cfn, rds, s3
-    _stack_with_data(stubber)
-    _database_deleted_without_snapshot(rds_stubber)
-    _stack_deleted(stubber, final="DELETE_FAILED")
+    _stack_with_data(data_stack.cfn)
+    _database_deleted_without_snapshot(data_stack.rds)
+    _stack_deleted(data_stack.cfn, final="DELETE_FAILED")
     with pytest.raises(DeployError) as caught:
-        stubbed_deployer(client, rds_client=rds_client, s3_client=s3_client).destroy(
-            keep_data=False, assume_yes=True
-        )
+        data_stack.deployer.destroy(keep_data=False, assume_yes=True)
     assert "Vpc (AWS::EC2::VPC) DELETE_FAILED: has dependencies" in str(caught.value)
     assert "run the destroy command again" in str(caught.value)
 
 
 def test_destroy_of_a_missing_stack_deletes_nothing(cfn: tuple[Any, Stubber]) -> None:
     client, stubber = cfn
-    stubber.add_client_error(
-        "describe_stacks",
-        service_error_code="ValidationError",
-        service_message=f"Stack with id {STACK} does not exist",
-    )
+    stack_missing(stubber)
     notices: list[str] = []
     result = stubbed_deployer(client).destroy(keep_data=False, assume_yes=True, on_notice=notices.append)
     assert not result.existed
@@ -265,27 +253,20 @@ def _stack_found(cfn: Stubber, *, with_data: bool) -> None:
     ids=["keep-data", "keep-nothing-to-keep", "delete-data", "delete-nothing-there"],
 )
 def test_destroy_asks_a_question_that_names_what_happens_to_the_data(
-    cfn: tuple[Any, Stubber], rds: tuple[Any, Stubber], s3: tuple[Any, Stubber],
-    keep_data: bool, with_data: bool, question: str,
-) -> None:  # fmt: skip
-    (client, stubber), (rds_client, _no_rds_calls), (s3_client, _no_s3_calls) = cfn, rds, s3
-    _stack_found(stubber, with_data=with_data)
+    data_stack: DataStack, keep_data: bool, with_data: bool, question: str
+) -> None:
+    _stack_found(data_stack.cfn, with_data=with_data)
     asked: list[str] = []
     with pytest.raises(Cancelled, match=f"Cancelled: stack {STACK} was not deleted."):
-        stubbed_deployer(client, rds_client=rds_client, s3_client=s3_client).destroy(
-            keep_data=keep_data, confirm=lambda q: asked.append(q) or False
-        )
+        data_stack.deployer.destroy(keep_data=keep_data, confirm=lambda q: asked.append(q) or False)
     assert asked == [question]
 
 
-def test_delete_data_asks_for_the_typed_name_after_the_question(
-    cfn: tuple[Any, Stubber], rds: tuple[Any, Stubber], s3: tuple[Any, Stubber]
-) -> None:
-    (client, stubber), (rds_client, _no_rds_calls), (s3_client, _no_s3_calls) = cfn, rds, s3
-    _stack_found(stubber, with_data=True)
+def test_delete_data_asks_for_the_typed_name_after_the_question(data_stack: DataStack) -> None:
+    _stack_found(data_stack.cfn, with_data=True)
     prompts: list[str] = []
     with pytest.raises(Cancelled, match="the typed name did not match"):
-        stubbed_deployer(client, rds_client=rds_client, s3_client=s3_client).destroy(
+        data_stack.deployer.destroy(
             keep_data=False, confirm=lambda q: True, ask=lambda p: prompts.append(p) or f" {STACK}x "
         )
     assert prompts == [f"Type the stack name ({STACK}) to delete it with all its data"]

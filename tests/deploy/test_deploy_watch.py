@@ -5,10 +5,10 @@ deploy can be cancelled then. Stubber checks each call against botocore's own se
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import ExitStack
 from datetime import timedelta
 from typing import Any
 
-import boto3
 import pytest
 from botocore.stub import Stubber
 from deploy_fakes import (
@@ -22,6 +22,7 @@ from deploy_fakes import (
     events_page,
     stack_event,
     stack_id,
+    stubbed_client,
 )
 
 from storyanalytics.deploy import Cancelled, DeployTimeout, StackDeployer, StackEvent
@@ -36,14 +37,9 @@ LOG_GROUP = f"{NAME}-LogGroup-abc"
 
 @pytest.fixture
 def stubbed() -> Iterator[dict[str, tuple[Any, Stubber]]]:
-    clients: dict[str, tuple[Any, Stubber]] = {}
-    for service in ("ecs", "logs", "apprunner", "cloudformation"):
-        client = boto3.client(service, region_name="us-east-1")
-        clients[service] = (client, Stubber(client))
-        clients[service][1].activate()
-    yield clients
-    for _, stubber in clients.values():
-        stubber.assert_no_pending_responses()
+    with ExitStack() as stack:
+        services = ("ecs", "logs", "apprunner", "cloudformation")
+        yield {service: stack.enter_context(stubbed_client(service)) for service in services}
 
 
 def _factory(stubbed: dict[str, tuple[Any, Stubber]]) -> Any:
@@ -68,7 +64,8 @@ def _service_events() -> list[StackEvent]:
     ]
 
 
-def _express_service(stubber: Stubber) -> None:
+def _express_service(stubber: Stubber, **rollout: str) -> None:
+    """The Express service and its one deployment, rolling out unless `rollout` says otherwise."""
     stubber.add_response(
         "describe_express_gateway_service",
         {
@@ -93,6 +90,7 @@ def _express_service(stubber: Stubber) -> None:
                             "runningCount": 0,
                             "desiredCount": 1,
                             "rolloutState": "IN_PROGRESS",
+                            **rollout,
                         }
                     ],
                 }
@@ -171,31 +169,10 @@ def test_express_image_pull_failure_points_at_the_vpc_endpoints(stubbed: Any) ->
 
 
 def test_express_failed_deployment_is_the_signal(stubbed: Any) -> None:
-    ecs = stubbed["ecs"][1]
-    ecs.add_response(
-        "describe_express_gateway_service",
-        {"service": {"cluster": "default", "serviceName": NAME, "serviceArn": SERVICE_ARN}},
-        {"serviceArn": SERVICE_ARN},
-    )
-    ecs.add_response(
-        "describe_services",
-        {
-            "services": [
-                {
-                    "serviceName": NAME,
-                    "deployments": [
-                        {
-                            "id": "ecs-svc/1",
-                            "runningCount": 0,
-                            "desiredCount": 1,
-                            "rolloutState": "FAILED",
-                            "rolloutStateReason": "ECS deployment circuit breaker: tasks failed to start.",
-                        }
-                    ],
-                }
-            ]
-        },
-        {"cluster": "default", "services": [NAME]},
+    _express_service(
+        stubbed["ecs"][1],
+        rolloutState="FAILED",
+        rolloutStateReason="ECS deployment circuit breaker: tasks failed to start.",
     )
     _app_log(stubbed["logs"][1], LOG_GROUP, "boom")
     watch = get_compute("ecs-express").watch(_factory(stubbed), clock=FakeClock())

@@ -63,6 +63,8 @@ async def chart_document(
     data = await read_chart_data(session, storage, chart.id)
     columns, rows = data if data is not None else ([], [])
     theme = await resolve_theme(session, storage, chart.team_id, chart.theme_id)
+    # The language of the chart's numbers and dates: its own (options.locale), else the site's.
+    locale = (await read_app_settings(storage)).locale
     return {
         "public_id": public_id,
         "public_version": public_version,
@@ -72,6 +74,7 @@ async def chart_document(
         "config": config,
         "data": {"columns": columns, "rows": rows},
         "theme": theme.model_dump(),
+        "locale": locale,
     }
 
 

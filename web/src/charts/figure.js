@@ -7,7 +7,9 @@ import { attachTooltip } from "./interact.js";
 function drawBody(body, notes, chart, t, width) {
   const config = chart.config || {};
   try {
-    const el = render(chart.chart_type, chart.data, config.mapping, t, width - 24, config.options || {});
+    // Numbers and dates in the chart's own language, else the site's (both travel with the chart).
+    const options = { ...(config.options || {}), locale: config.options?.locale || chart.locale };
+    const el = render(chart.chart_type, chart.data, config.mapping, t, width - 24, options);
     body.className = "sa-chart";
     body.removeAttribute("role");
     body.replaceChildren(el);

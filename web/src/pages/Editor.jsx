@@ -217,6 +217,7 @@ export default function Editor({ chartId }) {
   const [data, setData] = useState(null);
   const [dataInfo, setDataInfo] = useState(null);
   const [themes, setThemes] = useState([]);
+  const [siteLocale, setSiteLocale] = useState("en-US");
   const [csvText, setCsvText] = useState("");
   const [conflict, setConflict] = useState(null);
   const [published, setPublished] = useState(null);
@@ -252,6 +253,7 @@ export default function Editor({ chartId }) {
   useEffect(() => {
     loadChart().catch(setLoadError);
     api("/api/themes").then(setThemes).catch(() => setThemes([]));
+    api("/api/settings").then((site) => setSiteLocale(site.locale || "en-US")).catch(() => {});
   }, [loadChart]);
 
   const update = (patch) => {
@@ -405,6 +407,11 @@ export default function Editor({ chartId }) {
         return;
       }
       if (fmt === "pdf" || fmt === "pptx") await uploadSnapshot();
+      if (fmt === "pptx") {
+        // The slide shows title, description and source as text boxes: its picture is the chart alone.
+        const slide = await figureToPng(figure(), 2, { header: false });
+        await api(`/api/charts/${chartId}/snapshot/slide`, { method: "PUT", body: slide, headers: { "Content-Type": "image/png" } });
+      }
       if (fmt === "pdf") {
         const { svg } = figureToSvg(figure(), { flat: true });
         await api(`/api/charts/${chartId}/snapshot/vector`, { method: "PUT", body: svg, headers: { "Content-Type": "image/svg+xml" } });
@@ -428,8 +435,9 @@ export default function Editor({ chartId }) {
         ...draft,
         data,
         theme: themes.find((t) => t.id === draft.theme_id) || themes[0],
+        locale: siteLocale,
       },
-    [draft, data, themes],
+    [draft, data, themes, siteLocale],
   );
 
   if (loadError)
@@ -585,6 +593,7 @@ export default function Editor({ chartId }) {
             data={data}
             mapping={draft.config.mapping}
             palette={resolveTheme(preview?.theme).palette}
+            siteLocale={siteLocale}
           />
         </section>
         <section className="panel preview-panel">
