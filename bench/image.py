@@ -8,8 +8,9 @@
   moto S3 server) vs the minimal image's: target under 2 s and within 1.5x of the minimal image.
 
 Both images build with the classic builder and `--network host` on the stand-in bases (tests/image), the
-minimal one with the same settings and the same standard-library bytecode step as ours, and run in a
-network namespace of their own reached through the same relay (tests/image/netns_relay.py). Each image
+minimal one with the same settings and the same standard-library bytecode step as ours (its CMD is plain
+uvicorn; ours is the Dockerfile's), and run in a network namespace of their own reached through the same
+relay (tests/image/netns_relay.py). Each image
 starts once uncounted first (ours then migrates the new database and makes the admin, as a deploy's first
 start does), then --runs times each, alternating. The machine's load average is printed with the figures.
 Everything built here is removed at the end, the earlier stages' untagged images included.
