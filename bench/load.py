@@ -15,7 +15,8 @@ chart, patch it and upload a small CSV; viewers read published charts. Phases (e
 Prints requests/s, p50/p99 per route, errors and the server's peak RSS, then gates on the targets of
 issue 13 (bench/gate.py): no 5xx outside the S3 pause; during it, public views keep answering (from
 cache) and every editor request answers (a 503) within 5 s, never hangs; healthy again within 10 s
-after S3 returns; peak RSS under 400 MB. Exits 1 on a missed target.
+after S3 returns; peak RSS under 400 MB; then a 50 MB CSV parsed in under 10 s with peak RSS growth
+under 2x its size (bench/csv_parse.py). Exits 1 on a missed target.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from api import free_port, start_uvicorn, wait_ready  # noqa: E402  (bench/api.py: one way to run the app)
+from csv_parse import check as check_csv_parse  # noqa: E402  (bench/csv_parse.py: the 50 MB CSV target)
 from gate import Gate  # noqa: E402
 
 ADMIN_EMAIL, ADMIN_PASSWORD = "owner@example.org", "quiet lantern harbour 2026"
@@ -408,6 +410,8 @@ def main() -> int:
             check_phase(gate, phase, stats)
         print()
         at_most(gate, "Server peak RSS", peak_rss_mb(app.pid), RSS_TARGET_MB, "MB")
+    print()
+    check_csv_parse(gate)
     return gate.finish()
 
 

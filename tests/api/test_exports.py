@@ -203,6 +203,14 @@ def test_pptx_of_the_slide_picture_has_editable_title_description_and_source_box
     assert picture.top + picture.height <= boxes["Source"].top
 
 
+def test_pptx_slide_of_a_dark_chart_is_dark_with_light_text() -> None:
+    pptx = exports.snapshot_to_pptx(png_bytes(color="#111827"), title="Night", with_header=False)
+    slide = Presentation(io.BytesIO(pptx)).slides[0]
+    assert str(slide.background.fill.fore_color.rgb) == "111827"
+    (title,) = [shape for shape in slide.shapes if shape.has_text_frame]
+    assert str(title.text_frame.paragraphs[0].font.color.rgb) == "FFFFFF"
+
+
 # --- routes ------------------------------------------------------------------------------------------
 def test_csv_export_is_an_attachment_with_the_data(api: Api) -> None:
     chart = chart_with_data(api, title="Sales 2024")

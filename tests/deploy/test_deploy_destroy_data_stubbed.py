@@ -20,7 +20,7 @@ from deploy_fakes import (
     stubbed_deployer,
 )
 
-from storyanalytics.deploy import Cancelled, DeployError, StackDeployer
+from storyanalytics.deploy import Cancelled, DeployError, DeployTimeout, DestroyResult, StackDeployer
 
 SID = stack_id(STACK)
 BUCKET = "sa-data"
@@ -223,7 +223,7 @@ def test_destroy_of_a_missing_stack_deletes_nothing(cfn: tuple[Any, Stubber]) ->
     stack_missing(stubber)
     notices: list[str] = []
     result = stubbed_deployer(client).destroy(keep_data=False, assume_yes=True, on_notice=notices.append)
-    assert not result.existed
+    assert result == DestroyResult(STACK, existed=False)
     assert notices == [f"There is no stack named {STACK}: nothing to delete."]
 
 
@@ -270,3 +270,214 @@ def test_delete_data_asks_for_the_typed_name_after_the_question(data_stack: Data
             keep_data=False, confirm=lambda q: True, ask=lambda p: prompts.append(p) or f" {STACK}x "
         )
     assert prompts == [f"Type the stack name ({STACK}) to delete it with all its data"]
+
+
+def test_delete_data_without_a_way_to_type_the_name_is_cancelled(
+    cfn: tuple[Any, Stubber], rds: tuple[Any, Stubber], s3: tuple[Any, Stubber]
+) -> None:
+    (client, stubber), (rds_client, _no_rds_calls), (s3_client, _no_s3_calls) = cfn, rds, s3
+    _stack_found(stubber, with_data=True)
+    with pytest.raises(Cancelled, match="the typed name did not match"):
+        stubbed_deployer(client, rds_client=rds_client, s3_client=s3_client).destroy(
+            keep_data=False, confirm=lambda q: True, ask=None
+        )
+
+
+def _stack_with_data_deleted(cfn: Stubber, s3: Stubber) -> None:
+    _stack_with_data(cfn)
+    _stack_deleted(cfn)
+    _bucket_emptied_and_deleted(s3)
+
+
+def test_delete_data_when_the_database_is_already_gone_deletes_the_stack_and_bucket(
+    cfn: tuple[Any, Stubber], rds: tuple[Any, Stubber], s3: tuple[Any, Stubber]
+) -> None:
+    (client, stubber), (rds_client, rds_stubber), (s3_client, s3_stubber) = cfn, rds, s3
+    rds_stubber.add_client_error(
+        "describe_db_instances", "DBInstanceNotFound", f"DBInstance {DB} not found.", 404
+    )
+    _stack_with_data_deleted(stubber, s3_stubber)
+
+    result = stubbed_deployer(client, rds_client=rds_client, s3_client=s3_client).destroy(
+        keep_data=False, assume_yes=True
+    )
+
+    assert result.deleted_bucket == BUCKET and result.database_deleted_without_snapshot
+
+
+def _database_deleting(rds: Stubber, polls: int) -> None:
+    instance = {"DBInstanceIdentifier": DB, "DeletionProtection": False}
+    rds.add_response("describe_db_instances", {"DBInstances": [instance]}, {"DBInstanceIdentifier": DB})
+    rds.add_response("delete_db_instance", {"DBInstance": {**instance, "DBInstanceStatus": "deleting"}})
+    for _ in range(polls):
+        rds.add_response(
+            "describe_db_instances", {"DBInstances": [{**instance, "DBInstanceStatus": "deleting"}]}
+        )
+
+
+def test_database_that_cannot_be_read_while_it_is_deleted_stops_the_destroy(
+    cfn: tuple[Any, Stubber], rds: tuple[Any, Stubber], s3: tuple[Any, Stubber]
+) -> None:
+    (client, stubber), (rds_client, rds_stubber), (s3_client, _no_s3_calls) = cfn, rds, s3
+    _stack_with_data(stubber)
+    _database_deleting(rds_stubber, polls=0)
+    rds_stubber.add_client_error("describe_db_instances", "Throttling", "Rate exceeded", 400)
+
+    with pytest.raises(DeployError) as caught:
+        stubbed_deployer(client, rds_client=rds_client, s3_client=s3_client).destroy(
+            keep_data=False, assume_yes=True
+        )
+
+    assert str(caught.value) == f"Could not read database {DB}: Throttling: Rate exceeded."
+
+
+def test_database_still_deleting_when_time_runs_out_says_to_run_destroy_again(
+    cfn: tuple[Any, Stubber], rds: tuple[Any, Stubber], s3: tuple[Any, Stubber]
+) -> None:
+    (client, stubber), (rds_client, rds_stubber), (s3_client, _no_s3_calls) = cfn, rds, s3
+    _stack_with_data(stubber)
+    # The fake clock moves 1 s per poll: polls at 0, 1, 2 and 3 s; at 3 s the 2 s limit is passed.
+    _database_deleting(rds_stubber, polls=4)
+
+    with pytest.raises(DeployTimeout) as caught:
+        stubbed_deployer(client, rds_client=rds_client, s3_client=s3_client).destroy(
+            keep_data=False, assume_yes=True, timeout=2
+        )
+
+    assert str(caught.value) == (
+        f"Database {DB} was still being deleted when time ran out: run the destroy again in a few minutes."
+    )
+
+
+def test_final_snapshot_is_the_newest_one_that_has_a_creation_time(
+    cfn: tuple[Any, Stubber], rds: tuple[Any, Stubber], s3: tuple[Any, Stubber]
+) -> None:
+    (client, stubber), (rds_client, rds_stubber), (s3_client, _no_s3_calls) = cfn, rds, s3
+    _stack_with_data(stubber)
+    _stack_deleted(stubber)
+    rds_stubber.add_response(
+        "describe_db_snapshots",
+        {"DBSnapshots": [
+            {"DBSnapshotIdentifier": "final", "SnapshotCreateTime": T0},
+            {"DBSnapshotIdentifier": "still-creating"},
+        ]},
+    )  # fmt: skip
+
+    result = stubbed_deployer(client, rds_client=rds_client, s3_client=s3_client).destroy(assume_yes=True)
+
+    assert result.snapshot_id == "final"
+
+
+def _stack_with_resources(cfn: Stubber, summaries: list[tuple[str, str, str]], outputs: Any = None) -> None:
+    cfn.add_response("describe_stacks", stacks(STACK, "UPDATE_COMPLETE", outputs=outputs))
+    cfn.add_response(
+        "list_stack_resources",
+        {
+            "StackResourceSummaries": [
+                {"LogicalResourceId": logical, "PhysicalResourceId": physical, "ResourceType": kind,
+                 "LastUpdatedTimestamp": T0, "ResourceStatus": "CREATE_COMPLETE"}
+                for logical, physical, kind in summaries
+            ]
+        },
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("summaries", "missing"),
+    [
+        ([("Database", DB, "AWS::RDS::DBInstance")], "an RDS client"),
+        ([("DataBucket", BUCKET, "AWS::S3::Bucket")], "an S3 client"),
+    ],
+    ids=["database", "bucket"],
+)
+def test_delete_data_without_the_client_to_delete_it_deletes_nothing(
+    cfn: tuple[Any, Stubber], summaries: list[tuple[str, str, str]], missing: str
+) -> None:
+    client, stubber = cfn
+    _stack_with_resources(stubber, summaries)
+    with pytest.raises(DeployError) as caught:
+        stubbed_deployer(client).destroy(keep_data=False, assume_yes=True)
+    assert str(caught.value) == f"Deleting the data needs {missing}; nothing was deleted."
+
+
+def test_keeping_the_data_needs_no_rds_client_and_names_the_final_snapshot_to_look_for(
+    cfn: tuple[Any, Stubber],
+) -> None:
+    client, stubber = cfn
+    _stack_with_resources(stubber, [("Database", DB, "AWS::RDS::DBInstance")])
+    _stack_deleted(stubber)
+
+    result = stubbed_deployer(client).destroy(assume_yes=True)
+
+    assert result.kept == [f"a final snapshot of database {DB} (see RDS > Snapshots)"]
+
+
+def test_bucket_without_an_output_is_found_among_the_resources_and_kept(cfn: tuple[Any, Stubber]) -> None:
+    client, stubber = cfn
+    _stack_with_resources(stubber, [("DataBucket", BUCKET, "AWS::S3::Bucket")])
+    _stack_deleted(stubber)
+
+    assert stubbed_deployer(client).destroy(assume_yes=True).kept_bucket == BUCKET
+
+
+def test_the_first_resource_of_a_type_is_the_one_destroy_handles(cfn: tuple[Any, Stubber]) -> None:
+    client, stubber = cfn
+    _stack_with_resources(
+        stubber, [("DataBucket", BUCKET, "AWS::S3::Bucket"), ("LogsBucket", "sa-logs", "AWS::S3::Bucket")]
+    )
+    _stack_deleted(stubber)
+
+    assert stubbed_deployer(client).destroy(assume_yes=True).kept_bucket == BUCKET
+
+
+def test_stack_without_resources_is_deleted_keeping_nothing(cfn: tuple[Any, Stubber]) -> None:
+    client, stubber = cfn
+    stubber.add_response("describe_stacks", stacks(STACK, "UPDATE_COMPLETE"))
+    stubber.add_response("list_stack_resources", {})
+    _stack_deleted(stubber)
+
+    result = stubbed_deployer(client).destroy(keep_data=False, assume_yes=True)
+
+    assert result == DestroyResult(STACK)
+
+
+def test_resources_that_cannot_be_listed_stop_the_destroy(cfn: tuple[Any, Stubber]) -> None:
+    client, stubber = cfn
+    stubber.add_response("describe_stacks", stacks(STACK, "UPDATE_COMPLETE"))
+    stubber.add_client_error("list_stack_resources", "AccessDenied", "not allowed", 403)
+    with pytest.raises(DeployError) as caught:
+        stubbed_deployer(client).destroy(assume_yes=True)
+    assert str(caught.value) == f"Could not list the resources of stack {STACK}: AccessDenied: not allowed."
+
+
+def test_stack_delete_that_cloudformation_refuses_is_an_error_with_its_reason(
+    cfn: tuple[Any, Stubber],
+) -> None:
+    client, stubber = cfn
+    stubber.add_response("describe_stacks", stacks(STACK, "UPDATE_COMPLETE"))
+    stubber.add_response("list_stack_resources", {"StackResourceSummaries": []})
+    stubber.add_response("describe_stack_events", events_page(stack_event(STACK, 0, "UPDATE_COMPLETE")))
+    stubber.add_client_error("delete_stack", "ValidationError", "Stack is in UPDATE_IN_PROGRESS state", 400)
+    with pytest.raises(DeployError) as caught:
+        stubbed_deployer(client).destroy(assume_yes=True)
+    assert str(caught.value) == (
+        f"Could not delete stack {STACK}: ValidationError: Stack is in UPDATE_IN_PROGRESS state."
+    )
+
+
+@pytest.mark.parametrize("answer", ["error", "none"])
+def test_final_snapshot_rds_cannot_name_is_described_in_words(
+    cfn: tuple[Any, Stubber], rds: tuple[Any, Stubber], answer: str
+) -> None:
+    (client, stubber), (rds_client, rds_stubber) = cfn, rds
+    _stack_with_resources(stubber, [("Database", DB, "AWS::RDS::DBInstance")])
+    _stack_deleted(stubber)
+    if answer == "error":
+        rds_stubber.add_client_error("describe_db_snapshots", "AccessDenied", "no", 403)
+    else:
+        rds_stubber.add_response("describe_db_snapshots", {"DBSnapshots": []})
+
+    result = stubbed_deployer(client, rds_client=rds_client).destroy(assume_yes=True)
+
+    assert result.snapshot_id is None
+    assert result.kept == [f"a final snapshot of database {DB} (see RDS > Snapshots)"]

@@ -264,6 +264,135 @@ def test_change_set_execution_refused_says_why(cfn: tuple[Any, Stubber]) -> None
     )
 
 
+def test_change_set_that_cannot_be_read_while_waiting_is_an_error_with_the_reason(
+    cfn: tuple[Any, Stubber],
+) -> None:
+    client, stubber = cfn
+    stubber.add_response("describe_stacks", stacks(STACK, "UPDATE_COMPLETE"))
+    stubber.add_response("create_change_set", created_change_set(STACK))
+    stubber.add_client_error("describe_change_set", "ChangeSetNotFound", f"ChangeSet {CSID} does not exist")
+    with pytest.raises(DeployError) as caught:
+        stubbed_deployer(client).deploy(TEMPLATE, {}, {}, assume_yes=True)
+    assert str(caught.value) == (
+        f"Could not read the change set for stack {STACK}: ChangeSetNotFound: ChangeSet {CSID} does not "
+        "exist."
+    )
+
+
+def test_changes_that_cannot_be_listed_are_an_error_and_nothing_runs(cfn: tuple[Any, Stubber]) -> None:
+    client, stubber = cfn
+    stubber.add_response("describe_stacks", stacks(STACK, "UPDATE_COMPLETE"))
+    stubber.add_response("create_change_set", created_change_set(STACK))
+    stubber.add_response("describe_change_set", described_change_set(STACK, "CREATE_COMPLETE"))
+    stubber.add_client_error("describe_change_set", "Throttling", "Rate exceeded")
+    with pytest.raises(DeployError) as caught:
+        stubbed_deployer(client).deploy(TEMPLATE, {}, {}, assume_yes=True)
+    assert str(caught.value) == f"Could not read the change set for stack {STACK}: Throttling: Rate exceeded."
+
+
+def test_events_that_cannot_be_read_while_waiting_are_an_error_with_the_reason(
+    cfn: tuple[Any, Stubber],
+) -> None:
+    client, stubber = cfn
+    stubber.add_response("describe_stacks", stacks(STACK, "UPDATE_COMPLETE"))
+    planned_change_set(stubber, [change("Modify", "Service", "AWS::ECS::ExpressGatewayService")])
+    stubber.add_response("describe_stack_events", events_page(stack_event(STACK, 0, "UPDATE_COMPLETE")))
+    stubber.add_response("execute_change_set", {}, {"ChangeSetName": CSID})
+    stubber.add_client_error("describe_stack_events", "AccessDenied", "not authorized to DescribeStackEvents")
+    with pytest.raises(DeployError) as caught:
+        stubbed_deployer(client).deploy(TEMPLATE, {}, {}, assume_yes=True)
+    assert str(caught.value) == (
+        f"Could not read the events of stack {SID}: AccessDenied: not authorized to DescribeStackEvents."
+    )
+
+
+def test_events_are_read_page_by_page_until_the_last_one_seen(cfn: tuple[Any, Stubber]) -> None:
+    client, stubber = cfn
+    stubber.add_response("describe_stacks", stacks(STACK, "UPDATE_COMPLETE"))
+    planned_change_set(stubber, [change("Modify", "Service", "AWS::ECS::ExpressGatewayService")])
+    before = stack_event(STACK, 0, "UPDATE_COMPLETE")
+    began = stack_event(STACK, 1, "UPDATE_IN_PROGRESS", "User Initiated")
+    done = stack_event(STACK, 2, "UPDATE_COMPLETE")
+    stubber.add_response("describe_stack_events", events_page(before))
+    stubber.add_response("execute_change_set", {}, {"ChangeSetName": CSID})
+    stubber.add_response(
+        "describe_stack_events", {**events_page(done), "NextToken": "page-2"}, {"StackName": SID}
+    )
+    stubber.add_response(
+        "describe_stack_events", events_page(before, began), {"StackName": SID, "NextToken": "page-2"}
+    )
+    stubber.add_response("describe_stacks", stacks(STACK, "UPDATE_COMPLETE"), {"StackName": SID})
+    stubber.add_response("describe_stack_events", events_page(before, began, done))
+    stubber.add_response("describe_stacks", stacks(STACK, "UPDATE_COMPLETE"))
+    seen: list[Any] = []
+    stubbed_deployer(client).deploy(TEMPLATE, {}, {}, assume_yes=True, on_event=seen.append)
+    assert [(e.status, e.reason) for e in seen] == [
+        ("UPDATE_IN_PROGRESS", "User Initiated"),
+        ("UPDATE_COMPLETE", ""),
+    ]
+
+
+def test_stack_that_cannot_be_read_is_an_error_with_the_reason(cfn: tuple[Any, Stubber]) -> None:
+    client, stubber = cfn
+    stubber.add_client_error("describe_stacks", "AccessDenied", "not authorized to DescribeStacks")
+    with pytest.raises(DeployError) as caught:
+        stubbed_deployer(client).deploy(TEMPLATE, {}, {}, assume_yes=True)
+    assert (
+        str(caught.value) == f"Could not read stack {STACK}: AccessDenied: not authorized to DescribeStacks."
+    )
+
+
+def test_stack_status_that_cannot_be_read_while_waiting_is_an_error(cfn: tuple[Any, Stubber]) -> None:
+    client, stubber = cfn
+    stubber.add_response("describe_stacks", stacks(STACK, "UPDATE_COMPLETE"))
+    planned_change_set(stubber, [change("Modify", "Service", "AWS::ECS::ExpressGatewayService")])
+    stubber.add_response("describe_stack_events", events_page(stack_event(STACK, 0, "UPDATE_COMPLETE")))
+    stubber.add_response("execute_change_set", {}, {"ChangeSetName": CSID})
+    stubber.add_response("describe_stack_events", events_page(stack_event(STACK, 0, "UPDATE_COMPLETE")))
+    stubber.add_client_error("describe_stacks", "Throttling", "Rate exceeded")
+    with pytest.raises(DeployError) as caught:
+        stubbed_deployer(client).deploy(TEMPLATE, {}, {}, assume_yes=True)
+    assert str(caught.value) == f"Could not read stack {STACK}: Throttling: Rate exceeded."
+
+
+@pytest.mark.parametrize("gone", ["no stack listed", "does not exist"])
+def test_stack_that_vanishes_while_it_is_deleted_counts_as_deleted(
+    cfn: tuple[Any, Stubber], gone: str
+) -> None:
+    client, stubber = cfn
+    stubber.add_response("describe_stacks", stacks(STACK, "UPDATE_COMPLETE"))
+    stubber.add_response("list_stack_resources", {"StackResourceSummaries": []})
+    stubber.add_response("describe_stack_events", events_page(stack_event(STACK, 0, "UPDATE_COMPLETE")))
+    stubber.add_response("delete_stack", {}, {"StackName": SID})
+    stubber.add_response("describe_stack_events", events_page(stack_event(STACK, 0, "UPDATE_COMPLETE")))
+    if gone == "no stack listed":
+        stubber.add_response("describe_stacks", {"Stacks": []}, {"StackName": SID})
+    else:
+        stubber.add_client_error("describe_stacks", "ValidationError", f"Stack with id {SID} does not exist")
+    stubber.add_client_error(
+        "describe_stack_events", "ValidationError", f"Stack with id {SID} does not exist"
+    )
+    assert stubbed_deployer(client).destroy(assume_yes=True).existed
+
+
+def test_dry_run_on_a_leftover_stack_deletes_nothing_and_plans_a_create(cfn: tuple[Any, Stubber]) -> None:
+    client, stubber = cfn
+    stubber.add_response("describe_stacks", stacks(STACK, "ROLLBACK_COMPLETE"))
+    stubber.add_response("create_change_set", created_change_set(STACK))
+    stubber.add_response("describe_change_set", described_change_set(STACK, "CREATE_COMPLETE"))
+    stubber.add_response("describe_change_set", described_change_set(STACK, "CREATE_COMPLETE"))
+    stubber.add_response("delete_change_set", {})
+    stubber.add_response("delete_stack", {}, {"StackName": SID})
+    notices: list[str] = []
+    result = stubbed_deployer(client).deploy(TEMPLATE, {}, {}, dry_run=True, on_notice=notices.append)
+    assert result.created and result.change_set_type == "CREATE" and not result.executed
+    assert notices == [
+        f"Stack {STACK} is in ROLLBACK_COMPLETE: {RECREATE_STATUSES['ROLLBACK_COMPLETE']}. It holds nothing "
+        "to "
+        "keep, so it must be deleted before it can be created again."
+    ]
+
+
 # --- how the failure reads ---------------------------------------------------------------------------
 def _create_rolls_back(stubber: Stubber, failed: list[dict[str, Any]]) -> None:
     stack_missing(stubber)

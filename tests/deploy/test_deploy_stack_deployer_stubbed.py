@@ -348,6 +348,68 @@ def test_big_template_without_bucket_is_refused_before_any_call(cfn: tuple[Any, 
         stubbed_deployer(client).deploy(big, {}, {}, assume_yes=True)
 
 
+def _big_template() -> str:
+    return TEMPLATE + "# " + "x" * 52_000 + "\n"
+
+
+def test_big_template_is_uploaded_to_the_bucket_and_passed_by_url(
+    cfn: tuple[Any, Stubber], s3: tuple[Any, Stubber]
+) -> None:
+    import hashlib
+
+    (client, stubber), (s3_client, s3_stubber) = cfn, s3
+    body = _big_template().encode()
+    key = f"cloudformation/{NAME}/{hashlib.sha256(body).hexdigest()[:20]}.yaml"
+    stack_missing(stubber)
+    s3_stubber.add_response(
+        "put_object",
+        {"ETag": '"x"'},
+        {"Bucket": "sa-artifacts", "Key": key, "Body": body, "ContentType": "text/yaml"},
+    )
+    stubber.add_response(
+        "create_change_set",
+        created_change_set(NAME),
+        {
+            "StackName": NAME, "ChangeSetName": ANY, "ChangeSetType": "CREATE", "Parameters": [], "Tags": [],
+            "Capabilities": ANY, "Description": ANY,
+            "TemplateURL": f"https://sa-artifacts.s3.amazonaws.com/{key}",
+        },
+    )  # fmt: skip
+    stubber.add_response("describe_change_set", described_change_set(NAME, "FAILED", reason=EMPTY_REASON))
+    stubber.add_response("delete_change_set", {})
+    stubber.add_response("delete_stack", {}, {"StackName": SID})
+    stubber.add_response("describe_stacks", stacks(NAME, "REVIEW_IN_PROGRESS"))
+    result = stubbed_deployer(client, s3_client=s3_client).deploy(
+        _big_template(), {}, {}, assume_yes=True, template_bucket="sa-artifacts"
+    )
+    assert result.no_changes
+
+
+def test_big_template_that_cannot_be_uploaded_is_an_error_naming_the_bucket(
+    cfn: tuple[Any, Stubber], s3: tuple[Any, Stubber]
+) -> None:
+    (client, stubber), (s3_client, s3_stubber) = cfn, s3
+    stack_missing(stubber)
+    s3_stubber.add_client_error("put_object", "AccessDenied", "Access Denied", 403)
+    with pytest.raises(DeployError) as caught:
+        stubbed_deployer(client, s3_client=s3_client).deploy(
+            _big_template(), {}, {}, assume_yes=True, template_bucket="sa-artifacts"
+        )
+    assert (
+        str(caught.value)
+        == "Could not upload the template to bucket sa-artifacts: AccessDenied: Access Denied."
+    )
+
+
+def test_big_template_with_a_bucket_but_no_s3_client_is_refused(cfn: tuple[Any, Stubber]) -> None:
+    client, stubber = cfn
+    stack_missing(stubber)
+    with pytest.raises(DeployError, match="over CloudFormation's 51,200-byte limit for inline templates"):
+        stubbed_deployer(client).deploy(
+            _big_template(), {}, {}, assume_yes=True, template_bucket="sa-artifacts"
+        )
+
+
 def test_destroy_turns_protection_off_and_reports_what_was_kept(
     cfn: tuple[Any, Stubber], rds: tuple[Any, Stubber]
 ) -> None:

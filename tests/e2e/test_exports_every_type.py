@@ -34,6 +34,9 @@ DATA: dict[str, tuple[bytes, dict[str, Any]]] = {
     "slope": (COUNTRIES, {"x": "country", "y": "change", "y2": "population"}),
     "bubble": (COUNTRIES, {"x": "change", "y": "population", "size": "population"}),
     "scatter": (COUNTRIES, {"x": "change", "y": "population"}),
+    # Negative changes: the figure says it leaves them out, and so must every export.
+    "pie": (COUNTRIES, {"x": "country", "y": "change"}),
+    "donut": (COUNTRIES, {"x": "country", "y": "change"}),
 }
 DEFAULT_DATA = (MONTHS, {"x": "month", "y": "Berlin"})
 FIGURE_JS = """() => {
@@ -56,7 +59,7 @@ def editor(browser) -> Iterator[Any]:  # type: ignore[no-untyped-def]
     context.close()
 
 
-def _chart(app_url: str, chart_type: str, theme: str) -> tuple[str, str]:
+def _chart(app_url: str, chart_type: str, theme: str = "default") -> tuple[str, str]:
     data, mapping = DATA.get(chart_type, DEFAULT_DATA)
     title = f"{chart_type} export"
     config = {"mapping": mapping, "source": "Test data"}
@@ -88,7 +91,7 @@ def _check_png(png: bytes, figure: dict[str, Any], dark: bool, where: str) -> No
     assert (corner < 90) if dark else (corner > 200), f"{where}: background {image.getpixel((2, 2))}"
 
 
-def _check_pdf(pdf: bytes, title: str, figure: dict[str, Any], where: str) -> None:
+def _check_pdf(pdf: bytes, title: str, figure: dict[str, Any], where: str, notes: list[str]) -> None:
     reader = PdfReader(io.BytesIO(pdf))
     assert len(reader.pages) == 1, f"{where}: {len(reader.pages)} pages"
     page = reader.pages[0]
@@ -100,7 +103,15 @@ def _check_pdf(pdf: bytes, title: str, figure: dict[str, Any], where: str) -> No
     page.extract_text(visitor_text=lambda text, *_: text.strip() and runs.append(text.strip()))
     assert runs.count(title) == 1, f"{where}: title drawn {runs.count(title)} times"
     assert len(runs) > 2, f"{where}: no labels drawn as text: {runs}"
+    text = " ".join(runs)
+    for note in notes:  # "Left out 7 negative values...": said in the PDF as on screen
+        assert note in text, f"{where}: the note {note!r} is missing"
     content = page.get_contents().get_data()  # type: ignore[union-attr]
+    rects = [
+        [float(n) for n in rect]
+        for rect in re.findall(rb"(-?[\d.]+) (-?[\d.]+) (-?[\d.]+) (-?[\d.]+) re", content)
+    ]
+    assert any(w >= size[0] - 1 and h >= size[1] - 1 for _, _, w, h in rects), f"{where}: no page background"
     ops = re.findall(rb"(?m)(?<=\s)(re|l|c|h)\s", content)
     assert len(ops) > 5, f"{where}: no vector paths ({len(ops)} path operators)"
 
@@ -136,6 +147,10 @@ def _check_html(page, app_url: str, chart_id: str, chart_type: str, folder: Path
         drawn = viewer.locator(f".sa-chart[data-chart-type='{chart_type}']")
         assert viewer.locator(".sa-chart-error").count() == 0, f"{where}: {viewer.inner_text('body')}"
         assert drawn.locator(MARKS).count() > 0, f"{where}: the HTML export drew no marks"
+        marks = drawn.locator(".sa-mark")
+        if marks.count():  # tooltips and keyboard focus work in the exported page too
+            marks.first.focus()
+            assert viewer.locator(".sa-tooltip").inner_text().strip(), f"{where}: no tooltip on focus"
         assert errors == [], f"{where}: {errors}"
     finally:
         viewer.close()
@@ -145,18 +160,21 @@ def _check_html(page, app_url: str, chart_id: str, chart_type: str, folder: Path
 def test_every_type_exports_to_png_pdf_pptx_and_html_in_light_and_dark(  # type: ignore[no-untyped-def]
     editor, app_url: str, tmp_path: Path, chart_type: str
 ) -> None:
+    chart_id, title = _chart(app_url, chart_type)
+    editor.goto(f"{app_url}/charts/{chart_id}")
+    preview = editor.get_by_test_id("chart-preview")
     for theme in ("default", "dark"):
         where = f"{chart_type} ({theme})"
-        chart_id, title = _chart(app_url, chart_type, theme)
-        editor.goto(f"{app_url}/charts/{chart_id}")
-        preview = editor.get_by_test_id("chart-preview")
-        preview.locator(MARKS).first.wait_for(
-            state="attached"
-        )  # the data has arrived and the chart (or map) is drawn
+        if theme != "default":  # as a user does: pick the theme; the export saves the chart first
+            editor.get_by_test_id("theme-select").select_option(theme)
+            preview.locator(f".sa-figure[data-theme='{theme}']").wait_for(state="attached")
+        preview.locator(MARKS).first.wait_for(state="attached")  # the data has arrived and the chart is drawn
         assert preview.locator(".sa-chart-error").count() == 0, f"{where}: {preview.inner_text()}"
         figure = editor.evaluate(FIGURE_JS)
         _check_png(_download(editor, "png"), figure, theme == "dark", f"{where} PNG")
-        _check_pdf(_download(editor, "pdf"), title, figure, f"{where} PDF")
+        notes = preview.locator(".sa-note").all_text_contents()
+        assert notes or chart_type not in ("pie", "donut"), f"{where}: negatives left out without a word"
+        _check_pdf(_download(editor, "pdf"), title, figure, f"{where} PDF", notes)
         if theme == "default":  # the slide's picture is drawn as the PNG is, checked above in both themes
             _check_pptx(_download(editor, "pptx"), title, figure, f"{where} PPTX")
         _check_html(editor, app_url, chart_id, chart_type, tmp_path, f"{where} HTML")

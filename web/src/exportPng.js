@@ -111,8 +111,8 @@ export function figureToSvg(fig, { flat = false, header = true } = {}) {
   out.setAttribute("height", height);
   out.setAttribute("viewBox", `0 0 ${width} ${height}`);
   const bg = document.createElementNS(SVG_NS, "rect");
-  bg.setAttribute("width", "100%");
-  bg.setAttribute("height", "100%");
+  bg.setAttribute("width", width); // not "100%": the PDF converter reads that as 100 units
+  bg.setAttribute("height", height);
   bg.setAttribute("fill", getComputedStyle(fig).backgroundColor || "#fff");
   out.appendChild(bg);
   const at = (el) => {

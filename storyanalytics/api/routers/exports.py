@@ -80,10 +80,10 @@ async def export_chart(
     chart = get_team_item_or_404(session, user, Chart, chart_id, "chart")
     title = chart.title or "Chart"
     if fmt == "csv":
-        data = await read_chart_data(session, storage, chart.id)
-        if data is None:
+        parsed = await read_chart_data(session, storage, chart.id)
+        if parsed is None:
             raise ApiError(409, "This chart has no data yet: upload a CSV before exporting it.")
-        body = rows_to_csv(*data)
+        body = await asyncio.to_thread(rows_to_csv, parsed.columns, parsed.iter_records())
     elif fmt == "html":
         # The chart as it is now (not its published version), in the public payload's shape.
         document = await chart_document(session, storage, chart, public_id=None, public_version=0)

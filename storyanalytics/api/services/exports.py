@@ -6,7 +6,7 @@ import csv
 import io
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
@@ -54,7 +54,7 @@ def _csv_cell(value: Any) -> str:
     return text
 
 
-def rows_to_csv(columns: Sequence[dict[str, Any]], rows: Sequence[dict[str, Any]]) -> bytes:
+def rows_to_csv(columns: Sequence[dict[str, Any]], rows: Iterable[dict[str, Any]]) -> bytes:
     """CSV with a header row, UTF-8 with BOM so spreadsheet programs read accents right."""
     names = [str(column["name"]) for column in columns]
     buffer = io.StringIO()
@@ -234,10 +234,12 @@ def snapshot_to_pptx(
     slide shows those as editable text boxes the width of the slide, so nothing is said twice.
     `with_header=True` (only the full snapshot exists): the picture already shows them, so no box does."""
     from pptx import Presentation
+    from pptx.dml.color import RGBColor
     from pptx.util import Emu, Inches, Pt
 
     with Image.open(io.BytesIO(png)) as opened:
         width_px, height_px = opened.size
+        red, green, blue = opened.convert("RGB").getpixel((0, 0))  # type: ignore[misc]
     presentation = Presentation()
     slide_width, slide_height = Inches(13.333), Inches(7.5)
     presentation.slide_width = slide_width
@@ -245,6 +247,12 @@ def snapshot_to_pptx(
     slide = presentation.slides.add_slide(presentation.slide_layouts[6])  # blank
     margin = Inches(0.4)
     top, bottom = int(margin), int(slide_height - margin)
+    # The slide in the chart's own background (a dark theme stays dark), its text readable on it.
+    slide.background.fill.solid()
+    slide.background.fill.fore_color.rgb = RGBColor(red, green, blue)
+    ink = (
+        RGBColor(0xFF, 0xFF, 0xFF) if 0.299 * red + 0.587 * green + 0.114 * blue < 128 else RGBColor(0, 0, 0)
+    )
 
     def text_box(name: str, text: str, y: int, height: int, size: int, bold: bool = False) -> None:
         box = slide.shapes.add_textbox(Emu(margin), Emu(y), Emu(slide_width - 2 * margin), Emu(height))
@@ -254,6 +262,7 @@ def snapshot_to_pptx(
         frame.text = text
         font = frame.paragraphs[0].font
         font.size, font.bold = Pt(size), bold
+        font.color.rgb = ink
 
     if not with_header:
         if title:

@@ -14,11 +14,13 @@ function drawBody(body, notes, chart, t, width) {
     body.removeAttribute("role");
     body.replaceChildren(el);
     notes.replaceChildren();
-    for (const note of el.saNotes || []) {
+    const reduced = chart.data?.reduced?.note;
+    for (const note of [...(reduced ? [reduced] : []), ...(el.saNotes || [])]) {
       const p = document.createElement("p");
       p.className = "sa-note";
       p.setAttribute("role", "note");
       p.textContent = note;
+      if (note === reduced) p.dataset.testid = "reduced-note";
       notes.appendChild(p);
     }
     if (el.saPending) el.saPending.then(() => body.isConnected !== false && drawBody(body, notes, chart, t, width));
@@ -33,6 +35,7 @@ export function renderFigure(chart, width) {
   const t = resolveTheme(chart.theme);
   const fig = document.createElement("div");
   fig.className = "sa-figure";
+  fig.dataset.theme = t.id;
   Object.assign(fig.style, {
     background: t.colors.background,
     color: t.colors.text,

@@ -10,14 +10,33 @@ const SUFFIXES = [
 
 const DEFAULT_LOCALE = "en-US";
 const marksCache = new Map();
+const localeCache = new Map();
+// One Intl.NumberFormat per (locale, decimals): toLocaleString with options builds a new one on every
+// call, which made formatting a 1,000-point chart's tooltips most of its drawing time.
+const groupedCache = new Map();
+const monthCache = new Map();
 
 /** A language tag the browser knows ("de-DE"), else en-US: a bad setting never breaks a chart. */
 export function chartLocale(locale) {
-  try {
-    return Intl.NumberFormat.supportedLocalesOf(locale || []).length ? locale : DEFAULT_LOCALE;
-  } catch {
-    return DEFAULT_LOCALE;
+  const asked = locale || "";
+  if (!localeCache.has(asked)) {
+    let known = DEFAULT_LOCALE;
+    try {
+      known = Intl.NumberFormat.supportedLocalesOf(locale || []).length ? locale : DEFAULT_LOCALE;
+    } catch {
+      known = DEFAULT_LOCALE;
+    }
+    localeCache.set(asked, known);
   }
+  return localeCache.get(asked);
+}
+
+function grouped(locale, decimals) {
+  const key = `${chartLocale(locale)}|${decimals}`;
+  if (!groupedCache.has(key)) {
+    groupedCache.set(key, new Intl.NumberFormat(chartLocale(locale), { maximumFractionDigits: decimals }));
+  }
+  return groupedCache.get(key);
 }
 
 /** The decimal and thousands marks of a locale: de-DE -> { decimal: ",", group: "." }. */
@@ -48,7 +67,7 @@ export function formatNumber(value, locale = DEFAULT_LOCALE) {
   }
   if (abs === 0) return "0";
   const decimals = abs >= 100 ? 0 : abs >= 1 ? 2 : Math.min(6, 1 - Math.floor(Math.log10(abs)));
-  return Number(v.toFixed(decimals)).toLocaleString(chartLocale(locale), { maximumFractionDigits: decimals });
+  return grouped(locale, decimals).format(Number(v.toFixed(decimals)));
 }
 
 /**
@@ -84,7 +103,9 @@ export function numberFormatter(format, locale = DEFAULT_LOCALE) {
 }
 
 function monthName(d, locale) {
-  return new Intl.DateTimeFormat(chartLocale(locale), { month: "short", timeZone: "UTC" }).format(d);
+  const key = chartLocale(locale);
+  if (!monthCache.has(key)) monthCache.set(key, new Intl.DateTimeFormat(key, { month: "short", timeZone: "UTC" }));
+  return monthCache.get(key).format(d);
 }
 
 /** A date as people read it at the data's own precision: 2024, Mar 2024 (de-DE: März 2024), or 2024-03-05. */

@@ -4,6 +4,7 @@ import { api } from "../api.js";
 import { Link, navigate } from "../router.jsx";
 import { Busy, ErrorBanner, useAction } from "../components/common.jsx";
 import ChartView from "../components/ChartView.jsx";
+import { useSiteLocale } from "../siteLocale.js";
 import PublishDialog from "../components/PublishDialog.jsx";
 
 const WIDTHS = [
@@ -82,6 +83,7 @@ function DeadTile({ onRemove }) {
 function ChartTile({ chartId, themes, onRemove }) {
   const [chart, setChart] = useState(null);
   const [error, setError] = useState(null);
+  const locale = useSiteLocale();
   useEffect(() => {
     (async () => {
       const c = await api(`/api/charts/${chartId}`);
@@ -92,7 +94,7 @@ function ChartTile({ chartId, themes, onRemove }) {
   if (error?.status === 404) return <DeadTile onRemove={onRemove} />;
   if (error) return <ErrorBanner error={error} />;
   if (!chart) return <Busy label="Loading chart…" />;
-  return <ChartView chart={{ ...chart, theme: themes.find((t) => t.id === chart.theme_id) }} testId="dashboard-chart" />;
+  return <ChartView chart={{ ...chart, locale, theme: themes.find((t) => t.id === chart.theme_id) }} testId="dashboard-chart" />;
 }
 
 function Grid({ layout, renderTile, controls }) {

@@ -10,6 +10,7 @@ import { uploadCsv } from "../uploadCsv.js";
 import PublishDialog from "../components/PublishDialog.jsx";
 import ChartOptions from "../components/ChartOptions.jsx";
 import { resolveTheme } from "../charts/theme.js";
+import { useSiteLocale } from "../siteLocale.js";
 
 const UNTITLED = "Untitled chart";
 
@@ -217,7 +218,7 @@ export default function Editor({ chartId }) {
   const [data, setData] = useState(null);
   const [dataInfo, setDataInfo] = useState(null);
   const [themes, setThemes] = useState([]);
-  const [siteLocale, setSiteLocale] = useState("en-US");
+  const siteLocale = useSiteLocale();
   const [csvText, setCsvText] = useState("");
   const [conflict, setConflict] = useState(null);
   const [published, setPublished] = useState(null);
@@ -227,13 +228,16 @@ export default function Editor({ chartId }) {
   const previewRef = useRef(null);
   const chosenTypes = useRef({});
 
-  const loadData = useCallback(async () => {
-    const d = await api(`/api/charts/${chartId}/data`);
+  const loadData = useCallback(async (view) => {
+    // Past its row limit the server reduces the rows by chart type: the editor asks for its unsaved view.
+    const query = view ? `?chart_type=${encodeURIComponent(view.chart_type)}&mapping=${encodeURIComponent(JSON.stringify(view.mapping || {}))}` : "";
+    const d = await api(`/api/charts/${chartId}/data${query}`);
     setData(d);
     setDataInfo((prev) => ({
-      columns: d.columns,
-      row_count: d.rows.length,
-      preview: d.rows.slice(0, 20),
+      // Reduced rows (sums, bins, a sample) are not the data's first rows: the upload's preview stays.
+      columns: d.reduced && prev?.columns ? prev.columns : d.columns.filter((c) => !c.name.startsWith("__")),
+      row_count: d.total_rows ?? d.rows.length,
+      preview: d.reduced && prev?.preview ? prev.preview : d.rows.slice(0, 20),
       locale: prev?.locale,
       problems: prev?.problems,
     }));
@@ -253,8 +257,15 @@ export default function Editor({ chartId }) {
   useEffect(() => {
     loadChart().catch(setLoadError);
     api("/api/themes").then(setThemes).catch(() => setThemes([]));
-    api("/api/settings").then((site) => setSiteLocale(site.locale || "en-US")).catch(() => {});
   }, [loadChart]);
+
+  const reduced = Boolean(data?.reduced);
+  const viewKey = draft ? JSON.stringify([draft.chart_type, draft.config?.mapping]) : "";
+  useEffect(() => {
+    if (!reduced || !draft) return;
+    loadData({ chart_type: draft.chart_type, mapping: draft.config?.mapping }).catch(setError);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [viewKey, reduced]);
 
   const update = (patch) => {
     setDraft((d) => ({ ...d, ...patch }));
