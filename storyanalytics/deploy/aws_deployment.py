@@ -54,6 +54,13 @@ from storyanalytics.deploy.preflight_account import (
     check_quotas,
     check_service_linked_roles,
 )
+from storyanalytics.deploy.price_list import (
+    PRICE_LIST_API_REGION,
+    RegionFactors,
+    measure_region_factors,
+    probes_for,
+    unavailable,
+)
 from storyanalytics.deploy.stack_deployer import (
     DEFAULT_TIMEOUT_SECONDS,
     DeployResult,
@@ -201,6 +208,7 @@ class AwsDeployment:
         self.poll_interval = poll_interval
         self._sleep = sleep
         self.last_preflight: PreflightReport | None = None
+        self._factors: dict[tuple[frozenset[str], str], RegionFactors] = {}
 
     # --- plumbing --------------------------------------------------------------------------------------
     @property
@@ -355,6 +363,7 @@ class AwsDeployment:
         check_service_linked_roles(report.add, self.client, report.compute)
 
     def estimate_cost(self) -> CostEstimate:
+        """The monthly estimate, scaled to the region by factors the AWS Price List API gives today."""
         defaults = parameter_defaults(self.app_template)
         nat = self.enable_nat
         if nat is None:
@@ -362,17 +371,44 @@ class AwsDeployment:
         report = self.last_preflight
         compute = report.compute if report else self.compute
         size = self.size(compute, bool(report and report.existing_stacks.get(self.stack_name)))
-        return estimate_cost(
-            region=self.region,
-            compute=compute,
-            cpu=str(size.cpu),
-            memory=str(size.memory),
-            db_instance_class=self.db_instance_class or defaults.get("DbInstanceClass") or "db.t4g.micro",
-            enable_nat=nat,
-            builder=self._builder_for_cost(),
-            settings={"EndpointAzCount": str(self.endpoint_azs or defaults.get("EndpointAzCount") or 1)},
-            edge=self.edge,
-        )
+        db_class = self.db_instance_class or defaults.get("DbInstanceClass") or "db.t4g.micro"
+        arguments: dict[str, Any] = {
+            "region": self.region,
+            "compute": compute,
+            "cpu": str(size.cpu),
+            "memory": str(size.memory),
+            "db_instance_class": db_class,
+            "enable_nat": nat,
+            "builder": self._builder_for_cost(),
+            "settings": {"EndpointAzCount": str(self.endpoint_azs or defaults.get("EndpointAzCount") or 1)},
+            "edge": self.edge,
+        }
+        keys = estimate_cost(**arguments).price_keys
+        return estimate_cost(**arguments, factors=self.region_factors(keys, db_class))
+
+    def region_factors(self, keys: set[str], db_class: str) -> RegionFactors:
+        """How this region's prices compare with us-east-1's for the priced products (asked once)."""
+        if self.endpoint_url:
+            return unavailable(self.region, "an emulator endpoint is in use, and it has no price list")
+        cache_key = (frozenset(keys), db_class)
+        if cache_key not in self._factors:
+            self._factors[cache_key] = measure_region_factors(
+                self.price_list_client, self.region, probes_for(sorted(keys), db_class)
+            )
+        return self._factors[cache_key]
+
+    def price_list_client(self) -> Any:
+        """The AWS Price List Query API, served from us-east-1 whatever region is priced; short timeouts,
+        since the estimate falls back to us-east-1 prices when it does not answer."""
+        if "pricing" not in self._clients:
+            self._clients["pricing"] = self.session.client(
+                "pricing",
+                region_name=PRICE_LIST_API_REGION,
+                config=Config(
+                    retries={"mode": "standard", "max_attempts": 2}, connect_timeout=5, read_timeout=15
+                ),
+            )
+        return self._clients["pricing"]
 
     def image_tag(self) -> str:
         return image_tag(self.runner, self.project_dir)
