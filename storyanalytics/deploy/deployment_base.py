@@ -195,7 +195,7 @@ class DeploymentBase:
 
     @property
     def compute(self) -> str:
-        """As asked; else what the existing stack runs; else ECS Express."""
+        """As asked; else what the existing stack runs; else the default compute (Lambda)."""
         if self.requested_compute:
             return self.requested_compute
         try:
