@@ -86,7 +86,6 @@ class Settings(BaseSettings):
     # Published charts as static files behind CloudFront (cloud mode; the edge stack's outputs).
     edge_bucket: str | None = None
     edge_url: str | None = None
-    edge_distribution_id: str | None = None
 
     @field_validator("storage_backend", mode="before")
     @classmethod
@@ -115,7 +114,6 @@ class Settings(BaseSettings):
         "db_sslmode",
         "edge_bucket",
         "edge_url",
-        "edge_distribution_id",
         mode="before",
     )
     @classmethod

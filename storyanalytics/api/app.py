@@ -17,11 +17,18 @@ from storyanalytics.api.deadline import RequestDeadlineMiddleware
 from storyanalytics.api.errors import ErrorOut, install_error_handlers
 from storyanalytics.api.limits import BodyGuardMiddleware, BodyLimits
 from storyanalytics.api.security import HeadAsGetMiddleware, SecurityHeadersMiddleware
+from storyanalytics.api.session_slots import (
+    MAX_CONCURRENT_SESSIONS,
+    SessionFreeStorage,
+    SessionSlots,
+    track_writes,
+)
 from storyanalytics.api.spa import find_web_dist
-from storyanalytics.config import ConfigError, Settings, load_settings
+from storyanalytics.config import ConfigError, Settings, StorageKind, load_settings
 from storyanalytics.db import make_engine, make_session_factory, upgrade
 from storyanalytics.publish import edge_from_settings
-from storyanalytics.storage import get_storage
+from storyanalytics.storage import StorageBackend, get_storage
+from storyanalytics.storage.breaker import StorageBreaker
 from storyanalytics.storage.s3 import REQUEST_TIMEOUTS
 
 logger = logging.getLogger("storyanalytics.api")
@@ -49,14 +56,25 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     session_factory = make_session_factory(engine)
     with session_factory() as session:
         app.state.local_user_id = bootstrap(session, settings)
+    track_writes(session_factory)
     app.state.engine = engine
     app.state.session_factory = session_factory
-    app.state.storage = get_storage(settings, REQUEST_TIMEOUTS)
+    app.state.session_slots = SessionSlots(MAX_CONCURRENT_SESSIONS)
+    app.state.storage = request_storage(settings)
     app.state.edge = edge_from_settings(settings, find_web_dist(settings))
     try:
         yield
     finally:
         engine.dispose()
+
+
+def request_storage(settings: Settings) -> StorageBackend:
+    """Storage as requests use it: short S3 timeouts, a circuit breaker in front of S3 (it fails calls at
+    once while S3 is away), and no database slot held while a call waits."""
+    storage = get_storage(settings, REQUEST_TIMEOUTS)
+    if settings.storage_backend is StorageKind.s3:
+        storage = StorageBreaker(storage)
+    return SessionFreeStorage(storage)
 
 
 def body_limits(settings: Settings) -> BodyLimits:

@@ -6,7 +6,6 @@ which costs more than the lookup itself on every request.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from typing import Annotated
 
@@ -17,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from storyanalytics.api.errors import ApiError
 from storyanalytics.api.security import decode_access_token
+from storyanalytics.api.session_slots import CURRENT_LEASE, SessionLease, SessionSlots
 from storyanalytics.config import Settings
 from storyanalytics.db.models import User
 from storyanalytics.publish.edge import Edge
@@ -33,36 +33,21 @@ async def get_engine(request: Request) -> Engine:
     return engine
 
 
-# A request's session may keep its pooled connection across awaits, and an empty pool blocks the event
-# loop on checkout (so the holders can never give theirs back: a deadlock under load). Requests therefore
-# wait here, asynchronously, for one of fewer slots than the pool's 5 + 10 connections, which leaves room
-# for short checkouts that never await (public reads, health).
-MAX_CONCURRENT_SESSIONS = 10
-# A request that cannot get a slot this soon answers 503 instead of queueing behind a hang.
-SESSION_WAIT_SECONDS = 8
-BUSY = "The server is busy right now: try again in a few seconds."
-
-
-def _session_slots(request: Request) -> asyncio.Semaphore:
-    slots: asyncio.Semaphore | None = getattr(request.app.state, "session_slots", None)
-    if slots is None:
-        slots = request.app.state.session_slots = asyncio.Semaphore(MAX_CONCURRENT_SESSIONS)
-    return slots
-
-
 async def get_session(request: Request) -> AsyncIterator[Session]:
-    """One session per request; rolled back if the route did not commit."""
+    """One session per request, holding a slot only while it works (see session_slots.py)."""
     factory: sessionmaker[Session] = request.app.state.session_factory
-    slots = _session_slots(request)
-    try:
-        await asyncio.wait_for(slots.acquire(), SESSION_WAIT_SECONDS)
-    except TimeoutError:
-        raise ApiError(503, BUSY, {"Retry-After": "2"}) from None
+    slots: SessionSlots = request.app.state.session_slots
+    await slots.acquire()
+    lease: SessionLease | None = None
     try:
         with factory() as session:
+            lease = SessionLease(slots, session)
+            CURRENT_LEASE.set(lease)
             yield session
     finally:
-        slots.release()
+        CURRENT_LEASE.set(None)
+        if lease is None or lease.held:
+            slots.release()
 
 
 async def get_storage(request: Request) -> StorageBackend:

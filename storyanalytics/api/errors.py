@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from storyanalytics.db.engine import DatabaseError
 from storyanalytics.errors import StoryAnalyticsError
-from storyanalytics.storage import InvalidKey, ObjectNotFound, StorageError
+from storyanalytics.storage import InvalidKey, ObjectNotFound, StorageError, StorageUnavailable
 
 logger = logging.getLogger("storyanalytics.api")
 
@@ -106,6 +106,14 @@ async def _library_error(request: Request, exc: Exception) -> JSONResponse:
         return error_response(404, "The stored file for this item is missing: it may have been deleted.")
     if isinstance(exc, InvalidKey):
         return error_response(422, str(exc))
+    if isinstance(exc, StorageUnavailable):
+        logger.warning("storage unavailable on %s %s: %s", request.method, request.url.path, exc)
+        retry = str(exc.retry_after or 5)
+        return error_response(
+            503,
+            f"Storage is not answering right now: try again in {retry} s.",
+            {"Retry-After": retry},
+        )
     if isinstance(exc, StorageError | DatabaseError):
         logger.warning("storage or database error on %s %s: %s", request.method, request.url.path, exc)
         return error_response(503, "Storage or database is unavailable right now: try again in a moment.")

@@ -14,6 +14,8 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from storyanalytics.publish.layout import frame_ancestors_value
+
 JWT_ALGORITHM = "HS256"
 JWT_ALGORITHMS = [JWT_ALGORITHM]
 REFRESH_COOKIE = "sa_refresh"
@@ -95,11 +97,6 @@ def allow_framing(request: Request, origins: list[str] | None) -> None:
     `Content-Security-Policy: frame-ancestors ...`.
     """
     request.state.frame_ancestors = list(origins or [])
-
-
-def frame_ancestors_value(origins: list[str] | None) -> str:
-    cleaned = [origin for origin in (origins or []) if origin and all(c not in origin for c in " ;,\r\n")]
-    return " ".join(cleaned) if cleaned else "*"
 
 
 STANDARD_HEADERS = (

@@ -51,6 +51,12 @@ ECR_GB_MONTH = 0.10
 CLOUDFRONT_FREE_GB = 1024
 CLOUDFRONT_FREE_REQUESTS = 10_000_000
 CLOUDFRONT_GB = 0.085
+CLOUDFRONT_10K_HTTPS_REQUESTS = 0.01
+CLOUDFRONT_FREE_FUNCTION_INVOCATIONS = 2_000_000
+CLOUDFRONT_FUNCTION_MILLION = 0.10
+# https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/PayingForInvalidation.html
+CLOUDFRONT_FREE_INVALIDATION_PATHS = 1000
+CLOUDFRONT_INVALIDATION_PATH = 0.005
 # CodeBuild on-demand, per build minute, BUILD_GENERAL1_SMALL on Linux (2 vCPU, up to 4 GiB), billed only
 # while a build runs: https://aws.amazon.com/codebuild/pricing/ and
 # https://aws.amazon.com/blogs/devops/strategies-to-optimize-the-costs-of-your-builds-on-aws-codebuild/
@@ -148,6 +154,37 @@ def _scale(
             factor, why = overall, f"x{overall:.2f}: the overall region factor"
         scaled.append(CostLine(line.part, line.monthly_usd * factor, f"{line.basis} ({why})", line.price_key))
     return scaled, overall
+
+
+def edge_cost_lines(use: Usage) -> list[CostLine]:
+    """The edge stack: CloudFront delivery, its page function, and the invalidations its own function
+    sends (that function and its queue stay inside the Lambda and SQS free tiers at this scale:
+    https://aws.amazon.com/lambda/pricing/ and https://aws.amazon.com/sqs/pricing/)."""
+    beyond_gb = max(0.0, use.cdn_gb - CLOUDFRONT_FREE_GB)
+    beyond_requests = max(0, use.cdn_requests - CLOUDFRONT_FREE_REQUESTS)
+    delivery = beyond_gb * CLOUDFRONT_GB + beyond_requests / 10_000 * CLOUDFRONT_10K_HTTPS_REQUESTS
+    invocations = max(0, use.cdn_page_views - CLOUDFRONT_FREE_FUNCTION_INVOCATIONS)
+    paths = max(0, use.invalidation_paths - CLOUDFRONT_FREE_INVALIDATION_PATHS)
+    return [
+        CostLine(
+            "CloudFront (published charts)",
+            delivery,
+            f"~{use.cdn_gb:g} GB, {use.cdn_requests:,} requests/month; always free: "
+            f"{CLOUDFRONT_FREE_GB // 1024} TB out and {CLOUDFRONT_FREE_REQUESTS:,} requests a month, "
+            f"beyond it ${CLOUDFRONT_GB}/GB and ${CLOUDFRONT_10K_HTTPS_REQUESTS} per 10,000 HTTPS requests",
+            GLOBAL,  # priced by where readers are, not by the stack's region
+        ),
+        CostLine(
+            "CloudFront Function + invalidations (edge)",
+            invocations / 1_000_000 * CLOUDFRONT_FUNCTION_MILLION + paths * CLOUDFRONT_INVALIDATION_PATH,
+            f"~{use.cdn_page_views:,} embed page views run the allowlist function "
+            f"({CLOUDFRONT_FREE_FUNCTION_INVOCATIONS:,} free, then ${CLOUDFRONT_FUNCTION_MILLION}/million); "
+            f"~{use.invalidation_paths:,} invalidation paths ({CLOUDFRONT_FREE_INVALIDATION_PATHS:,} free, "
+            f"then ${CLOUDFRONT_INVALIDATION_PATH} each); the invalidation function and queue: Lambda and "
+            "SQS free tiers",
+            GLOBAL,
+        ),
+    ]
 
 
 def estimate_cost(
@@ -255,16 +292,7 @@ def estimate_cost(
             )
         )
     if edge:
-        add(
-            CostLine(
-                "CloudFront (published charts)",
-                max(0.0, use.cdn_gb - CLOUDFRONT_FREE_GB) * CLOUDFRONT_GB,
-                f"~{use.cdn_gb:g} GB, {use.cdn_requests:,} requests/month: inside the always-free tier "
-                f"({CLOUDFRONT_FREE_GB // 1024} TB out, {CLOUDFRONT_FREE_REQUESTS:,} requests a month); "
-                f"beyond it ${CLOUDFRONT_GB}/GB plus per-request fees; 1,000 invalidation paths/month free",
-                GLOBAL,  # priced by where readers are, not by the stack's region
-            )
-        )
+        estimate.lines.extend(edge_cost_lines(use))
     lines, estimate.region_factor = _scale(estimate.lines, region, factors)
     estimate.lines = [
         CostLine(line.part, round(line.monthly_usd, 2), line.basis, line.price_key) for line in lines

@@ -30,7 +30,6 @@ EDGE_SUFFIX = "-edge"
 APP_PARAMETERS = {
     "EdgeBucketName": "EdgeBucketName",
     "EdgeUrl": "PublicUrl",
-    "EdgeDistributionId": "DistributionId",
 }
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from storyanalytics.deploy.errors import error_code
 from storyanalytics.deploy.events import StackEvent
 
 
@@ -57,12 +58,19 @@ def find_leftovers(events: list[StackEvent], *, logs: Any, rds: Any, s3: Any) ->
 
 
 def _bucket_exists(s3: Any, name: str) -> bool:
+    """Only a 404 means gone: a 403 (no s3:ListBucket) or an outage cannot tell, so the bucket is named.
+
+    HeadBucket answers 200, or a bare 400, 403 or 404 with no body (so the code is the status):
+    https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadBucket.html
+    """
     if s3 is None:
         return True  # cannot tell: name it anyway
     try:
         s3.head_bucket(Bucket=name)
-    except (ClientError, BotoCoreError):
-        return False
+    except ClientError as exc:
+        return error_code(exc) not in {"404", "NoSuchBucket", "NotFound"}
+    except BotoCoreError:
+        return True
     return True
 
 

@@ -36,6 +36,8 @@ class Usage:
     nat_gb: float = 5.0
     cdn_gb: float = 10.0  # published charts through CloudFront (the edge stack)
     cdn_requests: int = 1_000_000
+    cdn_page_views: int = 250_000  # embed pages (each runs the allowlist function once)
+    invalidation_paths: int = 300  # pages republished or unpublished in a month, plus their PNGs
     endpoint_gb: float = 5.0  # image pulls, logs and secrets through the interface endpoints
     # A low-traffic install: a few people editing charts a few hours a week.
     lambda_requests_per_month: int = 100_000

@@ -336,7 +336,6 @@ class _Copier:
             if verdict != "missing":
                 # Without recorded checksums, any difference may be a real edit: never repair silently.
                 verdict = "different" if verdict == "damaged" else verdict
-                why = why or "the target holds other bytes under this key"
                 decision = self._decide(source, verdict, why)
                 if isinstance(decision, _Outcome):
                     return decision

@@ -8,7 +8,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from storyanalytics.config import Settings
-from storyanalytics.publish.cdn import Invalidator
 from storyanalytics.publish.edge import Edge, EdgeItem
 from storyanalytics.publish.files import EdgeFiles
 
@@ -22,5 +21,4 @@ def edge_from_settings(settings: Settings, dist: Path | None) -> Edge | None:
     files = EdgeFiles(
         settings.edge_bucket, endpoint_url=settings.aws_endpoint_url, region_name=settings.aws_region
     )
-    invalidator = Invalidator(settings.edge_distribution_id, endpoint_url=settings.aws_endpoint_url)
-    return Edge(files, invalidator, dist, settings.edge_url)
+    return Edge(files, dist, settings.edge_url)

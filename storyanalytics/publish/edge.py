@@ -1,7 +1,9 @@
-"""Publishing to the edge: write, replace and remove a published item's static files, then invalidate.
+"""Publishing to the edge: write, replace and remove a published item's static files.
 
 Used by the API (publish, unpublish, delete), by `publish --sync` and by the local-to-cloud migration,
-so the public layout (see `layout`) is known in this one place.
+so the public layout (see `layout`) is known in this one place. The app never calls CloudFront (it has
+no route to its API from the private subnets): every write and delete here reaches the edge stack's
+invalidation function as an S3 event (storyanalytics/publish/invalidate_function.py).
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from typing import Any
 
 from storyanalytics.publish import layout
 from storyanalytics.publish.bundle import EmbedBundle
-from storyanalytics.publish.cdn import Invalidator
 from storyanalytics.publish.embed_code import EMBED_SCRIPT_BYTES
 from storyanalytics.publish.files import EdgeFiles
 from storyanalytics.publish.payloads import encode_payload
@@ -24,21 +25,22 @@ from storyanalytics.storage import ObjectNotFound
 
 @dataclass(frozen=True)
 class EdgeItem:
-    """One published item as the edge needs it: its frozen payload and, for charts, a PNG."""
+    """One published item as the edge needs it: its frozen payload, for charts a PNG, and the sites its
+    team lets embed it (None = any)."""
 
     kind: str  # "chart" or "dashboard"
     public_id: str
     payload: bytes
     title: str
     png: bytes | None = None
+    frame_ancestors: tuple[str, ...] | None = None
 
 
 class Edge:
-    """The CDN side of publishing: files under the edge prefix plus invalidations of their paths."""
+    """The CDN side of publishing: the files under the edge prefix."""
 
-    def __init__(self, files: EdgeFiles, invalidator: Invalidator, dist: Path | None, base_url: str) -> None:
+    def __init__(self, files: EdgeFiles, dist: Path | None, base_url: str) -> None:
         self.files = files
-        self.invalidator = invalidator
         self.dist = dist
         self.base_url = base_url.rstrip("/")
         self._assets_ready = False
@@ -88,7 +90,7 @@ class Edge:
         path = layout.payload_path_in(page)
         return path.lstrip("/") if path else None
 
-    async def publish(self, item: EdgeItem, *, keep_previous: bool = True, invalidate: bool = True) -> str:
+    async def publish(self, item: EdgeItem, *, keep_previous: bool = True) -> str:
         """Payload first, then the PNG, then the page that points at them; returns the public URL.
 
         The payload the previous page pointed at is kept (a page cached for up to a minute may still
@@ -118,30 +120,38 @@ class Edge:
             payload_path=layout.url_path(payload_key),
             png_path=png_path,
         )
-        await self.files.put(
-            layout.page_key(item.public_id), page, content_type=layout.HTML, cache_control=layout.SHORT_LIVED
-        )
+        await self._put_page(item.public_id, page, item.frame_ancestors)
         keep = {payload_key} | ({previous} if keep_previous and previous else set())
         stale = [k for k in await self.files.list(layout.payload_folder(item.public_id)) if k not in keep]
         for key in stale:
             await self.files.delete(key)
-        if invalidate:
-            await self.invalidator.invalidate(
-                layout.item_paths(item.public_id) + [layout.url_path(key) for key in stale]
-            )
         return self.public_url(item.kind, item.public_id)
 
-    async def remove(self, public_id: str, *, invalidate: bool = True) -> None:
+    async def _put_page(self, public_id: str, page: bytes, origins: tuple[str, ...] | None) -> None:
+        await self.files.put(
+            layout.page_key(public_id),
+            page,
+            content_type=layout.HTML,
+            cache_control=layout.SHORT_LIVED,
+            metadata=layout.page_metadata(list(origins or [])),
+        )
+
+    async def set_frame_ancestors(self, public_id: str, origins: tuple[str, ...] | None) -> bool:
+        """Rewrite a published page with its team's new allowlist (S3 metadata cannot change in place)."""
+        try:
+            page = await self.files.read(layout.page_key(public_id))
+        except ObjectNotFound:
+            return False
+        await self._put_page(public_id, page, origins)
+        return True
+
+    async def remove(self, public_id: str) -> None:
         """The page goes first (nothing then points at the payloads), then everything else of the item."""
         await self.files.delete(layout.page_key(public_id))
         await self.files.delete(layout.png_key(public_id))
         payloads = await self.files.list(layout.payload_folder(public_id))
         for key in payloads:
             await self.files.delete(key)
-        if invalidate:
-            await self.invalidator.invalidate(
-                layout.item_paths(public_id) + [layout.url_path(key) for key in payloads]
-            )
 
     async def read_payload(self, public_id: str) -> dict[str, Any] | None:
         key = await self._current_payload_key(public_id)
@@ -153,7 +163,9 @@ class Edge:
             return None
         return document
 
-    async def drop_chart(self, dashboard_public_id: str, chart_id: str) -> bool:
+    async def drop_chart(
+        self, dashboard_public_id: str, chart_id: str, frame_ancestors: tuple[str, ...] | None = None
+    ) -> bool:
         """Rewrite a published dashboard without one chart, leaving no older payload that shows it."""
         document = await self.read_payload(dashboard_public_id)
         if document is None or chart_id not in (document.get("charts") or {}):
@@ -165,7 +177,9 @@ class Edge:
             if not (isinstance(entry, dict) and entry.get("chart_id") == chart_id)
         ]
         title = str(document.get("title") or "")
-        item = EdgeItem("dashboard", dashboard_public_id, encode_payload(document), title)
+        item = EdgeItem(
+            "dashboard", dashboard_public_id, encode_payload(document), title, frame_ancestors=frame_ancestors
+        )
         await self.publish(item, keep_previous=False)
         return True
 

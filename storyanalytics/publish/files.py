@@ -1,7 +1,8 @@
 """The edge bucket's public prefix as a place to put files with their content type and caching.
 
 It is the S3 storage backend (same key checks, same errors) plus `put`, which records the
-Content-Type and Cache-Control that S3 then answers with, and so CloudFront and browsers too.
+Content-Type and Cache-Control that S3 then answers with, and so CloudFront and browsers too, and any
+user metadata (answered as x-amz-meta-* headers, which the edge's function reads).
 """
 
 from __future__ import annotations
@@ -21,9 +22,11 @@ class EdgeFiles(S3StorageBackend):
     def __init__(self, bucket: str, prefix: str = EDGE_PREFIX, **kwargs: object) -> None:
         super().__init__(bucket, prefix, **kwargs)  # type: ignore[arg-type]
 
-    def _put_sync(self, key: str, data: bytes, content_type: str, cache_control: str) -> None:
+    def _put_sync(
+        self, key: str, data: bytes, content_type: str, cache_control: str, metadata: dict[str, str]
+    ) -> None:
         try:
-            # S3 answers GET with the object's stored Content-Type and Cache-Control:
+            # S3 answers GET with the object's stored Content-Type, Cache-Control and metadata:
             # https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html
             self.client.put_object(
                 Bucket=self.bucket,
@@ -31,10 +34,19 @@ class EdgeFiles(S3StorageBackend):
                 Body=data,
                 ContentType=content_type,
                 CacheControl=cache_control,
+                Metadata=metadata,
             )
         except (ClientError, BotoCoreError) as exc:
             raise self._error("write", key, exc) from None
 
-    async def put(self, key: str, data: bytes, *, content_type: str, cache_control: str) -> None:
+    async def put(
+        self,
+        key: str,
+        data: bytes,
+        *,
+        content_type: str,
+        cache_control: str,
+        metadata: dict[str, str] | None = None,
+    ) -> None:
         validate_key(key)
-        await asyncio.to_thread(self._put_sync, key, data, content_type, cache_control)
+        await asyncio.to_thread(self._put_sync, key, data, content_type, cache_control, metadata or {})

@@ -44,6 +44,12 @@ CONTENT_TYPES = {
     ".map": JSON,
 }
 PAYLOAD_HASH_CHARS = 16
+# The team's embed allowlist rides on each page object as S3 user metadata, which S3 answers as the
+# x-amz-meta-frame-ancestors header; the edge's viewer-response function makes it the CSP
+# frame-ancestors (cfn/edge.yaml, publish/frame_ancestors_function.js). User metadata is at most 2 KB:
+# https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingMetadata.html
+FRAME_ANCESTORS_META = "frame-ancestors"
+MAX_FRAME_ANCESTORS_CHARS = 1900
 _CHART_DIV = re.compile(r"<div id=\"chart\"([^>]*)>")
 _TITLE = re.compile(r"<title>.*?</title>", re.S)
 
@@ -74,9 +80,23 @@ def url_path(key: str) -> str:
     return "/" + key
 
 
-def item_paths(public_id: str) -> list[str]:
-    """What a republish or unpublish makes stale in the CDN's cache (payloads are never reused)."""
-    return [url_path(page_key(public_id)), url_path(png_key(public_id))]
+def frame_ancestors_value(origins: list[str] | None) -> str:
+    """A team allowlist as CSP frame-ancestors sources (the app's header and the edge's page metadata)."""
+    cleaned = [origin for origin in (origins or []) if origin and all(c not in origin for c in " ;,\r\n")]
+    return " ".join(cleaned) if cleaned else "*"
+
+
+def page_metadata(origins: list[str] | None) -> dict[str, str]:
+    """The page object's metadata for a team allowlist; none when any site may embed (None, [] or *)."""
+    value = frame_ancestors_value(origins)
+    if value == "*":
+        return {}
+    if len(value) > MAX_FRAME_ANCESTORS_CHARS:
+        raise BundleMissing(
+            f"the team's embed allowlist is {len(value)} characters, more than the CDN can carry "
+            f"({MAX_FRAME_ANCESTORS_CHARS}): list fewer sites, or use a wildcard such as https://*.example.org"
+        )
+    return {FRAME_ANCESTORS_META: value}
 
 
 def content_type_for(name: str) -> str:

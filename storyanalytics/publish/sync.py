@@ -3,7 +3,8 @@ after a migration, or after an edge write failed.
 
 Every published chart and dashboard is written from its frozen payload (the one the app serves, so
 the public version does not change); files of items no longer published are removed; one wildcard
-invalidation then refreshes the CDN (one path, whatever the number of items).
+the edge stack's invalidation function then refreshes the CDN from those writes (one "/*" for a
+large batch).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from storyanalytics.api.services.published import team_frame_ancestors
 from storyanalytics.api.services.snapshots import snapshot_key
 from storyanalytics.config import Settings
 from storyanalytics.db import make_engine, make_session_factory
@@ -25,8 +27,6 @@ from storyanalytics.errors import StoryAnalyticsError
 from storyanalytics.publish.edge import Edge, EdgeItem
 from storyanalytics.publish.payloads import chart_public_key, dashboard_public_key, encode_payload
 from storyanalytics.storage import ObjectNotFound, StorageBackend, get_storage
-
-EVERYTHING = "/*"  # one invalidation path, billed as one: https://aws.amazon.com/cloudfront/pricing/
 
 
 class EdgeNotConfigured(StoryAnalyticsError):
@@ -100,7 +100,9 @@ async def _edge_item(session: Session, storage: StorageBackend, item: _Published
     else:
         document = _without_hidden_charts(json.loads(body), _visible_chart_ids(session, item.team_id))
         body = encode_payload(document)
-    return EdgeItem(item.kind, item.public_id, body, item.title, png)
+    return EdgeItem(
+        item.kind, item.public_id, body, item.title, png, team_frame_ancestors(session, item.team_id)
+    )
 
 
 async def sync_published(
@@ -110,7 +112,7 @@ async def sync_published(
     *,
     say: Callable[[str], None] = lambda _line: None,
 ) -> SyncReport:
-    """Write every published item to the edge, remove the rest, invalidate once."""
+    """Write every published item to the edge and remove the rest."""
     report = SyncReport()
     with session_factory() as session:
         items = _published_items(session)
@@ -123,14 +125,13 @@ async def sync_published(
                     f"{item.kind} {item.item_id}: its frozen payload is missing; publish it again in the app"
                 )
                 continue
-            report.written.append(await edge.publish(edge_item, invalidate=False))
+            report.written.append(await edge.publish(edge_item))
             say(f"  {item.kind} {item.title or item.item_id} -> {report.written[-1]}")
     wanted = {item.public_id for item in items}
     for public_id in sorted(await edge.published_ids() - wanted):
-        await edge.remove(public_id, invalidate=False)
+        await edge.remove(public_id)
         report.removed.append(public_id)
         say(f"  removed {public_id} (no longer published)")
-    await edge.invalidator.invalidate([EVERYTHING])
     return report
 
 
@@ -143,7 +144,7 @@ def run_sync(settings: Settings, *, say: Callable[[str], None] = lambda _line: N
     if edge is None:
         raise EdgeNotConfigured(
             "No edge to publish to: set EDGE_BUCKET and EDGE_URL (the edge stack's EdgeBucketName and "
-            "PublicUrl outputs), and EDGE_DISTRIBUTION_ID for invalidations."
+            "PublicUrl outputs)."
         )
     engine = make_engine(settings.resolved_database_url)
     try:

@@ -8,6 +8,7 @@ from storyanalytics.storage.base import (
     ObjectNotFound,
     StorageBackend,
     StorageError,
+    StorageUnavailable,
     validate_key,
     validate_prefix,
 )
@@ -35,6 +36,7 @@ __all__ = [
     "S3StorageBackend",
     "StorageBackend",
     "StorageError",
+    "StorageUnavailable",
     "get_storage",
     "validate_key",
     "validate_prefix",

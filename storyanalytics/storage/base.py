@@ -26,6 +26,17 @@ class ObjectNotFound(StorageError, KeyError):
         return str(self.args[0]) if self.args else "object not found"
 
 
+class StorageUnavailable(StorageError):
+    """Storage did not answer (a timeout, a lost connection, a server-side error): worth trying again later.
+
+    `retry_after` is how many seconds to wait before trying again, when known.
+    """
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class InvalidKey(StorageError, ValueError):
     """The key is not a safe relative POSIX path; nothing was read or written."""
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import functools
 import hashlib
-import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 import boto3
@@ -19,6 +20,7 @@ from storyanalytics.storage.base import (
     ObjectNotFound,
     StorageBackend,
     StorageError,
+    StorageUnavailable,
     validate_key,
     validate_prefix,
 )
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
 # Object metadata holding the SHA-256 of the bytes, so copies can be verified without downloading.
 SHA256_METADATA_KEY = "sha256"
 _NOT_FOUND_CODES = {"NoSuchKey", "404", "NotFound"}
+Result = TypeVar("Result")
 
 
 @dataclass(frozen=True)
@@ -38,15 +41,16 @@ class S3Timeouts:
     connect: float = 5
     read: float = 60
     attempts: int = 5
-    # After S3 failed to answer, calls fail at once for this long instead of each waiting out its timeout
-    # (0: never). Requests then answer 503 in milliseconds and free what they hold while S3 is away.
-    fail_fast_seconds: float = 0
 
 
 # Bulk copies (migrate) can wait; a web request must answer within a few seconds even when S3 hangs:
-# at most 2 attempts x (1 s connect + 2 s read) plus standard mode's short backoff.
+# at most 2 attempts x (1 s connect + 2 s read) plus standard mode's short backoff, and the app's
+# StorageBreaker (storage/breaker.py) cuts a call off sooner and fails the next ones at once.
 BULK_TIMEOUTS = S3Timeouts()
-REQUEST_TIMEOUTS = S3Timeouts(connect=1, read=2, attempts=2, fail_fast_seconds=2)
+REQUEST_TIMEOUTS = S3Timeouts(connect=1, read=2, attempts=2)
+# S3 errors that mean "S3 is struggling, try again later", not "this request is wrong": 5xx answers
+# (InternalError, SlowDown), https://docs.aws.amazon.com/AmazonS3/latest/userguide/ErrorBestPractices.html
+_SERVER_ERROR_STATUS = 500
 
 
 def _client_config(max_connections: int, timeouts: S3Timeouts) -> Config:
@@ -81,7 +85,10 @@ class S3StorageBackend(StorageBackend):
         # HEAD answers a bare 404 for a missing bucket too; once the bucket answered, a 404 means the key.
         self._bucket_confirmed = False
         self.timeouts = timeouts
-        self._unreachable_until = 0.0
+        # S3 calls block a thread each: their own pool, so a hung S3 never starves the default executor
+        # (CSV parsing, password hashing, local files). Clients are thread-safe:
+        # https://boto3.amazonaws.com/v1/documentation/api/latest/guide/clients.html#multithreading-or-multiprocessing-with-clients
+        self._executor = ThreadPoolExecutor(max_workers=max_connections, thread_name_prefix="s3")
         self.client: S3Client = client or boto3.client(
             "s3",
             endpoint_url=endpoint_url,
@@ -112,21 +119,19 @@ class S3StorageBackend(StorageBackend):
                     "bucket policy"
                 )
             message = exc.response.get("Error", {}).get("Message", "") or code
+            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+            if status >= _SERVER_ERROR_STATUS:
+                return StorageUnavailable(f"cannot {action} {where}: {message}")
             return StorageError(f"cannot {action} {where}: {message}")
         if isinstance(exc, NoCredentialsError):
             return StorageError(
                 f"cannot {action} {where}: no AWS credentials found; set AWS_PROFILE or "
                 "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
             )
-        if self.timeouts.fail_fast_seconds:
-            self._unreachable_until = time.monotonic() + self.timeouts.fail_fast_seconds
-        return StorageError(f"cannot {action} {where}: cannot reach S3 ({type(exc).__name__}: {exc})")
+        return StorageUnavailable(f"cannot {action} {where}: cannot reach S3 ({type(exc).__name__}: {exc})")
 
-    def _fail_fast(self, key: str) -> None:
-        if time.monotonic() < self._unreachable_until:
-            raise StorageError(
-                f"cannot reach S3 for {key!r}: it did not answer a moment ago; try again shortly"
-            )
+    async def _run(self, function: Callable[..., Result], *args: Any) -> Result:
+        return await asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
 
     # --- blocking halves ------------------------------------------------------------------------
     def _read_sync(self, key: str) -> bytes:
@@ -202,34 +207,30 @@ class S3StorageBackend(StorageBackend):
     # --- the async contract -----------------------------------------------------------------------
     async def read(self, path: str) -> bytes:
         validate_key(path)
-        self._fail_fast(path)
-        return await asyncio.to_thread(self._read_sync, path)
+        return await self._run(self._read_sync, path)
 
     async def write(self, path: str, data: bytes) -> None:
         validate_key(path)
         if not isinstance(data, bytes | bytearray | memoryview):
             raise TypeError(f"write({path!r}) needs bytes, not {type(data).__name__}: encode text first")
-        self._fail_fast(path)
-        await asyncio.to_thread(self._write_sync, path, bytes(data))
+        await self._run(self._write_sync, path, bytes(data))
 
     async def delete(self, path: str) -> None:
         validate_key(path)
-        self._fail_fast(path)
-        await asyncio.to_thread(self._delete_sync, path)
+        await self._run(self._delete_sync, path)
 
     async def list(self, prefix: str = "") -> list[str]:
         validate_prefix(prefix)
-        return await asyncio.to_thread(self._list_sync, prefix)
+        return await self._run(self._list_sync, prefix)
 
     async def exists(self, path: str) -> bool:
         validate_key(path)
-        self._fail_fast(path)
-        return await asyncio.to_thread(self._head_sync, path) is not None
+        return await self._run(self._head_sync, path) is not None
 
     async def stored_sha256(self, path: str) -> str | None:
         """The SHA-256 recorded when the object was written (None if missing or written elsewhere)."""
         validate_key(path)
-        head = await asyncio.to_thread(self._head_sync, path)
+        head = await self._run(self._head_sync, path)
         if head is None:
             return None
         return head.get("Metadata", {}).get(SHA256_METADATA_KEY)

@@ -6,6 +6,7 @@ import asyncio
 import socket
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -15,8 +16,9 @@ import pytest
 from apiclient import ADMIN_EMAIL, ADMIN_PASSWORD, Api, local_settings
 from live_server import LiveServer, MotoProcess
 
+from storyanalytics.api.session_slots import SessionFreeStorage
 from storyanalytics.config import Settings
-from storyanalytics.storage import LocalStorageBackend, StorageError
+from storyanalytics.storage import LocalStorageBackend, StorageUnavailable
 
 STALLED_CLIENTS = 15  # more than the app's 10 database session slots
 
@@ -190,7 +192,7 @@ def test_health_turns_503_when_s3_hangs_and_200_when_it_is_back(
 
 
 @pytest.mark.timeout(120)
-def test_editors_get_a_storage_503_not_a_hang_while_s3_hangs(
+def test_editors_get_a_storage_503_with_retry_after_not_a_hang_while_s3_hangs(
     paused_s3_app: Api, moto_process: MotoProcess
 ) -> None:
     api = paused_s3_app
@@ -198,8 +200,9 @@ def test_editors_get_a_storage_503_not_a_hang_while_s3_hangs(
     moto_process.pause()
     response = api.get("/api/settings")
     assert response.status_code == 503
-    # The storage call itself gave up (short S3 timeouts), well before the request's own deadline.
-    assert response.json()["detail"].startswith("Storage or database is unavailable")
+    # The storage call itself gave up (the breaker's deadline), well before the request's own deadline.
+    assert response.json()["detail"].startswith("Storage is not answering right now")
+    assert int(response.headers["retry-after"]) >= 1
 
 
 def test_while_s3_is_away_requests_fail_at_once_instead_of_each_waiting(
@@ -207,7 +210,60 @@ def test_while_s3_is_away_requests_fail_at_once_instead_of_each_waiting(
 ) -> None:
     storage = paused_s3_app.app.state.storage
     moto_process.pause()
-    assert paused_s3_app.get("/api/settings").status_code == 503  # this one waits out the timeouts
-    with pytest.raises(StorageError, match="did not answer a moment ago"):
+    assert paused_s3_app.get("/api/settings").status_code == 503  # this one waits out the deadline
+    with pytest.raises(StorageUnavailable, match="did not answer a moment ago"):
         asyncio.run(storage.read("settings.json"))
     assert paused_s3_app.get("/api/settings").status_code == 503
+
+
+def test_health_is_503_at_once_while_the_breaker_is_open(
+    paused_s3_app: Api, moto_process: MotoProcess
+) -> None:
+    moto_process.pause()
+    assert paused_s3_app.get("/api/settings").status_code == 503
+    paused_s3_app.app.state.health_cache = None
+    body = paused_s3_app.get("/api/health").json()
+    assert body["storage"] == "unreachable"
+
+
+class CountedHangingStorage(HangingStorage):
+    """HangingStorage that counts the calls waiting in it."""
+
+    waiting = 0
+
+    async def read(self, path: str) -> bytes:
+        CountedHangingStorage.waiting += 1
+        return await super().read(path)
+
+
+STORAGE_WAITERS = 15  # more than the app's 10 database session slots
+
+
+@pytest.mark.timeout(120)
+def test_requests_waiting_on_storage_never_block_login_or_database_routes(
+    local_data_dir: Path, jwt_secret: str, start_live_server: Callable[[Settings], LiveServer]
+) -> None:
+    settings = signed_in_settings(local_data_dir, jwt_secret, request_timeout_seconds=60)
+    server = start_live_server(settings)
+    with httpx.Client(base_url=server.url, timeout=30) as http:
+        headers = login(http)
+        chart = http.post("/api/charts", json={"title": "Sales"}, headers=headers).json()
+        CountedHangingStorage.waiting = 0
+        server.app.state.storage = SessionFreeStorage(CountedHangingStorage(local_data_dir))
+        patch = {"title": "Renamed", "version": chart["version"]}
+        waiting = httpx.Client(base_url=server.url, timeout=15, headers=headers)
+        pool = ThreadPoolExecutor(STORAGE_WAITERS)
+        for _ in range(STORAGE_WAITERS):
+            pool.submit(waiting.patch, f"/api/charts/{chart['id']}", json=patch)
+        try:
+            for _ in range(200):  # until every patch waits in storage (bounded)
+                if CountedHangingStorage.waiting >= STORAGE_WAITERS:
+                    break
+                time.sleep(0.05)
+            assert CountedHangingStorage.waiting >= STORAGE_WAITERS
+            assert login(http)
+            listed = http.get("/api/charts", headers=headers)
+            assert listed.status_code == 200 and listed.json()[0]["title"] == "Sales"
+            assert http.get("/api/teams", headers=headers).status_code == 200
+        finally:
+            pool.shutdown(wait=False)  # the hung patches end with the server

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from apiclient import Api
-from publishing_helpers import CDN, chart_with_data, dashboard_with, edge_keys, publish
+from publishing_helpers import CDN, chart_with_data, dashboard_with, edge_keys, publish, team_id
 
 pytestmark = pytest.mark.postgres
 
@@ -71,3 +71,43 @@ def test_an_unreachable_edge_is_a_clear_503_not_a_crash(
     response = edge_api.post(f"/api/charts/{chart['id']}/publish")
     assert response.status_code == 503
     assert "publish --sync" in response.json()["detail"]
+
+
+def _page_metadata(s3_client: Any, edge_bucket: str, public_id: str) -> dict[str, str]:
+    metadata: dict[str, str] = s3_client.head_object(Bucket=edge_bucket, Key=f"public/embed/{public_id}")[
+        "Metadata"
+    ]
+    return metadata
+
+
+def test_a_published_page_carries_its_teams_embed_allowlist_to_the_edge(
+    edge_api: Api, s3_client: Any, edge_bucket: str
+) -> None:
+    origins = ["https://news.example.org", "https://*.example.com"]
+    assert (
+        edge_api.patch(f"/api/teams/{team_id(edge_api)}", json={"embed_origins": origins}).status_code == 200
+    )
+    public_id = publish(edge_api, chart_with_data(edge_api)["id"])["public_id"]
+    assert _page_metadata(s3_client, edge_bucket, public_id) == {"frame-ancestors": " ".join(origins)}
+
+
+def test_changing_the_allowlist_rewrites_the_teams_published_pages_on_the_edge(
+    edge_api: Api, s3_client: Any, edge_bucket: str
+) -> None:
+    public_id = publish(edge_api, chart_with_data(edge_api)["id"])["public_id"]
+    assert _page_metadata(s3_client, edge_bucket, public_id) == {}  # any site
+
+    team = team_id(edge_api)
+    assert (
+        edge_api.patch(f"/api/teams/{team}", json={"embed_origins": ["https://a.example"]}).status_code == 200
+    )
+    assert _page_metadata(s3_client, edge_bucket, public_id) == {"frame-ancestors": "https://a.example"}
+    assert edge_api.patch(f"/api/teams/{team}", json={"embed_origins": []}).status_code == 200
+    assert _page_metadata(s3_client, edge_bucket, public_id) == {}
+
+
+def test_an_allowlist_too_long_for_the_cdn_is_refused_with_what_to_do(edge_api: Api) -> None:
+    origins = [f"https://site-{n:03d}-{'x' * 40}.example.org" for n in range(50)]
+    response = edge_api.patch(f"/api/teams/{team_id(edge_api)}", json={"embed_origins": origins})
+    assert response.status_code == 422
+    assert "wildcard" in response.text

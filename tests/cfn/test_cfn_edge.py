@@ -1,8 +1,14 @@
-"""The edge template: a private bucket only its distribution reads (public/ only); the embed's headers."""
+"""The edge template: a private bucket only its distribution reads (public/ only); the embed's headers;
+invalidations and team allowlists handled on the edge side."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+
+import storyanalytics
+
+PUBLISH = Path(storyanalytics.__file__).parent / "publish"
 
 
 def _resources(edge: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
@@ -76,3 +82,59 @@ def test_custom_domain_gets_its_certificate_and_a_route53_alias(edge: dict[str, 
     record = edge["Resources"]["AliasRecord"]
     assert record["Condition"] == "HasZone"
     assert record["Properties"]["AliasTarget"]["HostedZoneId"] == "Z2FDTNDATAQYW2"
+
+
+def test_the_templates_inline_functions_are_their_tested_sources(edge: dict[str, Any]) -> None:
+    resources = edge["Resources"]
+    lambda_code = resources["InvalidationFunction"]["Properties"]["Code"]["ZipFile"]
+    viewer_code = resources["FrameAncestorsFunction"]["Properties"]["FunctionCode"]
+    # After editing either source, paste it into cfn/edge.yaml at the same indentation.
+    assert lambda_code == (PUBLISH / "invalidate_function.py").read_text(encoding="utf-8")
+    assert viewer_code == (PUBLISH / "frame_ancestors_function.js").read_text(encoding="utf-8")
+
+
+def test_the_invalidation_function_runs_outside_any_vpc_and_invalidates_only_this_distribution(
+    edge: dict[str, Any],
+) -> None:
+    function = edge["Resources"]["InvalidationFunction"]["Properties"]
+    assert "VpcConfig" not in function
+    policy = edge["Resources"]["InvalidationRole"]["Properties"]["Policies"][0]["PolicyDocument"]
+    invalidate = next(s for s in policy["Statement"] if s["Sid"] == "InvalidateThisDistribution")
+    assert invalidate["Action"] == "cloudfront:CreateInvalidation"
+    assert invalidate["Resource"]["Fn::Sub"].endswith("distribution/${Distribution}")
+
+
+def test_changes_under_the_public_prefix_of_this_bucket_reach_the_function_in_batches(
+    edge: dict[str, Any],
+) -> None:
+    resources = edge["Resources"]
+    events = resources["EdgeBucket"]["Properties"]["NotificationConfiguration"]["EventBridgeConfiguration"]
+    assert events == {"EventBridgeEnabled": True}
+    pattern = resources["PublicFilesChangedRule"]["Properties"]["EventPattern"]
+    assert pattern["detail"]["bucket"]["name"] == [{"Ref": "EdgeBucket"}]
+    assert pattern["detail"]["object"]["key"] == [{"prefix": "public/"}]
+    (target,) = resources["PublicFilesChangedRule"]["Properties"]["Targets"]
+    assert target["Arn"] == {"Fn::GetAtt": ["InvalidationQueue", "Arn"]}
+    source = resources["InvalidationEventSource"]["Properties"]
+    assert source["EventSourceArn"] == {"Fn::GetAtt": ["InvalidationQueue", "Arn"]}
+    assert source["BatchSize"] > 10 and source["MaximumBatchingWindowInSeconds"] >= 1
+    redrive = resources["InvalidationQueue"]["Properties"]["RedrivePolicy"]
+    assert redrive["deadLetterTargetArn"] == {"Fn::GetAtt": ["InvalidationDeadLetterQueue", "Arn"]}
+
+
+def test_embed_pages_get_their_csp_from_the_frame_ancestors_function_not_a_fixed_policy(
+    edge: dict[str, Any],
+) -> None:
+    config = edge["Resources"]["Distribution"]["Properties"]["DistributionConfig"]
+    pages = config["DefaultCacheBehavior"]
+    assert pages["FunctionAssociations"] == [
+        {
+            "EventType": "viewer-response",
+            "FunctionARN": {"Fn::GetAtt": ["FrameAncestorsFunction", "FunctionARN"]},
+        }
+    ]
+    policy = edge["Resources"][pages["ResponseHeadersPolicyId"]["Ref"]]["Properties"]
+    assert "ContentSecurityPolicy" not in policy["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
+    assert edge["Resources"]["FrameAncestorsFunction"]["Properties"]["FunctionConfig"]["Runtime"] == (
+        "cloudfront-js-2.0"
+    )

@@ -146,3 +146,31 @@ def test_nat_adds_its_monthly_cost() -> None:
         region="us-east-1", compute="apprunner", cpu="1024", memory="2048", enable_nat=True
     )
     assert with_nat.total - without.total > 30
+
+
+def _edge_lines(**usage: float) -> dict[str, float]:
+    from storyanalytics.deploy.pricing import Usage
+
+    estimate = estimate_cost(
+        region="us-east-1", compute="lambda", cpu="1024", memory="2048", edge=True, usage=Usage(**usage)
+    )
+    return {line.part: line.monthly_usd for line in estimate.lines if "CloudFront" in line.part}
+
+
+def test_a_small_edge_costs_nothing_inside_cloudfronts_free_tier() -> None:
+    assert _edge_lines() == {
+        "CloudFront (published charts)": 0.0,
+        "CloudFront Function + invalidations (edge)": 0.0,
+    }
+
+
+def test_edge_traffic_beyond_the_free_tier_is_priced_per_gb_and_request() -> None:
+    lines = _edge_lines(cdn_gb=1024 + 100, cdn_requests=20_000_000)
+    assert lines["CloudFront (published charts)"] == pytest.approx(100 * 0.085 + 1000 * 0.01, abs=0.01)
+
+
+def test_page_function_and_invalidations_beyond_their_free_tiers_are_priced() -> None:
+    lines = _edge_lines(cdn_page_views=12_000_000, invalidation_paths=3_000)
+    assert lines["CloudFront Function + invalidations (edge)"] == pytest.approx(
+        10 * 0.10 + 2_000 * 0.005, abs=0.01
+    )

@@ -1,13 +1,11 @@
-"""An edge on the moto server: its bucket, a small built web app, and CloudFront calls recorded by Stubber."""
+"""An edge on the moto server: its bucket and a small built web app."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from edge_helpers import RecordingCloudFront
 
-from storyanalytics.publish.cdn import Invalidator
 from storyanalytics.publish.edge import Edge
 from storyanalytics.publish.files import EdgeFiles
 
@@ -39,12 +37,6 @@ def small_dist(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def cloudfront() -> RecordingCloudFront:
-    return RecordingCloudFront()
-
-
-@pytest.fixture
-def edge(moto_server: str, s3_bucket: str, small_dist: Path, cloudfront: RecordingCloudFront) -> Edge:
+def edge(moto_server: str, s3_bucket: str, small_dist: Path) -> Edge:
     files = EdgeFiles(s3_bucket, endpoint_url=moto_server, region_name="us-east-1")
-    invalidator = Invalidator("E1EDGE", client=cloudfront.client)
-    return Edge(files, invalidator, small_dist, "https://d111111abcdef8.cloudfront.net")
+    return Edge(files, small_dist, "https://d111111abcdef8.cloudfront.net")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import boto3
@@ -19,16 +20,37 @@ def keys(s3_client: Any, bucket: str) -> list[str]:
     return sorted(item["Key"].removeprefix("public/") for item in listing.get("Contents", []))
 
 
+def s3_event(key: str, detail_type: str = "Object Created") -> dict[str, Any]:
+    """One SQS record whose body is an S3 event as EventBridge delivers it (fields from
+    https://docs.aws.amazon.com/AmazonS3/latest/userguide/ev-events.html)."""
+    event = {
+        "version": "0",
+        "detail-type": detail_type,
+        "source": "aws.s3",
+        "detail": {"version": "0", "bucket": {"name": "edge"}, "object": {"key": key, "size": 10}},
+    }
+    return {"messageId": key, "body": json.dumps(event)}
+
+
 class RecordingCloudFront:
-    """A CloudFront client whose create_invalidation answers as the API reference says, via Stubber."""
+    """A CloudFront client whose create_invalidation answers as the API reference says, via Stubber;
+    `calls` keeps the parameters of each call."""
 
     def __init__(self) -> None:
         self.client = boto3.client("cloudfront", region_name="us-east-1")
+        self.calls: list[dict[str, Any]] = []
+        self.client.meta.events.register(
+            "before-parameter-build.cloudfront.CreateInvalidation",
+            lambda params, **_: self.calls.append(params),
+        )
         self.stubber = Stubber(self.client)
         self.stubber.activate()
 
-    def expect_invalidations(self, count: int) -> None:
-        # Response shape: https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_CreateInvalidation.html
+    def expect_invalidations(self, count: int, paths: list[str] | None = None) -> None:
+        # Request and response shapes: https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_CreateInvalidation.html
+        batch: Any = ANY
+        if paths is not None:
+            batch = {"Paths": {"Quantity": len(paths), "Items": paths}, "CallerReference": ANY}
         for n in range(count):
             self.stubber.add_response(
                 "create_invalidation",
@@ -44,5 +66,5 @@ class RecordingCloudFront:
                         },
                     },
                 },
-                {"DistributionId": "E1EDGE", "InvalidationBatch": ANY},
+                {"DistributionId": "E1EDGE", "InvalidationBatch": batch},
             )

@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from edge_helpers import RecordingCloudFront, keys, stored
+from edge_helpers import keys, s3_event, stored
 
-from storyanalytics.publish import layout
+from storyanalytics.publish import invalidate_function, layout
 from storyanalytics.publish.bundle import BundleMissing, EmbedBundle
 from storyanalytics.publish.edge import Edge, EdgeItem
 from storyanalytics.publish.payloads import encode_payload
@@ -35,9 +35,8 @@ def page_payload_key(s3_client: Any, bucket: str) -> str:
 
 
 async def test_publish_writes_page_payload_png_and_the_embed_bundle(
-    edge: Edge, cloudfront: RecordingCloudFront, s3_client: Any, s3_bucket: str
+    edge: Edge, s3_client: Any, s3_bucket: str
 ) -> None:
-    cloudfront.expect_invalidations(1)
     url = await edge.publish(chart_item(png=b"\x89PNG fake"))
 
     assert url == f"https://d111111abcdef8.cloudfront.net/embed/{PUBLIC_ID}"
@@ -55,31 +54,25 @@ async def test_publish_writes_page_payload_png_and_the_embed_bundle(
 
 
 async def test_only_the_embed_bundle_goes_to_the_edge_never_the_editor_or_precompressed_copies(
-    edge: Edge, cloudfront: RecordingCloudFront, s3_client: Any, s3_bucket: str
+    edge: Edge, s3_client: Any, s3_bucket: str
 ) -> None:
-    cloudfront.expect_invalidations(1)
     await edge.publish(chart_item())
     assets = [key for key in keys(s3_client, s3_bucket) if key.startswith("assets/")]
     assert assets == ["assets/embed-AAAA1111.js", "assets/render-BBBB2222.js"]
 
 
-async def test_shared_assets_are_uploaded_once_for_all_charts(
-    edge: Edge, small_dist: Path, cloudfront: RecordingCloudFront
-) -> None:
-    cloudfront.expect_invalidations(2)
+async def test_shared_assets_are_uploaded_once_for_all_charts(edge: Edge, small_dist: Path) -> None:
     await edge.publish(chart_item())
-    fresh = Edge(edge.files, edge.invalidator, small_dist, edge.base_url)  # another app instance
+    fresh = Edge(edge.files, small_dist, edge.base_url)  # another app instance
     assert await fresh.ensure_assets() == []
 
 
 async def test_republish_points_the_same_url_at_a_new_payload_written_before_the_page(
     edge: Edge,
-    cloudfront: RecordingCloudFront,
     s3_client: Any,
     s3_bucket: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    cloudfront.expect_invalidations(2)
     await edge.publish(chart_item("Before"))
     first = page_payload_key(s3_client, s3_bucket)
     writes: list[str] = []
@@ -101,31 +94,45 @@ async def test_republish_points_the_same_url_at_a_new_payload_written_before_the
 
 
 async def test_a_third_publish_drops_payloads_no_page_can_point_at(
-    edge: Edge, cloudfront: RecordingCloudFront, s3_client: Any, s3_bucket: str
+    edge: Edge, s3_client: Any, s3_bucket: str
 ) -> None:
-    cloudfront.expect_invalidations(3)
     for title in ("One", "Two", "Three"):
         await edge.publish(chart_item(title))
     payloads = [k for k in keys(s3_client, s3_bucket) if k.startswith(f"data/{PUBLIC_ID}/")]
     assert len(payloads) == 2
 
 
-async def test_republish_and_unpublish_invalidate_the_page_in_the_cdn(
-    edge: Edge, cloudfront: RecordingCloudFront
+async def test_republish_and_unpublish_changes_reach_the_invalidation_function_as_the_right_paths(
+    edge: Edge, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    cloudfront.expect_invalidations(2)
-    await edge.publish(chart_item())
+    """What the edge stack's function receives as S3 events (one per write or delete) names the page."""
+    changes: list[dict[str, Any]] = []
+    put, delete = edge.files.put, edge.files.delete
+
+    async def recording_put(key: str, data: bytes, **kwargs: Any) -> None:
+        changes.append(s3_event(f"public/{key}"))
+        await put(key, data, **kwargs)
+
+    async def recording_delete(key: str) -> None:
+        changes.append(s3_event(f"public/{key}", "Object Deleted"))
+        await delete(key)
+
+    monkeypatch.setattr(edge.files, "put", recording_put)
+    monkeypatch.setattr(edge.files, "delete", recording_delete)
+    await edge.publish(chart_item("One"))
+    republished = invalidate_function.batch_paths(changes)
+    changes.clear()
     await edge.remove(PUBLIC_ID)
-    assert f"/embed/{PUBLIC_ID}" in edge.invalidator.sent[0]
-    assert f"/embed/{PUBLIC_ID}" in edge.invalidator.sent[1]
-    assert any(path.startswith(f"/data/{PUBLIC_ID}/") for path in edge.invalidator.sent[1])
-    cloudfront.stubber.assert_no_pending_responses()
+    unpublished = invalidate_function.batch_paths(changes)
+
+    assert f"/embed/{PUBLIC_ID}" in republished and f"/embed/{PUBLIC_ID}" in unpublished
+    assert any(path.startswith(f"/data/{PUBLIC_ID}/") for path in unpublished)
+    assert not any(path.startswith("/data/") for path in republished)
 
 
 async def test_unpublish_removes_every_file_of_the_item_and_keeps_shared_assets(
-    edge: Edge, cloudfront: RecordingCloudFront, s3_client: Any, s3_bucket: str
+    edge: Edge, s3_client: Any, s3_bucket: str
 ) -> None:
-    cloudfront.expect_invalidations(3)
     await edge.publish(chart_item("One", png=b"png"))
     await edge.publish(chart_item("Two", png=b"png"))
     await edge.remove(PUBLIC_ID)
@@ -134,20 +141,9 @@ async def test_unpublish_removes_every_file_of_the_item_and_keeps_shared_assets(
     assert "assets/render-BBBB2222.js" in left
 
 
-async def test_a_failed_invalidation_does_not_undo_the_publish(
-    edge: Edge, cloudfront: RecordingCloudFront, s3_client: Any, s3_bucket: str
-) -> None:
-    cloudfront.stubber.add_client_error(
-        "create_invalidation", "TooManyInvalidationsInProgress", http_status_code=400
-    )
-    await edge.publish(chart_item())
-    assert stored(s3_client, s3_bucket, f"embed/{PUBLIC_ID}")["body"]
-
-
 async def test_a_chart_dropped_from_a_dashboard_is_readable_in_no_payload_of_it(
-    edge: Edge, cloudfront: RecordingCloudFront, s3_client: Any, s3_bucket: str
+    edge: Edge, s3_client: Any, s3_bucket: str
 ) -> None:
-    cloudfront.expect_invalidations(3)
     dashboard_id = "dash_BBBBBBBBBBBBBBBBBBBBBB"
     document = {
         "public_id": dashboard_id,

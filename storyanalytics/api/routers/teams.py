@@ -9,11 +9,13 @@ from fastapi import APIRouter, Response, status
 from pydantic import AfterValidator, BaseModel, Field
 from sqlalchemy import func, select
 
-from storyanalytics.api.deps import CurrentUser, SessionDep
+from storyanalytics.api.deps import CurrentUser, EdgeDep, SessionDep
 from storyanalytics.api.errors import ApiError, not_found
 from storyanalytics.api.services.access import get_team_or_404, require_manager
+from storyanalytics.api.services.published import reframe_team_on_edge
 from storyanalytics.api.services.users import Email, find_user_by_email
 from storyanalytics.db.models import Membership, Team, TeamRole, User
+from storyanalytics.publish.layout import MAX_FRAME_ANCESTORS_CHARS
 
 router = APIRouter(prefix="/api/teams", tags=["teams"])
 
@@ -29,6 +31,11 @@ def _check_origins(origins: list[str] | None) -> list[str] | None:
         if not _ORIGIN.match(origin):
             raise ValueError(f"{origin!r} is not an origin: use e.g. https://example.org (no path)")
         cleaned.append(origin)
+    if len(" ".join(cleaned)) > MAX_FRAME_ANCESTORS_CHARS:
+        raise ValueError(
+            f"together the origins may be at most {MAX_FRAME_ANCESTORS_CHARS} characters (published charts "
+            "carry them to the CDN): list fewer sites, or use a wildcard such as https://*.example.org"
+        )
     return cleaned
 
 
@@ -125,13 +132,18 @@ async def get_team(team_id: str, session: SessionDep, user: CurrentUser) -> Team
 
 
 @router.patch("/{team_id}", response_model=TeamDetail)
-async def update_team(team_id: str, body: TeamUpdate, session: SessionDep, user: CurrentUser) -> TeamDetail:
+async def update_team(
+    team_id: str, body: TeamUpdate, session: SessionDep, edge: EdgeDep, user: CurrentUser
+) -> TeamDetail:
     team = require_manager(session, user, team_id)
     if body.name is not None:
         team.name = body.name
-    if "embed_origins" in body.model_fields_set:
+    origins_changed = "embed_origins" in body.model_fields_set
+    if origins_changed:
         team.embed_origins = body.embed_origins or None
     session.commit()
+    if origins_changed:
+        await reframe_team_on_edge(session, edge, team_id)
     return _detail(session, team, get_team_or_404(session, user, team_id)[1])
 
 

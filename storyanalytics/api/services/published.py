@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Awaitable
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from storyanalytics.api.services.charts import read_chart_config, read_chart_dat
 from storyanalytics.api.services.rawsql import compile_once, fetch_one
 from storyanalytics.api.services.snapshots import snapshot_key
 from storyanalytics.api.services.theme_store import resolve_theme
+from storyanalytics.api.session_slots import away_from_database
 from storyanalytics.db.models import Chart, Dashboard, Team
 from storyanalytics.db.types import utcnow
 from storyanalytics.errors import StoryAnalyticsError
@@ -33,7 +35,7 @@ from storyanalytics.publish.payloads import (
     make_etag,
     new_public_id,
 )
-from storyanalytics.storage import ObjectNotFound, StorageBackend
+from storyanalytics.storage import ObjectNotFound, StorageBackend, StorageError
 
 Kind = Literal["chart", "dashboard"]
 _MODELS: dict[str, type[Chart] | type[Dashboard]] = {"chart": Chart, "dashboard": Dashboard}
@@ -139,7 +141,8 @@ async def publish(
     session.refresh(item)
     if edge is not None:
         png = await _snapshot(storage, item.id) if kind == "chart" else None
-        await _on_edge(edge.publish(EdgeItem(kind, public_id, body, item.title, png)), kind)
+        origins = team_frame_ancestors(session, item.team_id)
+        await _on_edge(edge.publish(EdgeItem(kind, public_id, body, item.title, png, origins)), kind)
 
 
 async def unpublish(
@@ -154,7 +157,10 @@ async def unpublish(
         .execution_options(synchronize_session=False)
     )
     session.commit()
-    await storage.delete(public_key(kind, item.id))
+    # Unpublished from here on (public reads check the row); a file left behind is overwritten by the
+    # next publish and never served meanwhile.
+    with contextlib.suppress(StorageError):
+        await storage.delete(public_key(kind, item.id))
     session.refresh(item)
     await take_off_edge(session, edge, EdgeRemoval(kind, item.id, item.team_id, item.public_id))
 
@@ -176,8 +182,33 @@ async def take_off_edge(session: Session, edge: Edge | None, removal: EdgeRemova
     if removal.public_id is not None:
         await _on_edge(edge.remove(removal.public_id), removal.kind)
     if removal.kind == "chart":
+        origins = team_frame_ancestors(session, removal.team_id)
         for dashboard_public_id in dashboards_showing(session, removal.team_id, removal.item_id):
-            await _on_edge(edge.drop_chart(dashboard_public_id, removal.item_id), "dashboard")
+            await _on_edge(edge.drop_chart(dashboard_public_id, removal.item_id, origins), "dashboard")
+
+
+def team_frame_ancestors(session: Session, team_id: str) -> tuple[str, ...] | None:
+    """The sites the team lets embed its published items (None = any), as the edge stores them."""
+    team = session.get(Team, team_id)
+    return tuple(team.embed_origins) if team is not None and team.embed_origins else None
+
+
+async def reframe_team_on_edge(session: Session, edge: Edge | None, team_id: str) -> int:
+    """After a team's allowlist changed: every published page of the team carries the new one."""
+    if edge is None:
+        return 0
+    origins = team_frame_ancestors(session, team_id)
+    count = 0
+    for model in _MODELS.values():
+        public_ids = session.scalars(
+            select(model.public_id).where(
+                model.team_id == team_id, model.is_published.is_(True), model.public_id.is_not(None)
+            )
+        ).all()
+        for public_id in public_ids:
+            await _on_edge(edge.set_frame_ancestors(str(public_id), origins), "embed allowlist")
+            count += 1
+    return count
 
 
 def dashboards_showing(session: Session, team_id: str, chart_id: str) -> list[str]:
@@ -205,7 +236,8 @@ async def _snapshot(storage: StorageBackend, chart_id: str) -> bytes | None:
 
 async def _on_edge(work: Awaitable[object], kind: str) -> None:
     try:
-        await work
+        async with away_from_database():  # the CDN's bucket is S3 too: no session slot held meanwhile
+            await work
     except StoryAnalyticsError as exc:
         raise ApiError(
             503,

@@ -5,8 +5,11 @@ Used by the offline rehearsal, the tests and bench/embed.py; a real deploy never
 It does what the edge stack's distribution does for a reader, and nothing more: a GET of /<path> reads
 `public/<path>` from the edge bucket (moto here) and answers with the object's stored Content-Type,
 Cache-Control and ETag (304 on If-None-Match), adds the security headers of cfn/edge.yaml's response
-headers policy, and gzips text when the reader accepts it (the behaviors' Compress: true). Query
-strings are ignored, as the cache policies ignore them. No app process is involved.
+headers policies (EmbedHeadersPolicy on /assets/* and /data/*, PagesHeadersPolicy elsewhere), plays the
+pages' viewer-response function (the team allowlist stored as x-amz-meta-frame-ancestors becomes the
+CSP frame-ancestors; the function's policy text is read from the template), and gzips text when the
+reader accepts it (the behaviors' Compress: true). Query strings are ignored, as the cache policies
+ignore them. Nothing is cached, so there is nothing to invalidate. No app process is involved.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import http.server
+import re
 import ssl
 import threading
 from collections.abc import Iterator
@@ -35,23 +39,56 @@ class _AnyTagLoader(yaml.SafeLoader):
 _AnyTagLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
 
 
-def policy_headers() -> dict[str, str]:
-    """The headers the edge template's response headers policy adds, read from the template itself."""
-    template: dict[str, Any] = yaml.load(EDGE_TEMPLATE.read_text(encoding="utf-8"), Loader=_AnyTagLoader)
-    config = template["Resources"]["EmbedHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]
+SHARED_BEHAVIORS = ("/assets/", "/data/")
+_ORIGIN = re.compile(r"^https?://(\*\.)?[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
+
+
+def _template() -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.load(EDGE_TEMPLATE.read_text(encoding="utf-8"), Loader=_AnyTagLoader)
+    return loaded
+
+
+def policy_headers(policy: str = "EmbedHeadersPolicy") -> dict[str, str]:
+    """The headers one of the edge template's response headers policies adds, read from the template."""
+    config = _template()["Resources"][policy]["Properties"]["ResponseHeadersPolicyConfig"]
     security = config["SecurityHeadersConfig"]
     hsts = security["StrictTransportSecurity"]
-    return {
+    headers = {
         "Strict-Transport-Security": f"max-age={hsts['AccessControlMaxAgeSec']}",
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": security["ReferrerPolicy"]["ReferrerPolicy"],
-        "Content-Security-Policy": security["ContentSecurityPolicy"]["ContentSecurityPolicy"],
     }
+    if "ContentSecurityPolicy" in security:
+        headers["Content-Security-Policy"] = security["ContentSecurityPolicy"]["ContentSecurityPolicy"]
+    return headers
 
 
-def _handler(client: Any, bucket: str, prefix: str, headers: dict[str, str]) -> type:
+def function_csp() -> str:
+    """The policy text of the pages' viewer-response function (its `var CSP = "..."`), from the template."""
+    code = _template()["Resources"]["FrameAncestorsFunction"]["Properties"]["FunctionCode"]
+    found = re.search(r'var CSP = "([^"]+)";', code)
+    if found is None:
+        raise RuntimeError('cfn/edge.yaml\'s FrameAncestorsFunction has no `var CSP = "...";`')
+    return found.group(1)
+
+
+def page_csp(base: str, stored: str | None) -> str:
+    """What FrameAncestorsFunction answers (publish/frame_ancestors_function.js), played offline."""
+    if stored is None:
+        return f"{base}; frame-ancestors *"
+    allowed = [origin for origin in stored.split(" ") if origin == "*" or _ORIGIN.match(origin)]
+    sources = " ".join(allowed) if allowed else "'none'"
+    return f"{base}; frame-ancestors {sources}"
+
+
+def _handler(client: Any, bucket: str, prefix: str) -> type:
+    shared_headers = policy_headers("EmbedHeadersPolicy")
+    page_headers = policy_headers("PagesHeadersPolicy")
+    base_csp = function_csp()
+
     class EdgeHandler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        policy: dict[str, str] = page_headers
 
         def log_message(self, format: str, *args: object) -> None:
             pass
@@ -63,7 +100,9 @@ def _handler(client: Any, bucket: str, prefix: str, headers: dict[str, str]) -> 
             self._answer(send_body=True)
 
         def _answer(self, *, send_body: bool) -> None:
-            key = prefix + self.path.split("?", 1)[0]
+            path = self.path.split("?", 1)[0]
+            key = prefix + path
+            self.policy = shared_headers if path.startswith(SHARED_BEHAVIORS) else page_headers
             request: dict[str, Any] = {"Bucket": bucket, "Key": key}
             if self.headers.get("If-None-Match"):
                 request["IfNoneMatch"] = self.headers["If-None-Match"]
@@ -83,6 +122,9 @@ def _handler(client: Any, bucket: str, prefix: str, headers: dict[str, str]) -> 
             }
             if found.get("CacheControl"):
                 extra["Cache-Control"] = found["CacheControl"]
+            if not path.startswith(SHARED_BEHAVIORS):
+                stored = found.get("Metadata", {}).get("frame-ancestors")
+                extra["Content-Security-Policy"] = page_csp(base_csp, stored)
             if "gzip" in self.headers.get("Accept-Encoding", "") and extra["Content-Type"].startswith(
                 COMPRESSIBLE
             ):
@@ -93,7 +135,7 @@ def _handler(client: Any, bucket: str, prefix: str, headers: dict[str, str]) -> 
 
         def _send(self, status: int, body: bytes, extra: dict[str, str], *, send_body: bool) -> None:
             self.send_response(status)
-            for name, value in {**headers, **extra}.items():
+            for name, value in {**self.policy, **extra}.items():
                 self.send_header(name, value)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
@@ -130,7 +172,7 @@ def cloudfront_standin(
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
     )
-    with serving(_handler(client, bucket, prefix, policy_headers()), tls) as url:
+    with serving(_handler(client, bucket, prefix), tls) as url:
         yield url
 
 

@@ -85,9 +85,31 @@ class RehearsalResponseHeadersPolicy(_CloudFrontResource, CloudFormationModel):
         return "AWS::CloudFront::ResponseHeadersPolicy"
 
 
+class RehearsalFunction(_Recorded, CloudFormationModel):
+    """Stand-in for AWS::CloudFront::Function (the embed pages' frame-ancestors function); offline the
+    CloudFront stand-in (`cdn`) does what it does. Its ARN is shaped as CloudFormation documents it:
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-functionassociation.html
+    """
+
+    ATTRIBUTES = {"FunctionARN": "arn"}
+    REQUIRED = ("Name", "FunctionCode", "FunctionConfig")
+
+    @classmethod
+    def identity(
+        cls, resource_name: str, properties: dict[str, Any], account_id: str, region_name: str
+    ) -> tuple[str, dict[str, str]]:
+        arn = f"arn:aws:cloudfront::{account_id}:function/{properties['Name']}"
+        return arn, {"FunctionARN": arn}
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::CloudFront::Function"
+
+
 CLOUDFRONT_STANDINS: tuple[type[CloudFormationModel], ...] = (
     RehearsalDistribution,
     RehearsalOriginAccessControl,
     RehearsalCachePolicy,
     RehearsalResponseHeadersPolicy,
+    RehearsalFunction,
 )

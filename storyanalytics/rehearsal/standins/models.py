@@ -439,6 +439,17 @@ class RehearsalSecurityGroupEgress(_Recorded, CloudFormationModel):
         return "AWS::EC2::SecurityGroupEgress"
 
 
+class RehearsalQueuePolicy(_Recorded, CloudFormationModel):
+    """Stand-in for AWS::SQS::QueuePolicy (the edge's invalidation queue; offline nothing sends to it)."""
+
+    SERVICE = "sqs"
+    REQUIRED = ("Queues", "PolicyDocument")
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::SQS::QueuePolicy"
+
+
 # --- The two compute types ---------------------------------------------------------------------------
 def _name_value_pairs(items: list[dict[str, Any]] | None, value_key: str = "Value") -> dict[str, str]:
     return {str(item["Name"]): str(item.get(value_key, "")) for item in items or []}
@@ -649,6 +660,7 @@ STANDIN_MODELS: tuple[type[CloudFormationModel], ...] = (
     RehearsalAutoScalingConfiguration,
     RehearsalRolePolicy,
     RehearsalSecurityGroupEgress,
+    RehearsalQueuePolicy,
     RehearsalExpressGatewayService,
     RehearsalAppRunnerService,
     RehearsalCodeBuildProject,
