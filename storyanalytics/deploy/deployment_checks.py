@@ -24,6 +24,7 @@ from storyanalytics.deploy.price_list import (
     probes_for,
     unavailable,
 )
+from storyanalytics.deploy.pricing import PRICE_REGION
 from storyanalytics.deploy.templates import parameter_defaults
 
 
@@ -111,6 +112,8 @@ class DeploymentChecks(DeploymentBase):
             return unavailable(self.region, "an emulator endpoint is in use, and it has no price list")
         cache_key = (frozenset(keys), db_class)
         if cache_key not in self._factors:
+            if self.region != PRICE_REGION:
+                self.ui.notice(f"Reading {self.region} prices from the AWS Price List API for the estimate.")
             self._factors[cache_key] = measure_region_factors(
                 self.price_list_client, self.region, probes_for(sorted(keys), db_class)
             )

@@ -144,22 +144,6 @@ def _create_never_finishes(stubber: Stubber, running: list[dict[str, Any]], poll
         stubber.add_response("describe_stacks", stacks(STACK, "CREATE_IN_PROGRESS"))
 
 
-def test_stopping_a_create_leaves_it_to_cloudformation_and_says_how_to_follow_it(
-    cfn: tuple[Any, Stubber],
-) -> None:
-    client, stubber = cfn
-    _create_never_finishes(stubber, [stack_event(STACK, 1, "CREATE_IN_PROGRESS")], polls=1)
-    questions: list[str] = []
-    with pytest.raises(Cancelled) as caught:  # the Stubber fails on any delete_stack call
-        stubbed_deployer(client).deploy(
-            TEMPLATE, {}, {}, confirm=lambda q: questions.append(q) or True, watch=Watch()
-        )
-    assert questions[-1].startswith("Stop waiting now? CloudFormation cannot cancel a stack creation")
-    assert str(caught.value).startswith(f"Stopped waiting: stack {STACK} is still being created")
-    assert f"--watch --stack-name {STACK}" in str(caught.value)
-    assert caught.value.details == ["last app line"]
-
-
 def test_timeout_names_the_running_resources_and_the_service_state(cfn: tuple[Any, Stubber]) -> None:
     client, stubber = cfn
     running = [
