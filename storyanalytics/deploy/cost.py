@@ -99,14 +99,14 @@ class CostEstimate:
     @property
     def note(self) -> str:
         factors = self.factors
+        prices = f"{PRICE_REGION} list prices as of {self.prices_as_of.isoformat()}"
         if self.region == PRICE_REGION:
-            where = f"{PRICE_REGION} list prices (region factor 1.00)"
+            where = f"{prices} (region factor 1.00)"
         elif factors is not None and self.region_factor is not None:
             missing = f"; not in the price list: {', '.join(factors.not_found)}" if factors.not_found else ""
             where = (
-                f"{PRICE_REGION} list prices scaled to {self.region} by factors read from the AWS Price "
-                f"List API today (region factor {self.region_factor:.2f} overall, each line's in its "
-                f"basis{missing})"
+                f"{prices}, scaled to {self.region} by the AWS Price List API's prices today (region factor "
+                f"{self.region_factor:.2f} overall; each line's in its basis{missing})"
             )
         else:
             why = (
@@ -115,12 +115,12 @@ class CostEstimate:
                 else "the region factor is measured only when the deploy asks the AWS Price List API"
             )
             where = (
-                f"{PRICE_REGION} list prices, not scaled for {self.region}: {why}, so the region factor is "
-                f"unknown (taken as 1.00; most prices in {self.region} differ)"
+                f"{prices}, not scaled for {self.region}: {why}, so the region factor is unknown (taken as "
+                f"1.00; most prices in {self.region} differ)"
             )
         return (
-            f"An estimate from {where}, as of {self.prices_as_of.isoformat()}, before free tier and taxes; "
-            "your bill depends on traffic. Check https://aws.amazon.com/pricing/ for today's prices."
+            f"An estimate from {where}, before free tier and taxes; your bill depends on traffic. "
+            "Check https://aws.amazon.com/pricing/ for today's prices."
         )
 
 
