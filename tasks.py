@@ -77,6 +77,12 @@ def checkov_venv(c: Context) -> None:
     c.run(".venv-checkov/bin/python -m pip install --quiet --upgrade pip 'checkov>=3.2'")
 
 
+def _cli_words(options: dict[str, str], switches: dict[str, bool]) -> list[str]:
+    """Command-line words for a task's arguments: each option given a value, then each switch that is on."""
+    words = [word for flag, value in options.items() if value for word in (flag, value)]
+    return words + [flag for flag, on in switches.items() if on]
+
+
 @task(
     help={
         "data_dir": "Local data folder (default ./data)",
@@ -108,17 +114,16 @@ def migrate(
     import shlex
 
     args = ["story-analytics", "migrate", "--data-dir", data_dir, "--report", report]
-    if bucket:
-        args += ["--bucket", bucket]
-    if stack_name:
-        args += ["--stack-name", stack_name]
-    if region:
-        args += ["--region", region]
-    if prefix:
-        args += ["--prefix", prefix]
-    if share_with:
-        args += ["--share-with", share_with]
-    args += ["--dry-run"] * dry_run + ["--merge"] * merge + ["--overwrite"] * overwrite
+    args += _cli_words(
+        {
+            "--bucket": bucket,
+            "--stack-name": stack_name,
+            "--region": region,
+            "--prefix": prefix,
+            "--share-with": share_with,
+        },
+        {"--dry-run": dry_run, "--merge": merge, "--overwrite": overwrite},
+    )
     c.run(shlex.join(args), pty=False)
 
 
@@ -157,24 +162,22 @@ def deploy(
     from storyanalytics.cli import main
 
     argv = ["deploy", "--aws", "--stack-name", stack_name, "--builder", builder]
-    for flag, value in (
-        ("--region", region),
-        ("--compute", compute),
-        ("--admin-email", admin_email),
-        ("--domain", domain),
-        ("--certificate-arn", certificate_arn),
-    ):
-        if value:
-            argv += [flag, value]
-    for flag, on in (
-        ("--update", update),
-        ("--destroy", destroy),
-        ("--delete-data", delete_data),
-        ("--yes", yes),
-        ("--dry-run", dry_run),
-    ):
-        if on:
-            argv.append(flag)
+    argv += _cli_words(
+        {
+            "--region": region,
+            "--compute": compute,
+            "--admin-email": admin_email,
+            "--domain": domain,
+            "--certificate-arn": certificate_arn,
+        },
+        {
+            "--update": update,
+            "--destroy": destroy,
+            "--delete-data": delete_data,
+            "--yes": yes,
+            "--dry-run": dry_run,
+        },
+    )
     main(argv)
 
 

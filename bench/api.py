@@ -41,6 +41,8 @@ from pathlib import Path
 import httpx
 from gate import Gate
 
+from storyanalytics.processes import stop_process
+
 ROOT = Path(__file__).resolve().parents[1]
 TARGETS: dict[str, float | None] = {"public": 0.5, "304/304": 0.8, "304/200": None, "chart": 0.5}
 
@@ -271,12 +273,7 @@ def main() -> int:
         return gate.finish()
     finally:
         for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            stop_process(process)
         shutil.rmtree(work, ignore_errors=True)
 
 

@@ -32,6 +32,8 @@ from gate import Gate
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from storyanalytics.processes import stop_process  # noqa: E402  (after the path is set)
+
 RATIO_TARGET = 3.0
 SECONDS_TARGET = 1.5
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -88,15 +90,6 @@ def first_answer(client: httpx.Client, url: str, proc: subprocess.Popen[bytes], 
     raise RuntimeError(f"{url} did not answer within 60 s")
 
 
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
 def cold_start(module: str, env: dict[str, str], cwd: Path, token: str | None) -> tuple[float, float | None]:
     """(seconds to the first /api/health, seconds to the first authenticated /api/charts or None)."""
     with httpx.Client() as client:
@@ -113,7 +106,7 @@ def cold_start(module: str, env: dict[str, str], cwd: Path, token: str | None) -
                 raise RuntimeError(f"/api/charts answered {charts.status_code}: {charts.text[:200]}")
             return health, time.perf_counter() - started
         finally:
-            stop(proc)
+            stop_process(proc)
 
 
 def app_env(data_dir: Path, database_url: str) -> dict[str, str]:
@@ -144,7 +137,7 @@ def prepare(env: dict[str, str]) -> str:
             login.raise_for_status()
             return str(login.json()["access_token"])
         finally:
-            stop(proc)
+            stop_process(proc)
 
 
 def import_time_top(limit: int = 10) -> list[tuple[int, str]]:

@@ -33,6 +33,7 @@ from gate import Gate
 from storyanalytics.db import make_engine, upgrade
 from storyanalytics.db.models import Chart, ChartVersion, Team, User
 from storyanalytics.migrate import migrate_database, migrate_storage
+from storyanalytics.processes import stop_process
 from storyanalytics.storage import LocalStorageBackend, S3StorageBackend
 
 VENV_BIN = Path(sys.executable).parent
@@ -261,8 +262,7 @@ def main() -> int:
             files = verdict(gate, "files", ours, theirs)
             results.append(f"files:    ours {ours:.2f} s vs aws s3 sync {theirs:.2f} s, {files}")
         finally:
-            moto.terminate()
-            moto.wait()
+            stop_process(moto)
     if args.only in (None, "metadata"):
         measured = bench_metadata(args.rows, args.rounds)
         if measured is None:

@@ -121,17 +121,25 @@ def tests_fingerprint(module: Module) -> str:
     return digest.hexdigest()
 
 
-def run_mutmut(work: Path, name: str, module: Module, minutes: float) -> bool:
+def run_mutmut(
+    work: Path, name: str, module: Module, minutes: float, equivalents: dict[str, str] | None = None
+) -> bool:
     """mutmut run over this module's mutants, niced, one child; False when time ran out first.
 
-    When the module's tests changed since the last run, the survivors are tried again as well.
+    When the module's tests changed since the last run, the survivors are tried again as well (not
+    the ones judged equivalent: no test can kill those).
     """
     mutmut = Path(sys.executable).with_name("mutmut")
     deadline = time.monotonic() + minutes * 60
     stamp = work / "tests.sha256"
     fingerprint = tests_fingerprint(module)
     retry = stamp.exists() and stamp.read_text() != fingerprint
-    survivors = [m for m, status in results(work, name).items() if status in SURVIVED] if retry else []
+    judged = equivalents or {}
+    survivors = (
+        [m for m, status in results(work, name).items() if status in SURVIVED and m not in judged]
+        if retry
+        else []
+    )
     # No names first: mutmut then runs only the mutants without a verdict (naming them would redo all).
     passes: list[list[str]] = [[]] + ([survivors] if survivors else [])
     with (REPORTS / f"{name}.log").open("w") as log:
@@ -289,7 +297,9 @@ def main(argv: list[str] | None = None) -> int:
     worst = 1.0
     for name in args.modules or list(MODULES):
         work = prepare(name, MODULES[name], configure=not args.report_only)
-        finished = True if args.report_only else run_mutmut(work, name, MODULES[name], args.minutes)
+        finished = (
+            True if args.report_only else run_mutmut(work, name, MODULES[name], args.minutes, equivalents)
+        )
         summary = summarize(name, results(work, name), equivalents)
         path = write_report(summary, work, finished)
         worst = min(worst, summary.score)

@@ -72,6 +72,10 @@ class Settings(BaseSettings):
     admin_password: str | None = Field(default=None, repr=False)
 
     max_upload_mb: int = Field(default=50, ge=1, le=2048)
+    # CSV uploads: the memory the column engine may use (past it, it spills to a temporary disk), and how
+    # many megabytes of CSV stay parsed, ready for charts and exports (kept on that disk, least recent out).
+    csv_engine_memory_mb: int = Field(default=64, ge=16, le=64 * 1024)
+    parsed_cache_mb: int = Field(default=256, ge=1, le=64 * 1024)
     # Availability bounds: a JSON body's size, how slowly a body may arrive, how long a request may take.
     max_json_kb: int = Field(default=1024, ge=16, le=64 * 1024)
     body_idle_seconds: float = Field(default=10, gt=0, le=600)

@@ -86,6 +86,15 @@ def body_limits(settings: Settings) -> BodyLimits:
     )
 
 
+def configure_csv(settings: Settings) -> None:
+    """The CSV engine's memory and the parsed cache's bytes, per process (the engine opens on first use)."""
+    from storyanalytics.api.services import csvengine
+    from storyanalytics.api.services.csvdata import parsed_cache
+
+    csvengine.configure(settings.csv_engine_memory_mb)
+    parsed_cache.resize(settings.parsed_cache_mb * 1024 * 1024)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings()
     app = FastAPI(
@@ -102,6 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Local mode with AUTH_ENABLED=true and no secret: tokens last until the app restarts.
         app.state.jwt_secret = secrets.token_urlsafe(48)
     app.state.local_user_id = None
+    configure_csv(settings)
     install_error_handlers(app)
     # Innermost first: the deadline covers the app's work, not the body, which has its own timeouts.
     app.add_middleware(RequestDeadlineMiddleware, seconds=settings.request_timeout_seconds)

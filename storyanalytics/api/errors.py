@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from storyanalytics.db.engine import DatabaseError
 from storyanalytics.errors import StoryAnalyticsError
 from storyanalytics.storage import InvalidKey, ObjectNotFound, StorageError, StorageUnavailable
+from storyanalytics.storage.breaker import RefusedWhileAway
 
 logger = logging.getLogger("storyanalytics.api")
 
@@ -107,7 +108,9 @@ async def _library_error(request: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, InvalidKey):
         return error_response(422, str(exc))
     if isinstance(exc, StorageUnavailable):
-        logger.warning("storage unavailable on %s %s: %s", request.method, request.url.path, exc)
+        # One line per real failure; the calls refused while storage is away only at debug level.
+        log = logger.debug if isinstance(exc, RefusedWhileAway) else logger.warning
+        log("storage unavailable on %s %s: %s", request.method, request.url.path, exc)
         retry = str(exc.retry_after or 5)
         return error_response(
             503,

@@ -67,9 +67,20 @@ class DataSummary(BaseModel):
     row_count: int
 
 
+class ReducedRows(BaseModel):
+    """How a chart's rows were reduced on the server past its row limit, and the note that says so."""
+
+    method: Literal["first", "binned", "summed", "averaged", "downsampled", "sampled"]
+    shown: int
+    of: int
+    note: str
+
+
 class DataRows(BaseModel):
     columns: list[ColumnOut]
     rows: list[dict[str, Any]]
+    total_rows: int = 0
+    reduced: ReducedRows | None = None
 
 
 class ChartSummary(BaseModel):

@@ -33,7 +33,7 @@ from storyanalytics.storage import DirectUpload, StorageBackend
 MAX_CONCURRENT_SESSIONS = 10
 SESSION_WAIT_SECONDS = 8
 BUSY = "The server is busy right now: try again in a few seconds."
-_WROTE = "storyanalytics.wrote"  # session.info flag: the open transaction changed something
+WROTE = "storyanalytics.wrote"  # session.info flag: the open transaction changed something
 
 
 class SessionSlots:
@@ -94,7 +94,7 @@ CURRENT_LEASE: ContextVar[SessionLease | None] = ContextVar("storyanalytics_sess
 
 def end_read_transaction(session: Session) -> None:
     """End the session's transaction before a wait; one with unsaved changes is a bug in the route."""
-    if session.new or session.dirty or session.deleted or session.info.get(_WROTE):
+    if session.new or session.dirty or session.deleted or session.info.get(WROTE):
         raise RuntimeError(
             "database changes are pending while waiting on storage: commit or roll them back first"
         )
@@ -127,16 +127,16 @@ async def away_from_database() -> AsyncIterator[None]:
 
 def _mark_write(state: ORMExecuteState) -> None:
     if state.is_insert or state.is_update or state.is_delete:
-        state.session.info[_WROTE] = True
+        state.session.info[WROTE] = True
 
 
 def _mark_flush(session: Session, _context: Any) -> None:
-    session.info[_WROTE] = True
+    session.info[WROTE] = True
 
 
 def _clear(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:
-        session.info.pop(_WROTE, None)
+        session.info.pop(WROTE, None)
 
 
 def track_writes(factory: sessionmaker[Session]) -> None:

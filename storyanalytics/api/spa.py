@@ -11,7 +11,7 @@ import mimetypes
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -19,6 +19,9 @@ from storyanalytics.api.errors import error_response
 from storyanalytics.api.security import allow_framing
 from storyanalytics.config import Settings
 from storyanalytics.db.models import Chart, Dashboard, Team
+from storyanalytics.publish.bundle import EmbedBundle
+from storyanalytics.publish.layout import with_preloads
+from storyanalytics.publish.payloads import looks_like_public_id
 from storyanalytics.web_assets import PACKAGED_DIST, REPO_WEB_DIR
 
 ASSET_CACHE = "public, max-age=31536000, immutable"
@@ -100,13 +103,21 @@ def install_spa(app: FastAPI, settings: Settings) -> None:
                 return FileResponse(sibling, media_type=media_type, headers=headers)
         return FileResponse(target, media_type=media_type, headers=headers)
 
+    # Read once: the page template and the chunks it imports (named as preloads on every embed page).
+    embed_bundle = EmbedBundle.from_dist(dist) if (dist / "embed.html").is_file() else None
+
     @app.get("/embed/{public_id}", include_in_schema=False)
     async def embed_page(public_id: str, request: Request) -> Response:
         page = dist / "embed.html"
         if not page.is_file():
             page = dist / "index.html"
         allow_framing(request, embed_origins_for(request.app.state.session_factory, public_id))
-        return FileResponse(page, headers={"Cache-Control": PAGE_CACHE})
+        if embed_bundle is None or not looks_like_public_id(public_id):
+            return FileResponse(page, headers={"Cache-Control": PAGE_CACHE})
+        kind = "dashboards" if request.query_params.get("kind") == "dashboard" else "charts"
+        payload = f"/api/public/{kind}/{public_id}"
+        html = with_preloads(embed_bundle.template, embed_bundle.static_chunks, payload)
+        return HTMLResponse(html, headers={"Cache-Control": PAGE_CACHE})
 
     @app.get("/{path:path}", include_in_schema=False)
     async def spa_page(path: str) -> Response:

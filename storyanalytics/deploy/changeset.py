@@ -77,6 +77,3 @@ class ChangeSetPlan:
     @property
     def replacements(self) -> list[ResourceChange]:
         return [change for change in self.changes if change.may_replace]
-
-    def count(self, kind: str) -> int:
-        return sum(1 for change in self.changes if change.kind == kind)

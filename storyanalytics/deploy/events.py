@@ -6,6 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from botocore.exceptions import ClientError
+
+from storyanalytics.deploy.errors import DeployError, aws_error_message
+
 if TYPE_CHECKING:
     from mypy_boto3_cloudformation import CloudFormationClient
 
@@ -120,9 +124,12 @@ class EventStream:
         return fresh
 
     def _read(self, *, limit_to_first_page: bool) -> list[StackEvent]:
-        """Events newest first, stopping after the page that holds the last seen event."""
-        from botocore.exceptions import ClientError
+        """Events newest first, stopping after the page that holds the last seen event.
 
+        A stack deleted meanwhile has no events to read; any other AWS error (throttling, a missing
+        cloudformation:DescribeStackEvents permission) is a sentence, not a traceback.
+        https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DescribeStackEvents.html
+        """
         events: list[StackEvent] = []
         kwargs: dict[str, Any] = {"StackName": self.stack}
         while True:
@@ -131,7 +138,9 @@ class EventStream:
             except ClientError as exc:
                 if "does not exist" in str(exc):
                     return events
-                raise
+                raise DeployError(
+                    f"Could not read the events of stack {self.stack}: {aws_error_message(exc)}."
+                ) from None
             batch = [StackEvent.from_api(item) for item in page.get("StackEvents", [])]
             events.extend(batch)
             token = page.get("NextToken")

@@ -327,7 +327,7 @@ class StackDeployer(StackTeardown):
     def _wait_change_set(self, change_set_id: str, deadline: float) -> tuple[str, str]:
         """Poll until the change set is ready or failed (the waiter's 30 s delay is too slow for a CLI)."""
         while True:
-            described = self.cloudformation.describe_change_set(ChangeSetName=change_set_id)
+            described = self._describe_change_set(change_set_id)
             status = str(described.get("Status", ""))
             if status in {"CREATE_COMPLETE", "FAILED", "DELETE_COMPLETE", "DELETE_FAILED"}:
                 return status, str(described.get("StatusReason") or "")
@@ -338,11 +338,29 @@ class StackDeployer(StackTeardown):
                 )
             self._sleep(self.poll_interval)
 
+    def _describe_change_set(self, change_set_id: str) -> dict[str, Any]:
+        """The change set; an AWS error (e.g. ChangeSetNotFound, throttling) becomes a sentence.
+
+        https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DescribeChangeSet.html
+        """
+        try:
+            return dict(self.cloudformation.describe_change_set(ChangeSetName=change_set_id))
+        except ClientError as exc:
+            raise self._change_set_unreadable(exc) from None
+
+    def _change_set_unreadable(self, exc: ClientError) -> DeployError:
+        return DeployError(
+            f"Could not read the change set for stack {self.stack_name}: {aws_error_message(exc)}."
+        )
+
     def _list_changes(self, change_set_id: str) -> list[ResourceChange]:
         changes: list[ResourceChange] = []
         paginator = self.cloudformation.get_paginator("describe_change_set")
-        for page in paginator.paginate(ChangeSetName=change_set_id):
-            changes.extend(ResourceChange.from_api(change) for change in page.get("Changes", []))
+        try:
+            for page in paginator.paginate(ChangeSetName=change_set_id):
+                changes.extend(ResourceChange.from_api(change) for change in page.get("Changes", []))
+        except ClientError as exc:
+            raise self._change_set_unreadable(exc) from None
         return changes
 
     def _discard(self, plan: ChangeSetPlan) -> None:

@@ -6,11 +6,11 @@
 """
 
 from storyanalytics.migrate.accounts import grant_admin_access
+from storyanalytics.migrate.copy_text import table_checksum
 from storyanalytics.migrate.database_copy import (
     DatabaseReport,
     TableReport,
     migrate_database,
-    table_checksum,
 )
 from storyanalytics.migrate.errors import MigrationError
 from storyanalytics.migrate.local_to_cloud import MigrationReport, migrate_local_to_cloud

@@ -5,14 +5,8 @@ expects (UTC-aware timestamps, JSON as JSON, booleans as booleans) and primary k
 Each table is copied in one transaction, in foreign-key order (self-referencing rows, such as
 folders, parents first), with PostgreSQL's COPY as the fast path; sequences are reset afterwards.
 
-Verification: rows are normalized into PostgreSQL's COPY text form (UTC timestamps as PostgreSQL
-prints them, booleans t/f, JSON as the app's serializer writes it, COPY escapes). On the source side
-Python renders each row read through the models; on a PostgreSQL target the server prints what it
-stored (`COPY ... TO STDOUT` with TimeZone=UTC), on other targets the same Python rendering is used.
-Each line is hashed; a table's checksum is the row count plus the sum of its line hashes modulo
-2**256. The sum does not depend on row order, so each side is read in whatever order is fastest
-(SQLite and PostgreSQL sort text keys differently), and a missing, duplicated or changed row - a
-timestamp shifted, a JSON value altered - changes it. The same lines are what COPY sends.
+Verification compares checksums of the normalized rows (see `copy_text`); rows are written by
+`table_writer`.
 
 Re-running is safe: a table whose target rows already equal the source's (same checksum) is
 verified and skipped, an empty one is copied, and one holding other rows is refused before anything
@@ -22,40 +16,24 @@ other content as conflicts, never overwriting them.
 
 from __future__ import annotations
 
-import hashlib
-import io
-import json
-import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from sqlalchemy import (
-    JSON,
-    Boolean,
-    Column,
     Connection,
-    ForeignKeyConstraint,
-    Index,
     Integer,
     Table,
-    UniqueConstraint,
     func,
-    insert,
-    inspect,
     select,
     text,
 )
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.schema import AddConstraint, CreateIndex, DropConstraint, DropIndex
 
 from storyanalytics.db.models import Base
 from storyanalytics.db.schema import head_revision, upgrade
-from storyanalytics.db.types import UTCDateTime
 from storyanalytics.migrate.checks import (
     DatabaseState,
     check_distinct,
@@ -64,10 +42,17 @@ from storyanalytics.migrate.checks import (
     count_sign_in_accounts,
     inspect_database,
 )
+from storyanalytics.migrate.copy_text import (
+    Checksum,
+    TableText,
+    line_digest,
+    scan_target,
+    target_checksum,
+)
 from storyanalytics.migrate.errors import MigrationError
 from storyanalytics.migrate.progress import ProgressCallback, ProgressEvent
+from storyanalytics.migrate.table_writer import Writer, drop_secondary, parents_first, restore_secondary
 
-_MODULUS = 1 << 256
 # How many differing keys a report lists per table (the counts are always complete).
 _LISTED_KEYS = 20
 
@@ -115,286 +100,12 @@ class DatabaseReport:
         return asdict(self) | {"ok": self.ok, "rows_copied": self.rows_copied}
 
 
-# --- the normalized form: PostgreSQL's COPY text ----------------------------------------------------
-NULL = "\\N"
-# The escapes COPY's text format uses, in both directions (PostgreSQL emits exactly these).
-_ESCAPES = str.maketrans(
-    {"\\": "\\\\", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v"}
-)
-
-
-_NEEDS_ESCAPE = re.compile(r"[\\\x08\x0c\n\r\t\x0b]").search
-
-
-def _escaped(value: Any) -> str:
-    text = value if type(value) is str else str(value)
-    # Searching first is much faster than translating the (usually clean) text.
-    return text.translate(_ESCAPES) if _NEEDS_ESCAPE(text) else text
-
-
-def _timestamp_text(value: datetime) -> str:
-    """A UTC timestamp the way PostgreSQL prints timestamptz with TimeZone=UTC and DateStyle=ISO."""
-    rendered = value.isoformat(" ")
-    if not rendered.endswith("+00:00"):
-        rendered = value.astimezone(UTC).isoformat(" ")
-    rendered = rendered[:-6]
-    if "." in rendered:
-        rendered = rendered.rstrip("0")
-    return rendered + "+00"
-
-
-def _json_text(value: Any) -> str:
-    # What SQLAlchemy's JSON type sends (json.dumps, and Python None as JSON null).
-    return _escaped(json.dumps(value))
-
-
-def _boolean_text(value: Any) -> str:
-    return "t" if value else "f"
-
-
-def _text_formatter(column: Column[Any]) -> Callable[[Any], str]:
-    """How COPY spells a non-NULL value of this column."""
-    kind = column.type
-    if isinstance(kind, JSON):
-        return _json_text
-    if isinstance(kind, UTCDateTime):
-        return _timestamp_text
-    if isinstance(kind, Boolean):
-        return _boolean_text
-    if isinstance(kind, Integer):
-        return str
-    return _escaped
-
-
-class _TableText:
-    """Rows of one table as lines of COPY text: what is sent, hashed and compared."""
-
-    def __init__(self, table: Table) -> None:
-        self.table = table
-        self.columns = list(table.columns)
-        self.formatters = [_text_formatter(column) for column in self.columns]
-        self.json_columns = [isinstance(column.type, JSON) for column in self.columns]
-        names = [column.name for column in self.columns]
-        self.key_indexes = [names.index(column.name) for column in table.primary_key.columns]
-        self.column_list = ", ".join(f'"{name}"' for name in names)
-
-    def line(self, row: Sequence[Any]) -> str:
-        # None is SQL NULL, except in JSON columns, where SQLAlchemy stores it as JSON null.
-        return "\t".join(
-            [
-                NULL if value is None and not is_json else fmt(value)
-                for fmt, value, is_json in zip(self.formatters, row, self.json_columns, strict=True)
-            ]
-        )
-
-    def key(self, line: str) -> tuple[str, ...]:
-        fields = line.split("\t")
-        return tuple(fields[i] for i in self.key_indexes)
-
-
-def _digest(line: str) -> int:
-    return int.from_bytes(hashlib.sha256(line.encode("utf-8", "surrogatepass")).digest(), "big")
-
-
-class _Checksum:
-    """Row count plus the sum of the rows' SHA-256 modulo 2**256: independent of row order."""
-
-    def __init__(self) -> None:
-        self.count = 0
-        self.total = 0
-
-    def add(self, line: str) -> None:
-        self.count += 1
-        self.total += _digest(line)
-
-    @property
-    def value(self) -> str:
-        return f"{self.count}:{self.total % _MODULUS:064x}"
-
-
-class _LineSink:
-    """A file-like object for COPY ... TO STDOUT that hands over complete lines."""
-
-    def __init__(self, on_line: Callable[[str], None]) -> None:
-        self.on_line = on_line
-        self.pending = b""
-
-    def write(self, data: bytes) -> int:
-        if self.pending:
-            data = self.pending + data
-        *lines, self.pending = data.split(b"\n")
-        for line in lines:
-            self.on_line(line.decode("utf-8"))
-        return len(data)
-
-
-def _raw_cursor(connection: Connection) -> Any:
-    dbapi = connection.connection.dbapi_connection
-    assert dbapi is not None
-    return dbapi.cursor()
-
-
-def _scan_target(connection: Connection, text_form: _TableText, on_line: Callable[[str], None]) -> None:
-    """Every stored row as COPY text: PostgreSQL prints it itself; other databases go through the models."""
-    if connection.dialect.name == "postgresql":
-        connection.exec_driver_sql("SET LOCAL TimeZone = 'UTC'")
-        connection.exec_driver_sql("SET LOCAL DateStyle = 'ISO, MDY'")
-        connection.exec_driver_sql("SET LOCAL client_encoding = 'UTF8'")
-        cursor = _raw_cursor(connection)
-        try:
-            cursor.copy_expert(
-                f'COPY "{text_form.table.name}" ({text_form.column_list}) TO STDOUT', _LineSink(on_line)
-            )
-        finally:
-            cursor.close()
-        return
-    for batch in connection.execute(select(text_form.table)).partitions(5000):
-        for row in batch:
-            on_line(text_form.line(row))
-
-
-def _target_checksum(connection: Connection, text_form: _TableText) -> str:
-    checksum = _Checksum()
-    _scan_target(connection, text_form, checksum.add)
-    connection.rollback()
-    return checksum.value
-
-
-def table_checksum(connection: Connection, table: Table) -> str:
-    """The checksum of a table as stored (see the module docstring); the same on source and target."""
-    return _target_checksum(connection, _TableText(table))
-
-
 def _count(connection: Connection, table: Table) -> int:
     return int(connection.execute(select(func.count()).select_from(table)).scalar_one())
 
 
-# --- writing ----------------------------------------------------------------------------------------
-class _Writer:
-    """Inserts batches in the target's open transaction: COPY on PostgreSQL, else executemany.
-
-    With `pipelined=True` a COPY runs in a helper thread while the caller reads and formats the
-    next batch; batches still reach the database one at a time and in order.
-    """
-
-    def __init__(self, connection: Connection, text_form: _TableText, *, pipelined: bool = False) -> None:
-        self.connection = connection
-        self.text_form = text_form
-        self.is_postgres = connection.dialect.name == "postgresql"
-        self.copy_sql = f'COPY "{text_form.table.name}" ({text_form.column_list}) FROM STDIN'
-        self.pool = ThreadPoolExecutor(1) if pipelined and self.is_postgres else None
-        self.pending: Future[None] | None = None
-
-    def __enter__(self) -> _Writer:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        try:
-            if exc_info[0] is None:
-                self.flush()
-            elif self.pending is not None:
-                self.pending.exception()  # let it end before the transaction rolls back
-        finally:
-            if self.pool is not None:
-                self.pool.shutdown(wait=True)
-
-    def _copy(self, payload: str) -> None:
-        cursor = _raw_cursor(self.connection)
-        try:
-            cursor.copy_expert(self.copy_sql, io.StringIO(payload))
-        finally:
-            cursor.close()
-
-    def flush(self) -> None:
-        if self.pending is not None:
-            pending, self.pending = self.pending, None
-            pending.result()
-
-    def write(self, rows: Sequence[Sequence[Any]], lines: Sequence[str]) -> None:
-        if not rows:
-            return
-        if self.is_postgres:
-            payload = "\n".join(lines) + "\n"
-            if self.pool is None:
-                self._copy(payload)
-                return
-            self.flush()
-            self.pending = self.pool.submit(self._copy, payload)
-            return
-        names = [column.key for column in self.text_form.columns]
-        self.connection.execute(
-            insert(self.text_form.table), [dict(zip(names, row, strict=True)) for row in rows]
-        )
-
-
-def _parents_first(table: Table, rows: list[Sequence[Any]]) -> list[Sequence[Any]]:
-    """Order rows so a row referencing its own table comes after the row it references."""
-    names = table.columns.keys()
-    self_keys = [
-        (names.index(fk.parent.name), names.index(fk.column.name))
-        for fk in table.foreign_keys
-        if fk.column.table is table
-    ]
-    if not self_keys:
-        return rows
-    child_index, parent_index = self_keys[0]
-    by_key = {row[parent_index]: row for row in rows}
-    depth: dict[Any, int] = {}
-
-    def depth_of(row: Sequence[Any]) -> int:
-        key = row[parent_index]
-        if key in depth:
-            return depth[key]
-        seen = {key}
-        chain = [row]
-        parent = by_key.get(row[child_index]) if row[child_index] is not None else None
-        while parent is not None and parent[parent_index] not in depth and parent[parent_index] not in seen:
-            seen.add(parent[parent_index])
-            chain.append(parent)
-            parent = by_key.get(parent[child_index]) if parent[child_index] is not None else None
-        base = depth.get(parent[parent_index], -1) + 1 if parent is not None else 0
-        for offset, item in enumerate(reversed(chain)):
-            depth[item[parent_index]] = base + offset
-        return depth[key]
-
-    return sorted(rows, key=depth_of)
-
-
 # Above this many rows, indexes and constraints are rebuilt after the COPY instead of row by row.
 BULK_ROWS = 20_000
-_Deferred = Index | UniqueConstraint | ForeignKeyConstraint
-
-
-def _drop_secondary(connection: Connection, table: Table) -> list[_Deferred]:
-    """Drop the table's secondary indexes, unique and foreign keys inside the copy's transaction.
-
-    Building an index once over all rows and checking each foreign key with one join is much
-    faster than maintaining them row by row (pgloader does the same). They come back, validated,
-    in `_restore_secondary` before the transaction commits; if anything does not match the
-    models' names, nothing is dropped and the copy simply runs with them in place.
-    """
-    inspector = inspect(connection)
-    live = (
-        {item["name"] for item in inspector.get_indexes(table.name)}
-        | {item["name"] for item in inspector.get_unique_constraints(table.name)}
-        | {item["name"] for item in inspector.get_foreign_keys(table.name)}
-    )
-    items: list[_Deferred] = [index for index in table.indexes if index.name in live]
-    items += [c for c in table.constraints if isinstance(c, UniqueConstraint) and c.name in live]
-    items += [c for c in table.constraints if isinstance(c, ForeignKeyConstraint) and c.name in live]
-    try:
-        with connection.begin_nested():
-            for item in items:
-                connection.execute(DropIndex(item) if isinstance(item, Index) else DropConstraint(item))
-    except DBAPIError:
-        return []
-    return items
-
-
-def _restore_secondary(connection: Connection, items: list[_Deferred]) -> None:
-    """Recreate what `_drop_secondary` dropped; a duplicate or orphan row fails the transaction."""
-    for item in items:
-        connection.execute(CreateIndex(item) if isinstance(item, Index) else AddConstraint(item))
 
 
 # --- the migration ---------------------------------------------------------------------------------
@@ -423,8 +134,8 @@ class _DatabaseCopier:
             self.on_progress(event)
 
     def _source_checksum(self, source: Connection, table: Table) -> str:
-        checksum = _Checksum()
-        for _rows, lines in self._source_batches(source, _TableText(table)):
+        checksum = Checksum()
+        for _rows, lines in self._source_batches(source, TableText(table)):
             for line in lines:
                 checksum.add(line)
         return checksum.value
@@ -441,7 +152,7 @@ class _DatabaseCopier:
                     target.rollback()
                 if report.target_rows_before:
                     report.source_checksum = self._source_checksum(source, table)
-                    report.target_checksum = _target_checksum(target, _TableText(table))
+                    report.target_checksum = target_checksum(target, TableText(table))
                     if report.source_checksum == report.target_checksum:
                         report.status = "already complete"
                         report.skipped = report.source_rows
@@ -465,14 +176,14 @@ class _DatabaseCopier:
         return reports
 
     def _source_batches(
-        self, source: Connection, text_form: _TableText
+        self, source: Connection, text_form: TableText
     ) -> Iterator[tuple[Sequence[Sequence[Any]], list[str]]]:
         """The source's rows through the models (so types convert), with their COPY text lines."""
         table = text_form.table
         result = source.execute(select(table).execution_options(yield_per=self.batch_size))
         batches: Iterable[Sequence[Sequence[Any]]] = result.partitions()
         if any(fk.column.table is table for fk in table.foreign_keys):
-            rows = _parents_first(table, [row for batch in batches for row in batch])
+            rows = parents_first(table, [row for batch in batches for row in batch])
             batches = (rows[i : i + self.batch_size] for i in range(0, len(rows), self.batch_size))
         line = text_form.line
         for batch in batches:
@@ -481,22 +192,22 @@ class _DatabaseCopier:
     def copy_table(self, table: Table, report: TableReport) -> None:
         stage = f"rows:{table.name}"
         self._emit(ProgressEvent(stage, "start", total=report.source_rows, description=table.name))
-        text_form = _TableText(table)
-        checksum = _Checksum()
+        text_form = TableText(table)
+        checksum = Checksum()
         with self.source.engine.connect() as source, self.target.engine.connect() as target:
             with target.begin():
                 bulk = report.source_rows >= BULK_ROWS and target.dialect.name == "postgresql"
-                deferred = _drop_secondary(target, table) if bulk else []
-                with _Writer(target, text_form, pipelined=True) as writer:
+                deferred = drop_secondary(target, table) if bulk else []
+                with Writer(target, text_form, pipelined=True) as writer:
                     for rows, lines in self._source_batches(source, text_form):
                         for line in lines:
                             checksum.add(line)
                         writer.write(rows, lines)
                         self._emit(ProgressEvent(stage, "advance", advance=len(rows)))
-                _restore_secondary(target, deferred)
+                restore_secondary(target, deferred)
             report.copied = checksum.count
             report.source_checksum = checksum.value
-            report.target_checksum = _target_checksum(target, text_form)
+            report.target_checksum = target_checksum(target, text_form)
         report.target_rows_after = int(report.target_checksum.split(":")[0])
         report.status = "copied"
         report.verified = report.source_checksum == report.target_checksum
@@ -508,12 +219,12 @@ class _DatabaseCopier:
         """Insert rows whose keys are missing; compare the others; never overwrite."""
         stage = f"rows:{table.name}"
         self._emit(ProgressEvent(stage, "start", total=report.source_rows, description=table.name))
-        text_form = _TableText(table)
+        text_form = TableText(table)
 
         def stored() -> dict[tuple[str, ...], int]:
             found: dict[tuple[str, ...], int] = {}
-            _scan_target(
-                target, text_form, lambda line: found.__setitem__(text_form.key(line), _digest(line))
+            scan_target(
+                target, text_form, lambda line: found.__setitem__(text_form.key(line), line_digest(line))
             )
             target.rollback()
             return found
@@ -522,11 +233,11 @@ class _DatabaseCopier:
             existing = stored()
             expected: dict[tuple[str, ...], int] = {}
             conflicts: list[str] = []
-            with target.begin(), _Writer(target, text_form) as writer:
+            with target.begin(), Writer(target, text_form) as writer:
                 for rows, lines in self._source_batches(source, text_form):
                     missing: list[tuple[Sequence[Any], str]] = []
                     for row, line in zip(rows, lines, strict=True):
-                        key, digest = text_form.key(line), _digest(line)
+                        key, digest = text_form.key(line), line_digest(line)
                         if key not in existing:
                             missing.append((row, line))
                             expected[key] = digest
@@ -553,7 +264,7 @@ class _DatabaseCopier:
         self._emit(ProgressEvent(stage, "finish"))
 
     def _insert_each_safely(
-        self, target: Connection, writer: _Writer, rows: list[tuple[Sequence[Any], str]]
+        self, target: Connection, writer: Writer, rows: list[tuple[Sequence[Any], str]]
     ) -> list[str]:
         """Insert a batch; if the database refuses it, insert row by row; return the refused rows' lines."""
         if not rows:
@@ -676,21 +387,20 @@ def prepared_database_migration(
         source.engine.dispose()
 
 
-def migrate_database(
-    source_url: str,
-    target_url: str,
-    *,
-    dry_run: bool = False,
-    batch_size: int = 5000,
-    on_progress: ProgressCallback | None = None,
-    merge: bool = False,
-) -> DatabaseReport:
+class CopyOptions(TypedDict, total=False):
+    """The keyword options of `prepared_database_migration` (its defaults apply)."""
+
+    dry_run: bool
+    batch_size: int
+    on_progress: ProgressCallback | None
+    merge: bool
+
+
+def migrate_database(source_url: str, target_url: str, **options: Unpack[CopyOptions]) -> DatabaseReport:
     """Copy every table of `source_url` into `target_url` (brought to the head schema), verified.
 
     Refuses, before writing anything, an unreachable database, a source not exactly at the code's
     schema, a target newer than the code, and a target that holds other rows (unless `merge=True`).
     """
-    with prepared_database_migration(
-        source_url, target_url, dry_run=dry_run, batch_size=batch_size, on_progress=on_progress, merge=merge
-    ) as copier:
+    with prepared_database_migration(source_url, target_url, **options) as copier:
         return copier.run()

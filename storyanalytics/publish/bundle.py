@@ -16,6 +16,9 @@ from storyanalytics.errors import StoryAnalyticsError
 
 # Precompressed siblings are for the app's own server; the CDN compresses on the edge.
 PRECOMPRESSED = (".gz", ".br")
+_ENTRY = re.compile(r'<script type="module"[^>]*\ssrc="/assets/([^"]+\.js)"')
+# Vite's static imports read `from"./x.js"` or `import"./x.js"`; dynamic ones `import(`./x.js`)`.
+_STATIC_IMPORT = re.compile(r'(?:\bfrom|\bimport)\s*"\./([^"]+\.js)"')
 
 
 class BundleMissing(StoryAnalyticsError):
@@ -56,6 +59,25 @@ class EmbedBundle:
                 if name.endswith((".js", ".css")):
                     pending.append((folder / name).read_text(encoding="utf-8", errors="replace"))
         return sorted(reached)
+
+    @cached_property
+    def static_chunks(self) -> list[str]:
+        """Chunks the embed entry imports statically, directly or not: the browser needs them all before
+        anything draws, so the page names them up front (modulepreload) instead of finding them one by one."""
+        folder = self.dist / "assets"
+        found: list[str] = []
+        pending = _ENTRY.findall(self.template)
+        seen = set(pending)
+        while pending:
+            source = folder / pending.pop(0)
+            if not source.is_file():
+                continue
+            for name in _STATIC_IMPORT.findall(source.read_text(encoding="utf-8", errors="replace")):
+                if name not in seen:
+                    seen.add(name)
+                    found.append(name)
+                    pending.append(name)
+        return found
 
     def asset_bytes(self, name: str) -> bytes:
         return (self.dist / "assets" / name).read_bytes()

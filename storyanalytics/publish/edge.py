@@ -119,6 +119,7 @@ class Edge:
             title=item.title,
             payload_path=layout.url_path(payload_key),
             png_path=png_path,
+            chunks=self.bundle.static_chunks,
         )
         await self._put_page(item.public_id, page, item.frame_ancestors)
         keep = {payload_key} | ({previous} if keep_previous and previous else set())

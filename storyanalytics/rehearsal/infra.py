@@ -30,6 +30,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from storyanalytics.db import redact_url
 from storyanalytics.errors import StoryAnalyticsError
+from storyanalytics.processes import stop_process
 from storyanalytics.rehearsal.standins import ServiceSpec
 from storyanalytics.runbooks.scrub import redact_text
 
@@ -313,13 +314,7 @@ class LocalAppLauncher:
         running = self.apps.pop(address, None)
         if running is None:
             return
-        if running.process.poll() is None:
-            running.process.terminate()
-            try:
-                running.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                running.process.kill()
-                running.process.wait(timeout=5)
+        stop_process(running.process)
         if running.shipper is not None:
             running.shipper.join(timeout=5)
 

@@ -60,20 +60,10 @@ def validate_key(key: str) -> str:
         return key
     if not key:
         raise InvalidKey("storage key is empty: use a relative path like 'charts/abc.json'")
-    if key.startswith("/"):
-        raise InvalidKey(f"storage key {key!r} is absolute: drop the leading '/'")
-    if "\\" in key:
-        raise InvalidKey(f"storage key {key!r} contains a backslash: use '/' between folders")
-    if "\x00" in key or _has_control_character(key):
-        raise InvalidKey(f"storage key {key!r} contains a NUL or control character: remove it")
+    _refuse_unsafe_text("storage key", key)
     if key.endswith("/"):
         raise InvalidKey(f"storage key {key!r} ends with '/': name a file, not a folder")
-    try:
-        encoded = key.encode("utf-8")
-    except UnicodeEncodeError:
-        raise InvalidKey(
-            f"storage key {key!r} is not valid Unicode text: remove the lone surrogate"
-        ) from None
+    encoded = _utf8("storage key", key)
     if len(encoded) > MAX_KEY_BYTES:
         raise InvalidKey(f"storage key is {len(encoded)} bytes long: use at most {MAX_KEY_BYTES} bytes")
     for segment in key.split("/"):
@@ -94,21 +84,29 @@ def validate_prefix(prefix: str) -> str:
     """A list prefix is a plain string prefix; refuse only what could escape the root."""
     if not isinstance(prefix, str):
         raise InvalidKey(f"list prefixes are strings like 'charts/', not {type(prefix).__name__}")
-    if prefix.startswith("/"):
-        raise InvalidKey(f"list prefix {prefix!r} is absolute: drop the leading '/'")
-    if "\\" in prefix:
-        raise InvalidKey(f"list prefix {prefix!r} contains a backslash: use '/' between folders")
-    if "\x00" in prefix or _has_control_character(prefix):
-        raise InvalidKey(f"list prefix {prefix!r} contains a NUL or control character: remove it")
+    _refuse_unsafe_text("list prefix", prefix)
     if ".." in prefix.split("/"):
         raise InvalidKey(f"list prefix {prefix!r} contains '..': use a plain relative prefix")
-    try:
-        prefix.encode("utf-8")
-    except UnicodeEncodeError:
-        raise InvalidKey(
-            f"list prefix {prefix!r} is not valid Unicode text: remove the lone surrogate"
-        ) from None
+    _utf8("list prefix", prefix)
     return prefix
+
+
+def _refuse_unsafe_text(what: str, value: str) -> None:
+    """What neither a key nor a list prefix may hold: a leading '/', a backslash, control characters."""
+    if value.startswith("/"):
+        raise InvalidKey(f"{what} {value!r} is absolute: drop the leading '/'")
+    if "\\" in value:
+        raise InvalidKey(f"{what} {value!r} contains a backslash: use '/' between folders")
+    if "\x00" in value or _has_control_character(value):
+        raise InvalidKey(f"{what} {value!r} contains a NUL or control character: remove it")
+
+
+def _utf8(what: str, value: str) -> bytes:
+    """The value as UTF-8 (S3 keys are UTF-8), refusing a lone surrogate that has no encoding."""
+    try:
+        return value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidKey(f"{what} {value!r} is not valid Unicode text: remove the lone surrogate") from None
 
 
 @dataclass(frozen=True)

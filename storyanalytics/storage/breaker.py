@@ -26,11 +26,15 @@ Result = TypeVar("Result")
 SLOWEST_WRITE_BYTES_PER_SECOND = 8 * 1024 * 1024
 
 
+class RefusedWhileAway(StorageUnavailable):
+    """Not sent to storage at all: it failed to answer a moment ago (logged quietly, it says nothing new)."""
+
+
 class StorageBreaker(StorageBackend):
     """Wraps `inner`; everything but the five storage calls is passed through unchanged."""
 
     def __init__(
-        self, inner: StorageBackend, *, call_seconds: float = 3.0, open_seconds: float = 3.0
+        self, inner: StorageBackend, *, call_seconds: float = 2.5, open_seconds: float = 3.0
     ) -> None:
         self.inner = inner
         self.call_seconds = call_seconds
@@ -53,7 +57,7 @@ class StorageBreaker(StorageBackend):
         wait = self._open_until - time.monotonic()
         if wait > 0 or self._probing:
             retry_after = max(1, math.ceil(wait if wait > 0 else self.open_seconds))
-            raise StorageUnavailable(
+            raise RefusedWhileAway(
                 f"cannot {what}: storage did not answer a moment ago; try again in {retry_after} s",
                 retry_after=retry_after,
             )

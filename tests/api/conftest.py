@@ -15,6 +15,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +27,12 @@ from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from live_server import LiveServer, MotoProcess, free_port
 from publishing_helpers import CDN as EDGE_URL
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from storyanalytics.api import create_app, security
+from storyanalytics.api.session_slots import WROTE
 from storyanalytics.config import Settings
 from storyanalytics.db import Base, upgrade
 
@@ -204,3 +208,24 @@ def edge_api(
         web_dist_dir=web_dist,
     )
     return start_api(settings, "cloud")
+
+
+# --- A database that fails to save, for the storage-then-database paths ------------------------------
+@pytest.fixture
+def failing_database_writes() -> Callable[[Api], AbstractContextManager[None]]:
+    """Within the block, every commit that would change the app's database fails (reads still work)."""
+
+    @contextmanager
+    def failing(api: Api) -> Iterator[None]:
+        def refuse(session: Session) -> None:
+            if session.info.get(WROTE) or session.new or session.dirty or session.deleted:
+                raise OperationalError("COMMIT", {}, Exception("the database went away"))
+
+        factory = api.app.state.session_factory
+        event.listen(factory, "before_commit", refuse)
+        try:
+            yield
+        finally:
+            event.remove(factory, "before_commit", refuse)
+
+    return failing

@@ -172,7 +172,7 @@ def test_pdf_is_the_snapshot_without_a_second_heading() -> None:
     assert b"/Title" in pdf  # the document's title in its properties
 
 
-def test_pptx_shows_the_snapshot_once_with_its_alt_text_and_no_zero_width_box() -> None:
+def test_pptx_of_the_full_snapshot_adds_no_second_title() -> None:
     pptx = exports.snapshot_to_pptx(png_bytes(), title="Sales", source="Our survey", alt="Sales rose")
     deck = Presentation(io.BytesIO(pptx))
     slide = deck.slides[0]
@@ -183,6 +183,32 @@ def test_pptx_shows_the_snapshot_once_with_its_alt_text_and_no_zero_width_box() 
     assert pictures[0].left + pictures[0].width <= deck.slide_width
     assert pictures[0]._element.nvPicPr.cNvPr.get("descr") == "Sales rose"
     assert deck.core_properties.title == "Sales" and deck.core_properties.subject == "Source: Our survey"
+
+
+def test_pptx_of_the_slide_picture_has_editable_title_description_and_source_boxes() -> None:
+    pptx = exports.snapshot_to_pptx(
+        png_bytes(), title="Sales", source="Our survey", description="By country", with_header=False
+    )
+    deck = Presentation(io.BytesIO(pptx))
+    boxes = {shape.name: shape for shape in deck.slides[0].shapes if shape.has_text_frame}
+    assert {name: box.text_frame.text for name, box in boxes.items()} == {
+        "Title": "Sales",
+        "Description": "By country",
+        "Source": "Source: Our survey",
+    }
+    title = boxes["Title"]
+    assert title.width == deck.slide_width - 2 * title.left and title.text_frame.word_wrap is True
+    (picture,) = [shape for shape in deck.slides[0].shapes if shape.shape_type == 13]
+    assert picture.top >= boxes["Description"].top + boxes["Description"].height
+    assert picture.top + picture.height <= boxes["Source"].top
+
+
+def test_pptx_slide_of_a_dark_chart_is_dark_with_light_text() -> None:
+    pptx = exports.snapshot_to_pptx(png_bytes(color="#111827"), title="Night", with_header=False)
+    slide = Presentation(io.BytesIO(pptx)).slides[0]
+    assert str(slide.background.fill.fore_color.rgb) == "111827"
+    (title,) = [shape for shape in slide.shapes if shape.has_text_frame]
+    assert str(title.text_frame.paragraphs[0].font.color.rgb) == "FFFFFF"
 
 
 # --- routes ------------------------------------------------------------------------------------------
@@ -244,6 +270,19 @@ def test_html_export_inlines_the_embed_bundle_and_the_payload(bundle_api: Api, w
     assert document["chart_type"] == "histogram" and document["title"] == "Sales 2024"
     assert document["theme"]["id"] == "ocean" and {"country": "Spain", "value": 5} in document["data"]["rows"]
     assert "<title>Sales 2024 · Story Analytics</title>" in page
+
+
+def test_html_export_carries_a_csp_that_runs_only_its_own_scripts(web_dist: Path) -> None:
+    page = export_page.render_bundle_page(web_dist, _document("Sales")).decode()
+    meta = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">', page)
+    assert meta is not None and meta.start() < page.index("<script")
+    directives = dict(part.strip().split(" ", 1) for part in meta.group(1).split(";"))
+    assert directives["default-src"] == "'none'" and directives["connect-src"] == "'none'"
+    assert directives["object-src"] == directives["base-uri"] == directives["form-action"] == "'none'"
+    inline = re.findall(r'<script type="(?:importmap|module)">(.*?)</script>', page, re.S)
+    assert len(inline) == 2
+    for source in inline:
+        assert export_page.script_hash(source) in directives["script-src"].split()
 
 
 def test_html_payload_escapes_script_closers_and_line_separators(web_dist: Path) -> None:
@@ -359,6 +398,51 @@ def test_vector_snapshot_that_is_not_a_usable_svg_is_refused(body: bytes, reason
         exports_vector.check_svg(body)
 
 
+def test_svg_the_pdf_library_cannot_draw_falls_back_to_the_snapshot_not_a_500(api: Api) -> None:
+    chart = chart_with_data(api)
+    api.put(
+        f"/api/charts/{chart['id']}/snapshot",
+        content=png_bytes(300, 200),
+        headers={"Content-Type": "image/png"},
+    )
+    undrawable = VECTOR_SVG.replace(b"<rect ", b'<line stroke="red"/><rect ')  # fpdf2 needs x1..y2
+    api.put(
+        f"/api/charts/{chart['id']}/snapshot/vector",
+        content=undrawable,
+        headers={"Content-Type": "image/svg+xml"},
+    )
+    response = api.get(f"/api/charts/{chart['id']}/export/pdf")
+    assert response.status_code == 200 and b"/Subtype /Image" in response.content
+
+
+def test_pptx_export_uses_the_slide_picture_until_a_newer_snapshot_replaces_it(api: Api) -> None:
+    chart = chart_with_data(api, title="Sales")
+    chart_id = chart["id"]
+    api.put(
+        f"/api/charts/{chart_id}/snapshot", content=png_bytes(300, 200), headers={"Content-Type": "image/png"}
+    )
+    slide = api.put(
+        f"/api/charts/{chart_id}/snapshot/slide",
+        content=png_bytes(300, 150),
+        headers={"Content-Type": "image/png"},
+    )
+    assert slide.status_code == 204
+
+    def deck_texts() -> list[str]:
+        deck = Presentation(io.BytesIO(api.get(f"/api/charts/{chart_id}/export/pptx").content))
+        return [shape.text_frame.text for shape in deck.slides[0].shapes if shape.has_text_frame]
+
+    assert "Sales" in deck_texts()
+    api.put(
+        f"/api/charts/{chart_id}/snapshot", content=png_bytes(300, 200), headers={"Content-Type": "image/png"}
+    )
+    assert deck_texts() == []  # the new snapshot shows the title itself; the old slide picture is gone
+    wrong = api.put(
+        f"/api/charts/{chart_id}/snapshot/slide", content=b"GIF89a", headers={"Content-Type": "image/png"}
+    )
+    assert wrong.status_code == 422
+
+
 def test_pdf_export_uses_the_vector_snapshot_when_there_is_one(api: Api) -> None:
     chart = chart_with_data(api)
     api.put(
@@ -380,3 +464,31 @@ def test_pdf_export_uses_the_vector_snapshot_when_there_is_one(api: Api) -> None
         f"/api/charts/{chart['id']}/snapshot/vector", content=b"<p/>", headers={"Content-Type": "text/html"}
     )
     assert wrong.status_code == 415
+
+
+@pytest.mark.parametrize(
+    ("locale", "value", "written"),
+    [
+        ("en-US", 1234.5, "1,234.5"),
+        ("de-DE", 1234.5, "1.234,5"),
+        ("de-DE", 12500, "12,5k"),
+        ("fr-FR", 1234.5, "1\u202f234,5"),
+    ],
+)
+def test_svg_fallback_writes_numbers_in_the_charts_language(locale: str, value: float, written: str) -> None:
+    assert svg_chart.format_number(value, locale) == written
+
+
+def test_the_charts_own_language_wins_over_the_sites() -> None:
+    document = {"locale": "de-DE", "config": {"options": {"locale": "fr-FR"}}}
+    assert exports.chart_locale(document) == "fr-FR"
+    assert exports.chart_locale({"locale": "de-DE", "config": {}}) == "de-DE"
+    assert exports.chart_locale({}) == "en-US"
+
+
+def test_html_export_carries_the_sites_language_for_the_chart(bundle_api: Api) -> None:
+    assert bundle_api.put("/api/settings", json={"locale": "de-DE"}).status_code == 200
+    chart = chart_with_data(bundle_api)
+    page = bundle_api.get(f"/api/charts/{chart['id']}/export/html").text
+    payload = PAYLOAD.search(page)
+    assert payload is not None and json.loads(payload.group(1))["locale"] == "de-DE"

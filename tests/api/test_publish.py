@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 
 from apiclient import Api
 from publishing_helpers import chart_with_data, publish
 
 from storyanalytics.publish import embed_code as embedding
 from storyanalytics.publish import payloads as publishing
-from storyanalytics.publish.payloads import PublicCache, PublicDocument
+from storyanalytics.publish.payloads import PublicCache, PublicDocument, chart_public_key
 
 
 def test_public_ids_carry_at_least_128_bits_and_look_valid() -> None:
@@ -118,3 +121,31 @@ def test_publishing_can_be_turned_off_by_an_admin(api: Api) -> None:
     assert api.put("/api/settings", json={"allow_public_embeds": False}).status_code == 200
     response = api.post(f"/api/charts/{chart['id']}/publish")
     assert response.status_code == 403 and "allow_public_embeds" in response.json()["detail"]
+
+
+def test_a_republish_the_database_fails_to_record_leaves_the_public_document_as_it_was(
+    api: Api, failing_database_writes: Callable[[Api], AbstractContextManager[None]]
+) -> None:
+    chart = chart_with_data(api, title="Before")
+    publish(api, chart["id"])
+    stored = chart_public_key(chart["id"])
+    before = asyncio.run(api.app.state.storage.read(stored))
+    version = api.get(f"/api/charts/{chart['id']}").json()["version"]
+    assert (
+        api.patch(f"/api/charts/{chart['id']}", json={"title": "After", "version": version}).status_code
+        == 200
+    )
+    with failing_database_writes(api):
+        assert api.post(f"/api/charts/{chart['id']}/publish").status_code == 503
+    assert asyncio.run(api.app.state.storage.read(stored)) == before
+    assert api.get(f"/api/charts/{chart['id']}").json()["public_version"] == 1
+
+
+def test_a_first_publish_the_database_fails_to_record_leaves_no_public_document(
+    api: Api, failing_database_writes: Callable[[Api], AbstractContextManager[None]]
+) -> None:
+    chart = chart_with_data(api)
+    with failing_database_writes(api):
+        assert api.post(f"/api/charts/{chart['id']}/publish").status_code == 503
+    assert not asyncio.run(api.app.state.storage.exists(chart_public_key(chart["id"])))
+    assert api.get(f"/api/charts/{chart['id']}").json()["is_published"] is False

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 
 from apiclient import Api
 
@@ -42,6 +44,15 @@ def test_bad_values_and_bodies_are_422_with_a_sentence(api: Api) -> None:
     response = api.put("/api/settings", content=b"{oops", headers={"Content-Type": "application/json"})
     assert response.status_code == 422 and "not valid JSON" in response.json()["detail"]
     assert api.put("/api/settings", json=["site_title"]).status_code == 422
+
+
+def test_a_change_the_database_fails_to_mirror_is_not_kept(
+    api: Api, failing_database_writes: Callable[[Api], AbstractContextManager[None]]
+) -> None:
+    assert api.put("/api/settings", json={"site_title": "Before"}).status_code == 200
+    with failing_database_writes(api):
+        assert api.put("/api/settings", json={"site_title": "After"}).status_code == 503
+    assert api.get("/api/settings").json()["site_title"] == "Before"
 
 
 def test_members_read_but_cannot_write(cloud_api: Api) -> None:

@@ -14,7 +14,12 @@ def dist(tmp_path: Path) -> Path:
     root = tmp_path / "dist"
     (root / "assets").mkdir(parents=True)
     (root / "index.html").write_text("<!doctype html><title>app</title>")
-    (root / "embed.html").write_text("<!doctype html><title>embed</title>")
+    (root / "embed.html").write_text(
+        '<!doctype html><head><title>embed</title><script type="module" src="/assets/embed-e1.js"></script>'
+        "</head>"
+    )
+    (root / "assets" / "embed-e1.js").write_text('import{r}from"./render-r1.js";r()')
+    (root / "assets" / "render-r1.js").write_text("export function r(){}")
     (root / "assets" / "index-abc123.js").write_text("console.log(1)")
     (root / "assets" / "index-abc123.js.gz").write_bytes(gzip.compress(b"console.log(1)"))
     (root / "assets" / "index-abc123.js.br").write_bytes(b"brotli bytes made at build time")
@@ -71,6 +76,14 @@ def test_embed_page_is_the_embed_bundle_and_may_be_framed(spa: Api) -> None:
     response = spa.client.get("/embed/" + "a" * 32)
     assert "<title>embed</title>" in response.text
     assert response.headers["content-security-policy"].endswith("frame-ancestors *")
+
+
+def test_embed_page_asks_for_its_renderer_and_payload_at_once(spa: Api) -> None:
+    page = spa.client.get("/embed/" + "a" * 32).text
+    assert '<link rel="modulepreload" crossorigin href="/assets/render-r1.js">' in page
+    assert f'<link rel="preload" as="fetch" crossorigin href="/api/public/charts/{"a" * 32}">' in page
+    board = spa.client.get("/embed/" + "a" * 32 + "?kind=dashboard").text
+    assert f'href="/api/public/dashboards/{"a" * 32}"' in board
 
 
 def test_embed_page_uses_the_teams_allowlist(spa: Api) -> None:

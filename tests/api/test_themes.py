@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+
 import pytest
 from apiclient import Api
 
@@ -106,6 +109,17 @@ def test_patching_a_custom_theme_changes_it(api: Api) -> None:
     assert response.status_code == 200, response.text
     assert api.get(f"/api/themes/{theme['id']}").json()["palette"] == palette
     assert response.json()["name"] == "Brand 2"
+
+
+def test_a_theme_change_the_database_fails_to_save_leaves_the_theme_as_it_was(
+    api: Api, failing_database_writes: Callable[[Api], AbstractContextManager[None]]
+) -> None:
+    theme = api.post("/api/themes", json={"name": "Brand", "base_theme": "default"}).json()
+    palette = ["#111111", "#222222", "#333333", "#444444", "#555555", "#666666", "#777777", "#888888"]
+    with failing_database_writes(api):
+        response = api.patch(f"/api/themes/{theme['id']}", json={"name": "Brand 2", "palette": palette})
+    assert response.status_code == 503
+    assert api.get(f"/api/themes/{theme['id']}").json() == theme
 
 
 def test_builtin_themes_are_read_only(api: Api) -> None:

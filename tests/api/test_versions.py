@@ -6,7 +6,7 @@ import asyncio
 
 from apiclient import Api
 
-from storyanalytics.storage import StorageBackend
+from storyanalytics.storage import StorageBackend, StorageUnavailable
 
 CSV_TYPE = {"Content-Type": "text/csv"}
 
@@ -83,3 +83,57 @@ def test_restoring_a_version_restores_the_data_it_was_made_with(api: Api) -> Non
     assert api.get(f"/api/charts/{chart['id']}/data").json()["rows"] == [{"year": 2021, "sales": 9}]
     assert api.post(f"/api/charts/{chart['id']}/versions/2/restore").status_code == 200
     assert api.get(f"/api/charts/{chart['id']}/data").json()["rows"] == [{"year": 2020, "sales": 1}]
+
+
+def sales_chart_restored_to_2020(api: Api) -> str:
+    """Version 2 made with the 2020 data, then 2021 data uploaded, then version 2 restored (version 3)."""
+    chart_id = str(api.chart(title="Sales")["id"])
+    api.put(f"/api/charts/{chart_id}/data", content=b"year,sales\n2020,1\n", headers=CSV_TYPE)
+    api.patch(f"/api/charts/{chart_id}", json={"version": 1, "title": "Sales 2020"})
+    api.put(f"/api/charts/{chart_id}/data", content=b"year,sales\n2021,9\n", headers=CSV_TYPE)
+    assert api.post(f"/api/charts/{chart_id}/versions/2/restore").status_code == 200
+    return chart_id
+
+
+def test_the_version_a_restore_makes_records_the_data_it_restored(api: Api) -> None:
+    chart_id = sales_chart_restored_to_2020(api)
+    api.put(f"/api/charts/{chart_id}/data", content=b"year,sales\n2022,5\n", headers=CSV_TYPE)
+    assert api.post(f"/api/charts/{chart_id}/versions/3/restore").status_code == 200
+    assert api.get(f"/api/charts/{chart_id}/data").json()["rows"] == [{"year": 2020, "sales": 1}]
+
+
+class WritesFail(StorageBackend):
+    """The app's storage, except that writes fail as when S3 is away."""
+
+    def __init__(self, inner: StorageBackend) -> None:
+        self.inner = inner
+
+    async def read(self, path: str) -> bytes:
+        return await self.inner.read(path)
+
+    async def write(self, path: str, data: bytes) -> None:
+        raise StorageUnavailable(f"cannot write {path!r}: S3 is away")
+
+    async def delete(self, path: str) -> None:
+        await self.inner.delete(path)
+
+    async def list(self, prefix: str = "") -> list[str]:
+        return await self.inner.list(prefix)
+
+    async def exists(self, path: str) -> bool:
+        return await self.inner.exists(path)
+
+
+def test_a_restore_storage_cannot_save_changes_neither_the_chart_nor_its_data(api: Api) -> None:
+    chart = api.chart(title="Sales")
+    api.put(f"/api/charts/{chart['id']}/data", content=b"year,sales\n2020,1\n", headers=CSV_TYPE)
+    api.patch(f"/api/charts/{chart['id']}", json={"version": 1, "title": "Sales 2020"})
+    api.put(f"/api/charts/{chart['id']}/data", content=b"year,sales\n2021,9\n", headers=CSV_TYPE)
+    storage = api.app.state.storage
+    api.app.state.storage = WritesFail(storage)
+    try:
+        assert api.post(f"/api/charts/{chart['id']}/versions/2/restore").status_code == 503
+    finally:
+        api.app.state.storage = storage
+    assert api.get(f"/api/charts/{chart['id']}").json()["version"] == 2
+    assert api.get(f"/api/charts/{chart['id']}/data").json()["rows"] == [{"year": 2021, "sales": 9}]

@@ -8,10 +8,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from botocore.stub import Stubber
-from deploy_fakes import RecordingRunner
+from deploy_fakes import RecordingRunner, stubbed_client
 
 from storyanalytics.rehearsal.standins import PlaceholderLauncher, install, placeholder_launcher
 
@@ -42,10 +41,18 @@ def runner() -> RecordingRunner:
     return RecordingRunner()
 
 
-@pytest.fixture
-def cfn() -> Iterator[tuple[Any, Stubber]]:
-    """A CloudFormation client behind botocore's Stubber; every scripted response must be used."""
-    client = boto3.client("cloudformation", region_name="us-east-1")
-    with Stubber(client) as stubber:
-        yield client, stubber
-        stubber.assert_no_pending_responses()
+def _stubbed_fixture(name: str, service: str) -> Any:
+    """A fixture `name`: a `service` client behind botocore's Stubber; every scripted response is used."""
+
+    @pytest.fixture(name=name)
+    def stubbed() -> Iterator[tuple[Any, Stubber]]:
+        with stubbed_client(service) as client_and_stubber:
+            yield client_and_stubber
+
+    return stubbed
+
+
+cfn = _stubbed_fixture("cfn", "cloudformation")
+rds = _stubbed_fixture("rds", "rds")
+s3 = _stubbed_fixture("s3", "s3")
+logs = _stubbed_fixture("logs", "logs")

@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import boto3
+import pytest
 from botocore.stub import Stubber
 
-from storyanalytics.deploy import StackDeployer
+from storyanalytics.deploy import DeployError, StackDeployer
 from storyanalytics.deploy.image import CommandResult
 
 if TYPE_CHECKING:
@@ -24,6 +26,11 @@ REGION = "us-east-1"
 ACCOUNT = "123456789012"
 T0 = datetime(2026, 5, 1, 12, 0, 0, tzinfo=UTC)
 STACK = "story-analytics"
+TEMPLATE = "Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n"
+# What DescribeChangeSet says of a change set that changes nothing.
+EMPTY_REASON = (
+    "The submitted information didn't contain changes. Submit different information to create a change set."
+)
 
 
 class RecordingRunner:
@@ -208,6 +215,16 @@ def created_change_set(name: str) -> dict[str, Any]:
     return {"Id": change_set_id(name), "StackId": stack_id(name)}
 
 
+@contextmanager
+def stubbed_client(service: str) -> Iterator[tuple[Any, Stubber]]:
+    """A boto3 client behind botocore's Stubber: an unscripted call fails, and every scripted response
+    must be used by the end."""
+    client = boto3.client(service, region_name=REGION)
+    with Stubber(client) as stubber:
+        yield client, stubber
+        stubber.assert_no_pending_responses()
+
+
 # --- Scripted conversations with a stubbed CloudFormation client -------------------------------------
 def stack_missing(stubber: Stubber, name: str = STACK) -> None:
     """DescribeStacks answers ValidationError "does not exist", as CloudFormation does."""
@@ -236,6 +253,13 @@ def stubbed_deployer(client: Any, name: str = STACK, **kwargs: Any) -> StackDepl
     """A deployer on a fake clock: waits and timeouts cost no time."""
     clock = kwargs.pop("clock", None) or FakeClock()
     return StackDeployer(client, name, poll_interval=1, sleep=clock.sleep, clock=clock, **kwargs)
+
+
+def failed_deploy(client: Any, parameters: dict[str, str] | None = None, **kwargs: Any) -> str:
+    """The message of the DeployError that deploying TEMPLATE with a stubbed deployer on `client` ends in."""
+    with pytest.raises(DeployError) as caught:
+        stubbed_deployer(client, **kwargs).deploy(TEMPLATE, parameters or {}, {}, assume_yes=True)
+    return str(caught.value)
 
 
 def aws_client(service: str, endpoint: str) -> Any:

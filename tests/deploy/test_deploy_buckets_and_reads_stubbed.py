@@ -3,29 +3,25 @@ reads, and what a no-change deploy returns (S3 and CloudFormation behind Stubber
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
 from botocore.stub import Stubber
-from deploy_fakes import STACK, created_change_set, described_change_set, stack_id, stacks, stubbed_deployer
+from deploy_fakes import (
+    EMPTY_REASON,
+    STACK,
+    created_change_set,
+    described_change_set,
+    stack_id,
+    stacks,
+    stubbed_deployer,
+)
 
 from storyanalytics.deploy import DeployError
 from storyanalytics.deploy.buckets import empty_and_delete_bucket, empty_bucket, s3_object_url
 
 BUCKET = "sa-data"
-EMPTY_REASON = (
-    "The submitted information didn't contain changes. Submit different information to create a change set."
-)
-
-
-@pytest.fixture
-def s3() -> Iterator[tuple[Any, Stubber]]:
-    client = boto3.client("s3", region_name="us-east-1")
-    with Stubber(client) as stubber:
-        yield client, stubber
-        stubber.assert_no_pending_responses()
 
 
 def _versions(count: int) -> list[dict[str, str]]:

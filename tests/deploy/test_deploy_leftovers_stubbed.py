@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
@@ -16,16 +15,11 @@ from storyanalytics.deploy.leftovers import Leftover, find_leftovers
 
 
 @pytest.fixture
-def aws() -> Iterator[dict[str, tuple[Any, Stubber]]]:
-    """logs, rds and s3 clients behind Stubbers; every scripted call must happen."""
-    clients = {name: boto3.client(name, region_name="us-east-1") for name in ("logs", "rds", "s3")}
-    stubbers = {name: Stubber(client) for name, client in clients.items()}
-    for stubber in stubbers.values():
-        stubber.activate()
-    yield {name: (clients[name], stubbers[name]) for name in clients}
-    for stubber in stubbers.values():
-        stubber.assert_no_pending_responses()
-        stubber.deactivate()
+def aws(
+    logs: tuple[Any, Stubber], rds: tuple[Any, Stubber], s3: tuple[Any, Stubber]
+) -> dict[str, tuple[Any, Stubber]]:
+    """logs, rds and s3 clients behind Stubbers (conftest); every scripted call must happen."""
+    return {"logs": logs, "rds": rds, "s3": s3}
 
 
 def _skipped(logical: str, resource_type: str, physical: str, status: str = "DELETE_SKIPPED") -> StackEvent:
@@ -144,3 +138,15 @@ def test_without_clients_kept_resources_are_named_and_snapshots_are_not() -> Non
         Leftover("log group", "sa-logs", "aws logs delete-log-group --log-group-name sa-logs"),
         Leftover("bucket", "sa-kept", "aws s3 rb s3://sa-kept --force"),
     ]
+
+
+def test_log_group_lookup_that_finds_nothing_names_nothing(aws: Any) -> None:
+    aws["logs"][1].add_response("describe_log_groups", {})
+
+    assert _find(aws, [_skipped("Logs", "AWS::Logs::LogGroup", "sa-logs")]) == []
+
+
+def test_database_without_snapshots_names_nothing(aws: Any) -> None:
+    aws["rds"][1].add_response("describe_db_snapshots", {})
+
+    assert _find(aws, [_skipped("Database", "AWS::RDS::DBInstance", "sa-db", status="DELETE_COMPLETE")]) == []

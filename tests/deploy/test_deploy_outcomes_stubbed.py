@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import (
     ClientError,
@@ -20,12 +19,14 @@ from botocore.exceptions import (
 from botocore.stub import Stubber
 from deploy_fakes import (
     STACK,
+    TEMPLATE,
     change,
     change_set_id,
     created_change_set,
     described_change_set,
     event,
     events_page,
+    failed_deploy,
     planned_change_set,
     stack_event,
     stack_id,
@@ -40,7 +41,6 @@ from storyanalytics.deploy.stack_deployer import RECREATE_STATUSES, STUCK_STATUS
 
 SID = stack_id(STACK)
 CSID = change_set_id(STACK)
-TEMPLATE = "Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n"
 SERVICE_FAILED = event(
     STACK, 3, "Service", "AWS::ECS::ExpressGatewayService", "UPDATE_FAILED", "Port 80 closed"
 )
@@ -77,9 +77,7 @@ def test_update_that_rolls_back_is_a_failure_naming_the_cause_and_the_running_ve
 ) -> None:
     client, stubber = cfn
     _update_runs_to(stubber, "UPDATE_ROLLBACK_COMPLETE", [SERVICE_FAILED])
-    with pytest.raises(DeployError) as caught:
-        stubbed_deployer(client).deploy(TEMPLATE, {"ImageUri": "repo:2"}, {}, assume_yes=True)
-    message = str(caught.value)
+    message = failed_deploy(client, {"ImageUri": "repo:2"})
     assert message.startswith(f"Stack {STACK} ended in UPDATE_ROLLBACK_COMPLETE: Service")
     assert "UPDATE_FAILED: Port 80 closed" in message
     assert "rolled back to its previous version, which keeps running" in message
@@ -88,9 +86,7 @@ def test_update_that_rolls_back_is_a_failure_naming_the_cause_and_the_running_ve
 def test_update_whose_rollback_fails_says_the_stack_is_stuck_and_what_to_do(cfn: tuple[Any, Stubber]) -> None:
     client, stubber = cfn
     _update_runs_to(stubber, "UPDATE_ROLLBACK_FAILED", [SERVICE_FAILED])
-    with pytest.raises(DeployError) as caught:
-        stubbed_deployer(client).deploy(TEMPLATE, {"ImageUri": "repo:2"}, {}, assume_yes=True)
-    message = str(caught.value)
+    message = failed_deploy(client, {"ImageUri": "repo:2"})
     assert "ended in UPDATE_ROLLBACK_FAILED" in message
     assert "stuck: continue its rollback in the CloudFormation console" in message
     assert "which keeps running" not in message
@@ -111,19 +107,16 @@ def test_create_whose_rollback_fails_says_to_delete_it_in_the_console(cfn: tuple
     stubber.add_response("describe_stack_events", events_page(*history))
     stubber.add_response("describe_stacks", stacks(STACK, "ROLLBACK_FAILED"))
     stubber.add_response("describe_stack_events", events_page(*history))
-    with pytest.raises(DeployError) as caught:
-        stubbed_deployer(client).deploy(TEMPLATE, {}, {}, assume_yes=True)
-    assert "Bucket (AWS::S3::Bucket) CREATE_FAILED: sa-data already exists" in str(caught.value)
-    assert "delete it in the CloudFormation console" in str(caught.value)
+    message = failed_deploy(client)
+    assert "Bucket (AWS::S3::Bucket) CREATE_FAILED: sa-data already exists" in message
+    assert "delete it in the CloudFormation console" in message
 
 
 @pytest.mark.parametrize("status", sorted(STUCK_STATUSES))
 def test_stack_found_stuck_is_refused_with_its_way_out(cfn: tuple[Any, Stubber], status: str) -> None:
     client, stubber = cfn
     stubber.add_response("describe_stacks", stacks(STACK, status))
-    with pytest.raises(DeployError) as caught:
-        stubbed_deployer(client).deploy(TEMPLATE, {}, {}, assume_yes=True)
-    assert str(caught.value) == f"Stack {STACK} is in {status}: {STUCK_STATUSES[status]}."
+    assert failed_deploy(client) == f"Stack {STACK} is in {status}: {STUCK_STATUSES[status]}."
 
 
 @pytest.mark.parametrize(
@@ -172,11 +165,8 @@ def test_leftover_stack_whose_delete_fails_is_a_failure_not_a_create(cfn: tuple[
     stubber.add_response("describe_stack_events", events_page(*failed))
     stubber.add_response("describe_stacks", stacks(STACK, "DELETE_FAILED"))
     stubber.add_response("describe_stack_events", events_page(*failed))
-    with pytest.raises(DeployError) as caught:
-        stubbed_deployer(client).deploy(TEMPLATE, {}, {}, assume_yes=True)
-    assert "Bucket (AWS::S3::Bucket) DELETE_FAILED: The bucket you tried to delete is not empty" in str(
-        caught.value
-    )
+    message = failed_deploy(client)
+    assert "Bucket (AWS::S3::Bucket) DELETE_FAILED: The bucket you tried to delete is not empty" in message
 
 
 # --- change sets --------------------------------------------------------------------------------------
@@ -187,9 +177,7 @@ def test_change_set_that_fails_for_a_real_reason_is_an_error_not_no_changes(cfn:
     reason = "Parameter 'Cpu' must be one of AllowedValues"
     stubber.add_response("describe_change_set", described_change_set(STACK, "FAILED", reason=reason))
     stubber.add_response("delete_change_set", {}, {"ChangeSetName": CSID})
-    with pytest.raises(DeployError) as caught:
-        stubbed_deployer(client).deploy(TEMPLATE, {"Cpu": "3"}, {}, assume_yes=True)
-    assert str(caught.value) == (
+    assert failed_deploy(client, {"Cpu": "3"}) == (
         f"CloudFormation could not plan the changes for stack {STACK}: {reason}. "
         "Fix the template or parameters and try again."
     )
@@ -231,9 +219,7 @@ def test_change_set_refused_at_creation_says_why(cfn: tuple[Any, Stubber]) -> No
         service_error_code="InsufficientCapabilitiesException",
         service_message="Requires capabilities : [CAPABILITY_NAMED_IAM]",
     )
-    with pytest.raises(DeployError) as caught:
-        stubbed_deployer(client).deploy(TEMPLATE, {}, {}, assume_yes=True)
-    assert str(caught.value) == (
+    assert failed_deploy(client) == (
         f"CloudFormation refused the change set for stack {STACK}: "
         "InsufficientCapabilitiesException: Requires capabilities : [CAPABILITY_NAMED_IAM]."
     )
@@ -272,12 +258,139 @@ def test_change_set_execution_refused_says_why(cfn: tuple[Any, Stubber]) -> None
         service_error_code="InvalidChangeSetStatus",
         service_message="ChangeSet is in an invalid state: OBSOLETE",
     )
-    with pytest.raises(DeployError) as caught:
-        stubbed_deployer(client).deploy(TEMPLATE, {}, {}, assume_yes=True)
-    assert str(caught.value) == (
+    assert failed_deploy(client) == (
         f"CloudFormation refused to run the change set for stack {STACK}: "
         "InvalidChangeSetStatus: ChangeSet is in an invalid state: OBSOLETE."
     )
+
+
+def test_change_set_that_cannot_be_read_while_waiting_is_an_error_with_the_reason(
+    cfn: tuple[Any, Stubber],
+) -> None:
+    client, stubber = cfn
+    stubber.add_response("describe_stacks", stacks(STACK, "UPDATE_COMPLETE"))
+    stubber.add_response("create_change_set", created_change_set(STACK))
+    stubber.add_client_error("describe_change_set", "ChangeSetNotFound", f"ChangeSet {CSID} does not exist")
+    with pytest.raises(DeployError) as caught:
+        stubbed_deployer(client).deploy(TEMPLATE, {}, {}, assume_yes=True)
+    assert str(caught.value) == (
+        f"Could not read the change set for stack {STACK}: ChangeSetNotFound: ChangeSet {CSID} does not "
+        "exist."
+    )
+
+
+def test_changes_that_cannot_be_listed_are_an_error_and_nothing_runs(cfn: tuple[Any, Stubber]) -> None:
+    client, stubber = cfn
+    stubber.add_response("describe_stacks", stacks(STACK, "UPDATE_COMPLETE"))
+    stubber.add_response("create_change_set", created_change_set(STACK))
+    stubber.add_response("describe_change_set", described_change_set(STACK, "CREATE_COMPLETE"))
+    stubber.add_client_error("describe_change_set", "Throttling", "Rate exceeded")
+    with pytest.raises(DeployError) as caught:
+        stubbed_deployer(client).deploy(TEMPLATE, {}, {}, assume_yes=True)
+    assert str(caught.value) == f"Could not read the change set for stack {STACK}: Throttling: Rate exceeded."
+
+
+def test_events_that_cannot_be_read_while_waiting_are_an_error_with_the_reason(
+    cfn: tuple[Any, Stubber],
+) -> None:
+    client, stubber = cfn
+    stubber.add_response("describe_stacks", stacks(STACK, "UPDATE_COMPLETE"))
+    planned_change_set(stubber, [change("Modify", "Service", "AWS::ECS::ExpressGatewayService")])
+    stubber.add_response("describe_stack_events", events_page(stack_event(STACK, 0, "UPDATE_COMPLETE")))
+    stubber.add_response("execute_change_set", {}, {"ChangeSetName": CSID})
+    stubber.add_client_error("describe_stack_events", "AccessDenied", "not authorized to DescribeStackEvents")
+    with pytest.raises(DeployError) as caught:
+        stubbed_deployer(client).deploy(TEMPLATE, {}, {}, assume_yes=True)
+    assert str(caught.value) == (
+        f"Could not read the events of stack {SID}: AccessDenied: not authorized to DescribeStackEvents."
+    )
+
+
+def test_events_are_read_page_by_page_until_the_last_one_seen(cfn: tuple[Any, Stubber]) -> None:
+    client, stubber = cfn
+    stubber.add_response("describe_stacks", stacks(STACK, "UPDATE_COMPLETE"))
+    planned_change_set(stubber, [change("Modify", "Service", "AWS::ECS::ExpressGatewayService")])
+    before = stack_event(STACK, 0, "UPDATE_COMPLETE")
+    began = stack_event(STACK, 1, "UPDATE_IN_PROGRESS", "User Initiated")
+    done = stack_event(STACK, 2, "UPDATE_COMPLETE")
+    stubber.add_response("describe_stack_events", events_page(before))
+    stubber.add_response("execute_change_set", {}, {"ChangeSetName": CSID})
+    stubber.add_response(
+        "describe_stack_events", {**events_page(done), "NextToken": "page-2"}, {"StackName": SID}
+    )
+    stubber.add_response(
+        "describe_stack_events", events_page(before, began), {"StackName": SID, "NextToken": "page-2"}
+    )
+    stubber.add_response("describe_stacks", stacks(STACK, "UPDATE_COMPLETE"), {"StackName": SID})
+    stubber.add_response("describe_stack_events", events_page(before, began, done))
+    stubber.add_response("describe_stacks", stacks(STACK, "UPDATE_COMPLETE"))
+    seen: list[Any] = []
+    stubbed_deployer(client).deploy(TEMPLATE, {}, {}, assume_yes=True, on_event=seen.append)
+    assert [(e.status, e.reason) for e in seen] == [
+        ("UPDATE_IN_PROGRESS", "User Initiated"),
+        ("UPDATE_COMPLETE", ""),
+    ]
+
+
+def test_stack_that_cannot_be_read_is_an_error_with_the_reason(cfn: tuple[Any, Stubber]) -> None:
+    client, stubber = cfn
+    stubber.add_client_error("describe_stacks", "AccessDenied", "not authorized to DescribeStacks")
+    with pytest.raises(DeployError) as caught:
+        stubbed_deployer(client).deploy(TEMPLATE, {}, {}, assume_yes=True)
+    assert (
+        str(caught.value) == f"Could not read stack {STACK}: AccessDenied: not authorized to DescribeStacks."
+    )
+
+
+def test_stack_status_that_cannot_be_read_while_waiting_is_an_error(cfn: tuple[Any, Stubber]) -> None:
+    client, stubber = cfn
+    stubber.add_response("describe_stacks", stacks(STACK, "UPDATE_COMPLETE"))
+    planned_change_set(stubber, [change("Modify", "Service", "AWS::ECS::ExpressGatewayService")])
+    stubber.add_response("describe_stack_events", events_page(stack_event(STACK, 0, "UPDATE_COMPLETE")))
+    stubber.add_response("execute_change_set", {}, {"ChangeSetName": CSID})
+    stubber.add_response("describe_stack_events", events_page(stack_event(STACK, 0, "UPDATE_COMPLETE")))
+    stubber.add_client_error("describe_stacks", "Throttling", "Rate exceeded")
+    with pytest.raises(DeployError) as caught:
+        stubbed_deployer(client).deploy(TEMPLATE, {}, {}, assume_yes=True)
+    assert str(caught.value) == f"Could not read stack {STACK}: Throttling: Rate exceeded."
+
+
+@pytest.mark.parametrize("gone", ["no stack listed", "does not exist"])
+def test_stack_that_vanishes_while_it_is_deleted_counts_as_deleted(
+    cfn: tuple[Any, Stubber], gone: str
+) -> None:
+    client, stubber = cfn
+    stubber.add_response("describe_stacks", stacks(STACK, "UPDATE_COMPLETE"))
+    stubber.add_response("list_stack_resources", {"StackResourceSummaries": []})
+    stubber.add_response("describe_stack_events", events_page(stack_event(STACK, 0, "UPDATE_COMPLETE")))
+    stubber.add_response("delete_stack", {}, {"StackName": SID})
+    stubber.add_response("describe_stack_events", events_page(stack_event(STACK, 0, "UPDATE_COMPLETE")))
+    if gone == "no stack listed":
+        stubber.add_response("describe_stacks", {"Stacks": []}, {"StackName": SID})
+    else:
+        stubber.add_client_error("describe_stacks", "ValidationError", f"Stack with id {SID} does not exist")
+    stubber.add_client_error(
+        "describe_stack_events", "ValidationError", f"Stack with id {SID} does not exist"
+    )
+    assert stubbed_deployer(client).destroy(assume_yes=True).existed
+
+
+def test_dry_run_on_a_leftover_stack_deletes_nothing_and_plans_a_create(cfn: tuple[Any, Stubber]) -> None:
+    client, stubber = cfn
+    stubber.add_response("describe_stacks", stacks(STACK, "ROLLBACK_COMPLETE"))
+    stubber.add_response("create_change_set", created_change_set(STACK))
+    stubber.add_response("describe_change_set", described_change_set(STACK, "CREATE_COMPLETE"))
+    stubber.add_response("describe_change_set", described_change_set(STACK, "CREATE_COMPLETE"))
+    stubber.add_response("delete_change_set", {})
+    stubber.add_response("delete_stack", {}, {"StackName": SID})
+    notices: list[str] = []
+    result = stubbed_deployer(client).deploy(TEMPLATE, {}, {}, dry_run=True, on_notice=notices.append)
+    assert result.created and result.change_set_type == "CREATE" and not result.executed
+    assert notices == [
+        f"Stack {STACK} is in ROLLBACK_COMPLETE: {RECREATE_STATUSES['ROLLBACK_COMPLETE']}. It holds nothing "
+        "to "
+        "keep, so it must be deleted before it can be created again."
+    ]
 
 
 # --- how the failure reads ---------------------------------------------------------------------------
@@ -301,9 +414,7 @@ def test_failed_create_reads_as_one_sentence_without_a_doubled_full_stop(cfn: tu
     _create_rolls_back(
         stubber, [event(STACK, 2, "Queue", "AWS::SQS::Queue", "CREATE_FAILED", "Access denied.")]
     )
-    with pytest.raises(DeployError) as caught:
-        stubbed_deployer(client).deploy(TEMPLATE, {}, {}, assume_yes=True)
-    assert str(caught.value) == (
+    assert failed_deploy(client) == (
         f"Stack {STACK} ended in ROLLBACK_COMPLETE: Queue (AWS::SQS::Queue) CREATE_FAILED: Access denied. "
         + ROLLED_BACK
     )
@@ -321,19 +432,18 @@ def test_failure_without_a_reason_says_so(cfn: tuple[Any, Stubber]) -> None:
 def test_rollback_with_no_failed_resource_names_only_the_status(cfn: tuple[Any, Stubber]) -> None:
     client, stubber = cfn
     _create_rolls_back(stubber, [])
-    with pytest.raises(DeployError) as caught:
-        stubbed_deployer(client).deploy(TEMPLATE, {}, {}, assume_yes=True)
-    assert str(caught.value) == f"Stack {STACK} ended in ROLLBACK_COMPLETE. {ROLLED_BACK}"
+    assert failed_deploy(client) == f"Stack {STACK} ended in ROLLBACK_COMPLETE. {ROLLED_BACK}"
 
 
-def test_service_failure_with_no_log_lines_says_the_log_was_empty(cfn: tuple[Any, Stubber]) -> None:
-    client, stubber = cfn
+def test_service_failure_with_no_log_lines_says_the_log_was_empty(
+    cfn: tuple[Any, Stubber], logs: tuple[Any, Stubber]
+) -> None:
+    (client, stubber), (logs_client, _no_log_lines) = cfn, logs
     service = event(STACK, 2, "Service", "AWS::ECS::ExpressGatewayService", "CREATE_FAILED", "null")
     _create_rolls_back(stubber, [service])
     stubber.add_client_error("describe_stacks", "ValidationError", f"Stack with id {SID} does not exist")
-    logs = boto3.client("logs", region_name="us-east-1")
-    with Stubber(logs), pytest.raises(DeployError) as caught:
-        stubbed_deployer(client, logs_client=logs).deploy(TEMPLATE, {}, {}, assume_yes=True)
+    with pytest.raises(DeployError) as caught:
+        stubbed_deployer(client, logs_client=logs_client).deploy(TEMPLATE, {}, {}, assume_yes=True)
     assert str(caught.value) == (
         f"Stack {STACK} ended in ROLLBACK_COMPLETE: Service (AWS::ECS::ExpressGatewayService) CREATE_FAILED: "
         f"null; the service's log had no lines to show. {ROLLED_BACK}"
@@ -350,9 +460,8 @@ def test_failed_create_names_what_it_left_behind(cfn: tuple[Any, Stubber]) -> No
             event(STACK, 3, "DataBucket", "AWS::S3::Bucket", "DELETE_SKIPPED", physical="sa-kept"),
         ],
     )
-    with pytest.raises(DeployError) as caught:
-        stubbed_deployer(client).deploy(TEMPLATE, {}, {}, assume_yes=True)
-    assert str(caught.value).endswith(
+    message = failed_deploy(client)
+    assert message.endswith(
         f"{ROLLED_BACK} Left behind (billed until removed): "
         "bucket sa-kept (remove it with: aws s3 rb s3://sa-kept --force)."
     )

@@ -22,7 +22,7 @@ from deploy_fakes import (
 )
 
 from storyanalytics.deploy import Cancelled, DeployError, DeployTimeout, StackEvent
-from storyanalytics.deploy.service_logs import log_group_candidates
+from storyanalytics.deploy.service_logs import last_log_lines, last_service_log_lines, log_group_candidates
 from storyanalytics.deploy.watch import ThrottledWatch, WatchSignal
 
 SID = stack_id(STACK)
@@ -268,3 +268,36 @@ def test_a_throttled_watch_waits_for_its_service_then_looks_at_most_every_interv
     assert watch.poll(events) is None  # too soon
     clock.now = 20
     assert watch.poll(events) == WatchSignal("seen", [])
+
+
+def test_without_a_logs_client_no_log_is_read(cfn: tuple[Any, Stubber]) -> None:
+    client, _no_calls = cfn
+    failed = _failed("AWS::ECS::ExpressGatewayService", "x")
+    assert last_service_log_lines(None, client, failed, [], SID) == ("", [])
+
+
+def test_log_group_without_streams_has_no_lines(logs: tuple[Any, Stubber]) -> None:
+    client, stubber = logs
+    stubber.add_response(
+        "describe_log_streams",
+        {},
+        {"logGroupName": "/sa/app", "orderBy": "LastEventTime", "descending": True, "limit": 1},
+    )
+    assert last_log_lines(client, "/sa/app") == []
+
+
+def test_log_group_that_cannot_be_read_has_no_lines(logs: tuple[Any, Stubber]) -> None:
+    client, stubber = logs
+    stubber.add_client_error("describe_log_streams", "ResourceNotFoundException", "gone")
+    assert last_log_lines(client, "/sa/app") == []
+
+
+def test_last_lines_come_from_the_newest_stream_without_empty_events(logs: tuple[Any, Stubber]) -> None:
+    client, stubber = logs
+    stubber.add_response("describe_log_streams", {"logStreams": [{"logStreamName": "web/9"}]})
+    stubber.add_response(
+        "get_log_events",
+        {"events": [{"message": "booting  \n"}, {"timestamp": 1}, {"message": "crashed"}]},
+        {"logGroupName": "/sa/app", "logStreamName": "web/9", "limit": 5, "startFromHead": False},
+    )
+    assert last_log_lines(client, "/sa/app", limit=5) == ["booting", "crashed"]

@@ -5,18 +5,20 @@ from __future__ import annotations
 
 from typing import Any
 
-import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 from deploy_fakes import (
+    EMPTY_REASON,
     STACK,
     T0,
+    TEMPLATE,
     change,
     change_set_id,
     created_change_set,
     described_change_set,
     event,
     events_page,
+    failed_deploy,
     planned_change_set,
     stack_event,
     stack_id,
@@ -31,14 +33,6 @@ from storyanalytics.deploy.changeset import ChangeSetPlan
 NAME = STACK
 SID = stack_id(NAME)
 CSID = change_set_id(NAME)
-TEMPLATE = "Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n"
-EMPTY_REASON = (
-    "The submitted information didn't contain changes. Submit different information to create a change set."
-)
-
-
-def _client(service: str) -> Any:
-    return boto3.client(service, region_name="us-east-1")
 
 
 def _script_successful_create(stubber: Stubber, *, protection_refused: bool = False) -> None:
@@ -107,9 +101,7 @@ def test_create_fails_loudly_when_termination_protection_cannot_be_turned_on(
 ) -> None:
     client, stubber = cfn
     _script_successful_create(stubber, protection_refused=True)
-    with pytest.raises(DeployError) as caught:
-        stubbed_deployer(client).deploy(TEMPLATE, {}, {}, assume_yes=True)
-    message = str(caught.value)
+    message = failed_deploy(client)
     assert "was created, but termination protection could not be turned on" in message
     assert "UpdateTerminationProtection" in message
     assert f"--enable-termination-protection --stack-name {NAME}" in message
@@ -240,44 +232,42 @@ def test_failed_create_names_the_first_failed_resource_and_skips_cancellations(
             event(NAME, 4, "Queue", "AWS::SQS::Queue", "CREATE_FAILED", "Access denied"),
         ],
     )
-    with pytest.raises(DeployError) as caught:
-        stubbed_deployer(client).deploy(TEMPLATE, {}, {}, assume_yes=True)
-    message = str(caught.value)
+    message = failed_deploy(client)
     assert "Bucket (AWS::S3::Bucket) CREATE_FAILED: sa-data already exists" in message
     assert "Database" not in message and "Queue" not in message
     assert "rolled back" in message
 
 
-def test_service_failure_with_null_reason_shows_the_last_log_lines(cfn: tuple[Any, Stubber]) -> None:
-    client, stubber = cfn
+def test_service_failure_with_null_reason_shows_the_last_log_lines(
+    cfn: tuple[Any, Stubber], logs: tuple[Any, Stubber]
+) -> None:
+    (client, stubber), (logs_client, log_stubber) = cfn, logs
     arn = "arn:aws:apprunner:us-east-1:123456789012:service/story-analytics/0f1e2d3c4b5a"
     _script_failed_create(
         stubber, [event(NAME, 2, "Service", "AWS::AppRunner::Service", "CREATE_FAILED", "null", physical=arn)]
     )
     stubber.add_response("describe_stacks", stacks(NAME, "ROLLBACK_COMPLETE"), {"StackName": SID})
-    logs = _client("logs")
     group = "/aws/apprunner/story-analytics/0f1e2d3c4b5a/service"
-    with Stubber(logs) as log_stubber:
-        log_stubber.add_response(
-            "describe_log_streams",
-            {"logStreams": [{"logStreamName": "events", "lastEventTimestamp": 1}]},
-            {"logGroupName": group, "orderBy": "LastEventTime", "descending": True, "limit": 1},
-        )
-        log_stubber.add_response(
-            "get_log_events",
-            {
-                "events": [
-                    {"timestamp": 1, "message": "Pulling image 123.dkr.ecr/x:1", "ingestionTime": 1},
-                    {
-                        "timestamp": 2,
-                        "message": "Health check failed on path /api/health",
-                        "ingestionTime": 2,
-                    },
-                ]
-            },
-        )
-        with pytest.raises(DeployError) as caught:
-            stubbed_deployer(client, logs_client=logs).deploy(TEMPLATE, {}, {}, assume_yes=True)
+    log_stubber.add_response(
+        "describe_log_streams",
+        {"logStreams": [{"logStreamName": "events", "lastEventTimestamp": 1}]},
+        {"logGroupName": group, "orderBy": "LastEventTime", "descending": True, "limit": 1},
+    )
+    log_stubber.add_response(
+        "get_log_events",
+        {
+            "events": [
+                {"timestamp": 1, "message": "Pulling image 123.dkr.ecr/x:1", "ingestionTime": 1},
+                {
+                    "timestamp": 2,
+                    "message": "Health check failed on path /api/health",
+                    "ingestionTime": 2,
+                },
+            ]
+        },
+    )
+    with pytest.raises(DeployError) as caught:
+        stubbed_deployer(client, logs_client=logs_client).deploy(TEMPLATE, {}, {}, assume_yes=True)
     assert "Health check failed on path /api/health" in str(caught.value)
     assert caught.value.details == [
         "Pulling image 123.dkr.ecr/x:1",
@@ -358,8 +348,72 @@ def test_big_template_without_bucket_is_refused_before_any_call(cfn: tuple[Any, 
         stubbed_deployer(client).deploy(big, {}, {}, assume_yes=True)
 
 
-def test_destroy_turns_protection_off_and_reports_what_was_kept(cfn: tuple[Any, Stubber]) -> None:
+def _big_template() -> str:
+    return TEMPLATE + "# " + "x" * 52_000 + "\n"
+
+
+def test_big_template_is_uploaded_to_the_bucket_and_passed_by_url(
+    cfn: tuple[Any, Stubber], s3: tuple[Any, Stubber]
+) -> None:
+    import hashlib
+
+    (client, stubber), (s3_client, s3_stubber) = cfn, s3
+    body = _big_template().encode()
+    key = f"cloudformation/{NAME}/{hashlib.sha256(body).hexdigest()[:20]}.yaml"
+    stack_missing(stubber)
+    s3_stubber.add_response(
+        "put_object",
+        {"ETag": '"x"'},
+        {"Bucket": "sa-artifacts", "Key": key, "Body": body, "ContentType": "text/yaml"},
+    )
+    stubber.add_response(
+        "create_change_set",
+        created_change_set(NAME),
+        {
+            "StackName": NAME, "ChangeSetName": ANY, "ChangeSetType": "CREATE", "Parameters": [], "Tags": [],
+            "Capabilities": ANY, "Description": ANY,
+            "TemplateURL": f"https://sa-artifacts.s3.amazonaws.com/{key}",
+        },
+    )  # fmt: skip
+    stubber.add_response("describe_change_set", described_change_set(NAME, "FAILED", reason=EMPTY_REASON))
+    stubber.add_response("delete_change_set", {})
+    stubber.add_response("delete_stack", {}, {"StackName": SID})
+    stubber.add_response("describe_stacks", stacks(NAME, "REVIEW_IN_PROGRESS"))
+    result = stubbed_deployer(client, s3_client=s3_client).deploy(
+        _big_template(), {}, {}, assume_yes=True, template_bucket="sa-artifacts"
+    )
+    assert result.no_changes
+
+
+def test_big_template_that_cannot_be_uploaded_is_an_error_naming_the_bucket(
+    cfn: tuple[Any, Stubber], s3: tuple[Any, Stubber]
+) -> None:
+    (client, stubber), (s3_client, s3_stubber) = cfn, s3
+    stack_missing(stubber)
+    s3_stubber.add_client_error("put_object", "AccessDenied", "Access Denied", 403)
+    with pytest.raises(DeployError) as caught:
+        stubbed_deployer(client, s3_client=s3_client).deploy(
+            _big_template(), {}, {}, assume_yes=True, template_bucket="sa-artifacts"
+        )
+    assert (
+        str(caught.value)
+        == "Could not upload the template to bucket sa-artifacts: AccessDenied: Access Denied."
+    )
+
+
+def test_big_template_with_a_bucket_but_no_s3_client_is_refused(cfn: tuple[Any, Stubber]) -> None:
     client, stubber = cfn
+    stack_missing(stubber)
+    with pytest.raises(DeployError, match="over CloudFormation's 51,200-byte limit for inline templates"):
+        stubbed_deployer(client).deploy(
+            _big_template(), {}, {}, assume_yes=True, template_bucket="sa-artifacts"
+        )
+
+
+def test_destroy_turns_protection_off_and_reports_what_was_kept(
+    cfn: tuple[Any, Stubber], rds: tuple[Any, Stubber]
+) -> None:
+    (client, stubber), (rds_client, rds_stubber) = cfn, rds
     stubber.add_response(
         "describe_stacks", stacks(NAME, "UPDATE_COMPLETE", protection=True, outputs={"BucketName": "sa-data"})
     )
@@ -400,24 +454,22 @@ def test_destroy_turns_protection_off_and_reports_what_was_kept(cfn: tuple[Any, 
     stubber.add_response("describe_stack_events", events_page(stack_event(NAME, 0, "UPDATE_COMPLETE"), *gone))
     stubber.add_response("describe_stacks", stacks(NAME, "DELETE_COMPLETE"))
     stubber.add_response("describe_stack_events", events_page(stack_event(NAME, 0, "UPDATE_COMPLETE"), *gone))
-    rds = _client("rds")
-    with Stubber(rds) as rds_stubber:
-        rds_stubber.add_response(
-            "describe_db_snapshots",
-            {
-                "DBSnapshots": [
-                    {
-                        "DBSnapshotIdentifier": "story-analytics-database-final-1a2b",
-                        "SnapshotCreateTime": T0,
-                    }
-                ]
-            },
-            {"DBInstanceIdentifier": "sa-db", "SnapshotType": "manual"},
-        )
-        questions: list[str] = []
-        result = stubbed_deployer(client, rds_client=rds).destroy(
-            confirm=lambda q: questions.append(q) or True
-        )
+    rds_stubber.add_response(
+        "describe_db_snapshots",
+        {
+            "DBSnapshots": [
+                {
+                    "DBSnapshotIdentifier": "story-analytics-database-final-1a2b",
+                    "SnapshotCreateTime": T0,
+                }
+            ]
+        },
+        {"DBInstanceIdentifier": "sa-db", "SnapshotType": "manual"},
+    )
+    questions: list[str] = []
+    result = stubbed_deployer(client, rds_client=rds_client).destroy(
+        confirm=lambda q: questions.append(q) or True
+    )
     assert "bucket sa-data is kept" in questions[0] and "final snapshot" in questions[0]
     assert result.kept_bucket == "sa-data"
     assert result.snapshot_id == "story-analytics-database-final-1a2b"
@@ -431,13 +483,13 @@ def test_destroy_declined_deletes_nothing(cfn: tuple[Any, Stubber]) -> None:
         stubbed_deployer(client).destroy(confirm=lambda q: False)
 
 
-def test_delete_data_needs_the_typed_stack_name(cfn: tuple[Any, Stubber]) -> None:
-    client, stubber = cfn
+def test_delete_data_needs_the_typed_stack_name(cfn: tuple[Any, Stubber], s3: tuple[Any, Stubber]) -> None:
+    (client, stubber), (s3_client, _no_s3_calls) = cfn, s3
     stubber.add_response(
         "describe_stacks", stacks(NAME, "UPDATE_COMPLETE", outputs={"BucketName": "sa-data"})
     )
     stubber.add_response("list_stack_resources", {"StackResourceSummaries": []})
     with pytest.raises(Cancelled, match="typed name did not match"):
-        stubbed_deployer(client, s3_client=_client("s3")).destroy(
+        stubbed_deployer(client, s3_client=s3_client).destroy(
             keep_data=False, confirm=lambda q: True, ask=lambda q: "story-analytic"
         )

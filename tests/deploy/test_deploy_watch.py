@@ -5,10 +5,10 @@ deploy can be cancelled then. Stubber checks each call against botocore's own se
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import ExitStack
 from datetime import timedelta
 from typing import Any
 
-import boto3
 import pytest
 from botocore.stub import Stubber
 from deploy_fakes import (
@@ -22,9 +22,10 @@ from deploy_fakes import (
     events_page,
     stack_event,
     stack_id,
+    stubbed_client,
 )
 
-from storyanalytics.deploy import Cancelled, DeployTimeout, StackDeployer, StackEvent
+from storyanalytics.deploy import Cancelled, DeployError, DeployTimeout, StackDeployer, StackEvent
 from storyanalytics.deploy.computes import get_compute
 from storyanalytics.deploy.watch import WatchSignal
 
@@ -36,14 +37,9 @@ LOG_GROUP = f"{NAME}-LogGroup-abc"
 
 @pytest.fixture
 def stubbed() -> Iterator[dict[str, tuple[Any, Stubber]]]:
-    clients: dict[str, tuple[Any, Stubber]] = {}
-    for service in ("ecs", "logs", "apprunner", "cloudformation"):
-        client = boto3.client(service, region_name="us-east-1")
-        clients[service] = (client, Stubber(client))
-        clients[service][1].activate()
-    yield clients
-    for _, stubber in clients.values():
-        stubber.assert_no_pending_responses()
+    with ExitStack() as stack:
+        services = ("ecs", "logs", "apprunner", "cloudformation")
+        yield {service: stack.enter_context(stubbed_client(service)) for service in services}
 
 
 def _factory(stubbed: dict[str, tuple[Any, Stubber]]) -> Any:
@@ -68,7 +64,8 @@ def _service_events() -> list[StackEvent]:
     ]
 
 
-def _express_service(stubber: Stubber) -> None:
+def _express_service(stubber: Stubber, **rollout: str) -> None:
+    """The Express service and its one deployment, rolling out unless `rollout` says otherwise."""
     stubber.add_response(
         "describe_express_gateway_service",
         {
@@ -93,6 +90,7 @@ def _express_service(stubber: Stubber) -> None:
                             "runningCount": 0,
                             "desiredCount": 1,
                             "rolloutState": "IN_PROGRESS",
+                            **rollout,
                         }
                     ],
                 }
@@ -171,31 +169,10 @@ def test_express_image_pull_failure_points_at_the_vpc_endpoints(stubbed: Any) ->
 
 
 def test_express_failed_deployment_is_the_signal(stubbed: Any) -> None:
-    ecs = stubbed["ecs"][1]
-    ecs.add_response(
-        "describe_express_gateway_service",
-        {"service": {"cluster": "default", "serviceName": NAME, "serviceArn": SERVICE_ARN}},
-        {"serviceArn": SERVICE_ARN},
-    )
-    ecs.add_response(
-        "describe_services",
-        {
-            "services": [
-                {
-                    "serviceName": NAME,
-                    "deployments": [
-                        {
-                            "id": "ecs-svc/1",
-                            "runningCount": 0,
-                            "desiredCount": 1,
-                            "rolloutState": "FAILED",
-                            "rolloutStateReason": "ECS deployment circuit breaker: tasks failed to start.",
-                        }
-                    ],
-                }
-            ]
-        },
-        {"cluster": "default", "services": [NAME]},
+    _express_service(
+        stubbed["ecs"][1],
+        rolloutState="FAILED",
+        rolloutStateReason="ECS deployment circuit breaker: tasks failed to start.",
     )
     _app_log(stubbed["logs"][1], LOG_GROUP, "boom")
     watch = get_compute("ecs-express").watch(_factory(stubbed), clock=FakeClock())
@@ -374,6 +351,108 @@ def test_time_limit_names_what_is_in_progress_and_how_to_keep_watching(stubbed: 
     assert "0 of 1 tasks running" in message
     assert f"story-analytics deploy --aws --watch --stack-name {NAME}" in message
     assert f"story-analytics check --stack-name {NAME}" in message
+
+
+def _follow(cfn: Stubber, start: str, final: str, *extra: dict[str, Any]) -> None:
+    """A stack found in `start`, followed to `final`; `extra` events happen in between."""
+    sid = stack_id(NAME)
+    began = [stack_event(NAME, 1, start, "User Initiated")]
+    done = [*began, *extra, stack_event(NAME, 9, final)]
+    cfn.add_response("describe_stacks", {"Stacks": [_stack(start)]}, {"StackName": NAME})
+    cfn.add_response("describe_stack_events", events_page(*began), {"StackName": sid})
+    cfn.add_response("describe_stack_events", events_page(*done))
+    cfn.add_response("describe_stacks", {"Stacks": [_stack(final)]}, {"StackName": sid})
+    cfn.add_response("describe_stack_events", events_page(*done))
+
+
+def _deployer(client: Any) -> StackDeployer:
+    clock = FakeClock()
+    return StackDeployer(client, NAME, poll_interval=1, sleep=clock.sleep, clock=clock)
+
+
+def test_watch_of_a_missing_stack_says_there_is_nothing_to_watch(stubbed: Any) -> None:
+    client, cfn = stubbed["cloudformation"]
+    cfn.add_client_error("describe_stacks", "ValidationError", f"Stack with id {NAME} does not exist")
+    with pytest.raises(DeployError) as caught:
+        _deployer(client).follow()
+    assert str(caught.value) == f"There is no stack named {NAME}: nothing to watch."
+
+
+def test_watched_create_that_rolls_back_is_a_failure_with_the_cause_and_redeploy_advice(stubbed: Any) -> None:
+    client, cfn = stubbed["cloudformation"]
+    failed = event(NAME, 2, "Database", "AWS::RDS::DBInstance", "CREATE_FAILED", "quota exceeded")
+    _follow(cfn, "CREATE_IN_PROGRESS", "ROLLBACK_COMPLETE", failed)
+    with pytest.raises(DeployError) as caught:
+        _deployer(client).follow()
+    assert str(caught.value) == (
+        f"Stack {NAME} ended in ROLLBACK_COMPLETE: Database (AWS::RDS::DBInstance) CREATE_FAILED: quota "
+        "exceeded. The stack was rolled back; fix the cause and deploy again (the failed stack is replaced)."
+    )
+
+
+def test_watched_create_whose_stack_is_then_deleted_is_a_failure(stubbed: Any) -> None:
+    client, cfn = stubbed["cloudformation"]
+    _follow(cfn, "CREATE_IN_PROGRESS", "DELETE_COMPLETE")
+    with pytest.raises(
+        DeployError, match=f"^Stack {NAME} ended in DELETE_COMPLETE. The stack was rolled back; fix"
+    ):
+        _deployer(client).follow()
+
+
+def test_watched_create_whose_service_failed_without_a_reason_shows_its_last_log_line(stubbed: Any) -> None:
+    client, cfn = stubbed["cloudformation"]
+    logs, logs_stub = stubbed["logs"]
+    failed = event(NAME, 2, "EcsService", "AWS::ECS::ExpressGatewayService", "CREATE_FAILED", "null")
+    _follow(cfn, "CREATE_IN_PROGRESS", "ROLLBACK_COMPLETE", failed)
+    outputs = {
+        **_stack("ROLLBACK_COMPLETE"),
+        "Outputs": [{"OutputKey": "LogGroupName", "OutputValue": "/sa/app"}],
+    }
+    cfn.add_response("describe_stacks", {"Stacks": [outputs]}, {"StackName": stack_id(NAME)})
+    logs_stub.add_response("describe_log_streams", {"logStreams": [{"logStreamName": "web/1"}]})
+    logs_stub.add_response("get_log_events", {"events": [{"message": "KeyError: 'DATABASE_URL'"}]})
+    clock = FakeClock()
+    deployer = StackDeployer(client, NAME, logs_client=logs, poll_interval=1, sleep=clock.sleep, clock=clock)
+    with pytest.raises(DeployError) as caught:
+        deployer.follow()
+    assert (
+        "; the service's log (/sa/app) ends with: KeyError: 'DATABASE_URL'. The stack was rolled back"
+        in str(caught.value)
+    )
+
+
+def test_watched_update_that_rolls_back_says_the_previous_version_keeps_running(stubbed: Any) -> None:
+    client, cfn = stubbed["cloudformation"]
+    _follow(cfn, "UPDATE_IN_PROGRESS", "UPDATE_ROLLBACK_COMPLETE")
+    with pytest.raises(DeployError) as caught:
+        _deployer(client).follow()
+    assert str(caught.value) == (
+        f"Stack {NAME} ended in UPDATE_ROLLBACK_COMPLETE. The stack was rolled back to its previous version, "
+        "which keeps running."
+    )
+
+
+def test_watched_delete_that_completes_is_a_success(stubbed: Any) -> None:
+    client, cfn = stubbed["cloudformation"]
+    _follow(cfn, "DELETE_IN_PROGRESS", "DELETE_COMPLETE")
+    assert _deployer(client).follow() == "DELETE_COMPLETE"
+
+
+def test_watch_shows_the_service_signal_and_its_lines_while_following(stubbed: Any) -> None:
+    client, cfn = stubbed["cloudformation"]
+    sid = stack_id(NAME)
+    began = [stack_event(NAME, 1, "UPDATE_IN_PROGRESS", "User Initiated")]
+    cfn.add_response("describe_stacks", {"Stacks": [_stack("UPDATE_IN_PROGRESS")]}, {"StackName": NAME})
+    cfn.add_response("describe_stack_events", events_page(*began), {"StackName": sid})
+    cfn.add_response("describe_stack_events", events_page(*began))
+    cfn.add_response("describe_stacks", {"Stacks": [_stack("UPDATE_IN_PROGRESS")]}, {"StackName": sid})
+    done = [*began, stack_event(NAME, 2, "UPDATE_COMPLETE")]
+    cfn.add_response("describe_stack_events", events_page(*done))
+    cfn.add_response("describe_stacks", {"Stacks": [_stack("UPDATE_COMPLETE")]}, {"StackName": sid})
+    cfn.add_response("describe_stack_events", events_page(*done))
+    notices: list[str] = []
+    assert _deployer(client).follow(on_notice=notices.append, watch=OneSignal()) == "UPDATE_COMPLETE"
+    assert notices[1:] == [f"Stack {NAME}: a task stopped: CannotPullContainerError.", "  last app line"]
 
 
 def test_cli_watch_goes_alone() -> None:

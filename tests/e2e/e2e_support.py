@@ -9,6 +9,7 @@ import contextlib
 import functools
 import http.server
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -20,6 +21,7 @@ from pathlib import Path
 import httpx
 
 from storyanalytics import web_assets
+from storyanalytics.processes import stop_process
 from storyanalytics.rehearsal.standins.cdn import serving
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,6 +29,11 @@ WEB = ROOT / "web"
 DIST = WEB / "dist"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+CHART_DATA = ROOT / "tests" / "data" / "charts"
+CHART_TYPES = re.findall(r'\{ id: "([a-z0-9-]+)"', (WEB / "src/charts/types.js").read_text())
+MARK_GROUPS = ("bar", "rect", "line", "area", "dot", "cell", "geo", "link", "arrow", "pie", "donut")
+# A chart's marks as Plot draws them (or a table's cells).
+MARKS = ", ".join(f"g[aria-label={name}] :is(rect, path, circle, line)" for name in MARK_GROUPS) + ", td"
 
 
 def missing_reason() -> str | None:
@@ -111,12 +118,7 @@ def running_app(data_dir: Path, log_path: Path, **env: str) -> Iterator[str]:
             time.sleep(0.2)
         yield base
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
         log.close()
 
 

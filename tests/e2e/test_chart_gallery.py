@@ -8,12 +8,11 @@ Screenshots go to test-output/gallery/ (git-ignored) for people to look at.
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_support import DIST, ROOT
+from e2e_support import CHART_DATA, CHART_TYPES, DIST, MARKS, ROOT
 
 from storyanalytics.api.services.csvdata import parse_csv
 from storyanalytics.api.services.export_page import render_bundle_page
@@ -21,9 +20,8 @@ from storyanalytics.api.services.themes import BUILTIN_BY_ID
 
 pytestmark = pytest.mark.browser
 
-DATASETS = ROOT / "tests" / "data" / "charts"
+DATASETS = CHART_DATA
 SHOTS = ROOT / "test-output" / "gallery"
-CHART_TYPES = re.findall(r'\{ id: "([a-z0-9-]+)"', (ROOT / "web/src/charts/types.js").read_text())
 # What a user would map for each dataset; per-type choices where the default makes no sense.
 MAPPINGS: dict[str, dict[str, Any]] = {
     "months_cities": {"*": {"x": "month", "y": "Berlin"}},
@@ -43,8 +41,6 @@ MAPPINGS: dict[str, dict[str, Any]] = {
     },
 }
 AXES = ("x-axis", "y-axis", "fx-axis", "fy-axis")
-MARK_GROUPS = ("bar", "rect", "line", "area", "dot", "cell", "geo", "link", "arrow", "pie", "donut")
-MARKS = ", ".join(f"g[aria-label={name}] :is(rect, path, circle, line)" for name in MARK_GROUPS) + ", td"
 
 
 @pytest.fixture(scope="module")

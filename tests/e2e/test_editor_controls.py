@@ -213,3 +213,47 @@ def test_browser_back_drops_an_untouched_new_chart_and_keeps_edits(page, app_url
         arg=chart_id,
         timeout=10_000,
     )
+
+
+MONTHS_JS = """(locale) => [...Array(12).keys()].map((m) =>
+  new Intl.DateTimeFormat(locale, { month: 'short', timeZone: 'UTC' })
+    .format(new Date(Date.UTC(2023, m, 1))))"""
+
+
+def test_tick_labels_follow_the_sites_language_then_the_charts_own(page, app_url: str) -> None:  # type: ignore[no-untyped-def]
+    daily = (Path(__file__).resolve().parents[1] / "data" / "charts" / "daily_365.csv").read_text()
+    httpx.put(f"{app_url}/api/settings", json={"locale": "de-DE"}, timeout=10).raise_for_status()
+    try:
+        with httpx.Client(base_url=app_url, timeout=10) as client:
+            config = {"mapping": {"x": "date", "y": "visitors"}}
+            created = client.post(
+                "/api/charts", json={"title": "Besuche", "chart_type": "line", "config": config}
+            )
+            chart_id = str(created.json()["id"])
+            client.put(
+                f"/api/charts/{chart_id}/data", content=daily, headers={"Content-Type": "text/csv"}
+            ).raise_for_status()
+        german = set(page.evaluate(MONTHS_JS, "de-DE")) - set(page.evaluate(MONTHS_JS, "en-US"))
+        page.goto(f"{app_url}/charts/{chart_id}")
+        preview = page.get_by_test_id("chart-preview")
+        preview.locator('g[aria-label="line"] path').first.wait_for()
+        values = preview.locator('g[aria-label="y-axis tick label"] text').all_text_contents()
+        times = preview.locator('g[aria-label="x-axis tick label"] text').all_text_contents()
+        assert any(re.fullmatch(r"\d{1,3}(\.\d{3})+", v) for v in values), values
+        assert german & set(times) and not {"May", "Oct", "Dec"} & set(times), times
+
+        page.get_by_test_id("publish").click()
+        public_url = page.get_by_test_id("public-url").input_value()
+        page.get_by_test_id("close-dialog").click()
+        embed = page.context.new_page()
+        embed.goto(public_url)
+        embed.locator("body[data-state=ready] .sa-chart svg").first.wait_for()
+        embedded = embed.locator('g[aria-label="y-axis tick label"] text').all_text_contents()
+        assert embedded == values
+        embed.close()
+
+        page.get_by_test_id("opt-locale").select_option("en-US")
+        values = preview.locator('g[aria-label="y-axis tick label"] text').all_text_contents()
+        assert any(re.fullmatch(r"\d{1,3}(,\d{3})+", v) for v in values), values
+    finally:
+        httpx.put(f"{app_url}/api/settings", json={"locale": "en-US"}, timeout=10).raise_for_status()

@@ -22,6 +22,10 @@ CHARTS = {
     "heatmap": {"mapping": {"x": "country", "y": "sales", "color": "year"}},
 }
 MARKS = "svg rect, svg path, svg circle, svg line"
+# Records what the page's Content-Security-Policy refused (set before the page's own scripts run).
+VIOLATIONS_JS = """window.cspViolations = [];
+document.addEventListener("securitypolicyviolation", (e) =>
+  window.cspViolations.push(`${e.effectiveDirective} ${e.blockedURI}`));"""
 
 
 def _export(app_url: str, chart_type: str, config: dict[str, Any], folder: Path) -> Path:
@@ -57,6 +61,7 @@ def test_exported_page_draws_the_chart_from_a_file_with_no_network(
             route.abort()
 
     page.route("**/*", offline)
+    page.add_init_script(VIOLATIONS_JS)
     page.goto(exported.as_uri())
     drawn = page.locator(f".sa-chart[data-chart-type='{chart_type}']")
     drawn.locator("svg").first.wait_for()
@@ -65,4 +70,7 @@ def test_exported_page_draws_the_chart_from_a_file_with_no_network(
     assert page.locator(".sa-chart-error").count() == 0
     assert page.title() == f"Offline {chart_type} · Story Analytics"
     assert requested == []
+    policy = page.locator('meta[http-equiv="Content-Security-Policy"]').get_attribute("content")
+    assert policy is not None and "default-src 'none'" in policy
+    assert page.evaluate("window.cspViolations") == []  # drawn with the policy on, nothing refused
     shot(f"exported-{chart_type}")

@@ -216,6 +216,28 @@ def test_dashboard_arranges_charts_and_publishes(page, app_url: str, shot: Calla
     shot("public-dashboard")
 
 
+def test_dashboard_with_a_deleted_chart_shows_the_dead_tile_removes_it_and_saves(
+    page, app_url: str, shot: Callable[..., Path]
+) -> None:  # type: ignore[no-untyped-def]
+    kept, deleted = _chart_with_data(app_url, "Kept chart"), _chart_with_data(app_url, "Deleted chart")
+    layout = [{"chart_id": chart_id, "width": 6, "height": 360} for chart_id in (kept, deleted)]
+    with httpx.Client(base_url=app_url, timeout=10) as client:
+        board = client.post("/api/dashboards", json={"title": "Dead tile", "layout": layout}).json()
+        assert client.delete(f"/api/charts/{deleted}").status_code == 204
+    page.goto(f"{app_url}/dashboards/{board['id']}")
+    dead = page.get_by_test_id("dashboard-dead-tile")
+    dead.wait_for()
+    assert "This chart was deleted" in dead.inner_text()
+    page.locator("[data-testid=dashboard-tile] .sa-chart svg").first.wait_for()  # the live tile draws
+    shot("dead-tile")
+    dead.get_by_test_id("dashboard-dead-tile-remove").click()
+    assert page.get_by_test_id("dashboard-tile").count() == 1
+    page.get_by_test_id("dashboard-save").click()
+    page.get_by_text("saved", exact=True).wait_for()
+    saved = httpx.get(f"{app_url}/api/dashboards/{board['id']}", timeout=10).json()
+    assert [item["chart_id"] for item in saved["layout"]] == [kept]
+
+
 def test_library_searches_and_files_charts_in_folders(page, app_url: str, shot: Callable[..., Path]) -> None:  # type: ignore[no-untyped-def]
     _chart_with_data(app_url, "Rainfall in Lisbon")
     _chart_with_data(app_url, "Unemployment rate")

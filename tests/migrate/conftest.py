@@ -7,7 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from migrate_helpers import LocalInstall, build_local_install
+from migrate_helpers import LocalInstall, MigrateCli, build_local_install
 
 from storyanalytics.storage import S3StorageBackend
 
@@ -32,3 +32,9 @@ def local_install(_install_template: LocalInstall, tmp_path: Path) -> LocalInsta
 @pytest.fixture
 def s3_target(moto_server: str, s3_bucket: str) -> S3StorageBackend:
     return S3StorageBackend(s3_bucket, endpoint_url=moto_server, region_name="us-east-1")
+
+
+@pytest.fixture
+def migrate_cli(local_install: LocalInstall, s3_target: S3StorageBackend, moto_server: str) -> MigrateCli:
+    """`story-analytics migrate` of the local install into the test bucket on the moto server."""
+    return MigrateCli(local_install.data_dir, s3_target.bucket, moto_server)

@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+from click.testing import Result
 from sqlalchemy import insert, select
+from typer.testing import CliRunner
 
 from storyanalytics.config import Settings, load_settings
 from storyanalytics.db import Base, make_engine, make_session_factory, upgrade
@@ -34,6 +36,24 @@ from storyanalytics.db.models import (
 )
 from storyanalytics.migrate.layout import is_data_key
 from storyanalytics.storage import LocalStorageBackend
+
+
+@dataclass(frozen=True)
+class MigrateCli:
+    """`story-analytics migrate` from a local data folder into a bucket on the moto server."""
+
+    data_dir: Path
+    bucket: str
+    endpoint: str
+
+    def run(self, *options: str, env: dict[str, str], data_dir: Path | None = None) -> Result:
+        """Run it with these further options and environment (`data_dir` overrides the install's)."""
+        from storyanalytics.cli import app
+
+        arguments = ["migrate", "--data-dir", str(data_dir or self.data_dir), "--bucket", self.bucket]
+        arguments += ["--endpoint-url", self.endpoint, *options]
+        return CliRunner().invoke(app, arguments, env=env)
+
 
 LOGIN_EMAIL = "ada@example.org"
 LOGIN_PASSWORD = "correct horse battery staple"

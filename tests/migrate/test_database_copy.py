@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from migrate_helpers import LocalInstall, build_local_install, database_rows
-from sqlalchemy import inspect, select, text, update
+from sqlalchemy import Executable, inspect, select, text, update
 
 from storyanalytics.db import make_engine, make_session_factory, upgrade
 from storyanalytics.db.models import AppSetting, Chart, Folder, Team, User
@@ -39,6 +39,16 @@ def test_types_survive_the_copy(local_install: LocalInstall, postgres_url: str) 
     engine.dispose()
 
 
+def _migrate_then_change(local_install: LocalInstall, postgres_url: str, *changes: Executable) -> None:
+    """Migrate once, then change the target in one transaction (a cloud edit, or an interrupted copy)."""
+    migrate_database(local_install.database_url, postgres_url)
+    engine = make_engine(postgres_url)
+    with engine.begin() as connection:
+        for change in changes:
+            connection.execute(change)
+    engine.dispose()
+
+
 def test_target_with_other_rows_is_refused_before_writing(
     local_install: LocalInstall, postgres_url: str, tmp_path: Path
 ) -> None:
@@ -55,14 +65,12 @@ def test_target_with_other_rows_is_refused_before_writing(
 def test_merge_adds_missing_rows_and_reports_differing_ones_without_overwriting(
     local_install: LocalInstall, postgres_url: str
 ) -> None:
-    migrate_database(local_install.database_url, postgres_url)
-    engine = make_engine(postgres_url)
-    with engine.begin() as connection:
-        connection.execute(
-            update(Chart).where(Chart.id == local_install.chart_ids[0]).values(title="Cloud edit")
-        )
-        connection.execute(text("DELETE FROM snapshots"))
-    engine.dispose()
+    _migrate_then_change(
+        local_install,
+        postgres_url,
+        update(Chart).where(Chart.id == local_install.chart_ids[0]).values(title="Cloud edit"),
+        text("DELETE FROM snapshots"),
+    )
 
     report = migrate_database(local_install.database_url, postgres_url, merge=True)
 
@@ -79,18 +87,16 @@ def test_merge_adds_missing_rows_and_reports_differing_ones_without_overwriting(
 def test_merge_reports_a_row_that_breaks_a_unique_column(
     local_install: LocalInstall, postgres_url: str
 ) -> None:
-    migrate_database(local_install.database_url, postgres_url)
-    engine = make_engine(postgres_url)
-    with engine.begin() as connection:
-        # Same e-mail as a local user under another id: inserting the local row would break uniqueness.
-        connection.execute(text("DELETE FROM users WHERE email = 'local@localhost'"))
-        connection.execute(
-            text(
-                "INSERT INTO users (id, email, display_name, is_admin, is_active, created_at, updated_at) "
-                "VALUES ('c' || repeat('0', 31), 'local@localhost', 'cloud', false, true, now(), now())"
-            )
-        )
-    engine.dispose()
+    # Same e-mail as a local user under another id: inserting the local row would break uniqueness.
+    _migrate_then_change(
+        local_install,
+        postgres_url,
+        text("DELETE FROM users WHERE email = 'local@localhost'"),
+        text(
+            "INSERT INTO users (id, email, display_name, is_admin, is_active, created_at, updated_at) "
+            "VALUES ('c' || repeat('0', 31), 'local@localhost', 'cloud', false, true, now(), now())"
+        ),
+    )
 
     report = migrate_database(local_install.database_url, postgres_url, merge=True)
 
@@ -101,12 +107,10 @@ def test_merge_reports_a_row_that_breaks_a_unique_column(
 def test_complete_tables_are_verified_and_skipped_after_an_interruption(
     local_install: LocalInstall, postgres_url: str
 ) -> None:
-    migrate_database(local_install.database_url, postgres_url)
-    engine = make_engine(postgres_url)
-    with engine.begin() as connection:  # as if killed before the last tables were committed
-        connection.execute(text("DELETE FROM snapshots"))
-        connection.execute(text("DELETE FROM chart_versions"))
-    engine.dispose()
+    # As if killed before the last tables were committed.
+    _migrate_then_change(
+        local_install, postgres_url, text("DELETE FROM snapshots"), text("DELETE FROM chart_versions")
+    )
 
     report = migrate_database(local_install.database_url, postgres_url)
 
@@ -119,11 +123,11 @@ def test_complete_tables_are_verified_and_skipped_after_an_interruption(
 def test_changed_row_in_a_complete_looking_table_is_not_treated_as_complete(
     local_install: LocalInstall, postgres_url: str
 ) -> None:
-    migrate_database(local_install.database_url, postgres_url)
-    engine = make_engine(postgres_url)
-    with engine.begin() as connection:
-        connection.execute(update(User).where(User.id == local_install.user_id).values(display_name="Ada L."))
-    engine.dispose()
+    _migrate_then_change(
+        local_install,
+        postgres_url,
+        update(User).where(User.id == local_install.user_id).values(display_name="Ada L."),
+    )
 
     with pytest.raises(MigrationError, match=r"users \(2 rows\)"):
         migrate_database(local_install.database_url, postgres_url)

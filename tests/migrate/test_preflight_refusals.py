@@ -8,7 +8,7 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.exceptions import EndpointConnectionError
+from botocore.exceptions import ClientError, EndpointConnectionError
 from botocore.stub import Stubber
 from sqlalchemy import insert
 
@@ -134,6 +134,19 @@ def test_bucket_check_that_fails_otherwise_names_the_code(s3: tuple[Any, Stubber
     client, stubber = s3
     stubber.add_client_error("head_bucket", "SlowDown", "Please reduce your request rate", 503)
     assert _refusal(client) == f"cannot check bucket {BUCKET!r}: SlowDown"
+
+
+def test_bucket_check_error_without_a_code_still_gets_a_sentence() -> None:
+    client = boto3.client("s3", region_name="us-east-1")
+
+    def answers_without_a_code(**_: Any) -> None:
+        raise ClientError({}, "HeadBucket")
+
+    client.head_bucket = answers_without_a_code
+    assert _refusal(client) == (
+        f"cannot check bucket {BUCKET!r}: An error occurred (Unknown) when calling the HeadBucket operation: "
+        "Unknown"
+    )
 
 
 def test_unreachable_s3_is_refused_naming_the_bucket() -> None:
@@ -383,10 +396,9 @@ def test_target_newer_than_the_code_is_refused() -> None:
 
 
 def test_same_database_as_source_and_target_is_refused() -> None:
-    with pytest.raises(
-        MigrationError, match=r"^the source and target databases are the same: pass the cloud"
-    ):
+    with pytest.raises(MigrationError) as caught:
         check_distinct(_state(None, "sqlite:///a.db"), _state(None, "sqlite:///a.db"))
+    assert str(caught.value) == ("the source and target databases are the same: pass the cloud DATABASE_URL")
 
 
 def test_different_databases_pass() -> None:

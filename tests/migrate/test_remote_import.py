@@ -11,11 +11,9 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from migrate_helpers import LocalInstall, bucket_files, cloud_settings, database_rows, local_files
-from typer.testing import CliRunner
+from migrate_helpers import LocalInstall, MigrateCli, bucket_files, cloud_settings, database_rows, local_files
 
 from storyanalytics.api.app import create_app
-from storyanalytics.cli import app as cli
 from storyanalytics.migrate import MigrationError, MigrationReport, migrate_local_to_cloud, remote_import
 from storyanalytics.migrate.remote_import import Transport, import_metadata_via_app
 from storyanalytics.storage import S3StorageBackend
@@ -196,20 +194,16 @@ def test_library_call_returns_the_apps_report(
 
 
 def test_cli_app_url_reads_the_password_from_the_environment(
+    migrate_cli: MigrateCli,
     local_install: LocalInstall,
-    s3_target: S3StorageBackend,
-    moto_server: str,
     app_client: TestClient,
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
 ) -> None:
     monkeypatch.setattr(remote_import, "urllib_transport", lambda **_: transport_through(app_client))
-    arguments = ["migrate", "--data-dir", str(local_install.data_dir), "--bucket", s3_target.bucket]
-    arguments += ["--endpoint-url", moto_server, "--merge", "--app-url", APP_URL]
-    arguments += ["--admin-email", ADMIN_EMAIL, "--share-with", ADMIN_EMAIL]
-    arguments += ["--report", str(tmp_path / "report.json")]
-    env = {"DATABASE_URL": "", "ADMIN_PASSWORD": ADMIN_PASSWORD}
-    result = CliRunner().invoke(cli, arguments, env=env)
+    options = ["--merge", "--app-url", APP_URL, "--admin-email", ADMIN_EMAIL, "--share-with", ADMIN_EMAIL]
+    options += ["--report", str(tmp_path / "report.json")]
+    result = migrate_cli.run(*options, env={"DATABASE_URL": "", "ADMIN_PASSWORD": ADMIN_PASSWORD})
     assert result.exit_code == 0, result.output
     assert "imported the metadata" in result.output and ADMIN_PASSWORD not in result.output
     assert chart_statuses(app_client, local_install.chart_ids) == {200}

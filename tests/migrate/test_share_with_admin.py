@@ -12,11 +12,9 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from migrate_helpers import LocalInstall, bucket_files, cloud_settings
-from typer.testing import CliRunner
+from migrate_helpers import LocalInstall, MigrateCli, bucket_files, cloud_settings
 
 from storyanalytics.api.app import create_app
-from storyanalytics.cli import app as cli
 from storyanalytics.migrate import (
     MigrationError,
     MigrationReport,
@@ -106,24 +104,11 @@ def test_share_with_something_that_is_not_an_email_is_refused(deployed_database:
 
 
 def test_cli_share_with_makes_the_admin_an_owner_and_reports_it(
-    local_install: LocalInstall,
-    s3_target: S3StorageBackend,
-    moto_server: str,
-    deployed_database: str,
-    tmp_path: Path,
+    migrate_cli: MigrateCli, deployed_database: str, tmp_path: Path
 ) -> None:
     report = tmp_path / "report.json"
-    arguments = ["migrate", "--data-dir", str(local_install.data_dir), "--bucket", s3_target.bucket]
-    arguments += [
-        "--endpoint-url",
-        moto_server,
-        "--merge",
-        "--share-with",
-        ADMIN_EMAIL,
-        "--report",
-        str(report),
-    ]
-    result = CliRunner().invoke(cli, arguments, env={"DATABASE_URL": deployed_database, "ADMIN_EMAIL": ""})
+    options = ["--merge", "--share-with", ADMIN_EMAIL, "--report", str(report)]
+    result = migrate_cli.run(*options, env={"DATABASE_URL": deployed_database, "ADMIN_EMAIL": ""})
     assert result.exit_code == 0, result.output
     assert f"{ADMIN_EMAIL} now owns 1 more team(s)" in result.output
     assert len(json.loads(report.read_text())["shared_teams"]) == 1

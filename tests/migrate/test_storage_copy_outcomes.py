@@ -13,6 +13,7 @@ import hashlib
 import io
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import boto3
@@ -20,7 +21,7 @@ import pytest
 from botocore.response import StreamingBody
 from botocore.stub import Stubber
 
-from storyanalytics.migrate import ProgressEvent, migrate_storage
+from storyanalytics.migrate import ProgressEvent, migrate_storage, storage_copy
 from storyanalytics.migrate.storage_copy import StorageReport, migrate_storage_async
 from storyanalytics.storage import (
     LocalStorageBackend,
@@ -69,8 +70,8 @@ def listing(stubber: Stubber, objects: dict[str, tuple[int, str]], prefix: str =
 
 
 def head(stubber: Stubber, recorded: str | None, key: str = KEY) -> None:
-    metadata = {"sha256": recorded} if recorded else {}
-    stubber.add_response("head_object", {"Metadata": metadata}, {"Bucket": BUCKET, "Key": key})
+    response = {"Metadata": {"sha256": recorded}} if recorded else {}  # S3 sends no Metadata without any
+    stubber.add_response("head_object", response, {"Bucket": BUCKET, "Key": key})
 
 
 def get(stubber: Stubber, data: bytes, recorded: str | None = None, key: str = KEY) -> None:
@@ -123,6 +124,17 @@ def test_upload_whose_etag_is_not_the_md5_is_read_back_and_accepted_when_equal(
     report = copy(source, target)
 
     assert report.ok and report.copied == [KEY]
+
+
+def test_upload_answered_without_an_etag_is_read_back(
+    source: LocalStorageBackend, bucket: tuple[S3StorageBackend, Stubber]
+) -> None:
+    target, stubber = bucket
+    listing(stubber, {})
+    stubber.add_response("put_object", {})
+    get(stubber, DATA)
+
+    assert copy(source, target).ok
 
 
 def test_upload_confirmed_by_its_sha256_checksum_is_not_read_back(
@@ -214,6 +226,7 @@ def test_keys_live_under_the_prefix_in_the_bucket(source: LocalStorageBackend) -
         stubber.assert_no_pending_responses()
 
     assert report.skipped == [KEY] and report.target == f"s3://{BUCKET}/story/"
+    assert report.source == f"folder {source.base_dir}"
 
 
 def test_upload_goes_under_the_prefix(source: LocalStorageBackend) -> None:
@@ -499,16 +512,30 @@ def test_copy_from_another_kind_of_source_reports_progress_as_objects_finish(
 ) -> None:
     target, stubber = bucket
     listing(stubber, {KEY: (len(DATA), md5(DATA))})
+    head(stubber, sha(DATA))
     events: list[ProgressEvent] = []
 
-    copy(Memory({KEY: DATA}), target, on_progress=events.append)
+    report = copy(Memory({KEY: DATA}), target, on_progress=events.append, verify="metadata")
 
-    assert [(event.kind, event.total, event.advance) for event in events] == [
-        ("start", 2, 0),
-        ("advance", 0, 1),
-        ("advance", 0, 1),
-        ("finish", 0, 0),
+    assert report.skipped == [KEY] and (report.target, report.verify) == (f"s3://{BUCKET}/", "metadata")
+    assert [(e.stage, e.kind, e.total, e.advance, e.advance_bytes) for e in events] == [
+        ("objects", "start", 2, 0, 0),
+        ("objects", "advance", 0, 1, 0),
+        ("objects", "advance", 0, 1, 0),
+        ("objects", "finish", 0, 0, 0),
     ]
+
+
+def test_copy_from_another_kind_of_source_copies_only_what_is_included(
+    bucket: tuple[S3StorageBackend, Stubber],
+) -> None:
+    target, stubber = bucket
+    listing(stubber, {})
+    put(stubber)
+
+    report = copy(Memory({KEY: DATA}), target, include=lambda key: key == KEY)
+
+    assert report.copied == [KEY] and report.failures == {}
 
 
 # --- between folders (no recorded checksums) ----------------------------------------------------------
@@ -523,6 +550,16 @@ def _write(target: LocalStorageBackend, data: bytes) -> None:
 
 def _read(target: LocalStorageBackend) -> bytes:
     return asyncio.run(target.read(KEY))
+
+
+def test_folder_copy_skips_a_file_already_there_with_the_same_bytes(
+    source: LocalStorageBackend, folder: LocalStorageBackend
+) -> None:
+    _write(folder, DATA)
+
+    report = migrate_storage(source, folder)
+
+    assert report.skipped == [KEY] and report.copied == [] and report.ok
 
 
 def test_folder_copy_never_repairs_a_different_file_it_calls_it_a_conflict(
@@ -599,10 +636,46 @@ def test_copy_runs_inside_a_running_event_loop_like_a_notebook(
     assert asyncio.run(notebook_cell()).copied == [KEY]
 
 
-def test_async_copy_gives_the_same_report(source: LocalStorageBackend, folder: LocalStorageBackend) -> None:
-    report = asyncio.run(migrate_storage_async(source, folder, dry_run=True, overwrite=True))
+def test_async_copy_writes_keeps_conflicts_and_copies_only_what_is_included(
+    source: LocalStorageBackend, folder: LocalStorageBackend
+) -> None:
+    asyncio.run(source.write("charts/b.json", b"b"))
+    asyncio.run(source.write("charts/c.json", b"c"))
+    _write(folder, OTHER)
+    events: list[ProgressEvent] = []
 
-    assert report.copied == [KEY] and report.dry_run
+    report = asyncio.run(
+        migrate_storage_async(
+            source, folder, on_progress=events.append, include=lambda key: key != "charts/c.json"
+        )
+    )
+
+    assert list(report.conflicts) == [KEY] and report.copied == ["charts/b.json"]
+    assert asyncio.run(folder.list()) == [KEY, "charts/b.json"] and _read(folder) == OTHER
+    seen = [(e.kind, e.total_bytes, e.advance_bytes) for e in events]
+    assert seen[0] == ("start", len(DATA) + 1, 0) and seen[3:] == [("finish", 0, 0)]
+    assert sorted(seen[1:3]) == [("advance", 0, 1), ("advance", 0, len(DATA))]
+
+
+def test_async_copy_to_a_bucket_from_a_folder_takes_the_threaded_path_with_the_same_options(
+    source: LocalStorageBackend, bucket: tuple[S3StorageBackend, Stubber]
+) -> None:
+    target, stubber = bucket
+    asyncio.run(source.write("charts/b.json", b"b"))
+    listing(stubber, {})
+    put(stubber)
+
+    report = asyncio.run(migrate_storage_async(source, target, concurrency=1, include=lambda key: key == KEY))
+
+    assert report.copied == [KEY] and report.ok
+
+
+def test_async_copy_overwrites_when_asked(source: LocalStorageBackend, folder: LocalStorageBackend) -> None:
+    _write(folder, OTHER)
+
+    report = asyncio.run(migrate_storage_async(source, folder, overwrite=True))
+
+    assert report.overwritten == [KEY] and _read(folder) == DATA
 
 
 @pytest.mark.parametrize(
@@ -645,3 +718,39 @@ def test_report_is_not_ok_while_a_conflict_or_failure_remains(problem: str) -> N
     assert report.ok
     getattr(report, problem)["k"] = "why"
     assert not report.ok
+
+
+def test_copy_to_a_bucket_reports_each_object_with_its_bytes_then_finishes(
+    source: LocalStorageBackend, bucket: tuple[S3StorageBackend, Stubber]
+) -> None:
+    target, stubber = bucket
+    asyncio.run(source.write("settings.json", b"{}"))
+    listing(stubber, {KEY: (len(DATA), md5(DATA)), "settings.json": (2, md5(b"{}"))})
+    events: list[ProgressEvent] = []
+
+    copy(source, target, on_progress=events.append)
+
+    seen = [(e.stage, e.kind, e.total, e.total_bytes, e.advance, e.advance_bytes) for e in events]
+    assert seen[0] == ("objects", "start", 2, len(DATA) + 2, 0, 0)
+    assert sorted(seen[1:3]) == [
+        ("objects", "advance", 0, 0, 1, 2),
+        ("objects", "advance", 0, 0, 1, len(DATA)),
+    ]
+    assert seen[3:] == [("objects", "finish", 0, 0, 0, 0)]
+
+
+@pytest.mark.parametrize("kind", ["folder", "other"])
+def test_report_gives_the_copy_time_in_seconds_to_the_millisecond(
+    source: LocalStorageBackend,
+    bucket: tuple[S3StorageBackend, Stubber],
+    monkeypatch: pytest.MonkeyPatch,
+    kind: str,
+) -> None:
+    target, stubber = bucket
+    listing(stubber, {KEY: (len(DATA), md5(DATA))})
+    ticks = iter([100.0, 102.34567])
+    monkeypatch.setattr(storage_copy, "time", SimpleNamespace(perf_counter=lambda: next(ticks)))
+
+    report = copy(source if kind == "folder" else Memory({KEY: DATA}), target)
+
+    assert report.seconds == 2.346

@@ -200,6 +200,12 @@ def _app_checker(moto_server: str, health_url: str, sqlite_at_head: str, name: s
     return StackChecker(REGION, name, endpoint_url=moto_server, database_url=sqlite_at_head)
 
 
+def failure_detail(result: CheckResult) -> str:
+    """The detail of a check that must have failed."""
+    assert not result.passed, result.detail
+    return result.detail
+
+
 def _s3(checker: StackChecker) -> Any:
     return checker.client("s3")
 
@@ -213,9 +219,8 @@ def test_healthy_stack_passes_every_check(checker: StackChecker) -> None:
 def test_published_charts_fail_when_the_cdn_does_not_serve_the_page(checker: StackChecker) -> None:
     edge_bucket = f"{checker.stack_name}-edge-files"
     _s3(checker).delete_object(Bucket=edge_bucket, Key="public/data/x/1.json")
-    result = checker.published_charts()
-    assert not result.passed
-    assert "/data/x/1.json answered HTTP 404" in result.detail and "publish --sync" in result.detail
+    detail = failure_detail(checker.published_charts())
+    assert "/data/x/1.json answered HTTP 404" in detail and "publish --sync" in detail
 
 
 def test_published_charts_fail_without_an_edge_stack(moto_server: str, checker: StackChecker) -> None:
@@ -227,9 +232,8 @@ def test_published_charts_fail_without_an_edge_stack(moto_server: str, checker: 
 
 
 def test_stack_status_fails_for_a_missing_stack(moto_server: str) -> None:
-    result = StackChecker(REGION, "no-such-stack", endpoint_url=moto_server).stack_status()
-    assert not result.passed
-    assert "stack 'no-such-stack' does not exist" in result.detail
+    detail = failure_detail(StackChecker(REGION, "no-such-stack", endpoint_url=moto_server).stack_status())
+    assert "stack 'no-such-stack' does not exist" in detail
 
 
 def test_app_health_fails_when_the_app_answers_503(checker: StackChecker) -> None:
@@ -244,37 +248,32 @@ def test_app_health_fails_when_the_app_answers_503(checker: StackChecker) -> Non
 
 def test_bucket_exists_fails_naming_the_deleted_bucket(checker: StackChecker) -> None:
     _s3(checker).delete_bucket(Bucket=checker.bucket)
-    result = checker.bucket_exists()
-    assert not result.passed
-    assert f"bucket {checker.bucket!r}" in result.detail and "does not exist" in result.detail
+    detail = failure_detail(checker.bucket_exists())
+    assert f"bucket {checker.bucket!r}" in detail and "does not exist" in detail
 
 
 def test_bucket_private_fails_without_a_public_access_block(checker: StackChecker) -> None:
     _s3(checker).delete_public_access_block(Bucket=checker.bucket)
-    result = checker.bucket_private()
-    assert not result.passed
-    assert "no public access block" in result.detail
+    detail = failure_detail(checker.bucket_private())
+    assert "no public access block" in detail
 
 
 def test_bucket_encrypted_fails_without_default_encryption(checker: StackChecker) -> None:
     _s3(checker).delete_bucket_encryption(Bucket=checker.bucket)
-    result = checker.bucket_encrypted()
-    assert not result.passed
-    assert "no default encryption" in result.detail
+    detail = failure_detail(checker.bucket_encrypted())
+    assert "no default encryption" in detail
 
 
 def test_bucket_encrypted_fails_without_the_tls_only_policy(checker: StackChecker) -> None:
     _s3(checker).delete_bucket_policy(Bucket=checker.bucket)
-    result = checker.bucket_encrypted()
-    assert not result.passed
-    assert "aws:SecureTransport" in result.detail
+    detail = failure_detail(checker.bucket_encrypted())
+    assert "aws:SecureTransport" in detail
 
 
 def test_database_fails_when_behind_the_head_revision(checker: StackChecker, tmp_path: Path) -> None:
     checker.database_url = f"sqlite:///{(tmp_path / 'empty.db').as_posix()}"
-    result = checker.database()
-    assert not result.passed
-    assert "schema revision none" in result.detail
+    detail = failure_detail(checker.database())
+    assert "schema revision none" in detail
 
 
 def test_database_through_the_app_passes_when_the_app_reports_it_ok(checker: StackChecker) -> None:
@@ -285,9 +284,8 @@ def test_database_through_the_app_passes_when_the_app_reports_it_ok(checker: Sta
 def test_service_fails_when_its_image_is_not_in_ecr(checker: StackChecker) -> None:
     ecr = checker.client("ecr")
     ecr.batch_delete_image(repositoryName=checker.stack_name, imageIds=[{"imageTag": "v1"}])
-    result = checker.service()
-    assert not result.passed
-    assert "is not in ECR" in result.detail
+    detail = failure_detail(checker.service())
+    assert "is not in ECR" in detail
 
 
 def test_recent_errors_fails_on_an_error_line(checker: StackChecker) -> None:
@@ -301,9 +299,8 @@ def test_recent_errors_fails_on_an_error_line(checker: StackChecker) -> None:
         logStreamName="app/1",
         logEvents=[{"timestamp": int(time.time() * 1000), "message": "ERROR cannot reach the database"}],
     )
-    result = checker.recent_errors()
-    assert not result.passed
-    assert "ERROR cannot reach the database" in result.detail
+    detail = failure_detail(checker.recent_errors())
+    assert "ERROR cannot reach the database" in detail
 
 
 def test_report_with_a_failure_raises_naming_the_check(checker: StackChecker) -> None:
@@ -332,18 +329,16 @@ def test_stack_status_fails_when_the_stack_is_not_complete(checker: StackChecker
 def test_stack_status_fails_when_an_output_is_missing(checker: StackChecker) -> None:
     outputs = [o for o in checker.stack["Outputs"] if o["OutputKey"] != "DbEndpoint"]
     _stack_as(checker, Outputs=outputs)
-    result = checker.stack_status()
-    assert not result.passed
-    assert result.detail == f"stack {checker.stack_name!r} is CREATE_COMPLETE but lacks outputs DbEndpoint"
+    detail = failure_detail(checker.stack_status())
+    assert detail == f"stack {checker.stack_name!r} is CREATE_COMPLETE but lacks outputs DbEndpoint"
 
 
 def test_app_health_fails_when_the_app_reports_a_bad_status(
     checker: StackChecker, health_answers: Any
 ) -> None:
     health_answers(200, database="ok", status="degraded")
-    result = checker.app_health()
-    assert not result.passed
-    assert result.detail.endswith("/api/health reports status 'degraded'")
+    detail = failure_detail(checker.app_health())
+    assert detail.endswith("/api/health reports status 'degraded'")
 
 
 def test_app_health_fails_when_nothing_answers(checker: StackChecker) -> None:
@@ -351,9 +346,8 @@ def test_app_health_fails_when_nothing_answers(checker: StackChecker) -> None:
         {**o, "OutputValue": "http://127.0.0.1:9"} if o["OutputKey"] == "AppUrl" else o
         for o in checker.stack["Outputs"]
     ])  # fmt: skip
-    result = checker.app_health()
-    assert not result.passed
-    assert result.detail.startswith("cannot reach http://127.0.0.1:9/api/health:")
+    detail = failure_detail(checker.app_health())
+    assert detail.startswith("cannot reach http://127.0.0.1:9/api/health:")
 
 
 def test_bucket_private_fails_when_one_public_access_setting_is_off(checker: StackChecker) -> None:
@@ -364,16 +358,14 @@ def test_bucket_private_fails_when_one_public_access_setting_is_off(checker: Sta
             "RestrictPublicBuckets": False,
         },
     )  # fmt: skip
-    result = checker.bucket_private()
-    assert not result.passed
-    assert result.detail == f"bucket {checker.bucket!r} allows public access: RestrictPublicBuckets off"
+    detail = failure_detail(checker.bucket_private())
+    assert detail == f"bucket {checker.bucket!r} allows public access: RestrictPublicBuckets off"
 
 
 def test_bucket_private_fails_when_the_acl_grants_everyone(checker: StackChecker) -> None:
     _s3(checker).put_bucket_acl(Bucket=checker.bucket, ACL="public-read")
-    result = checker.bucket_private()
-    assert not result.passed
-    assert result.detail == f"bucket {checker.bucket!r} grants access to everyone in its ACL"
+    detail = failure_detail(checker.bucket_private())
+    assert detail == f"bucket {checker.bucket!r} grants access to everyone in its ACL"
 
 
 @pytest.mark.parametrize("principal", ["*", {"AWS": "*"}], ids=["star", "aws-star"])
@@ -384,9 +376,8 @@ def test_bucket_private_fails_when_its_policy_lets_anyone_in(
     statement = {**PUBLIC_STATEMENT, "Resource": f"arn:aws:s3:::{checker.bucket}/*", "Principal": principal}
     policy = {"Version": "2012-10-17", "Statement": statement if single else [statement]}
     _s3(checker).put_bucket_policy(Bucket=checker.bucket, Policy=json.dumps(policy))
-    result = checker.bucket_private()
-    assert not result.passed
-    assert result.detail == f"bucket {checker.bucket!r} has a policy that allows anyone in"
+    detail = failure_detail(checker.bucket_private())
+    assert detail == f"bucket {checker.bucket!r} has a policy that allows anyone in"
 
 
 def test_bucket_private_passes_with_a_policy_for_one_account(checker: StackChecker) -> None:
@@ -405,9 +396,8 @@ def test_database_through_the_app_fails_when_the_app_does_not_report_it(
 ) -> None:
     health_answers(200)
     checker.database_url = None
-    result = checker.database()
-    assert not result.passed
-    assert result.detail == (
+    detail = failure_detail(checker.database())
+    assert detail == (
         f"{checker.app_url}/api/health does not report on the database (HTTP 200); pass "
         "database_url (e.g. through an SSH tunnel) to check it directly"
     )
@@ -418,9 +408,8 @@ def test_database_through_the_app_fails_when_the_app_answers_something_else(
 ) -> None:
     health_answers(200, raw=b"<html>a login page</html>")
     checker.database_url = None
-    result = checker.database()
-    assert not result.passed
-    assert "/api/health does not report on the database (HTTP 200)" in result.detail
+    detail = failure_detail(checker.database())
+    assert "/api/health does not report on the database (HTTP 200)" in detail
 
 
 def test_database_through_the_app_fails_when_the_app_reports_it_broken(
@@ -428,17 +417,15 @@ def test_database_through_the_app_fails_when_the_app_reports_it_broken(
 ) -> None:
     health_answers(503, database="unreachable")
     checker.database_url = None
-    result = checker.database()
-    assert not result.passed
-    assert result.detail == "the app reports its database as 'unreachable': see the service's logs"
+    detail = failure_detail(checker.database())
+    assert detail == "the app reports its database as 'unreachable': see the service's logs"
 
 
 def test_database_fails_when_it_cannot_be_reached(checker: StackChecker) -> None:
     checker.database_url = "postgresql+psycopg2://u:secret@127.0.0.1:9/db"
-    result = checker.database()
-    assert not result.passed
-    assert result.detail.startswith("cannot reach database postgresql+psycopg2://u:***@127.0.0.1:9/db:")
-    assert "secret" not in result.detail
+    detail = failure_detail(checker.database())
+    assert detail.startswith("cannot reach database postgresql+psycopg2://u:***@127.0.0.1:9/db:")
+    assert "secret" not in detail
 
 
 def _service_as(checker: StackChecker, **changes: Any) -> None:
@@ -449,9 +436,8 @@ def _service_as(checker: StackChecker, **changes: Any) -> None:
 
 def test_service_fails_when_its_resource_failed(checker: StackChecker) -> None:
     _service_as(checker, ResourceStatus="UPDATE_FAILED", ResourceStatusReason="Health check failed")
-    result = checker.service()
-    assert not result.passed
-    assert result.detail == "the ECS Express service is UPDATE_FAILED: Health check failed"
+    detail = failure_detail(checker.service())
+    assert detail == "the ECS Express service is UPDATE_FAILED: Health check failed"
 
 
 @pytest.mark.parametrize(
@@ -469,16 +455,14 @@ def test_service_fails_on_a_mutable_or_missing_tag(checker: StackChecker, image:
 
 def test_service_fails_when_the_stack_has_none(checker: StackChecker) -> None:
     checker.__dict__["resources"] = [r for r in checker.resources if r.get("LogicalResourceId") != "Service"]
-    result = checker.service()
-    assert not result.passed
-    assert result.detail == f"stack {checker.stack_name!r} has no Lambda, App Runner or ECS Express service"
+    detail = failure_detail(checker.service())
+    assert detail == f"stack {checker.stack_name!r} has no Lambda, App Runner or ECS Express service"
 
 
 def test_recent_errors_fails_when_the_log_group_is_gone(checker: StackChecker) -> None:
     checker.client("logs").delete_log_group(logGroupName=checker.outputs["LogGroupName"])
-    result = checker.recent_errors()
-    assert not result.passed
-    assert "does not exist: the service has not logged anything yet" in result.detail
+    detail = failure_detail(checker.recent_errors())
+    assert "does not exist: the service has not logged anything yet" in detail
 
 
 def test_report_reuses_a_result_already_shown(checker: StackChecker) -> None:
@@ -611,26 +595,23 @@ def test_an_aws_error_inside_a_check_is_its_code_and_message(checker: StackCheck
     stubber.activate()
     assert checker.bucket  # the stack is read (and kept) before S3 starts refusing
     checker.client = lambda service: s3  # type: ignore[method-assign]
-    result = checker.bucket_encrypted()
-    assert not result.passed
-    assert result.detail == "AccessDenied: Access Denied"
+    detail = failure_detail(checker.bucket_encrypted())
+    assert detail == "AccessDenied: Access Denied"
 
 
 def test_missing_credentials_are_named_with_what_to_run(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
         monkeypatch.delenv(name, raising=False)
-    result = StackChecker(REGION, "any", endpoint_url="http://127.0.0.1:9").stack_status()
-    assert not result.passed
-    assert result.detail == (
+    detail = failure_detail(StackChecker(REGION, "any", endpoint_url="http://127.0.0.1:9").stack_status())
+    assert detail == (
         "cannot read stack 'any': no AWS credentials found: "
         "run 'aws configure' (or set AWS_PROFILE) and try again"
     )
 
 
 def test_unreachable_aws_is_named() -> None:
-    result = StackChecker(REGION, "any", endpoint_url="http://127.0.0.1:9").stack_status()
-    assert not result.passed
-    assert result.detail == "cannot read stack 'any': cannot reach AWS (EndpointConnectionError)"
+    detail = failure_detail(StackChecker(REGION, "any", endpoint_url="http://127.0.0.1:9").stack_status())
+    assert detail == "cannot read stack 'any': cannot reach AWS (EndpointConnectionError)"
 
 
 def test_report_table_shows_each_verdict_and_the_count(checker: StackChecker) -> None:

@@ -15,6 +15,7 @@ from types import ModuleType
 import httpx
 import pytest
 
+from storyanalytics.processes import stop_process
 from storyanalytics.runbooks import NOTEBOOKS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -97,11 +98,7 @@ def lab_server(
             )
         yield base
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc, timeout=20)
         log.close()
 
 

@@ -167,6 +167,25 @@ async def test_a_chart_dropped_from_a_dashboard_is_readable_in_no_payload_of_it(
     assert [entry["chart_id"] for entry in current["layout"]] == ["c2"]
 
 
+async def test_the_published_page_preloads_its_payload_and_the_renderer_it_imports(
+    edge: Edge, s3_client: Any, s3_bucket: str
+) -> None:
+    await edge.publish(chart_item())
+    page = stored(s3_client, s3_bucket, f"embed/{PUBLIC_ID}")["body"].decode()
+    payload = "/" + page_payload_key(s3_client, s3_bucket)
+    assert f'<link rel="preload" as="fetch" crossorigin href="{payload}">' in page
+    assert '<link rel="modulepreload" crossorigin href="/assets/render-BBBB2222.js">' in page
+
+
+def test_chunks_loaded_on_demand_are_not_preloaded(small_dist: Path) -> None:
+    entry = small_dist / "assets" / "embed-AAAA1111.js"
+    entry.write_text(entry.read_text() + "import(`./atlas-DDDD4444.js`);", encoding="utf-8")
+    (small_dist / "assets" / "atlas-DDDD4444.js").write_text("export default 1", encoding="utf-8")
+    bundle = EmbedBundle.from_dist(small_dist)
+    assert bundle.static_chunks == ["render-BBBB2222.js"]
+    assert "atlas-DDDD4444.js" in bundle.asset_names  # still published, fetched when a map needs it
+
+
 def test_a_missing_web_build_says_to_build_it(tmp_path: Path) -> None:
     with pytest.raises(BundleMissing, match="npm run build"):
         EmbedBundle.from_dist(tmp_path / "nowhere")

@@ -18,9 +18,12 @@ let chart = null;
 let drawnWidth = 0;
 let lastHeight = -1;
 
+// Measuring forces a layout: only when framed, and only from the ResizeObserver (after the browser's
+// own layout) or on load, never straight after drawing, which would lengthen that task.
 function postHeight() {
+  if (window.parent === window) return;
   const height = Math.ceil(root.getBoundingClientRect().height);
-  if (height === lastHeight || window.parent === window) return;
+  if (height === lastHeight) return;
   lastHeight = height;
   window.parent.postMessage({ type: "story-analytics:height", publicId, height }, "*");
 }
@@ -44,7 +47,6 @@ function draw() {
   root.replaceChildren(isDashboard ? renderDashboard(chart, width) : renderFigure(chart, width));
   document.body.dataset.state = "ready";
   if (!window.__saDrawnAt) window.__saDrawnAt = performance.now();
-  postHeight();
 }
 
 /** A published dashboard: its charts in a 12-column grid, one column when the frame is narrow. */

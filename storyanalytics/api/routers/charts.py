@@ -176,7 +176,7 @@ async def delete_chart(
 async def delete_chart_files(storage: StorageDep, chart_id: str) -> None:
     try:
         keys = [f"charts/{chart_id}.json", f"charts/{chart_id}.public.json", f"snapshots/{chart_id}.png"]
-        keys.append(f"snapshots/{chart_id}.svg")
+        keys.extend([f"snapshots/{chart_id}.svg", f"snapshots/{chart_id}.slide.png"])
         keys += await storage.list(f"versions/{chart_id}/")
         keys += await storage.list(f"uploads/{chart_id}/")
         for key in keys:

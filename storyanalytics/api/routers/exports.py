@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+from functools import partial
 from typing import Any, Literal
 
 from fastapi import APIRouter, Response
@@ -20,11 +22,12 @@ from storyanalytics.api.services.exports import (
     snapshot_to_pdf,
     snapshot_to_pptx,
 )
-from storyanalytics.api.services.pdf_vector import NotLatin1, svg_to_pdf
+from storyanalytics.api.services.pdf_vector import VectorSnapshotError, svg_to_pdf
 from storyanalytics.api.services.published import chart_document
 from storyanalytics.api.spa import find_web_dist
 from storyanalytics.db.models import Chart
 
+logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/charts", tags=["exports"])
 
 ExportFormat = Literal["csv", "html", "png", "pdf", "pptx"]
@@ -51,15 +54,16 @@ def _alt(config: dict[str, Any]) -> str:
 
 
 async def _vector_pdf(storage: StorageDep, chart_id: str, title: str) -> bytes | None:
-    """The PDF drawn from the chart's SVG, or None to use the PNG snapshot (no SVG, or text the PDF's
-    core fonts cannot draw, such as Greek or CJK)."""
+    """The PDF drawn from the chart's SVG, or None to use the PNG snapshot (no SVG, text the PDF's core
+    fonts cannot draw, such as Greek or CJK, or SVG that fpdf2 cannot draw)."""
     svg = await read_snapshot(storage, chart_id, vector=True)
     if svg is None:
         return None
     alt = _alt(await read_chart_config(storage, chart_id))
     try:
         return await asyncio.to_thread(svg_to_pdf, svg, title=title, alt=alt)
-    except NotLatin1:
+    except VectorSnapshotError as exc:
+        logger.info("PDF export of chart %s from its PNG snapshot: %s", chart_id, exc)
         return None
 
 
@@ -75,10 +79,10 @@ async def export_chart(
     chart = get_team_item_or_404(session, user, Chart, chart_id, "chart")
     title = chart.title or "Chart"
     if fmt == "csv":
-        data = await read_chart_data(session, storage, chart.id)
-        if data is None:
+        parsed = await read_chart_data(session, storage, chart.id)
+        if parsed is None:
             raise ApiError(409, "This chart has no data yet: upload a CSV before exporting it.")
-        body = rows_to_csv(*data)
+        body = await asyncio.to_thread(rows_to_csv, parsed.columns, parsed.iter_records())
     elif fmt == "html":
         # The chart as it is now (not its published version), in the public payload's shape.
         document = await chart_document(session, storage, chart, public_id=None, public_version=0)
@@ -97,9 +101,22 @@ async def export_chart(
             body = png
         else:
             config = await read_chart_config(storage, chart.id)
-            builder = snapshot_to_pdf if fmt == "pdf" else snapshot_to_pptx
             source, alt = _source(config), _alt(config)
-            body = await asyncio.to_thread(builder, png, title=title, source=source, alt=alt)
+            if fmt == "pdf":
+                body = await asyncio.to_thread(snapshot_to_pdf, png, title=title, source=source, alt=alt)
+            else:
+                slide = await read_snapshot(storage, chart.id, slide=True)
+                body = await asyncio.to_thread(
+                    partial(
+                        snapshot_to_pptx,
+                        slide or png,
+                        title=title,
+                        source=source,
+                        alt=alt,
+                        description=chart.description or "",
+                        with_header=slide is None,
+                    )
+                )
     session.commit()
     filename = export_filename(title, fmt)
     return Response(

@@ -14,6 +14,8 @@ from storyanalytics.api.services.pdf_vector import VectorSnapshotError, check_sv
 from storyanalytics.api.services.snapshots import (
     MAX_SNAPSHOT_BYTES,
     SnapshotError,
+    SnapshotInfo,
+    slide_snapshot_key,
     snapshot_key,
     validate_png,
     vector_snapshot_key,
@@ -51,12 +53,28 @@ async def read_limited_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-async def read_snapshot(storage: StorageDep, chart_id: str, *, vector: bool = False) -> bytes | None:
-    """The chart's PNG snapshot (or, with `vector`, its SVG for the PDF export); None when there is none."""
+async def read_snapshot(
+    storage: StorageDep, chart_id: str, *, vector: bool = False, slide: bool = False
+) -> bytes | None:
+    """The chart's PNG snapshot (with `vector`, its SVG for the PDF export; with `slide`, the PNG without
+    title and source for the PPTX export); None when there is none."""
+    key = vector_snapshot_key if vector else slide_snapshot_key if slide else snapshot_key
     try:
-        return await storage.read(vector_snapshot_key(chart_id) if vector else snapshot_key(chart_id))
+        return await storage.read(key(chart_id))
     except ObjectNotFound:
         return None
+
+
+async def _read_png(request: Request) -> tuple[bytes, SnapshotInfo]:
+    """The PNG request body, checked (type, size, signature, dimensions) before anything is stored."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type not in ACCEPTED_TYPES:
+        raise ApiError(415, "Send the snapshot as the raw request body with Content-Type: image/png.")
+    data = await read_limited_body(request, MAX_SNAPSHOT_BYTES)
+    try:
+        return data, validate_png(data)
+    except SnapshotError as exc:
+        raise ApiError(exc.status_code, str(exc)) from None
 
 
 @router.put(
@@ -73,22 +91,39 @@ async def put_snapshot(
 ) -> Response:
     chart = get_team_item_or_404(session, user, Chart, chart_id, "chart")
     session.commit()  # end the read transaction before awaiting storage
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type not in ACCEPTED_TYPES:
-        raise ApiError(415, "Send the snapshot as the raw request body with Content-Type: image/png.")
-    data = await read_limited_body(request, MAX_SNAPSHOT_BYTES)
-    try:
-        info = validate_png(data)
-    except SnapshotError as exc:
-        raise ApiError(exc.status_code, str(exc)) from None
+    data, info = await _read_png(request)
     key = snapshot_key(chart.id)
     await storage.write(key, data)
+    # A slide picture older than the snapshot would put a stale chart on the slide: the editor uploads
+    # a fresh one with each PPTX export; until then the slide uses this snapshot.
+    await storage.delete(slide_snapshot_key(chart.id))
     row = session.scalar(select(Snapshot).where(Snapshot.chart_id == chart.id))
     if row is None:
         row = Snapshot(chart_id=chart.id, storage_key=key)
         session.add(row)
     row.size_bytes, row.width, row.height, row.created_at = info.size_bytes, info.width, info.height, utcnow()
     session.commit()
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.put(
+    "/{chart_id}/snapshot/slide",
+    status_code=status.HTTP_204_NO_CONTENT,
+    openapi_extra=_PNG_BODY,
+    responses={
+        413: {"model": ErrorOut, "description": "Over 10 MB"},
+        415: {"model": ErrorOut, "description": "Not image/png"},
+    },
+)
+async def put_slide_snapshot(
+    chart_id: str, request: Request, session: SessionDep, storage: StorageDep, user: CurrentUser
+) -> Response:
+    """The chart without its title, description and source (PNG), for the PPTX export's picture: the
+    slide shows those as editable text boxes, so the picture must not repeat them."""
+    chart = get_team_item_or_404(session, user, Chart, chart_id, "chart")
+    session.commit()
+    data, _ = await _read_png(request)
+    await storage.write(slide_snapshot_key(chart.id), data)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

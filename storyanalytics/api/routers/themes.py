@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
@@ -35,6 +36,7 @@ from storyanalytics.api.services.themes import (
 )
 from storyanalytics.db.models import Theme as ThemeRow
 from storyanalytics.db.models import new_id
+from storyanalytics.storage import StorageError
 
 router = APIRouter(prefix="/api/themes", tags=["themes"])
 
@@ -136,17 +138,25 @@ async def update_theme(
     if is_builtin(theme_id):
         raise _read_only(theme_id)
     row = get_team_item_or_404(session, user, ThemeRow, theme_id, "theme")
+    saved = await load_custom_theme(storage, row)
     if body.base_theme is not None and body.base_theme != row.base_theme:
         start: ThemeDefinition = _base(body.base_theme)
     else:
-        start = await load_custom_theme(storage, row)
+        start = saved
     definition = _definition(start, body)
     await storage.write(theme_key(row.id), dump_definition(definition))
-    if body.name is not None:
-        row.name = body.name.strip() or row.name
-    if body.base_theme is not None:
-        row.base_theme = body.base_theme
-    session.commit()
+    try:
+        if body.name is not None:
+            row.name = body.name.strip() or row.name
+        if body.base_theme is not None:
+            row.base_theme = body.base_theme
+        session.commit()
+    except Exception:
+        # The name and base were not saved: the stored definition goes back to the one they describe.
+        session.rollback()
+        with contextlib.suppress(StorageError):
+            await storage.write(theme_key(row.id), dump_definition(saved))
+        raise
     return theme_from_definition(row.id, row.name, row.base_theme, definition)
 
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException
@@ -21,7 +22,7 @@ from storyanalytics.api.deps import CurrentUser, SessionDep, SettingsDep, Storag
 from storyanalytics.api.errors import ApiError, ErrorOut
 from storyanalytics.api.schemas import CellProblem, ColumnOut, DataFormatIn, DataInfo, DataRows
 from storyanalytics.api.services.access import get_team_item_or_404
-from storyanalytics.api.services.charts import current_upload, read_upload, upload_key
+from storyanalytics.api.services.charts import chart_payload, current_upload, read_chart_config, upload_key
 from storyanalytics.api.services.csvdata import ParsedCsv, parse_csv, parsed_cache
 from storyanalytics.api.services.team_items import add_with_file
 from storyanalytics.db.models import Chart, Upload, new_id
@@ -216,13 +217,29 @@ async def put_chart_data_format(
 
 @router.get("/api/charts/{chart_id}/data", response_model=DataRows)
 async def get_chart_data(
-    chart_id: str, session: SessionDep, storage: StorageDep, user: CurrentUser
+    chart_id: str,
+    session: SessionDep,
+    storage: StorageDep,
+    user: CurrentUser,
+    chart_type: str | None = Query(None, description="Draw as this type (default: the chart's own)"),
+    mapping: str | None = Query(None, description="Draw with this column mapping, as JSON (default: saved)"),
 ) -> DataRows:
+    """The rows the chart draws: all of them up to a limit, else reduced on the server by chart type
+    (`reduced` says how, with a note to show). The editor passes its unsaved type and mapping."""
     chart = get_team_item_or_404(session, user, Chart, chart_id, "chart")
-    upload = current_upload(session, chart.id)
-    if upload is None:
+    config = await read_chart_config(storage, chart.id)
+    chosen = _mapping(mapping) if mapping is not None else config.get("mapping")
+    payload = await chart_payload(session, storage, chart.id, chart_type or chart.chart_type, chosen)
+    if payload is None:
         return DataRows(columns=[], rows=[])
-    parsed = await read_upload(storage, upload)
-    return DataRows(
-        columns=[ColumnOut.model_validate(column) for column in parsed.columns], rows=parsed.records()
-    )
+    return DataRows.model_validate(payload)
+
+
+def _mapping(text: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        value = None
+    if not isinstance(value, dict):
+        raise ApiError(422, 'mapping must be a JSON object such as {"x": "year", "y": "sales"}.')
+    return value

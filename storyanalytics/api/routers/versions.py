@@ -14,7 +14,7 @@ from storyanalytics.api.errors import ErrorOut, not_found
 from storyanalytics.api.schemas import ChartOut
 from storyanalytics.api.services.access import get_team_item_or_404
 from storyanalytics.api.services.charts import load_chart_out, read_json
-from storyanalytics.api.services.versions import VERSIONED_FIELDS, restore_upload, save_chart_change
+from storyanalytics.api.services.versions import VERSIONED_FIELDS, save_chart_change
 from storyanalytics.db.models import Chart, ChartVersion
 from storyanalytics.storage import ObjectNotFound
 
@@ -95,7 +95,13 @@ async def restore_version(
     changes: dict[str, Any] = {name: getattr(old, name) for name in VERSIONED_FIELDS}
     changes["config"] = old.config
     chart = await save_chart_change(
-        session, storage, chart, chart.version, changes, user_id=user.id, message=f"Restored version {number}"
+        session,
+        storage,
+        chart,
+        chart.version,
+        changes,
+        user_id=user.id,
+        message=f"Restored version {number}",
+        restore_upload_id=upload_id,
     )
-    restore_upload(session, chart.id, upload_id)
     return await load_chart_out(session, storage, chart)

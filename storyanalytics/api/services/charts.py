@@ -4,6 +4,7 @@ saved states at `versions/<chart_id>/<n>.json`. Routers (and API part 2) go thro
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -11,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storyanalytics.api.schemas import ChartOut, ColumnOut, DataSummary
+from storyanalytics.api.services.chart_payload import chart_rows
 from storyanalytics.api.services.csvdata import ParsedCsv, parse_csv, parsed_cache
 from storyanalytics.db.models import Chart, Upload
 from storyanalytics.storage import ObjectNotFound, StorageBackend
@@ -74,24 +76,35 @@ async def read_upload(storage: StorageBackend, upload: Upload) -> ParsedCsv:
     if cached is not None:
         return cached
     raw = await storage.read(upload.storage_key)
-    parsed = parse_csv(
+    parsed = await asyncio.to_thread(
+        parse_csv,
         raw,
         types=[column["type"] for column in upload.columns],
         formats=[column.get("format") for column in upload.columns],
     )
+    del raw
     parsed_cache.put(upload.storage_key, parsed)
     return parsed
 
 
-async def read_chart_data(
-    session: Session, storage: StorageBackend, chart_id: str
-) -> tuple[list[dict[str, str]], list[dict[str, Any]]] | None:
-    """The chart's columns and rows as records, or None when it has no data yet."""
+async def read_chart_data(session: Session, storage: StorageBackend, chart_id: str) -> ParsedCsv | None:
+    """The chart's parsed data, or None when it has no data yet."""
     upload = current_upload(session, chart_id)
     if upload is None:
         return None
-    parsed = await read_upload(storage, upload)
-    return parsed.columns, parsed.records()
+    return await read_upload(storage, upload)
+
+
+async def chart_payload(
+    session: Session, storage: StorageBackend, chart_id: str, chart_type: str, mapping: Any
+) -> dict[str, Any] | None:
+    """The rows the chart draws, reduced on the server past MAX_ROWS (chart_payload); None without data."""
+    parsed = await read_chart_data(session, storage, chart_id)
+    if parsed is None:
+        return None
+    return await asyncio.to_thread(
+        chart_rows, parsed, chart_type, mapping if isinstance(mapping, dict) else None
+    )
 
 
 def data_summary(upload: Upload | None) -> DataSummary | None:

@@ -32,6 +32,13 @@ _QUARTER = re.compile(r"^(\d{4})[\s\-/]?Q([1-4])$|^Q([1-4])[\s\-/]?(\d{4})$", re
 _DAY_MONTH = re.compile(r"^(\d{1,2})([/.\-])(\d{1,2})\2(\d{4})$")
 _ISO_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M")
 
+# Cells in these plain forms read as a column engine's own cast reads them, so a columnar reader may convert
+# them in bulk and send only the other values through `read_cell`: a number matching PLAIN_NUMBER[decimal]
+# is float(text) once a decimal comma is made a point (what `parse_number` does with it), and a date matching
+# ISO_DAY that is a real calendar day is itself (what `parse_date` gives back).
+PLAIN_NUMBER: dict[Decimal, str] = {".": _PLAIN.pattern, ",": r"^[+-]?\d+(,\d+)?$"}
+ISO_DAY = r"^\d{4}-\d{2}-\d{2}$"
+
 
 def _strip_number(text: str) -> tuple[str, float, bool] | None:
     """The digits of a number with its sign, scale (k, M...) and percent/currency marks taken off."""

@@ -6,7 +6,7 @@ import csv
 import io
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
@@ -54,7 +54,7 @@ def _csv_cell(value: Any) -> str:
     return text
 
 
-def rows_to_csv(columns: Sequence[dict[str, Any]], rows: Sequence[dict[str, Any]]) -> bytes:
+def rows_to_csv(columns: Sequence[dict[str, Any]], rows: Iterable[dict[str, Any]]) -> bytes:
     """CSV with a header row, UTF-8 with BOM so spreadsheet programs read accents right."""
     names = [str(column["name"]) for column in columns]
     buffer = io.StringIO()
@@ -112,7 +112,16 @@ def render_html(document: dict[str, Any], web_dist: Path | None) -> bytes:
         rows=data.get("rows") or [],
         theme=Theme.model_validate(document["theme"]),
         note=NO_BUNDLE_NOTE,
+        locale=chart_locale(document),
     )
+
+
+def chart_locale(document: dict[str, Any]) -> str:
+    """The language of a chart's numbers: its own (options.locale), else the site's, as in the web app."""
+    options = (document.get("config") or {}).get("options")
+    own = options.get("locale") if isinstance(options, dict) else None
+    site = document.get("locale")
+    return own if isinstance(own, str) and own else site if isinstance(site, str) and site else "en-US"
 
 
 def render_svg_page(
@@ -125,10 +134,11 @@ def render_svg_page(
     rows: Sequence[dict[str, Any]],
     theme: Theme,
     note: str = "",
+    locale: str = "en-US",
 ) -> bytes:
     """The fallback page: an inline SVG of the chart (basic types), the data table, and the chart's
     config, data and theme as JSON, with no external resource and no script that runs."""
-    svg = render_svg(chart_type, config, columns, rows, theme, title=title)
+    svg = render_svg(chart_type, config, columns, rows, theme, title=title, locale=locale)
     colors = theme.colors
     fonts = theme.fonts
     source = config.get("source") if isinstance(config.get("source"), str) else ""
@@ -155,7 +165,7 @@ def render_svg_page(
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy"
- content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+ content="default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'">
 <title>{escape(title or "Chart")}</title>
 <style>
 body {{ margin: 0; padding: 24px; background: {colors.background}; color: {colors.text};
@@ -209,34 +219,77 @@ def snapshot_to_pdf(png: bytes, *, title: str, source: str = "", alt: str = "") 
     return buffer.getvalue()
 
 
-def snapshot_to_pptx(png: bytes, *, title: str, source: str = "", alt: str = "") -> bytes:
-    """A 16:9 slide with the snapshot scaled to fit. The snapshot already shows the title and source, so
-    the slide adds no second copy of them; the picture carries the alternative text for screen readers."""
+def snapshot_to_pptx(
+    png: bytes,
+    *,
+    title: str,
+    source: str = "",
+    alt: str = "",
+    description: str = "",
+    with_header: bool = True,
+) -> bytes:
+    """A 16:9 slide with the chart's picture scaled to fit.
+
+    `with_header=False` (the editor's slide picture, drawn without title, description and source): the
+    slide shows those as editable text boxes the width of the slide, so nothing is said twice.
+    `with_header=True` (only the full snapshot exists): the picture already shows them, so no box does."""
     from pptx import Presentation
-    from pptx.util import Emu, Inches
+    from pptx.dml.color import RGBColor
+    from pptx.util import Emu, Inches, Pt
 
     with Image.open(io.BytesIO(png)) as opened:
         width_px, height_px = opened.size
+        red, green, blue = opened.convert("RGB").getpixel((0, 0))  # type: ignore[misc]
     presentation = Presentation()
     slide_width, slide_height = Inches(13.333), Inches(7.5)
     presentation.slide_width = slide_width
     presentation.slide_height = slide_height
     slide = presentation.slides.add_slide(presentation.slide_layouts[6])  # blank
     margin = Inches(0.4)
+    top, bottom = int(margin), int(slide_height - margin)
+    # The slide in the chart's own background (a dark theme stays dark), its text readable on it.
+    slide.background.fill.solid()
+    slide.background.fill.fore_color.rgb = RGBColor(red, green, blue)
+    ink = (
+        RGBColor(0xFF, 0xFF, 0xFF) if 0.299 * red + 0.587 * green + 0.114 * blue < 128 else RGBColor(0, 0, 0)
+    )
+
+    def text_box(name: str, text: str, y: int, height: int, size: int, bold: bool = False) -> None:
+        box = slide.shapes.add_textbox(Emu(margin), Emu(y), Emu(slide_width - 2 * margin), Emu(height))
+        box.name = name
+        frame = box.text_frame
+        frame.word_wrap = True  # wrap inside the box's width (LibreOffice cuts an unwrapped line)
+        frame.text = text
+        font = frame.paragraphs[0].font
+        font.size, font.bold = Pt(size), bold
+        font.color.rgb = ink
+
+    if not with_header:
+        if title:
+            text_box("Title", title, top, int(Inches(0.7)), 28, bold=True)
+            top += int(Inches(0.75))
+        if description:
+            text_box("Description", description, top, int(Inches(0.5)), 16)
+            top += int(Inches(0.55))
+        if source:
+            bottom -= int(Inches(0.4))
+            text_box("Source", f"Source: {source}", bottom + int(Inches(0.05)), int(Inches(0.35)), 12)
     box_width = slide_width - 2 * margin
-    box_height = slide_height - 2 * margin
+    box_height = max(1, bottom - top)
     scale = min(box_width / width_px, box_height / height_px)
     picture_width, picture_height = int(width_px * scale), int(height_px * scale)
     picture = slide.shapes.add_picture(
         io.BytesIO(png),
         Emu(margin + (box_width - picture_width) // 2),
-        Emu(margin + (box_height - picture_height) // 2),
+        Emu(top + (box_height - picture_height) // 2),
         Emu(picture_width),
         Emu(picture_height),
     )
     picture.name = (title or "Chart")[:200]
-    description = alt or " · ".join(part for part in (title, f"Source: {source}" if source else "") if part)
-    picture._element.nvPicPr.cNvPr.set("descr", description[:2000])
+    description_text = alt or " · ".join(
+        part for part in (title, f"Source: {source}" if source else "") if part
+    )
+    picture._element.nvPicPr.cNvPr.set("descr", description_text[:2000])
     presentation.core_properties.title = title or "Chart"
     if source:
         presentation.core_properties.subject = f"Source: {source}"[:255]

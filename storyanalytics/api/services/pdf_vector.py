@@ -56,6 +56,10 @@ class NotLatin1(VectorSnapshotError):
     """The chart's text needs characters the PDF core fonts lack (the PNG-based PDF shows them)."""
 
 
+class NotDrawable(VectorSnapshotError):
+    """fpdf2 draws a subset of SVG and this one is outside it (the PNG-based PDF shows the chart)."""
+
+
 def _latin1(svg: str) -> str:
     for char, spelled in _SPELLED.items():
         svg = svg.replace(char, spelled)
@@ -78,7 +82,9 @@ def svg_to_pdf(svg: bytes, *, title: str, alt: str = "") -> bytes:
     pdf.set_creator("Story Analytics")
     pdf.set_auto_page_break(False)
     pdf.add_page()
-    pdf.image(
-        io.BytesIO(_latin1(svg.decode("utf-8", "replace")).encode("utf-8")), x=0, y=0, w=width, h=height
-    )
-    return bytes(pdf.output())
+    text = _latin1(svg.decode("utf-8", "replace")).encode("utf-8")
+    try:
+        pdf.image(io.BytesIO(text), x=0, y=0, w=width, h=height)
+        return bytes(pdf.output())
+    except Exception as exc:  # fpdf2 raises many kinds for SVG it cannot draw; none may become a 500
+        raise NotDrawable(f"the chart's SVG cannot be drawn as vectors ({type(exc).__name__})") from None

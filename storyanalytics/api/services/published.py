@@ -16,7 +16,7 @@ from sqlalchemy.sql import Select
 
 from storyanalytics.api.errors import ApiError
 from storyanalytics.api.services.app_settings import read_app_settings
-from storyanalytics.api.services.charts import read_chart_config, read_chart_data
+from storyanalytics.api.services.charts import chart_payload, read_chart_config
 from storyanalytics.api.services.rawsql import compile_once, fetch_one
 from storyanalytics.api.services.snapshots import snapshot_key
 from storyanalytics.api.services.theme_store import resolve_theme
@@ -60,9 +60,10 @@ async def chart_document(
 ) -> dict[str, Any]:
     """What the embed needs to draw a chart, frozen at publish time."""
     config = await read_chart_config(storage, chart.id)
-    data = await read_chart_data(session, storage, chart.id)
-    columns, rows = data if data is not None else ([], [])
+    data = await chart_payload(session, storage, chart.id, chart.chart_type, config.get("mapping"))
     theme = await resolve_theme(session, storage, chart.team_id, chart.theme_id)
+    # The language of the chart's numbers and dates: its own (options.locale), else the site's.
+    locale = (await read_app_settings(storage)).locale
     return {
         "public_id": public_id,
         "public_version": public_version,
@@ -70,8 +71,9 @@ async def chart_document(
         "description": chart.description,
         "chart_type": chart.chart_type,
         "config": config,
-        "data": {"columns": columns, "rows": rows},
+        "data": data if data is not None else {"columns": [], "rows": []},
         "theme": theme.model_dump(),
+        "locale": locale,
     }
 
 
@@ -122,22 +124,38 @@ async def publish(
         document = await dashboard_document(session, storage, item, public_id, version)
     session.commit()  # end the read transaction: nothing is held while storage works
     body = encode_payload(document)
+    key = public_key(kind, item.id)
+    previous = await _stored_or_none(storage, key) if old_version else None
     # The document goes first: a reader that sees the new version in the database finds it stored.
-    await storage.write(public_key(kind, item.id), body)
+    await storage.write(key, body)
     now = utcnow()
-    result = session.execute(
-        update(model)
-        .where(model.id == item.id, model.public_version == old_version)
-        # One timestamp for both, so "saved after publishing" (updated_at > published_at) means a real edit.
-        .values(
-            public_id=public_id, public_version=version, is_published=True, published_at=now, updated_at=now
+    try:
+        result = session.execute(
+            update(model)
+            .where(model.id == item.id, model.public_version == old_version)
+            # One timestamp for both, so "saved after publishing" (updated_at > published_at) means a real
+            # edit.
+            .values(
+                public_id=public_id,
+                public_version=version,
+                is_published=True,
+                published_at=now,
+                updated_at=now,
+            )
+            .execution_options(synchronize_session=False)
         )
-        .execution_options(synchronize_session=False)
-    )
-    if getattr(result, "rowcount", 0) != 1:
+        won = getattr(result, "rowcount", 0) == 1
+        if won:
+            session.commit()
+    except Exception:
+        # The database did not record this version: put back what the recorded one serves.
+        session.rollback()
+        await _put_back(storage, key, previous)
+        raise
+    if not won:
+        # Another publish won meanwhile; its document (the same item, frozen a moment apart) stays.
         session.rollback()
         raise ApiError(409, f"This {kind} was published or deleted meanwhile: reload it and try again.")
-    session.commit()
     session.refresh(item)
     if edge is not None:
         png = await _snapshot(storage, item.id) if kind == "chart" else None
@@ -224,6 +242,22 @@ def dashboards_showing(session: Session, team_id: str, chart_id: str) -> list[st
         if public_id
         and any(isinstance(entry, dict) and entry.get("chart_id") == chart_id for entry in layout or [])
     ]
+
+
+async def _stored_or_none(storage: StorageBackend, key: str) -> bytes | None:
+    try:
+        return await storage.read(key)
+    except ObjectNotFound:
+        return None
+
+
+async def _put_back(storage: StorageBackend, key: str, previous: bytes | None) -> None:
+    """Best effort: if storage fails here too, the newer bytes stay until the next publish rewrites them."""
+    with contextlib.suppress(StorageError):
+        if previous is None:
+            await storage.delete(key)
+        else:
+            await storage.write(key, previous)
 
 
 async def _snapshot(storage: StorageBackend, chart_id: str) -> bytes | None:

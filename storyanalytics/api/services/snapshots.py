@@ -42,6 +42,11 @@ def vector_snapshot_key(chart_id: str) -> str:
     return f"snapshots/{chart_id}.svg"
 
 
+def slide_snapshot_key(chart_id: str) -> str:
+    """The chart without its title, description and source, for the slide (which shows them as text)."""
+    return f"snapshots/{chart_id}.slide.png"
+
+
 def validate_png(data: bytes, *, max_bytes: int = MAX_SNAPSHOT_BYTES) -> SnapshotInfo:
     """Check size, PNG signature and dimensions before anything is stored."""
     if len(data) > max_bytes:

@@ -11,6 +11,7 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import partial
 from html import escape
 from typing import Any
 
@@ -132,24 +133,45 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     return ticks
 
 
-def format_number(value: float) -> str:
+# Decimal and thousands marks by language (as the browser's Intl.NumberFormat writes them), so this page
+# reads like the charts the web app draws; other languages read as en-US.
+_DOT_GROUP = frozenset({"de", "es", "it", "nl", "pt", "da", "id", "tr", "el", "ro", "hr", "sl", "sr"})
+_SPACE_GROUP = frozenset({"fr", "sv", "pl", "nb", "no", "fi", "cs", "sk", "ru", "uk", "hu", "bg", "lt"})
+
+
+def locale_marks(locale: str = "en-US") -> tuple[str, str]:
+    """(decimal mark, thousands mark) of a language tag: de-DE -> (",", "."), fr-FR -> (",", narrow space)."""
+    language = locale.split("-", 1)[0].lower()
+    if language in _DOT_GROUP:
+        return ",", "."
+    if language in _SPACE_GROUP:
+        return ",", "\u202f" if language == "fr" else "\u00a0"
+    return ".", ","
+
+
+def format_number(value: float, locale: str = "en-US") -> str:
+    """Short numbers as the web app writes them: 1,234 · 12.3k · 4.5M, in the locale's marks."""
     if value == 0:
         return "0"
     magnitude = abs(value)
     if magnitude >= 1e9:
-        return f"{value / 1e9:g}B"
-    if magnitude >= 1e6:
-        return f"{value / 1e6:g}M"
-    if magnitude >= 1e4:
-        return f"{value / 1e3:g}k"
-    return f"{value:,.10g}"
+        text = f"{value / 1e9:g}B"
+    elif magnitude >= 1e6:
+        text = f"{value / 1e6:g}M"
+    elif magnitude >= 1e4:
+        text = f"{value / 1e3:g}k"
+    else:
+        text = f"{value:,.10g}"
+    decimal, group = locale_marks(locale)
+    return text.translate({ord(","): group, ord("."): decimal})
 
 
 class _Canvas:
-    def __init__(self, width: int, height: int, theme: Theme) -> None:
+    def __init__(self, width: int, height: int, theme: Theme, locale: str = "en-US") -> None:
         self.width = width
         self.height = height
         self.theme = theme
+        self.locale = locale
         self.parts: list[str] = []
         self.left = MARGIN["left"]
         self.right = width - MARGIN["right"]
@@ -213,10 +235,10 @@ def _value_axis(canvas: _Canvas, scale: _LinearScale, *, vertical: bool) -> None
         position = scale(tick)
         if vertical:
             canvas.line(canvas.left, position, canvas.right, position, colors.grid)
-            canvas.text(canvas.left - 6, position + 4, format_number(tick), anchor="end")
+            canvas.text(canvas.left - 6, position + 4, format_number(tick, canvas.locale), anchor="end")
         else:
             canvas.line(position, canvas.top, position, canvas.bottom, colors.grid)
-            canvas.text(position, canvas.bottom + 16, format_number(tick))
+            canvas.text(position, canvas.bottom + 16, format_number(tick, canvas.locale))
 
 
 def _legend(canvas: _Canvas, colors: dict[str, str]) -> None:
@@ -284,7 +306,7 @@ def _bars(canvas: _Canvas, mapping: Mapping, rows: Sequence[dict[str, Any]], hor
                 rect = f'x="{offset:.1f}" y="{low:.1f}" width="{inner:.1f}" height="{high - low:.1f}"'
             canvas.parts.append(
                 f'<rect {rect} fill="{colors[key]}"><title>{escape(category)}: '
-                f"{escape(format_number(values[(category, key)]))}</title></rect>"
+                f"{escape(format_number(values[(category, key)], canvas.locale))}</title></rect>"
             )
         center = start + band * 0.4
         if horizontal:
@@ -317,7 +339,7 @@ def _xy(canvas: _Canvas, mapping: Mapping, rows: Sequence[dict[str, Any]], kind:
     tick_label: Callable[[float], str]
     if all(value is not None for value in numeric):
         positions = [float(value) for value in numeric if value is not None]
-        tick_label = format_number
+        tick_label = partial(format_number, locale=canvas.locale)
     elif all(value is not None for value in times):
         positions = [float(value) for value in times if value is not None]
         tick_label = _date_label
@@ -397,7 +419,7 @@ def _pie(canvas: _Canvas, mapping: Mapping, rows: Sequence[dict[str, Any]], donu
         canvas.parts.append(
             f'<path d="M{cx:.1f},{cy:.1f} L{x1:.1f},{y1:.1f} A{radius:.1f},{radius:.1f} 0 {large} 1'
             f' {x2:.1f},{y2:.1f} Z" fill="{colors[label]}" stroke="{canvas.theme.colors.background}">'
-            f"<title>{escape(label)}: {escape(format_number(value))}</title></path>"
+            f"<title>{escape(label)}: {escape(format_number(value, canvas.locale))}</title></path>"
         )
     if donut:
         canvas.parts.append(
@@ -417,6 +439,7 @@ def render_svg(
     title: str = "",
     width: int = 720,
     height: int = 420,
+    locale: str = "en-US",
 ) -> str | None:
     """The chart as an SVG string, or None when the type or data cannot be drawn here."""
     kind = chart_type.strip().lower()
@@ -425,7 +448,7 @@ def render_svg(
     mapping = resolve_mapping(config, columns, all_series=kind in SERIES_TYPES)
     if mapping is None:
         return None
-    canvas = _Canvas(width, height, theme)
+    canvas = _Canvas(width, height, theme, locale)
     if kind in VERTICAL_BARS or kind in HORIZONTAL_BARS:
         _bars(canvas, mapping, rows, horizontal=kind in HORIZONTAL_BARS)
     elif kind in PIES:

@@ -61,30 +61,28 @@ def version_document(
     }
 
 
-def restore_upload(session: Session, chart_id: str, upload_id: str | None) -> None:
-    """Make the upload a version was made with the chart's current data again (a new row, same file)."""
+def restored_upload(session: Session, chart_id: str, upload_id: str | None) -> Upload | None:
+    """A new row making the upload a version was made with the chart's data again (same file), not yet
+    added; None when there is nothing to restore (no upload recorded, gone, or already current)."""
     if upload_id is None:
-        return
+        return None
     current = current_upload(session, chart_id)
     old = session.get(Upload, upload_id)
     if old is None or old.chart_id != chart_id or (current is not None and current.id == old.id):
-        return
-    session.add(
-        Upload(
-            id=new_id(),
-            team_id=old.team_id,
-            chart_id=chart_id,
-            filename=old.filename,
-            storage_key=old.storage_key,
-            content_type=old.content_type,
-            size_bytes=old.size_bytes,
-            sha256=old.sha256,
-            row_count=old.row_count,
-            columns=old.columns,
-            created_at=utcnow(),
-        )
+        return None
+    return Upload(
+        id=new_id(),
+        team_id=old.team_id,
+        chart_id=chart_id,
+        filename=old.filename,
+        storage_key=old.storage_key,
+        content_type=old.content_type,
+        size_bytes=old.size_bytes,
+        sha256=old.sha256,
+        row_count=old.row_count,
+        columns=old.columns,
+        created_at=utcnow(),
     )
-    session.commit()
 
 
 async def _delete_quietly(storage: StorageBackend, keys: list[str]) -> None:
@@ -179,9 +177,11 @@ async def save_chart_change(
     *,
     user_id: str | None,
     message: str = "",
+    restore_upload_id: str | None = None,
 ) -> Chart:
     """Apply `changes` (any of title, description, chart_type, theme_id, folder_id, config) as version v+1.
 
+    `restore_upload_id`: make that upload the chart's data again, in the same transaction (a restore).
     Raises 409 when the chart is no longer at `expected_version`; then nothing is written.
     """
     if chart.version != expected_version:
@@ -197,9 +197,12 @@ async def save_chart_change(
         message = describe_change(old_fields, new_fields, old_config, config)
     number = expected_version + 1
     now = utcnow()
-    data = current_upload(session, chart.id)
+    restored = restored_upload(session, chart.id, restore_upload_id)
+    data = restored or current_upload(session, chart.id)
 
     update_if_version(session, Chart, "chart", chart.id, expected_version, {"updated_at": now, **new_fields})
+    if restored is not None:
+        session.add(restored)
     key = version_key(chart.id, number)
     session.add(
         ChartVersion(
@@ -234,6 +237,8 @@ async def save_chart_change(
         session.execute(
             delete(ChartVersion).where(ChartVersion.chart_id == chart.id, ChartVersion.number == number)
         )
+        if restored is not None:
+            session.execute(delete(Upload).where(Upload.id == restored.id))
         session.commit()
         await _delete_quietly(storage, [key])
         raise

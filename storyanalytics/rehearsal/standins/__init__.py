@@ -1,7 +1,8 @@
 """REHEARSAL STAND-INS: make moto's CloudFormation able to create the Story Analytics stacks offline.
 
-`install()` registers stand-in models for the resource types moto lacks (ECS Express, App Runner,
-Secrets Manager secrets, bucket policies, ...; see `models`) and fills the gaps in the ones it has (see
+`install()` registers stand-in models for the resource types moto lacks (one module a concept, on the
+shared protocol in `base`: `services` for ECS Express and App Runner, `lambda_models`, `secrets_manager`,
+`bucket_policy`, `build_project`, `cloudfront`, `recorded`) and fills the gaps in the ones it has (see
 `moto_gaps`). This is the only implementation: the offline rehearsal uses it with a launcher that starts
 the real app, the tests with `placeholder_launcher()` (nothing started). A real deploy never imports it.
 """
@@ -9,6 +10,7 @@ the real app, the tests with `placeholder_launcher()` (nothing started). A real 
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
 from storyanalytics.errors import StoryAnalyticsError
 from storyanalytics.rehearsal.standins.launcher import (
@@ -19,6 +21,9 @@ from storyanalytics.rehearsal.standins.launcher import (
     placeholder_launcher,
     set_launcher,
 )
+
+if TYPE_CHECKING:
+    from storyanalytics.rehearsal.standins.base import Standin
 
 __all__ = [
     "PlaceholderLauncher",
@@ -42,9 +47,25 @@ class StandinConflictError(StoryAnalyticsError):
 
 def created_services() -> dict[str, object]:
     """The stand-in resources that currently exist, by physical id (tests read what a stack made)."""
-    from storyanalytics.rehearsal.standins import models
+    from storyanalytics.rehearsal.standins.base import live_resources
 
-    return dict(models.live_resources)
+    return dict(live_resources)
+
+
+def _standin_models() -> dict[str, type[Standin]]:
+    """Every stand-in model by its type: importing their modules registers them (see `base.registered`)."""
+    from storyanalytics.rehearsal.standins import (  # noqa: F401
+        bucket_policy,
+        build_project,
+        cloudfront,
+        lambda_models,
+        recorded,
+        secrets_manager,
+        services,
+    )
+    from storyanalytics.rehearsal.standins.base import registered
+
+    return dict(registered)
 
 
 def _check_registration() -> None:
@@ -53,10 +74,7 @@ def _check_registration() -> None:
     from moto.cloudformation import parsing
     from moto.core.common_models import CloudFormationModel
 
-    from storyanalytics.rehearsal.standins import cloudfront, lambda_models, models
-
-    standins = (*models.STANDIN_MODELS, *cloudfront.CLOUDFRONT_STANDINS, *lambda_models.LAMBDA_STANDIN_MODELS)
-    ours = {model.cloudformation_type(): model for model in standins}
+    ours = _standin_models()
     others = [
         model
         for model in CloudFormationModel.__subclasses__()

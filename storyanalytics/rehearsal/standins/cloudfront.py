@@ -14,10 +14,10 @@ from moto.core.common_models import CloudFormationModel
 from moto.moto_api._internal import mock_random
 
 from storyanalytics.rehearsal.standins.cdn import distribution_address
-from storyanalytics.rehearsal.standins.models import _Recorded
+from storyanalytics.rehearsal.standins.recorded import Recorded
 
 
-class _CloudFrontResource(_Recorded):
+class _CloudFrontResource(Recorded):
     """An id like CloudFront's (E + 13 uppercase letters and digits), the physical id and `Id`."""
 
     ATTRIBUTES = {"Id": "id"}
@@ -47,50 +47,39 @@ def _serve_origin(properties: dict[str, Any]) -> str | None:
 class RehearsalDistribution(_CloudFrontResource, CloudFormationModel):
     """Stand-in for AWS::CloudFront::Distribution."""
 
+    CFN_TYPE = "AWS::CloudFront::Distribution"
     ATTRIBUTES = {"Id": "id", "DomainName": "domain"}
     REQUIRED = ("DistributionConfig",)
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::CloudFront::Distribution"
 
 
 class RehearsalOriginAccessControl(_CloudFrontResource, CloudFormationModel):
     """Stand-in for AWS::CloudFront::OriginAccessControl."""
 
+    CFN_TYPE = "AWS::CloudFront::OriginAccessControl"
     REQUIRED = ("OriginAccessControlConfig",)
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::CloudFront::OriginAccessControl"
 
 
 class RehearsalCachePolicy(_CloudFrontResource, CloudFormationModel):
     """Stand-in for AWS::CloudFront::CachePolicy."""
 
+    CFN_TYPE = "AWS::CloudFront::CachePolicy"
     REQUIRED = ("CachePolicyConfig",)
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::CloudFront::CachePolicy"
 
 
 class RehearsalResponseHeadersPolicy(_CloudFrontResource, CloudFormationModel):
     """Stand-in for AWS::CloudFront::ResponseHeadersPolicy."""
 
+    CFN_TYPE = "AWS::CloudFront::ResponseHeadersPolicy"
     REQUIRED = ("ResponseHeadersPolicyConfig",)
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::CloudFront::ResponseHeadersPolicy"
 
-
-class RehearsalFunction(_Recorded, CloudFormationModel):
+class RehearsalFunction(Recorded, CloudFormationModel):
     """Stand-in for AWS::CloudFront::Function (the embed pages' frame-ancestors function); offline the
     CloudFront stand-in (`cdn`) does what it does. Its ARN is shaped as CloudFormation documents it:
     https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-functionassociation.html
     """
 
+    CFN_TYPE = "AWS::CloudFront::Function"
     ATTRIBUTES = {"FunctionARN": "arn"}
     REQUIRED = ("Name", "FunctionCode", "FunctionConfig")
 
@@ -100,16 +89,3 @@ class RehearsalFunction(_Recorded, CloudFormationModel):
     ) -> tuple[str, dict[str, str]]:
         arn = f"arn:aws:cloudfront::{account_id}:function/{properties['Name']}"
         return arn, {"FunctionARN": arn}
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::CloudFront::Function"
-
-
-CLOUDFRONT_STANDINS: tuple[type[CloudFormationModel], ...] = (
-    RehearsalDistribution,
-    RehearsalOriginAccessControl,
-    RehearsalCachePolicy,
-    RehearsalResponseHeadersPolicy,
-    RehearsalFunction,
-)

@@ -60,7 +60,7 @@ def resolve_dynamic_references(text: str, account_id: str, region: str) -> str:
     replaced by the value it names, as CloudFormation does; an id may be a full ARN (with colons)."""
     from moto.cloudformation.exceptions import ValidationError
 
-    from storyanalytics.rehearsal.standins.models import secret_value
+    from storyanalytics.rehearsal.standins.secrets_manager import secret_value
 
     def value(match: re.Match[str]) -> str:
         parts = match.group(1).split(":")

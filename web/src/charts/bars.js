@@ -107,7 +107,7 @@ export function bars(ctx, opts) {
 /** A column per day (or week, month...) on a real time axis: 365 dates read as months, not a smear. */
 function timeColumns(ctx, opts) {
   const items = aggregate(ctx.rows, ctx.m.x, ctx.m.y);
-  opts.x = { type: "utc", label: null };
+  opts.x = { type: "utc", label: null, tickFormat: ctx.timeFormat };
   opts.y = { ...ctx.valueScale(), label: ctx.m.y ? label(ctx.m.y) : "Count" };
   opts.marks = [
     gridY(ctx.grid),

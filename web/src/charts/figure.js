@@ -7,16 +7,20 @@ import { attachTooltip } from "./interact.js";
 function drawBody(body, notes, chart, t, width) {
   const config = chart.config || {};
   try {
-    const el = render(chart.chart_type, chart.data, config.mapping, t, width - 24, config.options || {});
+    // Numbers and dates in the chart's own language, else the site's (both travel with the chart).
+    const options = { ...(config.options || {}), locale: config.options?.locale || chart.locale };
+    const el = render(chart.chart_type, chart.data, config.mapping, t, width - 24, options);
     body.className = "sa-chart";
     body.removeAttribute("role");
     body.replaceChildren(el);
     notes.replaceChildren();
-    for (const note of el.saNotes || []) {
+    const reduced = chart.data?.reduced?.note;
+    for (const note of [...(reduced ? [reduced] : []), ...(el.saNotes || [])]) {
       const p = document.createElement("p");
       p.className = "sa-note";
       p.setAttribute("role", "note");
       p.textContent = note;
+      if (note === reduced) p.dataset.testid = "reduced-note";
       notes.appendChild(p);
     }
     if (el.saPending) el.saPending.then(() => body.isConnected !== false && drawBody(body, notes, chart, t, width));
@@ -31,6 +35,7 @@ export function renderFigure(chart, width) {
   const t = resolveTheme(chart.theme);
   const fig = document.createElement("div");
   fig.className = "sa-figure";
+  fig.dataset.theme = t.id;
   Object.assign(fig.style, {
     background: t.colors.background,
     color: t.colors.text,

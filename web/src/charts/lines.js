@@ -8,7 +8,7 @@ import { isDimensionName } from "./types.js";
 /** The x scale: categories on a point scale in data order (ticks kept apart), or a continuous axis. */
 export function xScale(ctx, opts, available = ctx.w - 60) {
   if (!ctx.xCategorical) {
-    opts.x = { label: ctx.xType === "date" ? null : label(ctx.m.x), ...(ctx.xType === "date" ? { type: "utc" } : {}) };
+    opts.x = ctx.xType === "date" ? { type: "utc", label: null, tickFormat: ctx.timeFormat } : { label: label(ctx.m.x), tickFormat: isDimensionName(ctx.m.x) ? String : ctx.fmt };
     return;
   }
   const layout = bandAxisX(ctx.cats, available, ctx.catLabel);

@@ -111,11 +111,12 @@ export function histogram(ctx, opts) {
   opts.color = ctx.colorScale(m.color ? uniq(rows.map((r) => r[m.color])) : [], Boolean(m.color));
   opts.x = { label: label(value), tickFormat: ctx.fmt };
   opts.y = { label: "Count" };
-  opts.marks = [
-    gridY(ctx.grid),
-    rectY(rows, binX({ y: "count", title: (bin) => `${bin.length} rows` }, { x: value, fill: m.color ?? ctx.accent, ...ctx.facet })),
-    ruleY([0]),
-  ];
+  // Past the row limit the server sends counts per bin (__x1, __x2, __count): drawn as they are.
+  const binned = columns.some((c) => c.name === "__count");
+  const bars = binned
+    ? rectY(rows, { x1: "__x1", x2: "__x2", y: "__count", fill: m.color ?? ctx.accent, title: (d) => `${d.__count} rows`, ...ctx.facet })
+    : rectY(rows, binX({ y: "count", title: (bin) => `${bin.length} rows` }, { x: value, fill: m.color ?? ctx.accent, ...ctx.facet }));
+  opts.marks = [gridY(ctx.grid), bars, ruleY([0])];
   return opts;
 }
 

@@ -5,7 +5,7 @@ import { plot, dot, rect, barY, text } from "@observablehq/plot";
 import { CHART_TYPE_IDS, guessMapping } from "./types.js";
 import { resolveTheme } from "./theme.js";
 import { coerce, columnType, uniq } from "./data.js";
-import { categoryLabel, dateLabel, datePrecision, numberFormatter } from "./format.js";
+import { categoryLabel, chartLocale, dateLabel, datePrecision, numberFormatter, timeTickFormat } from "./format.js";
 import { dateInterval } from "./axes.js";
 import { bars } from "./bars.js";
 import { lines, slope } from "./lines.js";
@@ -93,8 +93,9 @@ function context(chartType, data, mapping, theme, width, options) {
   const cats = uniq(rows.map((r) => r[m.x]));
   const xFormat = columns.find((c) => c.name === m.x)?.format || {};
   const precision = xType !== "date" ? null : xFormat.unit === "quarter" ? "quarter" : datePrecision(cats);
-  const catLabel = (v) => (v instanceof Date ? dateLabel(v, precision) : categoryLabel(v));
-  const fmt = numberFormatter(options.number_format);
+  const locale = chartLocale(options.locale);
+  const catLabel = (v) => (v instanceof Date ? dateLabel(v, precision, locale) : categoryLabel(v, locale));
+  const fmt = numberFormatter(options.number_format, locale);
   const ctx = {
     type: chartType,
     t,
@@ -107,6 +108,8 @@ function context(chartType, data, mapping, theme, width, options) {
     interval: xType === "date" ? dateInterval(cats) : null,
     catLabel,
     fmt,
+    locale,
+    timeFormat: timeTickFormat(locale),
     options,
     w: Math.max(120, Math.round(width)),
     accent: t.palette[0],

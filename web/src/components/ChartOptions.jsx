@@ -3,7 +3,9 @@
 // and the shared renderer reads them, so the editor, embed and exports show the same chart.
 import { isDimensionName } from "../charts/types.js";
 
+const AS_LANGUAGE = "language";
 const SEPARATORS = [
+  { value: AS_LANGUAGE, label: "As the language" },
   { value: ",", label: "1,234.5" },
   { value: ".", label: "1.234,5" },
   { value: " ", label: "1 234.5" },
@@ -27,6 +29,21 @@ export function seriesOf(data, mapping) {
     .map((c) => c.name);
 }
 
+// Languages offered for a chart's numbers and dates (any tag the browser knows works through the API).
+const LOCALES = [
+  ["en-US", "English (US): 1,234.5 · Mar"],
+  ["en-GB", "English (UK): 1,234.5 · Mar"],
+  ["de-DE", "Deutsch: 1.234,5 · März"],
+  ["fr-FR", "Français: 1 234,5 · mars"],
+  ["es-ES", "Español: 1234,5 · mar"],
+  ["it-IT", "Italiano: 1.234,5 · mar"],
+  ["nl-NL", "Nederlands: 1.234,5 · mrt"],
+  ["pt-BR", "Português: 1.234,5 · mar"],
+  ["sv-SE", "Svenska: 1 234,5 · mars"],
+  ["pl-PL", "Polski: 1234,5 · mar"],
+  ["ja-JP", "日本語: 1,234.5 · 3月"],
+];
+
 function Field({ label, children, hint }) {
   return (
     <label>
@@ -37,7 +54,7 @@ function Field({ label, children, hint }) {
   );
 }
 
-export default function ChartOptions({ options, onChange, data, mapping, palette }) {
+export default function ChartOptions({ options, onChange, data, mapping, palette, siteLocale = "en-US" }) {
   const set = (patch) => onChange({ ...options, ...patch });
   const format = options.number_format || {};
   const setFormat = (patch) => set({ number_format: { ...format, ...patch } });
@@ -120,7 +137,11 @@ export default function ChartOptions({ options, onChange, data, mapping, palette
           </select>
         </Field>
         <Field label="Thousands">
-          <select value={format.separator ?? ","} onChange={(e) => setFormat({ separator: e.target.value })} data-testid="opt-separator">
+          <select
+            value={format.separator ?? AS_LANGUAGE}
+            onChange={(e) => setFormat({ separator: e.target.value === AS_LANGUAGE ? undefined : e.target.value })}
+            data-testid="opt-separator"
+          >
             {SEPARATORS.map((s) => (
               <option key={s.label} value={s.value}>
                 {s.label}
@@ -129,6 +150,17 @@ export default function ChartOptions({ options, onChange, data, mapping, palette
           </select>
         </Field>
       </div>
+
+      <Field label="Numbers and dates in" hint="Tick labels, legends, tooltips and exports follow it.">
+        <select value={options.locale || ""} onChange={(e) => set({ locale: e.target.value || undefined })} data-testid="opt-locale">
+          <option value="">The site's language ({siteLocale})</option>
+          {LOCALES.map(([tag, name]) => (
+            <option key={tag} value={tag}>
+              {name}
+            </option>
+          ))}
+        </select>
+      </Field>
 
       <h3>7. Annotations</h3>
       {notes.map((n, i) => (

@@ -4,6 +4,7 @@ import { api } from "../api.js";
 import { Link, navigate } from "../router.jsx";
 import { Busy, ErrorBanner, useAction } from "../components/common.jsx";
 import ChartView from "../components/ChartView.jsx";
+import { useSiteLocale } from "../siteLocale.js";
 import PublishDialog from "../components/PublishDialog.jsx";
 
 const WIDTHS = [
@@ -64,10 +65,25 @@ export function DashboardList() {
   );
 }
 
+/** A tile whose chart was deleted: said plainly, with a way to remove it (the layout still saves). */
+function DeadTile({ onRemove }) {
+  return (
+    <div className="dead-tile" role="note" data-testid="dashboard-dead-tile">
+      <p>This chart was deleted, so this tile is empty.</p>
+      {onRemove && (
+        <button onClick={onRemove} data-testid="dashboard-dead-tile-remove">
+          Remove this tile
+        </button>
+      )}
+    </div>
+  );
+}
+
 /** Loads a chart with its data and theme for a dashboard tile. */
-function ChartTile({ chartId, themes }) {
+function ChartTile({ chartId, themes, onRemove }) {
   const [chart, setChart] = useState(null);
   const [error, setError] = useState(null);
+  const locale = useSiteLocale();
   useEffect(() => {
     (async () => {
       const c = await api(`/api/charts/${chartId}`);
@@ -75,9 +91,10 @@ function ChartTile({ chartId, themes }) {
       setChart({ ...c, data });
     })().catch(setError);
   }, [chartId]);
+  if (error?.status === 404) return <DeadTile onRemove={onRemove} />;
   if (error) return <ErrorBanner error={error} />;
   if (!chart) return <Busy label="Loading chart…" />;
-  return <ChartView chart={{ ...chart, theme: themes.find((t) => t.id === chart.theme_id) }} testId="dashboard-chart" />;
+  return <ChartView chart={{ ...chart, locale, theme: themes.find((t) => t.id === chart.theme_id) }} testId="dashboard-chart" />;
 }
 
 function Grid({ layout, renderTile, controls }) {
@@ -91,7 +108,7 @@ function Grid({ layout, renderTile, controls }) {
           data-testid="dashboard-tile"
         >
           {controls && controls(item, i)}
-          {renderTile(item)}
+          {renderTile(item, i)}
         </div>
       ))}
     </div>
@@ -241,7 +258,7 @@ export function DashboardEditor({ dashboardId }) {
       {dash.layout.length === 0 && <p className="empty">Add charts to build this dashboard.</p>}
       <Grid
         layout={dash.layout}
-        renderTile={(item) => <ChartTile chartId={item.chart_id} themes={themes} />}
+        renderTile={(item, i) => <ChartTile chartId={item.chart_id} themes={themes} onRemove={() => remove(i)} />}
         controls={(item, i) => (
           <div className="tile-controls">
             <button className="link" onClick={() => move(i, -1)} title="Move earlier" aria-label="Move earlier">

@@ -10,6 +10,7 @@ import { uploadCsv } from "../uploadCsv.js";
 import PublishDialog from "../components/PublishDialog.jsx";
 import ChartOptions from "../components/ChartOptions.jsx";
 import { resolveTheme } from "../charts/theme.js";
+import { useSiteLocale } from "../siteLocale.js";
 
 const UNTITLED = "Untitled chart";
 
@@ -217,6 +218,7 @@ export default function Editor({ chartId }) {
   const [data, setData] = useState(null);
   const [dataInfo, setDataInfo] = useState(null);
   const [themes, setThemes] = useState([]);
+  const siteLocale = useSiteLocale();
   const [csvText, setCsvText] = useState("");
   const [conflict, setConflict] = useState(null);
   const [published, setPublished] = useState(null);
@@ -226,13 +228,16 @@ export default function Editor({ chartId }) {
   const previewRef = useRef(null);
   const chosenTypes = useRef({});
 
-  const loadData = useCallback(async () => {
-    const d = await api(`/api/charts/${chartId}/data`);
+  const loadData = useCallback(async (view) => {
+    // Past its row limit the server reduces the rows by chart type: the editor asks for its unsaved view.
+    const query = view ? `?chart_type=${encodeURIComponent(view.chart_type)}&mapping=${encodeURIComponent(JSON.stringify(view.mapping || {}))}` : "";
+    const d = await api(`/api/charts/${chartId}/data${query}`);
     setData(d);
     setDataInfo((prev) => ({
-      columns: d.columns,
-      row_count: d.rows.length,
-      preview: d.rows.slice(0, 20),
+      // Reduced rows (sums, bins, a sample) are not the data's first rows: the upload's preview stays.
+      columns: d.reduced && prev?.columns ? prev.columns : d.columns.filter((c) => !c.name.startsWith("__")),
+      row_count: d.total_rows ?? d.rows.length,
+      preview: d.reduced && prev?.preview ? prev.preview : d.rows.slice(0, 20),
       locale: prev?.locale,
       problems: prev?.problems,
     }));
@@ -253,6 +258,14 @@ export default function Editor({ chartId }) {
     loadChart().catch(setLoadError);
     api("/api/themes").then(setThemes).catch(() => setThemes([]));
   }, [loadChart]);
+
+  const reduced = Boolean(data?.reduced);
+  const viewKey = draft ? JSON.stringify([draft.chart_type, draft.config?.mapping]) : "";
+  useEffect(() => {
+    if (!reduced || !draft) return;
+    loadData({ chart_type: draft.chart_type, mapping: draft.config?.mapping }).catch(setError);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [viewKey, reduced]);
 
   const update = (patch) => {
     setDraft((d) => ({ ...d, ...patch }));
@@ -405,6 +418,11 @@ export default function Editor({ chartId }) {
         return;
       }
       if (fmt === "pdf" || fmt === "pptx") await uploadSnapshot();
+      if (fmt === "pptx") {
+        // The slide shows title, description and source as text boxes: its picture is the chart alone.
+        const slide = await figureToPng(figure(), 2, { header: false });
+        await api(`/api/charts/${chartId}/snapshot/slide`, { method: "PUT", body: slide, headers: { "Content-Type": "image/png" } });
+      }
       if (fmt === "pdf") {
         const { svg } = figureToSvg(figure(), { flat: true });
         await api(`/api/charts/${chartId}/snapshot/vector`, { method: "PUT", body: svg, headers: { "Content-Type": "image/svg+xml" } });
@@ -428,8 +446,9 @@ export default function Editor({ chartId }) {
         ...draft,
         data,
         theme: themes.find((t) => t.id === draft.theme_id) || themes[0],
+        locale: siteLocale,
       },
-    [draft, data, themes],
+    [draft, data, themes, siteLocale],
   );
 
   if (loadError)
@@ -585,6 +604,7 @@ export default function Editor({ chartId }) {
             data={data}
             mapping={draft.config.mapping}
             palette={resolveTheme(preview?.theme).palette}
+            siteLocale={siteLocale}
           />
         </section>
         <section className="panel preview-panel">

@@ -1,5 +1,6 @@
 // Settings: the server's settings document (editable by admins) and, with auth on, a password change.
 import { useEffect, useState } from "react";
+import { forgetSiteLocale } from "../siteLocale.js";
 import { api } from "../api.js";
 import { useSession } from "../App.jsx";
 import { Busy, ErrorBanner, useAction } from "../components/common.jsx";
@@ -98,6 +99,7 @@ export default function Settings() {
   const save = () =>
     run("Saving settings…", async () => {
       setSettings(await api("/api/settings", { method: "PUT", body: settings }));
+      forgetSiteLocale(); // charts drawn from now on read the new language
       setSaved("Settings saved.");
     });
   const changePassword = (e) => {

@@ -254,3 +254,59 @@ describe("editor options reach the chart", () => {
     expect(fig.querySelector(".sa-alt").textContent).toBe("Oslo is below zero in winter");
   });
 });
+
+const GERMAN_MONTH = new Intl.DateTimeFormat("de-DE", { month: "short", timeZone: "UTC" });
+
+describe("numbers and dates in the chart's language", () => {
+  it("writes de-DE numbers with a decimal comma and dot thousands", () => {
+    expect(numberFormatter(undefined, "de-DE")(1234)).toBe("1.234");
+    expect(numberFormatter(undefined, "de-DE")(12.5)).toBe("12,5");
+    expect(numberFormatter(undefined, "de-DE")(12345)).toBe("12,3k");
+    expect(numberFormatter(undefined, "en-US")(1234)).toBe("1,234");
+  });
+
+  it("lets the axis format control override the language's marks", () => {
+    expect(numberFormatter({ decimals: 1 }, "de-DE")(1234.5)).toBe("1.234,5");
+    expect(numberFormatter({ separator: "," }, "de-DE")(1234)).toBe("1,234");
+    expect(numberFormatter({ separator: "," }, "de-DE")(12.5)).toBe("12.5");
+    expect(numberFormatter({ separator: "", decimals: 1 }, "en-US")(1234.5)).toBe("1234.5");
+  });
+
+  it("falls back to en-US for a language the browser does not know", () => {
+    expect(numberFormatter(undefined, "xx-bogus-tag")(1234)).toBe("1,234");
+    expect(numberFormatter(undefined, "not a tag!")(12.5)).toBe("12.5");
+  });
+
+  it("draws de-DE value ticks and month names on a time axis", () => {
+    const el = render("line", daily, { x: "date", y: "visitors" }, null, 900, { locale: "de-DE" });
+    const values = tickLabels(el, "y-axis");
+    expect(values.some((t) => /^\d{1,3}(\.\d{3})+$/.test(t))).toBe(true);
+    const times = tickLabels(el);
+    expect(times).toContain("2023");
+    const german = [2, 4, 9, 11].map((m) => GERMAN_MONTH.format(new Date(Date.UTC(2023, m, 1))));
+    expect(times.some((t) => german.includes(t))).toBe(true);
+    expect(times.join(" ")).not.toMatch(/\b(March|May|October|December)\b/);
+  });
+
+  it("names months in the chart's language on a category axis of month dates", () => {
+    const data = {
+      columns: [
+        { name: "m", type: "date" },
+        { name: "v", type: "number" },
+      ],
+      rows: ["2024-01-01", "2024-02-01", "2024-03-01"].map((m, i) => ({ m, v: i + 0.5 })),
+    };
+    const el = render("column", data, { x: "m", y: "v" }, null, 600, { locale: "de-DE" });
+    expect(tickLabels(el)).toContain(`${GERMAN_MONTH.format(new Date(Date.UTC(2024, 2, 1)))} 2024`);
+    expect(tickLabels(el)).not.toContain("Mar 2024");
+    expect(tickLabels(el, "y-axis")).toContain("0,4");
+  });
+
+  it("reads the site's language from the chart document, the chart's own first", () => {
+    const doc = { title: "", chart_type: "column", data: months, config: { mapping: { x: "month", y: "Oslo" } }, locale: "de-DE" };
+    const site = renderFigure(doc, 700);
+    expect(tickLabels(site, "y-axis").join(" ")).toMatch(/−\d+(,\d)?\b/);
+    const own = renderFigure({ ...doc, config: { ...doc.config, options: { locale: "en-US", number_format: { decimals: 1 } } } }, 700);
+    expect(tickLabels(own, "y-axis").join(" ")).toMatch(/−\d+\.0\b/);
+  });
+});
