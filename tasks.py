@@ -59,7 +59,11 @@ def fmt(c: Context) -> None:
     iterable=["module"],
 )
 def mutants(
-    c: Context, module: list[str] | None = None, minutes: float = 60, report_only: bool = False
+    c: Context,
+    module: list[str] | None = None,
+    minutes: float = 60,
+    report_only: bool = False,
+    retry: bool = False,
 ) -> None:
     """Mutation testing (mutmut) of deploy, checks and migrate; reports in mutation-report/ (not CI)."""
     from invoke.exceptions import Exit
@@ -67,6 +71,7 @@ def mutants(
     if c.run("python -c 'import mutmut'", warn=True, hide=True).exited != 0:  # type: ignore[union-attr]
         raise Exit("Error: mutmut is not installed: pip install -e '.[mutation]'", code=2)
     args = [*(module or []), "--minutes", str(minutes), *(["--report-only"] if report_only else [])]
+    args += ["--retry"] if retry else []
     c.run("python mutation/run.py " + " ".join(args), pty=False)
 
 

@@ -22,7 +22,6 @@ best round's ratio is shown too.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import random
@@ -40,6 +39,7 @@ from pathlib import Path
 
 import httpx
 from gate import Gate
+from options import number_options
 
 from storyanalytics.processes import stop_process
 
@@ -180,14 +180,7 @@ def median_ratio(ours: list[Result], theirs: list[Result]) -> float:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--rows", type=int, default=1000)
-    parser.add_argument("--seconds", type=int, default=4)
-    parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--rounds", type=int, default=3)
-    args = parser.parse_args()
+    args = number_options(__doc__, rows=1000, seconds=4, connections=32, rounds=3).parse_args()
     if shutil.which("wrk") is None:
         print("Error: wrk is not installed: apt-get install -y wrk (or brew install wrk)", file=sys.stderr)
         return 2

@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from storyanalytics.processes import stop_process  # noqa: E402  (after the path is set)
 
+APP = "storyanalytics.asgi:app"  # the image's CMD
 RATIO_TARGET = 3.0
 SECONDS_TARGET = 1.5
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -126,7 +127,7 @@ def app_env(data_dir: Path, database_url: str) -> dict[str, str]:
 def prepare(env: dict[str, str]) -> str:
     """One start that migrates and makes the admin (the deploy's first start), then an access token."""
     with httpx.Client() as client:
-        proc, base = spawn("storyanalytics.api.app:app", env, ROOT)
+        proc, base = spawn(APP, env, ROOT)
         try:
             first_answer(client, f"{base}/api/health", proc, time.perf_counter())
             login = client.post(
@@ -213,7 +214,7 @@ def main() -> int:
                 assert url
                 env = app_env(work / label.lower(), url)
                 token = prepare(env)
-                runs = [cold_start("storyanalytics.api.app:app", env, ROOT, token) for _ in range(args.runs)]
+                runs = [cold_start(APP, env, ROOT, token) for _ in range(args.runs)]
                 health = statistics.median(run[0] for run in runs)
                 charts = statistics.median(run[1] or 0.0 for run in runs)
                 ratio = charts / floor

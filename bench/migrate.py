@@ -7,7 +7,6 @@ Target: our wall time <= 1.0x theirs for both. Run: `python bench/migrate.py` (o
 
 from __future__ import annotations
 
-import argparse
 import os
 import random
 import shutil
@@ -29,6 +28,7 @@ from sqlalchemy.engine import make_url
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from gate import Gate
+from options import number_options
 
 from storyanalytics.db import make_engine, upgrade
 from storyanalytics.db.models import Chart, ChartVersion, Team, User
@@ -243,13 +243,7 @@ def bench_metadata(rows: int, rounds: int) -> tuple[float, float] | None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--objects", type=int, default=10_000)
-    parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--rounds", type=int, default=1)
-    parser.add_argument("--concurrency", type=int, default=16)
+    parser = number_options(__doc__, objects=10_000, rows=100_000, rounds=1, concurrency=16)
     parser.add_argument("--only", choices=["files", "metadata"], default=None)
     args = parser.parse_args()
     os.environ.update(AWS_ENV)

@@ -122,7 +122,13 @@ def tests_fingerprint(module: Module) -> str:
 
 
 def run_mutmut(
-    work: Path, name: str, module: Module, minutes: float, equivalents: dict[str, str] | None = None
+    work: Path,
+    name: str,
+    module: Module,
+    minutes: float,
+    equivalents: dict[str, str] | None = None,
+    *,
+    retry: bool = False,
 ) -> bool:
     """mutmut run over this module's mutants, niced, one child; False when time ran out first.
 
@@ -133,7 +139,7 @@ def run_mutmut(
     deadline = time.monotonic() + minutes * 60
     stamp = work / "tests.sha256"
     fingerprint = tests_fingerprint(module)
-    retry = stamp.exists() and stamp.read_text() != fingerprint
+    retry = retry or (stamp.exists() and stamp.read_text() != fingerprint)
     judged = equivalents or {}
     survivors = (
         [m for m, status in results(work, name).items() if status in SURVIVED and m not in judged]
@@ -289,6 +295,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--minutes", type=float, default=60, help="time limit per module")
     parser.add_argument("--report-only", action="store_true", help="rewrite the reports from the last runs")
+    parser.add_argument(
+        "--retry", action="store_true", help="try the survivors again (e.g. after tests changed mid-run)"
+    )
     args = parser.parse_args(argv)
     unknown = sorted(set(args.modules) - set(MODULES))
     if unknown:
@@ -298,7 +307,9 @@ def main(argv: list[str] | None = None) -> int:
     for name in args.modules or list(MODULES):
         work = prepare(name, MODULES[name], configure=not args.report_only)
         finished = (
-            True if args.report_only else run_mutmut(work, name, MODULES[name], args.minutes, equivalents)
+            True
+            if args.report_only
+            else run_mutmut(work, name, MODULES[name], args.minutes, equivalents, retry=args.retry)
         )
         summary = summarize(name, results(work, name), equivalents)
         path = write_report(summary, work, finished)

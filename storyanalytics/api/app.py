@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import secrets
 import sys
@@ -62,6 +63,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.session_slots = SessionSlots(MAX_CONCURRENT_SESSIONS)
     app.state.storage = request_storage(settings)
     app.state.edge = edge_from_settings(settings, find_web_dist(settings))
+    if app.state.resume_gc_after_start:  # paused by storyanalytics.asgi for the start (see there)
+        gc.freeze()
+        gc.enable()
     try:
         yield
     finally:
@@ -111,6 +115,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Local mode with AUTH_ENABLED=true and no secret: tokens last until the app restarts.
         app.state.jwt_secret = secrets.token_urlsafe(48)
     app.state.local_user_id = None
+    app.state.resume_gc_after_start = False
     configure_csv(settings)
     install_error_handlers(app)
     # Innermost first: the deadline covers the app's work, not the body, which has its own timeouts.
@@ -133,12 +138,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-def _app_from_environment() -> FastAPI:
+def app_from_environment(*, resume_gc_after_start: bool = False) -> FastAPI:
+    """The app the environment describes; a bad setting exits with its one-sentence message."""
     try:
-        return create_app()
+        app = create_app()
     except ConfigError as exc:
         print(f"Error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
+    app.state.resume_gc_after_start = resume_gc_after_start
+    return app
 
 
 _app: FastAPI | None = None
@@ -149,6 +157,6 @@ def __getattr__(name: str) -> Any:
     global _app
     if name == "app":
         if _app is None:
-            _app = _app_from_environment()
+            _app = app_from_environment()
         return _app
     raise AttributeError(name)

@@ -109,25 +109,18 @@ BULK_ROWS = 20_000
 
 
 # --- the migration ---------------------------------------------------------------------------------
+@dataclass
 class _DatabaseCopier:
-    def __init__(
-        self,
-        source: DatabaseState,
-        target: DatabaseState,
-        *,
-        dry_run: bool,
-        merge: bool,
-        batch_size: int,
-        on_progress: ProgressCallback | None,
-    ) -> None:
-        self.source = source
-        self.target = target
-        self.dry_run = dry_run
-        self.merge = merge
-        self.batch_size = batch_size
-        self.on_progress = on_progress
-        self.tables = list(Base.metadata.sorted_tables)
-        self.sign_in_accounts = 0
+    """One planned copy between two checked databases: `plan()` reads, `run()` writes and verifies."""
+
+    source: DatabaseState
+    target: DatabaseState
+    dry_run: bool
+    merge: bool
+    batch_size: int
+    on_progress: ProgressCallback | None
+    tables: list[Table] = field(default_factory=lambda: list(Base.metadata.sorted_tables))
+    sign_in_accounts: int = 0
 
     def _emit(self, event: ProgressEvent) -> None:
         if self.on_progress is not None:

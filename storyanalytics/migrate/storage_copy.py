@@ -434,7 +434,7 @@ def _local_sizes(source: StorageBackend, keys: list[str]) -> dict[str, int]:
     sizes: dict[str, int] = {}
     for key in keys:
         try:
-            sizes[key] = source.base_dir.joinpath(*key.split("/")).stat().st_size
+            sizes[key] = (source.base_dir / key).stat().st_size
         except OSError:
             sizes[key] = 0
     return sizes

@@ -17,10 +17,11 @@ class SampleData:
     data_dir: Path
     chart_id: str
     title: str
+    public_id: str  # published in local mode: the migration publishes it to the edge (CDN)
 
 
 def make_sample_data(data_dir: Path) -> SampleData:
-    """A data folder with one chart (and its CSV), created through the local-mode API."""
+    """A data folder with one published chart (and its CSV), created through the local-mode API."""
     import warnings
 
     with warnings.catch_warnings():  # starlette's note about httpx is not for the user
@@ -48,4 +49,7 @@ def make_sample_data(data_dir: Path) -> SampleData:
         )
         if data.status_code >= 300:
             raise StoryAnalyticsError(f"REHEARSAL: could not upload the sample CSV: {data.text[:200]}")
-    return SampleData(data_dir=data_dir, chart_id=chart_id, title=SAMPLE_TITLE)
+        published = client.post(f"/api/charts/{chart_id}/publish")
+        if published.status_code >= 300:
+            raise StoryAnalyticsError(f"REHEARSAL: could not publish the sample: {published.text[:200]}")
+    return SampleData(data_dir, chart_id, SAMPLE_TITLE, str(published.json()["public_id"]))

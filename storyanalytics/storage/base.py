@@ -13,6 +13,8 @@ TEMP_MARKER = ".~sa-"
 # S3's limit for a whole key, and the usual file-system limit for one name; both backends keep both.
 MAX_KEY_BYTES = 1024
 MAX_SEGMENT_BYTES = 255
+# A write may take longer than a small call by its size at this rate (a large CSV is not a hang).
+SLOWEST_WRITE_BYTES_PER_SECOND = 8 * 1024 * 1024
 
 
 class StorageError(StoryAnalyticsError):

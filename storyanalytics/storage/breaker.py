@@ -1,9 +1,8 @@
 """A circuit breaker in front of a storage backend: while storage is away, calls fail at once.
 
-Each call has an overall deadline (`call_seconds`, plus time for a large write's bytes), so a hung
-endpoint holds a caller that long at most, whatever the client library's own retries do. Once a call
-fails to reach storage (that deadline, or `StorageUnavailable` from the backend: timeouts, lost
-connections, server errors), the breaker opens for `open_seconds`: every call then raises
+Once a call fails to reach storage (`StorageUnavailable` from the backend: no answer in time, a lost
+connection, a server error; or the breaker's own optional deadline, `call_seconds`, for backends that
+do not bound their calls), the breaker opens for `open_seconds`: every call then raises
 `StorageUnavailable` at once, naming when to try again, so a web request answers 503 in milliseconds
 instead of each one waiting out its own timeouts. After that, one call at a time goes through as a probe
 (the health check's, or a user's); its success closes the breaker, its failure opens it again. Other
@@ -18,12 +17,14 @@ import time
 from collections.abc import Awaitable
 from typing import Any, TypeVar
 
-from storyanalytics.storage.base import DirectUpload, StorageBackend, StorageUnavailable
+from storyanalytics.storage.base import (
+    SLOWEST_WRITE_BYTES_PER_SECOND,
+    DirectUpload,
+    StorageBackend,
+    StorageUnavailable,
+)
 
 Result = TypeVar("Result")
-
-# A write's deadline grows with its size at this rate, so a large CSV is not mistaken for a hang.
-SLOWEST_WRITE_BYTES_PER_SECOND = 8 * 1024 * 1024
 
 
 class RefusedWhileAway(StorageUnavailable):
@@ -34,7 +35,7 @@ class StorageBreaker(StorageBackend):
     """Wraps `inner`; everything but the five storage calls is passed through unchanged."""
 
     def __init__(
-        self, inner: StorageBackend, *, call_seconds: float = 2.5, open_seconds: float = 3.0
+        self, inner: StorageBackend, *, call_seconds: float | None = None, open_seconds: float = 3.0
     ) -> None:
         self.inner = inner
         self.call_seconds = call_seconds
@@ -67,7 +68,7 @@ class StorageBreaker(StorageBackend):
     def _trip(self) -> None:
         self._open_until = time.monotonic() + self.open_seconds
 
-    async def _call(self, what: str, work: Awaitable[Result], seconds: float) -> Result:
+    async def _call(self, what: str, work: Awaitable[Result], seconds: float | None) -> Result:
         try:
             probe = self._admit(what)
         except StorageUnavailable:
@@ -75,7 +76,7 @@ class StorageBreaker(StorageBackend):
                 work.close()  # never started: no "coroutine was never awaited" warning
             raise
         try:
-            result = await asyncio.wait_for(work, seconds)
+            result = await (work if seconds is None else asyncio.wait_for(work, seconds))
         except TimeoutError:
             self._trip()
             raise StorageUnavailable(
@@ -96,7 +97,9 @@ class StorageBreaker(StorageBackend):
         return await self._call(f"read {path!r}", self.inner.read(path), self.call_seconds)
 
     async def write(self, path: str, data: bytes) -> None:
-        seconds = self.call_seconds + len(data) / SLOWEST_WRITE_BYTES_PER_SECOND
+        seconds = self.call_seconds
+        if seconds is not None:
+            seconds += len(data) / SLOWEST_WRITE_BYTES_PER_SECOND
         await self._call(f"write {path!r}", self.inner.write(path, data), seconds)
 
     async def delete(self, path: str) -> None:

@@ -16,6 +16,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
 from storyanalytics.storage.base import (
+    SLOWEST_WRITE_BYTES_PER_SECOND,
     DirectUpload,
     ObjectNotFound,
     StorageBackend,
@@ -26,6 +27,7 @@ from storyanalytics.storage.base import (
 )
 
 if TYPE_CHECKING:
+    from botocore.response import StreamingBody
     from mypy_boto3_s3 import S3Client
 
 # Object metadata holding the SHA-256 of the bytes, so copies can be verified without downloading.
@@ -36,18 +38,25 @@ Result = TypeVar("Result")
 
 @dataclass(frozen=True)
 class S3Timeouts:
-    """How long one S3 call may take: connect and read timeouts (seconds) and total attempts."""
+    """How long one S3 call may take: connect and read timeouts (seconds) and total attempts.
+
+    `answer`: if set, a call that has no answer (a read: the response's headers) within this many seconds
+    fails with `StorageUnavailable`, whatever the retries would still do; a write gets more time for its
+    bytes. A read's body is then bounded by `read` per socket read only, so a large file may take as long
+    as it keeps arriving.
+    """
 
     connect: float = 5
     read: float = 60
     attempts: int = 5
+    answer: float | None = None
 
 
 # Bulk copies (migrate) can wait; a web request must answer within a few seconds even when S3 hangs:
-# at most 2 attempts x (1 s connect + 2 s read) plus standard mode's short backoff, and the app's
-# StorageBreaker (storage/breaker.py) cuts a call off sooner and fails the next ones at once.
+# 2 attempts x (1 s connect + 2 s read) plus standard mode's backoff, cut off after 2.5 s without an
+# answer; the app's StorageBreaker (storage/breaker.py) then fails the next calls at once.
 BULK_TIMEOUTS = S3Timeouts()
-REQUEST_TIMEOUTS = S3Timeouts(connect=1, read=2, attempts=2)
+REQUEST_TIMEOUTS = S3Timeouts(connect=1, read=2, attempts=2, answer=2.5)
 # S3 errors that mean "S3 is struggling, try again later", not "this request is wrong": 5xx answers
 # (InternalError, SlowDown), https://docs.aws.amazon.com/AmazonS3/latest/userguide/ErrorBestPractices.html
 _SERVER_ERROR_STATUS = 500
@@ -133,13 +142,40 @@ class S3StorageBackend(StorageBackend):
     async def _run(self, function: Callable[..., Result], *args: Any) -> Result:
         return await asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
 
-    # --- blocking halves ------------------------------------------------------------------------
-    def _read_sync(self, key: str) -> bytes:
+    async def _answered(
+        self, what: str, function: Callable[..., Result], *args: Any, extra: float = 0
+    ) -> Result:
+        """`function` in a worker thread, given up on (the thread finishes alone) past `timeouts.answer`."""
+        if self.timeouts.answer is None:
+            return await self._run(function, *args)
+        seconds = self.timeouts.answer + extra
         try:
-            response = self.client.get_object(Bucket=self.bucket, Key=self._object_key(key))
-            return response["Body"].read()
+            return await asyncio.wait_for(self._run(function, *args), seconds)
+        except TimeoutError:
+            raise StorageUnavailable(f"cannot {what}: S3 did not answer within {seconds:g} s") from None
+
+    # --- blocking halves ------------------------------------------------------------------------
+    def _open_sync(self, key: str) -> StreamingBody:
+        try:
+            body: StreamingBody = self.client.get_object(Bucket=self.bucket, Key=self._object_key(key))[
+                "Body"
+            ]
+            return body
         except (ClientError, BotoCoreError) as exc:
             raise self._error("read", key, exc) from None
+
+    def _drain_sync(self, key: str, body: StreamingBody) -> bytes:
+        # Each socket read of the body has the client's read timeout (ReadTimeoutError), as in botocore's
+        # StreamingBody: https://docs.aws.amazon.com/powertools/python/2.30.1/api/utilities/streaming/compat.html
+        try:
+            return body.read()
+        except BotoCoreError as exc:
+            raise self._error("read", key, exc) from None
+        finally:
+            body.close()
+
+    def _read_sync(self, key: str) -> bytes:
+        return self._drain_sync(key, self._open_sync(key))
 
     def _write_sync(self, key: str, data: bytes) -> None:
         try:
@@ -207,25 +243,27 @@ class S3StorageBackend(StorageBackend):
     # --- the async contract -----------------------------------------------------------------------
     async def read(self, path: str) -> bytes:
         validate_key(path)
-        return await self._run(self._read_sync, path)
+        body = await self._answered(f"read {path!r}", self._open_sync, path)
+        return await self._run(self._drain_sync, path, body)
 
     async def write(self, path: str, data: bytes) -> None:
         validate_key(path)
         if not isinstance(data, bytes | bytearray | memoryview):
             raise TypeError(f"write({path!r}) needs bytes, not {type(data).__name__}: encode text first")
-        await self._run(self._write_sync, path, bytes(data))
+        extra = len(data) / SLOWEST_WRITE_BYTES_PER_SECOND
+        await self._answered(f"write {path!r}", self._write_sync, path, bytes(data), extra=extra)
 
     async def delete(self, path: str) -> None:
         validate_key(path)
-        await self._run(self._delete_sync, path)
+        await self._answered(f"delete {path!r}", self._delete_sync, path)
 
     async def list(self, prefix: str = "") -> list[str]:
         validate_prefix(prefix)
-        return await self._run(self._list_sync, prefix)
+        return await self._answered(f"list {prefix!r}", self._list_sync, prefix)
 
     async def exists(self, path: str) -> bool:
         validate_key(path)
-        return await self._run(self._head_sync, path) is not None
+        return await self._answered(f"check {path!r}", self._head_sync, path) is not None
 
     async def stored_sha256(self, path: str) -> str | None:
         """The SHA-256 recorded when the object was written (None if missing or written elsewhere)."""

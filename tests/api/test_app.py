@@ -40,3 +40,16 @@ def test_local_mode_creates_the_local_user_once(local_api: Api, start_api) -> No
     again = start_api(local_api.settings, "local")
     assert again.client.get("/api/auth/me").json()["id"] == first
     assert len(again.get("/api/users").json()) == 1
+
+
+def test_production_entry_starts_with_collection_paused_then_resumes_it(tmp_path: Path) -> None:
+    env = {"PATH": "/usr/bin:/bin", "DATA_DIR": str(tmp_path / "data")}
+    code = (
+        "import gc; from storyanalytics.asgi import app; from fastapi.testclient import TestClient\n"
+        "paused = not gc.isenabled()\n"
+        "with TestClient(app) as client: status = client.get('/api/health').status_code\n"
+        "print(paused, status, gc.isenabled(), gc.get_freeze_count() > 0)"
+    )
+    result = run_python(code, env, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "200", "True", "True"]

@@ -267,3 +267,20 @@ def test_requests_waiting_on_storage_never_block_login_or_database_routes(
             assert http.get("/api/teams", headers=headers).status_code == 200
         finally:
             pool.shutdown(wait=False)  # the hung patches end with the server
+
+
+def test_an_s3_call_without_an_answer_in_time_is_storage_unavailable(moto_process: MotoProcess) -> None:
+    import boto3
+
+    from storyanalytics.storage import S3StorageBackend
+    from storyanalytics.storage.s3 import S3Timeouts
+
+    boto3.client("s3", endpoint_url=moto_process.url, region_name="us-east-1").create_bucket(Bucket="slow")
+    timeouts = S3Timeouts(connect=1, read=60, attempts=1, answer=0.3)
+    storage = S3StorageBackend(
+        "slow", endpoint_url=moto_process.url, region_name="us-east-1", timeouts=timeouts
+    )
+    asyncio.run(storage.write("a.json", b"{}"))
+    moto_process.pause()
+    with pytest.raises(StorageUnavailable, match=r"did not answer within 0\.3 s"):
+        asyncio.run(storage.read("a.json"))

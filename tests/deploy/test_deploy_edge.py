@@ -15,8 +15,9 @@ from botocore.stub import Stubber
 from deploy_fakes import aws_client, moto_deployment
 
 from storyanalytics.deploy import AwsDeployment
-from storyanalytics.deploy.edge_stack import ensure_certificate, hosted_zone_for
+from storyanalytics.deploy.edge_stack import check_domain, ensure_certificate, hosted_zone_for
 from storyanalytics.deploy.errors import DeployError, PreflightError
+from storyanalytics.deploy.preflight import PreflightReport
 
 SMALL_APP = (Path(__file__).parent / "small_app.yaml").read_text()
 CERT = "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-aaaa-bbbb-cccc-0123456789ab"
@@ -157,3 +158,50 @@ def test_with_the_zone_here_the_validation_record_is_written_to_route53(moto_ser
     assert arn == CERT and waited == [CERT]
     records = route53.list_resource_record_sets(HostedZoneId=zone)["ResourceRecordSets"]
     assert any(r["Name"] == "_abc.charts.example.org." and r["Type"] == "CNAME" for r in records)
+
+
+def _acm_describing(domain: str, status: str) -> Any:
+    """ACM stubbed: DescribeCertificate of CERT (shape from the ACM API reference)."""
+    acm = boto3.client("acm", region_name="us-east-1")
+    stubber = Stubber(acm)
+    stubber.add_response(
+        "describe_certificate",
+        {"Certificate": {"CertificateArn": CERT, "DomainName": domain, "Status": status}},
+        {"CertificateArn": CERT},
+    )
+    stubber.activate()
+    return acm
+
+
+@pytest.mark.parametrize(
+    ("covers", "status", "problem"),
+    [
+        ("other.example.net", "ISSUED", "does not cover"),
+        ("charts.example.org", "PENDING_VALIDATION", "not ISSUED"),
+    ],
+)
+def test_the_preflight_refuses_a_certificate_the_domain_cannot_use(
+    moto_server: str, covers: str, status: str, problem: str
+) -> None:
+    report = PreflightReport("us-east-1", "story-analytics", "lambda")
+    check_domain(
+        report, _acm_describing(covers, status), _client("route53", moto_server), "charts.example.org", CERT
+    )
+    (failure,) = report.failures
+    assert (
+        failure.name == "Certificate" and problem in failure.detail and "--certificate-arn" in failure.detail
+    )
+
+
+def test_the_preflight_says_where_the_domains_dns_records_go(moto_server: str) -> None:
+    route53 = _client("route53", moto_server)
+    route53.create_hosted_zone(Name="example.org", CallerReference="sa-preflight")
+    here, elsewhere = (
+        PreflightReport("us-east-1", "story-analytics", "lambda"),
+        PreflightReport("us-east-1", "story-analytics", "lambda"),
+    )
+    check_domain(here, _acm_describing("*.example.org", "ISSUED"), route53, "charts.example.org", CERT)
+    check_domain(elsewhere, None, route53, "charts.other.net", None)
+    assert here.ok and "made for you" in here.checks[-1].detail
+    assert elsewhere.ok and "CNAME at your DNS provider" in elsewhere.checks[-1].detail
+    assert "will be requested" in elsewhere.checks[0].detail

@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from docker_engine import EngineError, build, clean_copy, docker, engine_unavailable, running
+from docker_engine import EngineError, build, clean_copy, engine_unavailable, running
 from netns_relay import RelayError
 from served_app import Served, cloud_env, wait_for_health
 from standin_bases import StandinError, ensure_standins
@@ -42,11 +42,11 @@ def app_image(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         unavailable(f"the stand-in base images cannot be made here: {exc}")
     tag = f"storyanalytics-image-test:{secrets.token_hex(4)}"
     try:
-        build(context, tag, tmp_path_factory.mktemp("image-build") / "build.log")
+        built = build(context, tag, tmp_path_factory.mktemp("image-build") / "build.log")
     except EngineError as exc:
         pytest.fail(str(exc), pytrace=False)
     yield tag
-    docker("rmi", tag, check=False)  # the tag only: its layers stay as the next build's cache
+    built.remove()  # the image and the web stage's, when this build made them: the engine is shared
 
 
 @pytest.fixture(scope="session")

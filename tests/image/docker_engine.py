@@ -4,11 +4,16 @@ Builds use the classic builder (DOCKER_BUILDKIT=0): the Dockerfile's `# syntax=d
 makes BuildKit fetch its frontend image from Docker Hub, which cannot be reached here, while the classic
 builder reads the line as a comment and uses the local (stand-in) bases. Builds use the host's network
 (`--network host`) so pip and npm reach their registries without a Docker bridge.
+
+The engine is shared: a build removes only what it made itself (`Built.remove`). The classic builder
+leaves each earlier stage's result (the web stage: ~450 MB) as an untagged image, which no tag removal
+reaches; the build's own log says which of those it made rather than found in the cache.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import shutil
 import subprocess
@@ -78,9 +83,58 @@ def clean_copy(destination: Path) -> Path:
     return destination
 
 
-def build(context: Path, tag: str, log: Path, *, no_cache: bool = False) -> float:
-    """`docker build` of the context's own Dockerfile; returns the seconds it took."""
-    args = ["docker", "build", "--network", "host", "--tag", tag, *(["--no-cache"] if no_cache else []), "."]
+@dataclass(frozen=True)
+class Built:
+    """An image this process built: its tag, how long the build took, and the untagged images of the
+    earlier stages that this build made (not found in the cache), which only their IDs can remove."""
+
+    tag: str
+    seconds: float
+    stage_images: tuple[str, ...]
+
+    def remove(self) -> None:
+        """The tag, with the untagged layers under it, then the earlier stages' images this build made.
+        What others still use stays: the engine refuses to remove an image a container or tag holds."""
+        docker("rmi", self.tag, check=False)
+        for image in self.stage_images:
+            docker("rmi", image, check=False)
+
+
+_STEP = re.compile(r"^Step \d+/\d+ : (\S+)")
+_RESULT = re.compile(r"^ ---> ([0-9a-f]{12,64})\s*$")
+
+
+def stage_images_made(log: str, *, tagged: bool = True) -> tuple[str, ...]:
+    """From a classic-builder log: where each stage ended (its last step's image) when that step really ran
+    in this build (` ---> Using cache` means the image was already there, perhaps another build's).
+    The last stage is left out when the build `tagged` it: removing the tag removes it."""
+    made: list[str] = []
+    instruction, cached, result = "", False, None
+
+    def stage_ended() -> None:
+        if result and instruction.upper() != "FROM" and not cached:
+            made.append(result)
+
+    for line in log.splitlines():
+        step = _STEP.match(line)
+        if step:
+            if step.group(1).upper() == "FROM":
+                stage_ended()
+            instruction, cached, result = step.group(1), False, None
+        elif line.strip() == "---> Using cache":
+            cached = True
+        elif match := _RESULT.match(line):
+            result = match.group(1)
+    if not tagged:
+        stage_ended()
+    return tuple(made)
+
+
+def build(context: Path, tag: str, log: Path, *, no_cache: bool = False) -> Built:
+    """`docker build` of the context's own Dockerfile; the caller removes it with `Built.remove()`."""
+    # --force-rm: a failed step's container goes too (the classic builder keeps it by default).
+    args = ["docker", "build", "--network", "host", "--force-rm", "--tag", tag]
+    args += [*(["--no-cache"] if no_cache else []), "."]
     started = time.perf_counter()
     with log.open("w") as out:
         result = subprocess.run(
@@ -93,12 +147,15 @@ def build(context: Path, tag: str, log: Path, *, no_cache: bool = False) -> floa
             check=False,
         )
     seconds = time.perf_counter() - started
-    if result.returncode != 0:
+    ok = result.returncode == 0
+    made = Built(tag, seconds, stage_images_made(log.read_text(errors="replace"), tagged=ok))
+    if not ok:
+        made.remove()  # a failed build's earlier stages are as much ours as a good one's
         tail = "\n".join(log.read_text(errors="replace").splitlines()[-30:])
         raise EngineError(
             f"docker build of {tag} failed (exit {result.returncode}); the end of its log:\n{tail}"
         )
-    return seconds
+    return made
 
 
 def image_size(image: str) -> int:
@@ -140,17 +197,29 @@ class Container:
         return docker("exec", self.name, *command, check=False)
 
 
-def _is_holder(pid: int) -> bool:
-    """The engine's pid is the holder's `sleep infinity` on this kernel (not a VM's, as Docker Desktop's)."""
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes() == b"sleep\0infinity\0"
-    except OSError:
-        return False
+def _is_holder(pid: int, wait_s: float = 10) -> bool:
+    """The engine's pid is the holder's `sleep infinity` on this kernel (not a VM's, as Docker Desktop's).
+    Just after `docker run` returns the process may still be runc's init, not yet `sleep`: so it waits."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            if Path(f"/proc/{pid}/cmdline").read_bytes() == b"sleep\0infinity\0":
+                return True
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
 
 
 @contextmanager
-def running(image: str, env: dict[str, str], *, host_ports: tuple[int, ...] = ()) -> Iterator[Container]:
+def running(
+    image: str, env: dict[str, str], *, host_ports: tuple[int, ...] = (), quick_health: bool = True
+) -> Iterator[Container]:
     """Runs the image's own CMD with `env`; host_ports are reachable inside at the same 127.0.0.1 ports.
+    quick_health runs Docker's health check every second (HEALTH_FLAGS); without it, the image's own
+    schedule applies, as in production (each check starts a Python process, which a timed start would
+    otherwise share its CPU with).
 
     The environment goes in through an --env-file (mode 0600, deleted once the container exists), so
     secret values are passed as environment values without showing on any command line.
@@ -183,7 +252,7 @@ def running(image: str, env: dict[str, str], *, host_ports: tuple[int, ...] = ()
                 f"container:{holder}",
                 "--env-file",
                 str(env_file),
-                *HEALTH_FLAGS,
+                *(HEALTH_FLAGS if quick_health else ()),
                 image,
             )
         yield Container(name=name, holder=holder, relay=relay, url=url, started=started)

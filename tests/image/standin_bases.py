@@ -11,7 +11,13 @@ their inputs: an image whose label matches is kept, so the stand-ins are made on
 
 Differences from the real images worth knowing: Debian's python3 is at /usr/bin (linked from /usr/local/bin),
 and Debian marks it "externally managed" (PEP 668), so the stand-in sets PIP_BREAK_SYSTEM_PACKAGES=1 in
-its own environment; the Dockerfile is never changed for them.
+its own environment; the Dockerfile is never changed for them. Like the real Python images, the stand-in
+carries no bytecode (.pyc) for the interpreter's library: the official image deletes it after building
+Python, and a start that must compile the standard library is ~0.35 s slower, which bench/image.py would
+otherwise not see.
+
+A stand-in made again (its recipe changed) replaces the old one under the same name; the old image, now
+untagged, is removed by its ID.
 """
 
 from __future__ import annotations
@@ -90,15 +96,24 @@ def inputs_digest(image: str, kind: str, extra: object = None) -> str:
     return hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()[:32]
 
 
+def _inspect(image: str, template: str) -> str | None:
+    command = ["docker", "image", "inspect", "--format", template, image]
+    found = subprocess.run(command, capture_output=True, text=True, check=False)
+    return found.stdout.strip() if found.returncode == 0 else None
+
+
 def current_digest(image: str) -> str | None:
     """The inputs label of a local image by that name (None when there is no such image)."""
-    found = subprocess.run(
-        ["docker", "image", "inspect", "--format", f'{{{{ index .Config.Labels "{INPUTS_LABEL}" }}}}', image],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return found.stdout.strip() if found.returncode == 0 else None
+    return _inspect(image, f'{{{{ index .Config.Labels "{INPUTS_LABEL}" }}}}')
+
+
+def remove_replaced(old_id: str | None, image: str) -> None:
+    """The stand-in that `image` named before it was made again, by ID, if it is a stand-in and no longer
+    named (the engine keeps it while a container or another build still uses it)."""
+    if not old_id or _inspect(old_id, f'{{{{ index .Config.Labels "{STANDIN_LABEL}" }}}}') != "true":
+        return
+    if _inspect(image, "{{.Id}}") != old_id and not _inspect(old_id, '{{join .RepoTags ","}}'):
+        subprocess.run(["docker", "rmi", old_id], capture_output=True, check=False)
 
 
 def debootstrap(root: Path, log: Path) -> None:
@@ -114,11 +129,21 @@ def debootstrap(root: Path, log: Path) -> None:
         raise StandinError(f"debootstrap failed (exit {made.returncode}): {' | '.join(tail)}")
     shutil.rmtree(root / "var" / "lib" / "apt" / "lists", ignore_errors=True)
     shutil.rmtree(root / "var" / "cache" / "apt" / "archives", ignore_errors=True)
+    drop_bytecode(root)
     local_bin = root / "usr" / "local" / "bin"
     local_bin.mkdir(parents=True, exist_ok=True)
     for name, target in {"python": "/usr/bin/python3", "pip": "/usr/bin/pip3"}.items():
         (local_bin / name).symlink_to(target)
     trust_host_authorities(root)
+
+
+def drop_bytecode(root: Path) -> None:
+    """No .pyc for the interpreter's library, as in the official images, whose build ends with
+    `find /usr/local ... -name '*.pyc' ... -exec rm -rf '{}' +`
+    (github.com/docker-library/python, 3.11/slim-bookworm/Dockerfile)."""
+    for library in (root / "usr" / "lib").glob("python3*"):
+        for cache in sorted(library.rglob("__pycache__"), reverse=True):
+            shutil.rmtree(cache, ignore_errors=True)
 
 
 def trust_host_authorities(root: Path) -> None:
@@ -178,6 +203,7 @@ def ensure_standins(dockerfile: Path, say: Callable[[str], None] = print) -> lis
             debootstrap(base, Path(work) / "debootstrap.log")
         for image, (kind, paths, digest) in sorted(stale.items(), key=lambda item: item[1][0] == "node"):
             say(f"stand-in bases: {image} ({kind})")
+            old_id = _inspect(image, "{{.Id}}")
             if kind == "python":
                 docker_import(base, image, digest, kind, ["python3"])
             elif kind == "node":
@@ -192,6 +218,7 @@ def ensure_standins(dockerfile: Path, say: Callable[[str], None] = print) -> lis
                     target.write_text(PLACEHOLDER.format(path=path, image=image), encoding="utf-8")
                     target.chmod(0o755)
                 docker_import(placeholder, image, digest, kind, ["/bin/false"])
+            remove_replaced(old_id, image)
     return sorted(stale)
 
 

@@ -282,6 +282,15 @@ def test_source_database_that_is_not_a_file_is_refused(database: str, shown: str
     assert str(caught.value) == f"the source database file {shown} does not exist"
 
 
+def test_in_memory_source_is_refused_even_beside_a_file_of_that_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ":memory:").write_bytes(b"")
+    with pytest.raises(MigrationError, match=r"^the source database file :memory: does not exist$"):
+        inspect_database("sqlite:///:memory:", "source")
+
+
 def test_missing_source_database_file_is_refused(tmp_path: Path) -> None:
     with pytest.raises(MigrationError, match=r"^the source database file .*nope\.db does not exist$"):
         inspect_database(f"sqlite:///{tmp_path / 'nope.db'}", "source")
@@ -418,4 +427,4 @@ def test_only_active_accounts_with_a_password_can_sign_in(source_url: str) -> No
             ],
         )
 
-    assert count_sign_in_accounts(DatabaseState(engine, head_revision(), "x")) == 2
+    assert count_sign_in_accounts(inspect_database(source_url, "source")) == 2

@@ -11,6 +11,8 @@ import asyncio
 import base64
 import hashlib
 import io
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -681,8 +683,8 @@ def test_async_copy_overwrites_when_asked(source: LocalStorageBackend, folder: L
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        ({"concurrency": 0}, "concurrency must be at least 1"),
-        ({"verify": "md5"}, "verify='md5' is unknown: use 'etag', 'metadata' or 'full'"),
+        ({"concurrency": 0}, r"^concurrency must be at least 1$"),
+        ({"verify": "md5"}, r"^verify='md5' is unknown: use 'etag', 'metadata' or 'full'$"),
     ],
 )
 def test_bad_options_are_refused_before_anything_is_read(
@@ -754,3 +756,84 @@ def test_report_gives_the_copy_time_in_seconds_to_the_millisecond(
     report = copy(source if kind == "folder" else Memory({KEY: DATA}), target)
 
     assert report.seconds == 2.346
+
+
+def test_report_adds_up_the_bytes_of_every_object_per_outcome(
+    source: LocalStorageBackend, folder: LocalStorageBackend
+) -> None:
+    files = {"charts/same-1.json": b"s1", "charts/same-2.json": b"s22", "charts/new-1.json": b"n1"}
+    files |= {"charts/new-2.json": b"n22", "charts/edit-1.json": b"e1", "charts/edit-2.json": b"e22"}
+    for key, data in files.items():
+        asyncio.run(source.write(key, data))
+        if "new" not in key:
+            asyncio.run(folder.write(key, data if "same" in key else data + b"!"))
+
+    report = migrate_storage(source, folder, include=lambda key: key != KEY)
+
+    assert (report.skipped_bytes, report.copied_bytes, report.conflict_bytes) == (5, 5, 5)
+
+
+def test_report_adds_up_the_bytes_of_every_failed_object(source: LocalStorageBackend, tmp_path: Path) -> None:
+    asyncio.run(source.write("charts/b.json", b"ab"))  # stored reversed: b"ba"
+
+    report = migrate_storage(source, Corrupting(tmp_path / "copy"))
+
+    assert report.failed_bytes == len(DATA) + 2
+
+
+def test_folder_copy_copies_only_what_is_included(
+    source: LocalStorageBackend, folder: LocalStorageBackend
+) -> None:
+    asyncio.run(source.write("charts/b.json", b"b"))
+
+    report = migrate_storage(source, folder, include=lambda key: key == "charts/b.json")
+
+    assert report.copied == ["charts/b.json"] and asyncio.run(folder.list()) == ["charts/b.json"]
+
+
+def test_copy_to_a_bucket_copies_only_what_is_included(
+    source: LocalStorageBackend, bucket: tuple[S3StorageBackend, Stubber]
+) -> None:
+    target, stubber = bucket
+    asyncio.run(source.write("charts/b.json", b"b"))
+    listing(stubber, {})
+    put(stubber)
+
+    report = copy(source, target, include=lambda key: key == KEY)
+
+    assert report.copied == [KEY] and report.ok
+
+
+class SlowFolder(LocalStorageBackend):
+    """A folder whose reads take a while and count how many run at once."""
+
+    def __init__(self, base_dir: Path) -> None:
+        super().__init__(base_dir)
+        self.running = 0
+        self.most = 0
+        self.lock = threading.Lock()
+
+    def _read_sync(self, key: str, path: str | Path) -> bytes:
+        with self.lock:
+            self.running += 1
+            self.most = max(self.most, self.running)
+        time.sleep(0.2)
+        with self.lock:
+            self.running -= 1
+        return super()._read_sync(key, path)
+
+
+def test_copy_to_a_bucket_runs_at_most_the_given_number_of_objects_at_once(
+    source: LocalStorageBackend, bucket: tuple[S3StorageBackend, Stubber]
+) -> None:
+    target, stubber = bucket
+    for n in range(5):
+        asyncio.run(source.write(f"charts/copy-{n}.json", DATA))
+    listing(stubber, {})
+    for _ in range(6):
+        stubber.add_response("put_object", {"ETag": f'"{md5(DATA)}"'})
+    slow = SlowFolder(source.base_dir)
+
+    report = migrate_storage(slow, target, concurrency=2)
+
+    assert len(report.copied) == 6 and slow.most <= 2

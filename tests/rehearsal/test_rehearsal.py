@@ -59,6 +59,16 @@ def test_chart_made_locally_is_served_by_the_cloud_url(rehearsal: tuple[Rehearsa
     assert chart["title"] == journey.sample.title
 
 
+def test_chart_published_locally_answers_through_the_cdn_after_the_migration(
+    rehearsal: tuple[Rehearsal, list[str]],
+) -> None:
+    journey = rehearsal[0]
+    assert journey.sample is not None
+    # The result table wraps long cells onto continuation rows: read it as one line of words.
+    words = " ".join(re.sub(r"[|│┃]", " ", _text(journey.runs[2].output_path)).split())
+    assert f"/embed/{journey.sample.public_id} and its payload answered 200 through the CDN" in words
+
+
 def test_executed_notebooks_hold_no_secrets(rehearsal: tuple[Rehearsal, list[str]]) -> None:
     journey = rehearsal[0]
     _, admin_password = journey.admin_credentials()

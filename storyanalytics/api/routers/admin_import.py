@@ -21,12 +21,13 @@ from pydantic import BaseModel, Field
 
 from storyanalytics.api.deps import AdminUser, EdgeDep, SettingsDep, StorageDep
 from storyanalytics.api.errors import ApiError
+from storyanalytics.api.lazy_route import LazyAPIRoute
 from storyanalytics.errors import StoryAnalyticsError
 from storyanalytics.naming import MARKER_FOLDER  # not from migrate/: that package is heavy to import
 from storyanalytics.publish.sync import sync_published
 from storyanalytics.storage import InvalidKey, ObjectNotFound, StorageError
 
-router = APIRouter(prefix="/api/admin", tags=["admin"])
+router = APIRouter(prefix="/api/admin", tags=["admin"], route_class=LazyAPIRoute)
 
 IMPORT_FOLDER = f"{MARKER_FOLDER}/import/"
 SQLITE_MAGIC = b"SQLite format 3\x00"

@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import update
 
 from storyanalytics.api.deps import CurrentUser, SessionDep, SettingsDep, unauthorized
+from storyanalytics.api.lazy_route import LazyAPIRoute
 from storyanalytics.api.schemas import UserOut
 from storyanalytics.api.security import (
     REFRESH_COOKIE,
@@ -36,7 +37,7 @@ from storyanalytics.config import Settings
 from storyanalytics.db.models import RefreshToken, User
 from storyanalytics.db.types import utcnow
 
-router = APIRouter(prefix="/api/auth", tags=["auth"])
+router = APIRouter(prefix="/api/auth", tags=["auth"], route_class=LazyAPIRoute)
 
 # Argon2 verifications at once per task: a login flood queues here instead of taking every core.
 ARGON2_CONCURRENCY = 2

@@ -17,6 +17,7 @@ from storyanalytics.api.deps import (
     StorageDep,
     request_user_id,
 )
+from storyanalytics.api.lazy_route import LazyAPIRoute
 from storyanalytics.api.schemas import ChartOut, ChartSummary
 from storyanalytics.api.services.access import (
     check_folder_in_team,
@@ -37,7 +38,7 @@ from storyanalytics.api.services.versions import create_chart, save_chart_change
 from storyanalytics.db.models import Chart, Upload
 from storyanalytics.storage import StorageError
 
-router = APIRouter(prefix="/api/charts", tags=["charts"])
+router = APIRouter(prefix="/api/charts", tags=["charts"], route_class=LazyAPIRoute)
 
 Title = Annotated[str, Field(max_length=500)]
 ChartType = Annotated[str, Field(min_length=1, max_length=40)]

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from storyanalytics.api.deps import CurrentUser, EdgeDep, SessionDep, StorageDep
 from storyanalytics.api.errors import ApiError
+from storyanalytics.api.lazy_route import LazyAPIRoute
 from storyanalytics.api.routers.publish import (
     NOT_PUBLISHED,
     EmbedCodeOut,
@@ -32,7 +33,7 @@ from storyanalytics.api.services.team_items import delete_with_file, list_filed_
 from storyanalytics.db.models import Chart, Dashboard, new_id
 from storyanalytics.db.types import utcnow
 
-router = APIRouter(prefix="/api/dashboards", tags=["dashboards"])
+router = APIRouter(prefix="/api/dashboards", tags=["dashboards"], route_class=LazyAPIRoute)
 
 MAX_LAYOUT_ITEMS = 100
 Id = Annotated[str, Field(min_length=1, max_length=64)]

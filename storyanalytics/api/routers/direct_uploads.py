@@ -17,13 +17,14 @@ from pydantic import BaseModel, Field
 
 from storyanalytics.api.deps import CurrentUser, SessionDep, SettingsDep, StorageDep
 from storyanalytics.api.errors import ApiError, ErrorOut
+from storyanalytics.api.lazy_route import LazyAPIRoute
 from storyanalytics.api.routers.uploads import store_chart_data, too_large
 from storyanalytics.api.schemas import DataInfo
 from storyanalytics.api.services.access import get_team_item_or_404
 from storyanalytics.db.models import Chart, new_id
 from storyanalytics.storage import ObjectNotFound
 
-router = APIRouter(tags=["data"])
+router = APIRouter(tags=["data"], route_class=LazyAPIRoute)
 
 # Files waiting to be taken in; the bucket's lifecycle rule expires whatever is left here after a day.
 INCOMING_PREFIX = "incoming"

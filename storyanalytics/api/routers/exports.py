@@ -11,6 +11,7 @@ from fastapi import APIRouter, Response
 
 from storyanalytics.api.deps import CurrentUser, SessionDep, SettingsDep, StorageDep
 from storyanalytics.api.errors import ApiError, ErrorOut
+from storyanalytics.api.lazy_route import LazyAPIRoute
 from storyanalytics.api.routers.snapshots import read_snapshot
 from storyanalytics.api.services.access import get_team_item_or_404
 from storyanalytics.api.services.charts import read_chart_config, read_chart_data
@@ -28,7 +29,7 @@ from storyanalytics.api.spa import find_web_dist
 from storyanalytics.db.models import Chart
 
 logger = logging.getLogger(__name__)
-router = APIRouter(prefix="/api/charts", tags=["exports"])
+router = APIRouter(prefix="/api/charts", tags=["exports"], route_class=LazyAPIRoute)
 
 ExportFormat = Literal["csv", "html", "png", "pdf", "pptx"]
 _FILE_RESPONSES: dict[int | str, dict[str, Any]] = {

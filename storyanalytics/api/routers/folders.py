@@ -11,6 +11,7 @@ from sqlalchemy import delete, select
 
 from storyanalytics.api.deps import CurrentUser, SessionDep
 from storyanalytics.api.errors import ApiError
+from storyanalytics.api.lazy_route import LazyAPIRoute
 from storyanalytics.api.services.access import (
     check_folder_in_team,
     get_team_item_or_404,
@@ -20,7 +21,7 @@ from storyanalytics.api.services.access import (
 )
 from storyanalytics.db.models import Folder
 
-router = APIRouter(prefix="/api/folders", tags=["folders"])
+router = APIRouter(prefix="/api/folders", tags=["folders"], route_class=LazyAPIRoute)
 
 FolderName = Annotated[str, Field(min_length=1, max_length=200)]
 Id = Annotated[str, Field(min_length=1, max_length=64)]

@@ -19,9 +19,10 @@ from pydantic import BaseModel
 from sqlalchemy import text
 
 from storyanalytics import __version__
+from storyanalytics.api.lazy_route import LazyAPIRoute
 from storyanalytics.storage import StorageBackend
 
-router = APIRouter(prefix="/api", tags=["health"])
+router = APIRouter(prefix="/api", tags=["health"], route_class=LazyAPIRoute)
 logger = logging.getLogger("storyanalytics.api")
 
 HEALTH_KEY = "health/ping.txt"

@@ -9,8 +9,9 @@ from pydantic import BaseModel
 
 from storyanalytics import __version__
 from storyanalytics.api.deps import SettingsDep
+from storyanalytics.api.lazy_route import LazyAPIRoute
 
-router = APIRouter(prefix="/api", tags=["meta"])
+router = APIRouter(prefix="/api", tags=["meta"], route_class=LazyAPIRoute)
 
 
 class MetaOut(BaseModel):

@@ -14,6 +14,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from storyanalytics.api.errors import ErrorOut
+from storyanalytics.api.lazy_route import LazyAPIRoute
 from storyanalytics.api.security import allow_framing, public_security_headers
 from storyanalytics.api.services.published import (
     Kind,
@@ -30,7 +31,7 @@ from storyanalytics.publish.payloads import (
     looks_like_public_id,
 )
 
-router = APIRouter(tags=["public"])
+router = APIRouter(tags=["public"], route_class=LazyAPIRoute)
 
 _JSON_RESPONSES: dict[int | str, dict[str, Any]] = {
     304: {"description": "Not modified (If-None-Match matched the ETag)"},

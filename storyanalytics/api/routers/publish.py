@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from storyanalytics.api.deps import CurrentUser, EdgeDep, SessionDep, StorageDep
 from storyanalytics.api.errors import ApiError, ErrorOut
+from storyanalytics.api.lazy_route import LazyAPIRoute
 from storyanalytics.api.services.access import get_team_item_or_404
 from storyanalytics.api.services.published import Kind, public_urls, publish, unpublish
 from storyanalytics.db.models import Chart, Dashboard, User
@@ -20,7 +21,7 @@ from storyanalytics.publish.edge import Edge
 from storyanalytics.publish.embed_code import embed_code
 from storyanalytics.storage import StorageBackend
 
-router = APIRouter(prefix="/api/charts", tags=["publish"])
+router = APIRouter(prefix="/api/charts", tags=["publish"], route_class=LazyAPIRoute)
 
 
 class PublishOut(BaseModel):

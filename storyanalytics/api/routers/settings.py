@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from storyanalytics.api.deps import AdminUser, CurrentUser, SessionDep, StorageDep
 from storyanalytics.api.errors import ApiError, ErrorOut
+from storyanalytics.api.lazy_route import LazyAPIRoute
 from storyanalytics.api.services.app_settings import (
     SETTINGS_KEY,
     AppSettings,
@@ -24,7 +25,7 @@ from storyanalytics.db.models import AppSetting
 from storyanalytics.db.types import utcnow
 from storyanalytics.storage import StorageError
 
-router = APIRouter(prefix="/api/settings", tags=["settings"])
+router = APIRouter(prefix="/api/settings", tags=["settings"], route_class=LazyAPIRoute)
 
 _UPDATE_SCHEMA = {
     "requestBody": {

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from storyanalytics.api.deps import CurrentUser, SessionDep, StorageDep
 from storyanalytics.api.errors import ApiError, ErrorOut
+from storyanalytics.api.lazy_route import LazyAPIRoute
 from storyanalytics.api.services.access import get_team_item_or_404
 from storyanalytics.api.services.pdf_vector import VectorSnapshotError, check_svg
 from storyanalytics.api.services.snapshots import (
@@ -24,7 +25,7 @@ from storyanalytics.db.models import Chart, Snapshot
 from storyanalytics.db.types import utcnow
 from storyanalytics.storage import ObjectNotFound
 
-router = APIRouter(prefix="/api/charts", tags=["snapshots"])
+router = APIRouter(prefix="/api/charts", tags=["snapshots"], route_class=LazyAPIRoute)
 
 ACCEPTED_TYPES = frozenset({"image/png", "application/octet-stream"})
 _PNG_BODY: dict[str, Any] = {

@@ -11,13 +11,14 @@ from sqlalchemy import func, select
 
 from storyanalytics.api.deps import CurrentUser, EdgeDep, SessionDep
 from storyanalytics.api.errors import ApiError, not_found
+from storyanalytics.api.lazy_route import LazyAPIRoute
 from storyanalytics.api.services.access import get_team_or_404, require_manager
 from storyanalytics.api.services.published import reframe_team_on_edge
 from storyanalytics.api.services.users import Email, find_user_by_email
 from storyanalytics.db.models import Membership, Team, TeamRole, User
 from storyanalytics.publish.layout import MAX_FRAME_ANCESTORS_CHARS
 
-router = APIRouter(prefix="/api/teams", tags=["teams"])
+router = APIRouter(prefix="/api/teams", tags=["teams"], route_class=LazyAPIRoute)
 
 _ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?$|^https?://\*\.[A-Za-z0-9.-]+$")
 

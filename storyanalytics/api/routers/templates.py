@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from storyanalytics.api.deps import CurrentUser, SessionDep, StorageDep
+from storyanalytics.api.lazy_route import LazyAPIRoute
 from storyanalytics.api.schemas import ChartOut
 from storyanalytics.api.services.access import (
     check_folder_in_team,
@@ -27,7 +28,7 @@ from storyanalytics.api.services.versions import create_chart
 from storyanalytics.db.models import Chart, Template, new_id
 from storyanalytics.storage import ObjectNotFound, StorageBackend
 
-router = APIRouter(prefix="/api/templates", tags=["templates"])
+router = APIRouter(prefix="/api/templates", tags=["templates"], route_class=LazyAPIRoute)
 
 Id = Annotated[str, Field(min_length=1, max_length=64)]
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from storyanalytics.api.deps import CurrentUser, SessionDep, StorageDep
 from storyanalytics.api.errors import ApiError, ErrorOut
+from storyanalytics.api.lazy_route import LazyAPIRoute
 from storyanalytics.api.services.access import (
     get_team_item_or_404,
     resolve_team_id,
@@ -38,7 +39,7 @@ from storyanalytics.db.models import Theme as ThemeRow
 from storyanalytics.db.models import new_id
 from storyanalytics.storage import StorageError
 
-router = APIRouter(prefix="/api/themes", tags=["themes"])
+router = APIRouter(prefix="/api/themes", tags=["themes"], route_class=LazyAPIRoute)
 
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Palette = Annotated[list[HexColor], Field(min_length=8, max_length=24)]

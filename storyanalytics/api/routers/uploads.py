@@ -20,6 +20,7 @@ from starlette.types import Message
 
 from storyanalytics.api.deps import CurrentUser, SessionDep, SettingsDep, StorageDep
 from storyanalytics.api.errors import ApiError, ErrorOut
+from storyanalytics.api.lazy_route import LazyAPIRoute
 from storyanalytics.api.schemas import CellProblem, ColumnOut, DataFormatIn, DataInfo, DataRows
 from storyanalytics.api.services.access import get_team_item_or_404
 from storyanalytics.api.services.charts import chart_payload, current_upload, read_chart_config, upload_key
@@ -29,7 +30,7 @@ from storyanalytics.db.models import Chart, Upload, new_id
 from storyanalytics.db.types import utcnow
 from storyanalytics.storage import StorageBackend
 
-router = APIRouter(tags=["data"])
+router = APIRouter(tags=["data"], route_class=LazyAPIRoute)
 
 # Room for multipart boundaries and part headers on top of the file itself.
 MULTIPART_OVERHEAD = 64 * 1024

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from storyanalytics.api.bootstrap import create_user_with_team
 from storyanalytics.api.deps import AdminUser, CurrentUser, SessionDep, SettingsDep
 from storyanalytics.api.errors import ApiError, not_found
+from storyanalytics.api.lazy_route import LazyAPIRoute
 from storyanalytics.api.routers.auth import revoke_all_refresh_tokens
 from storyanalytics.api.schemas import UserOut
 from storyanalytics.api.security import hash_password, verify_password
@@ -18,7 +19,7 @@ from storyanalytics.api.services.users import DisplayName, Email, Password, find
 from storyanalytics.db.models import User
 from storyanalytics.password_policy import PasswordRejected, check_password
 
-router = APIRouter(prefix="/api/users", tags=["users"])
+router = APIRouter(prefix="/api/users", tags=["users"], route_class=LazyAPIRoute)
 
 
 def enforce_policy(password: str, email: str) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from storyanalytics.api.deps import CurrentUser, SessionDep, StorageDep
 from storyanalytics.api.errors import ErrorOut, not_found
+from storyanalytics.api.lazy_route import LazyAPIRoute
 from storyanalytics.api.schemas import ChartOut
 from storyanalytics.api.services.access import get_team_item_or_404
 from storyanalytics.api.services.charts import load_chart_out, read_json
@@ -18,7 +19,7 @@ from storyanalytics.api.services.versions import VERSIONED_FIELDS, save_chart_ch
 from storyanalytics.db.models import Chart, ChartVersion
 from storyanalytics.storage import ObjectNotFound
 
-router = APIRouter(prefix="/api/charts/{chart_id}/versions", tags=["versions"])
+router = APIRouter(prefix="/api/charts/{chart_id}/versions", tags=["versions"], route_class=LazyAPIRoute)
 VersionNumber = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 

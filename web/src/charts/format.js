@@ -119,14 +119,15 @@ export function dateLabel(value, precision = "day", locale = DEFAULT_LOCALE) {
 }
 
 /** Tick labels of a time axis in the chart's language: the year at a new year, the month name on the
- * first of a month, else day and month (de-DE: "5. März"). */
+ * first of a month, else day and month (de-DE: "5. März"); the first tick also says the year. */
 export function timeTickFormat(locale = DEFAULT_LOCALE) {
   const dayMonth = new Intl.DateTimeFormat(chartLocale(locale), { day: "numeric", month: "short", timeZone: "UTC" });
-  return (value) => {
+  return (value, index) => {
     const d = value instanceof Date ? value : new Date(value);
     if (Number.isNaN(d.getTime())) return "";
-    if (d.getUTCDate() !== 1 || d.getUTCHours()) return dayMonth.format(d);
-    return d.getUTCMonth() === 0 ? String(d.getUTCFullYear()) : monthName(d, locale);
+    const year = index === 0 ? ` ${d.getUTCFullYear()}` : "";
+    if (d.getUTCDate() !== 1 || d.getUTCHours()) return `${dayMonth.format(d)}${year}`;
+    return d.getUTCMonth() === 0 ? String(d.getUTCFullYear()) : `${monthName(d, locale)}${year}`;
   };
 }
 

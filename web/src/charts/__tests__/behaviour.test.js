@@ -310,3 +310,18 @@ describe("numbers and dates in the chart's language", () => {
     expect(tickLabels(own, "y-axis").join(" ")).toMatch(/−\d+\.0\b/);
   });
 });
+
+describe("time axis labels", () => {
+  it("say the year on the first tick when the data starts mid-year", () => {
+    const data = {
+      columns: [
+        { name: "d", type: "date" },
+        { name: "v", type: "number" },
+      ],
+      rows: Array.from({ length: 300 }, (_, i) => ({ d: new Date(Date.UTC(2023, 4, 1) + i * 86400000).toISOString().slice(0, 10), v: i })),
+    };
+    const ticks = tickLabels(render("line", data, { x: "d", y: "v" }, null, 900));
+    expect(ticks[0]).toMatch(/2023/);
+    expect(ticks).toContain("2024");
+  });
+});
