@@ -415,9 +415,10 @@ def test_watched_create_whose_service_failed_without_a_reason_shows_its_last_log
     deployer = StackDeployer(client, NAME, logs_client=logs, poll_interval=1, sleep=clock.sleep, clock=clock)
     with pytest.raises(DeployError) as caught:
         deployer.follow()
-    assert (
-        "; the service's log (/sa/app) ends with: KeyError: 'DATABASE_URL'. The stack was rolled back"
-        in str(caught.value)
+    assert str(caught.value).startswith(
+        f"Stack {NAME} ended in ROLLBACK_COMPLETE: EcsService (AWS::ECS::ExpressGatewayService) "
+        "CREATE_FAILED: null; the service's log (/sa/app) ends with: KeyError: 'DATABASE_URL'. "
+        "The stack was rolled back"
     )
 
 
