@@ -62,7 +62,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.session_factory = session_factory
     app.state.session_slots = SessionSlots(MAX_CONCURRENT_SESSIONS)
     app.state.storage = request_storage(settings)
-    app.state.edge = edge_from_settings(settings, find_web_dist(settings))
+    app.state.edge = edge_from_settings(settings, find_web_dist(settings), REQUEST_TIMEOUTS)
     if app.state.resume_gc_after_start:  # paused by storyanalytics.asgi for the start (see there)
         gc.freeze()
         gc.enable()

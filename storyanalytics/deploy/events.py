@@ -81,7 +81,7 @@ def is_uninformative(reason: str) -> bool:
 
 
 def still_in_progress(events: list[StackEvent]) -> list[StackEvent]:
-    """Resources whose latest event is *_IN_PROGRESS, in the order they started."""
+    """Resources whose latest event is *_IN_PROGRESS, ordered by that latest event."""
     latest: dict[str, StackEvent] = {}
     for event in events:
         if not event.is_stack:

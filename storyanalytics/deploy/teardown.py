@@ -134,10 +134,8 @@ class StackTeardown(Stack):
         if confirm is None or not confirm(question):
             raise Cancelled(f"Cancelled: stack {self.stack_name} was not deleted.")
         if not keep_data:
-            typed = (
-                ask(f"Type the stack name ({self.stack_name}) to delete it with all its data") if ask else ""
-            )
-            if typed.strip() != self.stack_name:
+            prompt = f"Type the stack name ({self.stack_name}) to delete it with all its data"
+            if ask is None or ask(prompt).strip() != self.stack_name:
                 raise Cancelled(
                     f"Cancelled: the typed name did not match {self.stack_name}, so nothing was deleted."
                 )

@@ -10,15 +10,23 @@ from pathlib import Path
 from storyanalytics.config import Settings
 from storyanalytics.publish.edge import Edge, EdgeItem
 from storyanalytics.publish.files import EdgeFiles
+from storyanalytics.storage.s3 import BULK_TIMEOUTS, S3Timeouts
 
 __all__ = ["Edge", "EdgeItem", "edge_from_settings"]
 
 
-def edge_from_settings(settings: Settings, dist: Path | None) -> Edge | None:
-    """The edge of this deployment, or None when published items are served by the app (local mode)."""
+def edge_from_settings(
+    settings: Settings, dist: Path | None, timeouts: S3Timeouts = BULK_TIMEOUTS
+) -> Edge | None:
+    """The edge of this deployment, or None when published items are served by the app (local mode).
+
+    The app passes REQUEST_TIMEOUTS, so a hung S3 fails a request's CDN update in seconds."""
     if settings.edge_bucket is None or settings.edge_url is None:
         return None
     files = EdgeFiles(
-        settings.edge_bucket, endpoint_url=settings.aws_endpoint_url, region_name=settings.aws_region
+        settings.edge_bucket,
+        endpoint_url=settings.aws_endpoint_url,
+        region_name=settings.aws_region,
+        timeouts=timeouts,
     )
     return Edge(files, dist, settings.edge_url)

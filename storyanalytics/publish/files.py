@@ -7,12 +7,10 @@ user metadata (answered as x-amz-meta-* headers, which the edge's function reads
 
 from __future__ import annotations
 
-import asyncio
-
 from botocore.exceptions import BotoCoreError, ClientError
 
 from storyanalytics.publish.layout import EDGE_PREFIX
-from storyanalytics.storage.base import validate_key
+from storyanalytics.storage.base import SLOWEST_WRITE_BYTES_PER_SECOND, validate_key
 from storyanalytics.storage.s3 import S3StorageBackend
 
 
@@ -49,4 +47,14 @@ class EdgeFiles(S3StorageBackend):
         metadata: dict[str, str] | None = None,
     ) -> None:
         validate_key(key)
-        await asyncio.to_thread(self._put_sync, key, data, content_type, cache_control, metadata or {})
+        extra = len(data) / SLOWEST_WRITE_BYTES_PER_SECOND
+        await self._answered(
+            f"write {key!r}",
+            self._put_sync,
+            key,
+            data,
+            content_type,
+            cache_control,
+            metadata or {},
+            extra=extra,
+        )

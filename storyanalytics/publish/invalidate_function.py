@@ -23,13 +23,15 @@ EVERYTHING = "/*"
 _cloudfront: list[Any] = []
 
 
-def changed_path(detail_type: str, key: str) -> str | None:
+def changed_path(detail_type: str, key: str, reason: str = "") -> str | None:
     """The URL path to invalidate for a changed object, or None when no cached copy can be stale.
 
     Assets and payloads are named by their content: a new one was never cached under that name. A deleted
-    payload is invalidated so an unpublished chart stops being readable at once.
+    payload is invalidated so an unpublished chart stops being readable at once. The lifecycle rule's
+    expiry of replaced versions changes nothing readers see (reason "Lifecycle Expiration"):
+    https://docs.aws.amazon.com/AmazonS3/latest/userguide/EventBridge.html
     """
-    if not key.startswith(EDGE_PREFIX + "/"):
+    if not key.startswith(EDGE_PREFIX + "/") or reason == "Lifecycle Expiration":
         return None
     path = key[len(EDGE_PREFIX) :]
     if path.startswith("/assets/"):
@@ -49,8 +51,9 @@ def batch_paths(records: list[dict[str, Any]]) -> list[str]:
     paths = set()
     for record in records:
         event = json.loads(record["body"])
-        key = event.get("detail", {}).get("object", {}).get("key", "")
-        path = changed_path(str(event.get("detail-type", "")), str(key))
+        detail = event.get("detail", {})
+        key = detail.get("object", {}).get("key", "")
+        path = changed_path(str(event.get("detail-type", "")), str(key), str(detail.get("reason", "")))
         if path:
             paths.add(path)
     if len(paths) > MOST_PATHS:

@@ -256,7 +256,7 @@ def test_requests_waiting_on_storage_never_block_login_or_database_routes(
         for _ in range(STORAGE_WAITERS):
             pool.submit(waiting.patch, f"/api/charts/{chart['id']}", json=patch)
         try:
-            for _ in range(200):  # until every patch waits in storage (bounded)
+            for _ in range(600):  # until every patch waits in storage (bounded: 30 s)
                 if CountedHangingStorage.waiting >= STORAGE_WAITERS:
                     break
                 time.sleep(0.05)

@@ -113,6 +113,7 @@ def test_changes_under_the_public_prefix_of_this_bucket_reach_the_function_in_ba
     pattern = resources["PublicFilesChangedRule"]["Properties"]["EventPattern"]
     assert pattern["detail"]["bucket"]["name"] == [{"Ref": "EdgeBucket"}]
     assert pattern["detail"]["object"]["key"] == [{"prefix": "public/"}]
+    assert pattern["detail"]["reason"] == [{"anything-but": "Lifecycle Expiration"}]
     (target,) = resources["PublicFilesChangedRule"]["Properties"]["Targets"]
     assert target["Arn"] == {"Fn::GetAtt": ["InvalidationQueue", "Arn"]}
     source = resources["InvalidationEventSource"]["Properties"]

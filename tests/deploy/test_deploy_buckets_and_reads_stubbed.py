@@ -20,6 +20,7 @@ from deploy_fakes import (
 
 from storyanalytics.deploy import DeployError
 from storyanalytics.deploy.buckets import empty_and_delete_bucket, empty_bucket, s3_object_url
+from storyanalytics.deploy.stack import outputs_of
 
 BUCKET = "sa-data"
 
@@ -92,6 +93,11 @@ def test_template_url_is_virtual_hosted_on_aws_and_path_style_on_an_emulator() -
     assert s3_object_url(emulator, "b", "t/app.yaml") == "http://127.0.0.1:5000/b/t/app.yaml"
 
 
+def test_template_url_is_virtual_hosted_in_the_china_regions_too() -> None:
+    china = boto3.client("s3", region_name="cn-north-1")
+    assert s3_object_url(china, "b", "t/app.yaml") == "https://b.s3.cn-north-1.amazonaws.com.cn/t/app.yaml"
+
+
 def test_outputs_of_a_stack_and_of_none(cfn: tuple[Any, Stubber]) -> None:
     client, stubber = cfn
     stubber.add_response("describe_stacks", stacks(STACK, "UPDATE_COMPLETE", outputs={"AppUrl": "https://a"}))
@@ -99,6 +105,11 @@ def test_outputs_of_a_stack_and_of_none(cfn: tuple[Any, Stubber]) -> None:
     deployer = stubbed_deployer(client)
     assert deployer.outputs() == {"AppUrl": "https://a"}
     assert deployer.outputs() == {}
+
+
+def test_an_output_without_a_value_reads_as_empty() -> None:
+    stack = {"Outputs": [{"OutputKey": "AppUrl"}, {"OutputKey": "BucketName", "OutputValue": "sa-data"}]}
+    assert outputs_of(stack) == {"AppUrl": "", "BucketName": "sa-data"}
 
 
 def test_no_changes_returns_the_stack_as_it_is(cfn: tuple[Any, Stubber]) -> None:

@@ -150,3 +150,37 @@ def test_database_without_snapshots_names_nothing(aws: Any) -> None:
     aws["rds"][1].add_response("describe_db_snapshots", {})
 
     assert _find(aws, [_skipped("Database", "AWS::RDS::DBInstance", "sa-db", status="DELETE_COMPLETE")]) == []
+
+
+def test_a_nameless_kept_resource_does_not_hide_the_named_ones_after_it(aws: Any) -> None:
+    aws["logs"][1].add_response("describe_log_groups", {"logGroups": [{"logGroupName": "sa-logs"}]})
+
+    left = _find(
+        aws,
+        [_skipped("Unnamed", "AWS::Logs::LogGroup", ""), _skipped("Logs", "AWS::Logs::LogGroup", "sa-logs")],
+    )
+
+    assert [item.split(" (")[0] for item in left] == ["log group sa-logs"]
+
+
+class RecordingRds:
+    """An RDS client that records which databases' snapshots are asked for."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    def describe_db_snapshots(self, **params: str) -> dict[str, Any]:
+        self.asked.append(params["DBInstanceIdentifier"])
+        return {"DBSnapshots": []}
+
+
+def test_snapshots_are_looked_up_only_for_the_database_resources() -> None:
+    rds = RecordingRds()
+    events = [
+        _skipped("DataBucket", "AWS::S3::Bucket", "sa-bucket", status="DELETE_COMPLETE"),
+        _skipped("Database", "AWS::RDS::DBInstance", "sa-db", status="DELETE_COMPLETE"),
+    ]
+
+    find_leftovers(events, logs=None, rds=rds, s3=None)
+
+    assert rds.asked == ["sa-db"]

@@ -37,6 +37,7 @@ from deploy_fakes import (
 
 from storyanalytics.deploy import Cancelled, DeployError, DeployTimeout
 from storyanalytics.deploy.errors import aws_error_message, error_code
+from storyanalytics.deploy.events import StackEvent, first_failure, still_in_progress
 from storyanalytics.deploy.stack_deployer import RECREATE_STATUSES, STUCK_STATUSES
 
 SID = stack_id(STACK)
@@ -166,7 +167,30 @@ def test_leftover_stack_whose_delete_fails_is_a_failure_not_a_create(cfn: tuple[
     stubber.add_response("describe_stacks", stacks(STACK, "DELETE_FAILED"))
     stubber.add_response("describe_stack_events", events_page(*failed))
     message = failed_deploy(client)
-    assert "Bucket (AWS::S3::Bucket) DELETE_FAILED: The bucket you tried to delete is not empty" in message
+    assert message.startswith(
+        f"Stack {STACK} ended in DELETE_FAILED: Bucket (AWS::S3::Bucket) DELETE_FAILED: The bucket you tried "
+        "to delete is not empty. The stack is stuck: run the destroy command again"
+    )
+
+
+def test_leftover_stack_delete_is_followed_by_its_id_with_live_events(cfn: tuple[Any, Stubber]) -> None:
+    client, stubber = cfn
+    stubber.add_response("describe_stacks", stacks(STACK, "ROLLBACK_COMPLETE"))
+    old = [stack_event(STACK, 0, "ROLLBACK_COMPLETE")]
+    deleting = [*old, stack_event(STACK, 1, "DELETE_IN_PROGRESS", "User Initiated")]
+    deleted = [*deleting, stack_event(STACK, 2, "DELETE_COMPLETE")]
+    stubber.add_response("describe_stack_events", events_page(*old), {"StackName": SID})
+    stubber.add_response("delete_stack", {}, {"StackName": SID})
+    stubber.add_response("describe_stack_events", events_page(*deleting), {"StackName": SID})
+    stubber.add_response("describe_stacks", stacks(STACK, "DELETE_IN_PROGRESS"), {"StackName": SID})
+    stubber.add_response("describe_stack_events", events_page(*deleted), {"StackName": SID})
+    stubber.add_response("describe_stacks", stacks(STACK, "DELETE_COMPLETE"), {"StackName": SID})
+    stubber.add_response("describe_stack_events", events_page(*deleted), {"StackName": SID})
+    stubber.add_client_error("create_change_set", "ValidationError", "Template format error")
+    seen: list[Any] = []
+    with pytest.raises(DeployError, match="Template format error"):
+        stubbed_deployer(client).deploy(TEMPLATE, {}, {}, assume_yes=True, on_event=seen.append)
+    assert [e.status for e in seen] == ["DELETE_IN_PROGRESS", "DELETE_COMPLETE"]
 
 
 # --- change sets --------------------------------------------------------------------------------------
@@ -420,6 +444,15 @@ def test_failed_create_reads_as_one_sentence_without_a_doubled_full_stop(cfn: tu
     )
 
 
+def test_failure_reason_keeps_its_last_word_whatever_its_letters(cfn: tuple[Any, Stubber]) -> None:
+    client, stubber = cfn
+    reason = "Invalid DB instance class: db.m5.X"
+    _create_rolls_back(
+        stubber, [event(STACK, 2, "Database", "AWS::RDS::DBInstance", "CREATE_FAILED", reason)]
+    )
+    assert f"CREATE_FAILED: {reason}. The stack was rolled back" in failed_deploy(client)
+
+
 def test_failure_without_a_reason_says_so(cfn: tuple[Any, Stubber]) -> None:
     client, stubber = cfn
     _create_rolls_back(stubber, [event(STACK, 2, "Queue", "AWS::SQS::Queue", "CREATE_FAILED")])
@@ -467,6 +500,60 @@ def test_failed_create_names_what_it_left_behind(cfn: tuple[Any, Stubber]) -> No
     )
 
 
+def test_failed_create_looks_each_leftover_up_and_names_only_what_is_still_there(
+    cfn: tuple[Any, Stubber], logs: tuple[Any, Stubber], rds: tuple[Any, Stubber], s3: tuple[Any, Stubber]
+) -> None:
+    (client, stubber), (logs_client, logs_stub), (rds_client, rds_stub), (s3_client, s3_stub) = (
+        cfn,
+        logs,
+        rds,
+        s3,
+    )
+    _create_rolls_back(
+        stubber,
+        [
+            event(STACK, 2, "Database", "AWS::RDS::DBInstance", "CREATE_FAILED", "quota", physical="sa-db"),
+            event(STACK, 3, "DataBucket", "AWS::S3::Bucket", "DELETE_SKIPPED", physical="sa-gone"),
+            event(STACK, 4, "Logs", "AWS::Logs::LogGroup", "DELETE_SKIPPED", physical="sa-logs"),
+        ],
+    )
+    logs_stub.add_response("describe_log_groups", {"logGroups": [{"logGroupName": "sa-logs"}]})
+    s3_stub.add_client_error("head_bucket", "404", "Not Found", 404)
+    rds_stub.add_response("describe_db_snapshots", {"DBSnapshots": [{"DBSnapshotIdentifier": "sa-final"}]})
+    deployer = stubbed_deployer(client, logs_client=logs_client, rds_client=rds_client, s3_client=s3_client)
+    with pytest.raises(DeployError) as caught:
+        deployer.deploy(TEMPLATE, {}, {}, assume_yes=True)
+    assert str(caught.value).endswith(
+        f"{ROLLED_BACK} Left behind (billed until removed): log group sa-logs (remove it with: aws logs "
+        "delete-log-group --log-group-name sa-logs); database snapshot sa-final (remove it with: aws rds "
+        "delete-db-snapshot --db-snapshot-identifier sa-final)."
+    )
+
+
+def test_a_failure_of_the_stack_alone_is_the_one_named() -> None:
+    failed = StackEvent.from_api(stack_event(STACK, 1, "UPDATE_FAILED", "Parameter validation failed"))
+    events = [StackEvent.from_api(stack_event(STACK, 0, "UPDATE_IN_PROGRESS", "User Initiated")), failed]
+    assert first_failure(events) == failed
+
+
+def test_a_cancelled_failure_is_never_the_one_named() -> None:
+    cancelled = event(STACK, 1, "Queue", "AWS::SQS::Queue", "CREATE_FAILED", "Resource creation cancelled")
+    assert first_failure([StackEvent.from_api(cancelled)]) is None
+
+
+def test_resources_still_in_progress_are_ordered_by_their_latest_event() -> None:
+    events = [
+        StackEvent.from_api(event(STACK, 1, "Database", "AWS::RDS::DBInstance", "UPDATE_IN_PROGRESS")),
+        StackEvent.from_api(
+            event(STACK, 2, "Service", "AWS::ECS::ExpressGatewayService", "UPDATE_IN_PROGRESS")
+        ),
+        StackEvent.from_api(
+            event(STACK, 3, "Database", "AWS::RDS::DBInstance", "UPDATE_IN_PROGRESS", "again")
+        ),
+    ]
+    assert [e.logical_id for e in still_in_progress(events)] == ["Service", "Database"]
+
+
 # --- every AWS SDK error as one sentence (no request ids, no tracebacks) --------------------------------
 CREDENTIALS = (
     "no AWS credentials were found: run `aws configure` (or `aws sso login`) or set AWS_PROFILE, "
@@ -493,10 +580,16 @@ CREDENTIALS = (
         (ClientError({}, "X"), "Error"),
         (RuntimeError("first line:\nsecond line"), "first line"),
         (RuntimeError(""), "RuntimeError"),
+        (
+            ClientError({"Error": {"Code": "ValidationError", "Message": "Unknown class: db.m5.X."}}, "X"),
+            "ValidationError: Unknown class: db.m5.X",
+        ),
+        (RuntimeError("unknown size XX:"), "unknown size XX"),
     ],
     ids=[
         "no-credentials", "partial-credentials", "no-region", "unreachable", "client-error",
         "code-only", "message-only", "empty-response", "other", "other-empty",
+        "ends-in-x", "other-ends-in-x",
     ],
 )  # fmt: skip
 def test_aws_errors_read_as_one_sentence(error: BaseException, sentence: str) -> None:

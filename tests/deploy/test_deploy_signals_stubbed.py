@@ -301,3 +301,10 @@ def test_last_lines_come_from_the_newest_stream_without_empty_events(logs: tuple
         {"logGroupName": "/sa/app", "logStreamName": "web/9", "limit": 5, "startFromHead": False},
     )
     assert last_log_lines(client, "/sa/app", limit=5) == ["booting", "crashed"]
+
+
+def test_log_stream_without_events_has_no_lines(logs: tuple[Any, Stubber]) -> None:
+    client, stubber = logs
+    stubber.add_response("describe_log_streams", {"logStreams": [{"logStreamName": "web/9"}]})
+    stubber.add_response("get_log_events", {})
+    assert last_log_lines(client, "/sa/app") == []

@@ -28,7 +28,7 @@ from deploy_fakes import (
 )
 
 from storyanalytics.deploy import Cancelled, DeployError, DeployTimeout, StackEvent
-from storyanalytics.deploy.changeset import ChangeSetPlan
+from storyanalytics.deploy.changeset import ChangeSetPlan, ResourceChange
 
 NAME = STACK
 SID = stack_id(NAME)
@@ -96,6 +96,28 @@ def test_create_streams_only_new_events_in_order_and_returns_outputs(cfn: tuple[
     assert result.outputs == {"BucketName": "sa-bucket-1"}
 
 
+def test_create_says_termination_protection_is_on(cfn: tuple[Any, Stubber]) -> None:
+    client, stubber = cfn
+    _script_successful_create(stubber)
+    notices: list[str] = []
+    stubbed_deployer(client).deploy(TEMPLATE, {}, {}, assume_yes=True, on_notice=notices.append)
+    assert notices == [f"Termination protection is on for stack {NAME}."]
+
+
+def test_destroy_that_cannot_turn_protection_off_deletes_nothing_and_says_why(
+    cfn: tuple[Any, Stubber],
+) -> None:
+    client, stubber = cfn
+    stubber.add_response("describe_stacks", stacks(NAME, "UPDATE_COMPLETE", protection=True))
+    stubber.add_response("list_stack_resources", {"StackResourceSummaries": []})
+    stubber.add_client_error("update_termination_protection", "AccessDenied", "not authorized", 403)
+    with pytest.raises(DeployError) as caught:
+        stubbed_deployer(client).destroy(assume_yes=True)
+    assert str(caught.value) == (
+        f"Could not turn termination protection off for stack {NAME}: AccessDenied: not authorized."
+    )
+
+
 def test_create_fails_loudly_when_termination_protection_cannot_be_turned_on(
     cfn: tuple[Any, Stubber],
 ) -> None:
@@ -147,6 +169,23 @@ def test_replacement_is_flagged_in_theplanned_change_set(cfn: tuple[Any, Stubber
     assert kinds["Database"] == ("modify", True, "MAY BE REPLACED")
     assert kinds["Service"] == ("modify", False, "")
     assert kinds["Old"][0] == "remove"
+
+
+def test_planned_change_keeps_each_field_cloudformation_gives() -> None:
+    described = {
+        "Type": "Resource",
+        "ResourceChange": {
+            "Action": "Modify", "LogicalResourceId": "Database", "PhysicalResourceId": "sa-db",
+            "ResourceType": "AWS::RDS::DBInstance", "Replacement": "True", "Scope": ["Properties"],
+        },
+    }  # fmt: skip
+    assert ResourceChange.from_api(described) == ResourceChange(
+        "Modify", "Database", "AWS::RDS::DBInstance", "sa-db", "True", ("Properties",)
+    )
+
+
+def test_planned_change_without_resource_details_reads_as_blank_fields() -> None:
+    assert ResourceChange.from_api({"Type": "Resource"}) == ResourceChange("", "", "", "", "", ())
 
 
 def test_empty_change_set_is_deleted_and_reported_as_no_changes(cfn: tuple[Any, Stubber]) -> None:
@@ -408,6 +447,87 @@ def test_big_template_with_a_bucket_but_no_s3_client_is_refused(cfn: tuple[Any, 
         stubbed_deployer(client).deploy(
             _big_template(), {}, {}, assume_yes=True, template_bucket="sa-artifacts"
         )
+
+
+def test_template_of_exactly_the_inline_limit_goes_inline(cfn: tuple[Any, Stubber]) -> None:
+    client, stubber = cfn
+    template = TEMPLATE + "#" * (51_200 - len(TEMPLATE) - 1) + "\n"
+    stack_missing(stubber)
+    stubber.add_client_error("create_change_set", "ValidationError", "stop here")
+    with pytest.raises(DeployError, match="stop here"):
+        stubbed_deployer(client).deploy(template, {}, {}, assume_yes=True)  # no S3 client: inline it is
+
+
+class FrozenClock:
+    """datetime whose now() is 2026-05-01 12:00:00 in the zone asked for (UTC only)."""
+
+    @staticmethod
+    def now(tz: Any) -> Any:
+        from datetime import UTC, datetime
+
+        assert tz is UTC, "change set names use UTC"
+        return datetime(2026, 5, 1, 12, 0, 0, tzinfo=tz)
+
+
+def test_change_set_is_named_after_the_stack_and_the_utc_time(
+    cfn: tuple[Any, Stubber], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from storyanalytics.deploy import stack_deployer
+
+    client, stubber = cfn
+    monkeypatch.setattr(stack_deployer, "datetime", FrozenClock)
+    stack_missing(stubber)
+    expected = {
+        "StackName": NAME, "ChangeSetName": f"{NAME}-20260501120000", "ChangeSetType": "CREATE",
+        "Parameters": [], "Tags": [], "Capabilities": ANY, "Description": ANY, "TemplateBody": TEMPLATE,
+    }  # fmt: skip
+    stubber.add_client_error("create_change_set", "ValidationError", "stop here", expected_params=expected)
+    with pytest.raises(DeployError, match="stop here"):
+        stubbed_deployer(client).deploy(TEMPLATE, {}, {}, assume_yes=True)
+
+
+def test_change_set_gets_the_whole_time_limit_before_it_times_out(cfn: tuple[Any, Stubber]) -> None:
+    client, stubber = cfn
+    stubber.add_response("describe_stacks", stacks(NAME, "UPDATE_COMPLETE"))
+    stubber.add_response("create_change_set", created_change_set(NAME))
+    for _ in range(4):  # the fake clock reads 0, 1, 2 (the limit: still in time) and 3 s
+        stubber.add_response("describe_change_set", described_change_set(NAME, "CREATE_PENDING"))
+    with pytest.raises(DeployTimeout) as caught:
+        stubbed_deployer(client).deploy(TEMPLATE, {}, {}, assume_yes=True, timeout=2)
+    assert str(caught.value) == (
+        f"The change set for stack {NAME} was not ready in time (still CREATE_PENDING): try again later."
+    )
+
+
+def test_change_set_listing_no_changes_plans_nothing(cfn: tuple[Any, Stubber]) -> None:
+    client, stubber = cfn
+    stubber.add_response("describe_stacks", stacks(NAME, "UPDATE_COMPLETE"))
+    stubber.add_response("create_change_set", created_change_set(NAME))
+    stubber.add_response("describe_change_set", described_change_set(NAME, "CREATE_COMPLETE"))
+    without_changes = described_change_set(NAME, "CREATE_COMPLETE")
+    del without_changes["Changes"]
+    stubber.add_response("describe_change_set", without_changes)
+    stubber.add_response("delete_change_set", {})
+    assert stubbed_deployer(client).deploy(TEMPLATE, {}, {}, dry_run=True).changes == []
+
+
+def test_destroy_follows_the_delete_with_live_events_until_it_completes(cfn: tuple[Any, Stubber]) -> None:
+    client, stubber = cfn
+    before = stack_event(NAME, 0, "UPDATE_COMPLETE")
+    deleting = [before, stack_event(NAME, 1, "DELETE_IN_PROGRESS", "User Initiated")]
+    deleted = [*deleting, stack_event(NAME, 2, "DELETE_COMPLETE")]
+    stubber.add_response("describe_stacks", stacks(NAME, "UPDATE_COMPLETE"))
+    stubber.add_response("list_stack_resources", {"StackResourceSummaries": []})
+    stubber.add_response("describe_stack_events", events_page(before), {"StackName": SID})
+    stubber.add_response("delete_stack", {}, {"StackName": SID})
+    stubber.add_response("describe_stack_events", events_page(*deleting))
+    stubber.add_response("describe_stacks", stacks(NAME, "DELETE_IN_PROGRESS"), {"StackName": SID})
+    stubber.add_response("describe_stack_events", events_page(*deleted))
+    stubber.add_response("describe_stacks", stacks(NAME, "DELETE_COMPLETE"), {"StackName": SID})
+    stubber.add_response("describe_stack_events", events_page(*deleted))
+    seen: list[StackEvent] = []
+    stubbed_deployer(client).destroy(assume_yes=True, on_event=seen.append)
+    assert [e.status for e in seen] == ["DELETE_IN_PROGRESS", "DELETE_COMPLETE"]
 
 
 def test_destroy_turns_protection_off_and_reports_what_was_kept(

@@ -128,3 +128,29 @@ def test_edge_embed_draws_resizes_and_follows_republish_and_unpublish_with_the_a
         reader, frame_el = _open_host(browser, host_url)
         assert frame_el.content_frame.locator(".sa-chart svg").count() == 0
         reader.context.close()
+
+
+def test_the_teams_embed_allowlist_holds_on_the_edge(
+    edge: tuple[EdgeApp, str], browser: Any, tmp_path: Path
+) -> None:
+    app, _ = edge
+    host = tmp_path / "host"
+    host.mkdir()
+    with static_server(host) as host_url, static_server(host) as other_url:
+        with app.running() as client:
+            team_id = client.get("/api/teams").json()[0]["id"]
+            allowed = client.patch(f"/api/teams/{team_id}", json={"embed_origins": [host_url]})
+            assert allowed.status_code == 200, allowed.text
+            chart = client.post("/api/charts", json={"title": "Allowlisted", "chart_type": "column"}).json()
+            client.post(f"/api/charts/{chart['id']}/publish").raise_for_status()
+            code = client.get(f"/api/charts/{chart['id']}/embed-code").json()
+        (host / "index.html").write_text(f"<!doctype html><title>Host</title><body>{code['html']}</body>")
+
+        reader, frame_el = _open_host(browser, host_url)  # on the allowlist: the page runs
+        frame_el.content_frame.locator("body[data-state=ready] h2.sa-title").wait_for()
+        reader.context.close()
+
+        stranger, frame_el = _open_host(browser, other_url)  # another site: the browser refuses the frame
+        stranger.wait_for_timeout(2_000)
+        assert frame_el.content_frame.locator("body[data-state]").count() == 0
+        stranger.context.close()

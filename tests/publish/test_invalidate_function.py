@@ -41,6 +41,11 @@ def test_a_deleted_payload_is_invalidated_so_an_unpublished_chart_stops_being_re
     assert fn.changed_path("Object Deleted", "public/data/pub_A/0123abcd.json") == "/data/pub_A/0123abcd.json"
 
 
+def test_old_versions_expired_by_the_lifecycle_rule_invalidate_nothing() -> None:
+    assert fn.changed_path("Object Deleted", PAGE, "Lifecycle Expiration") is None
+    assert fn.changed_path("Object Deleted", PAGE, "DeleteObject") == PAGE_PATH
+
+
 def test_files_outside_the_public_prefix_are_ignored() -> None:
     assert fn.changed_path("Object Created", "private/embed/x") is None
 

@@ -63,8 +63,10 @@ def _strip_number(text: str) -> tuple[str, float, bool] | None:
 def parse_number(text: str, decimal: Decimal = ".") -> float | None:
     """The number `text` means with this decimal mark, or None when it is not a number."""
     stripped = _strip_number(text)
-    if stripped is None:
-        return None
+    return None if stripped is None else _number(stripped, decimal)
+
+
+def _number(stripped: tuple[str, float, bool], decimal: Decimal) -> float | None:
     value, scale, negative = stripped
     if decimal == ".":
         if _GROUPED_POINT.match(value):
@@ -183,8 +185,8 @@ def read_cell(text: str, kind: str, fmt: dict[str, Any] | None) -> Any:
     fmt = fmt or {}
     if kind == "number":
         decimal = fmt.get("decimal", ".")
-        number = parse_number(text, decimal)
         stripped = _strip_number(text)
+        number = None if stripped is None else _number(stripped, decimal)
         if number is None or stripped is None:
             raise ValueError(text)
         fraction = decimal in stripped[0] and not (decimal == "." and _GROUPED_COMMA.match(stripped[0]))
