@@ -235,8 +235,8 @@ def lab(c: Context, port: int = 0, browser: bool = True) -> None:
     main(argv)
 
 
-@task(help={"compute": "ecs-express (default), lambda or apprunner", "builder": "local or codebuild"})
-def rehearse(c: Context, compute: str = "ecs-express", builder: str = "local") -> None:
+@task(help={"compute": "lambda (default), ecs-express or apprunner", "builder": "local or codebuild"})
+def rehearse(c: Context, compute: str = "lambda", builder: str = "local") -> None:
     """REHEARSAL: the whole cloud journey offline (moto, local PostgreSQL, the app); nothing touches AWS."""
     from storyanalytics.cli import main
 

@@ -432,7 +432,7 @@ def publish(
 @app.command("rehearse")
 @friendly_errors
 def rehearse(
-    compute: Annotated[str, typer.Option(help="ecs-express, lambda or apprunner.")] = "ecs-express",
+    compute: Annotated[str, typer.Option(help="lambda (the default), ecs-express or apprunner.")] = "lambda",
     builder: Annotated[
         str, typer.Option(help="local (Docker stand-in) or codebuild (CodeBuild stand-in).")
     ] = "local",

@@ -1,7 +1,8 @@
 """A monthly cost estimate, part by part, before anything is created.
 
 The compute's own lines come from its module (deploy/computes/); the parts every stack shares are
-priced here. Prices are us-east-1 list prices (deploy/pricing.py); the note says so.
+priced here. Prices are us-east-1 list prices (deploy/pricing.py), scaled line by line by the region
+factors read from the AWS Price List API (deploy/price_list.py); the note says which, or why not.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from storyanalytics.deploy.computes import COMPUTES, SizeError, get_compute
+from storyanalytics.deploy.price_list import GLOBAL, RegionFactors
 from storyanalytics.deploy.pricing import (
     HOURS_PER_MONTH,
     PRICE_REGION,
@@ -79,29 +81,79 @@ class CostEstimate:
     prices_as_of: date = PRICES_AS_OF
     # The same stack on each other compute (its size if it can run it, else its smallest), side by side.
     alternatives: dict[str, CostEstimate] = field(default_factory=dict)
+    factors: RegionFactors | None = None  # None: not measured (no AWS call was made for it)
+    region_factor: float | None = None  # the overall factor applied; None when not known
 
     @property
     def total(self) -> float:
         return round(sum(line.monthly_usd for line in self.lines), 2)
 
     @property
-    def region_factor(self) -> float | None:
-        """How this region's prices compare with the us-east-1 prices used; None when not known here."""
-        return 1.0 if self.region == PRICE_REGION else None
+    def price_keys(self) -> set[str]:
+        """The region-factor probes its lines (and its alternatives' lines) would be scaled by."""
+        keys = {line.price_key for line in self.lines if line.price_key not in {"", GLOBAL}}
+        for other in self.alternatives.values():
+            keys |= other.price_keys
+        return keys
 
     @property
     def note(self) -> str:
-        if self.region_factor is None:
+        factors = self.factors
+        prices = f"{PRICE_REGION} list prices as of {self.prices_as_of.isoformat()}"
+        if self.region == PRICE_REGION:
+            where = f"{prices} (region factor 1.00)"
+        elif factors is not None and self.region_factor is not None:
+            missing = f"; not in the price list: {', '.join(factors.not_found)}" if factors.not_found else ""
             where = (
-                f"us-east-1 list prices, not scaled for {self.region} (region factor unknown here, taken "
-                f"as 1.00: most prices in {self.region} differ; see each service's pricing page)"
+                f"{prices}, scaled to {self.region} by the AWS Price List API's prices today (region factor "
+                f"{self.region_factor:.2f} overall; each line's in its basis{missing})"
             )
         else:
-            where = f"{PRICE_REGION} list prices (region factor {self.region_factor:.2f})"
+            why = (
+                factors.unavailable or "the price list answered none of its products"
+                if factors is not None
+                else "the region factor is measured only when the deploy asks the AWS Price List API"
+            )
+            where = (
+                f"{prices}, not scaled for {self.region}: {why}, so the region factor is unknown (taken as "
+                f"1.00; most prices in {self.region} differ)"
+            )
         return (
-            f"An estimate from {where} as of {self.prices_as_of.isoformat()}, before free tier and taxes; "
-            "your bill depends on traffic. Check https://aws.amazon.com/pricing/ for today's prices."
+            f"An estimate from {where}, before free tier and taxes; your bill depends on traffic. "
+            "Check https://aws.amazon.com/pricing/ for today's prices."
         )
+
+
+def _scale(
+    lines: list[CostLine], region: str, factors: RegionFactors | None
+) -> tuple[list[CostLine], float | None]:
+    """Each line at the region's price: its own probe's factor, else the overall one (the measured
+    lines' factors weighted by their cost); global lines (CloudFront) stay as they are."""
+    if region == PRICE_REGION:
+        return lines, 1.0
+    if factors is None or not factors.factors:
+        return lines, None
+    measured = [
+        (line, factors.factors[line.price_key]) for line in lines if line.price_key in factors.factors
+    ]
+    base = sum(line.monthly_usd for line, _ in measured)
+    overall = (
+        sum(line.monthly_usd * factor for line, factor in measured) / base
+        if base > 0
+        else sum(factors.factors.values()) / len(factors.factors)
+    )
+    scaled = []
+    for line in lines:
+        if line.price_key == GLOBAL:
+            scaled.append(line)
+            continue
+        if line.price_key in factors.factors:
+            factor = factors.factors[line.price_key]
+            why = f"x{factor:.2f}: the {factors.labels[line.price_key]} in {factors.region} vs {PRICE_REGION}"
+        else:
+            factor, why = overall, f"x{overall:.2f}: the overall region factor"
+        scaled.append(CostLine(line.part, line.monthly_usd * factor, f"{line.basis} ({why})", line.price_key))
+    return scaled, overall
 
 
 def edge_cost_lines(use: Usage) -> list[CostLine]:
@@ -120,6 +172,7 @@ def edge_cost_lines(use: Usage) -> list[CostLine]:
             f"~{use.cdn_gb:g} GB, {use.cdn_requests:,} requests/month; always free: "
             f"{CLOUDFRONT_FREE_GB // 1024} TB out and {CLOUDFRONT_FREE_REQUESTS:,} requests a month, "
             f"beyond it ${CLOUDFRONT_GB}/GB and ${CLOUDFRONT_10K_HTTPS_REQUESTS} per 10,000 HTTPS requests",
+            GLOBAL,  # priced by where readers are, not by the stack's region
         ),
         CostLine(
             "CloudFront Function + invalidations (edge)",
@@ -129,6 +182,7 @@ def edge_cost_lines(use: Usage) -> list[CostLine]:
             f"~{use.invalidation_paths:,} invalidation paths ({CLOUDFRONT_FREE_INVALIDATION_PATHS:,} free, "
             f"then ${CLOUDFRONT_INVALIDATION_PATH} each); the invalidation function and queue: Lambda and "
             "SQS free tiers",
+            GLOBAL,
         ),
     ]
 
@@ -146,10 +200,12 @@ def estimate_cost(
     edge: bool = False,
     builder: str = "local",
     compare: bool = True,
+    factors: RegionFactors | None = None,
 ) -> CostEstimate:
     """`settings`: the app template's other parameter values that change the bill (EndpointAzCount);
     `builder`: codebuild adds the build minutes (a local Docker build costs nothing in AWS). With
-    `compare`, `alternatives` holds the estimate for every other compute."""
+    `compare`, `alternatives` holds the estimate for every other compute. `factors` (measured by
+    deploy/price_list.py) scale us-east-1 prices to the region; without them the note says so."""
     use = usage or Usage()
     chosen = get_compute(compute)
     size = chosen.check_size(str(cpu), str(memory))
@@ -174,8 +230,9 @@ def estimate_cost(
                 builder=builder,
                 edge=edge,
                 compare=False,
+                factors=factors,
             )
-    estimate = CostEstimate(region=region, compute=compute)
+    estimate = CostEstimate(region=region, compute=compute, factors=factors)
     add = estimate.lines.append
     estimate.lines.extend(chosen.cost_lines(size, use, settings or {}))
     hourly = RDS_INSTANCE_HOUR.get(db_instance_class)
@@ -191,6 +248,7 @@ def estimate_cost(
                 f"RDS PostgreSQL {db_instance_class}",
                 hourly * HOURS_PER_MONTH,
                 f"${hourly}/h, Single-AZ",
+                "rds",
             )
         )
     add(
@@ -206,6 +264,7 @@ def estimate_cost(
                 "NAT gateway (EnableNat)",
                 (NAT_GATEWAY_HOUR + PUBLIC_IPV4_HOUR) * HOURS_PER_MONTH + use.nat_gb * NAT_GATEWAY_GB,
                 f"${NAT_GATEWAY_HOUR}/h + its public IP + {use.nat_gb:g} GB x ${NAT_GATEWAY_GB}/GB",
+                "nat",
             )
         )
     add(
@@ -234,7 +293,10 @@ def estimate_cost(
         )
     if edge:
         estimate.lines.extend(edge_cost_lines(use))
-    estimate.lines = [CostLine(line.part, round(line.monthly_usd, 2), line.basis) for line in estimate.lines]
+    lines, estimate.region_factor = _scale(estimate.lines, region, factors)
+    estimate.lines = [
+        CostLine(line.part, round(line.monthly_usd, 2), line.basis, line.price_key) for line in lines
+    ]
     if compare:
         estimate.alternatives = alternatives
     return estimate

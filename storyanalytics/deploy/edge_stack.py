@@ -228,18 +228,18 @@ def deploy_edge(deployment: Any, *, dry_run: bool) -> DeployResult | None:
         parameters.update(
             {"DomainName": deployment.domain, "CertificateArn": certificate or "", "HostedZoneId": zone or ""}
         )
-    return deployment._deployer(deployment.edge_stack_name).deploy(
+    return deployment.deployer(deployment.edge_stack_name).deploy(
         deployment.edge_template,
         parameters,
         {APP_TAG_KEY: deployment.stack_name},
         dry_run=dry_run,
-        **deployment._callbacks(),
+        **deployment.callbacks(),
     )
 
 
 def destroy_edge(deployment: Any) -> None:
     """Only with --delete-data: the stack, then its retained bucket (emptied)."""
-    deployer = deployment._deployer(deployment.edge_stack_name)
+    deployer = deployment.deployer(deployment.edge_stack_name)
     bucket = deployer.outputs().get("EdgeBucketName")
     deployment.delete_confirmed(deployer)
     if bucket:

@@ -141,7 +141,7 @@ def _check_credentials(report: PreflightReport, client: ClientFactory) -> bool:
 
 def _check_apprunner(report: PreflightReport, session: Any, client: ClientFactory, region: str) -> None:
     advice = (
-        f"{APPRUNNER_CLOSED}; use --compute ecs-express (the default) or lambda, which work on any account."
+        f"{APPRUNNER_CLOSED}; use --compute lambda (the default) or ecs-express, which work on any account."
     )
     if region not in set(session.get_available_regions("apprunner")):
         report.add("Compute", "fail", f"App Runner is not offered in {region}: {advice}")

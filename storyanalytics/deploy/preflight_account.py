@@ -14,29 +14,41 @@ from storyanalytics.deploy.errors import aws_error_message, error_code
 ClientFactory = Callable[[str], Any]
 Add = Callable[[str, str, str], None]
 
-# Service Quotas codes (aws service-quotas list-service-quotas --service-code <code> names them):
-# VPCs per Region, https://docs.aws.amazon.com/general/latest/gr/vpc-service.html
+# Service Quotas codes, each checked against its name at run time: GetServiceQuota returns the QuotaName
+# of the code asked, and a name other than the one below turns the row into a warning (never a wrong
+# pass or fail). The names are AWS's; the codes are not on an AWS page found here (they are what
+# `aws service-quotas list-service-quotas --service-code <code>` lists), hence the run-time check.
+# "VPCs per Region": https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html
 VPC_QUOTA = ("vpc", "L-F678F1CE", "VPCs per Region")
-# Fargate On-Demand vCPU resource count,
+# "Fargate On-Demand vCPU resource count":
 # https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-quotas.html#service-quotas-fargate
 FARGATE_VCPU_QUOTA = ("fargate", "L-3032A538", "Fargate On-Demand vCPU resource count")
-# EC2-VPC Elastic IPs (the NAT gateway's address)
+# The NAT gateway's Elastic IP ("Elastic IP addresses per Region" in the VPC quotas page above; Service
+# Quotas names it "EC2-VPC Elastic IPs")
 EIP_QUOTA = ("ec2", "L-0263D0A3", "EC2-VPC Elastic IPs")
 
 # Service-linked roles the stack's services use; each service creates its own on first use when the
-# caller may (iam:CreateServiceLinkedRole). ECS Express creates those for load balancing and scaling:
-# https://docs.aws.amazon.com/AmazonECS/latest/developerguide/express-service-work.html
+# caller may (iam:CreateServiceLinkedRole). Names and service principals from each service's page:
+# ECS https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using-service-linked-roles.html,
+# ELB https://docs.aws.amazon.com/elasticloadbalancing/latest/userguide/elb-service-linked-roles.html,
+# Application Auto Scaling (Express's scaling policy)
+# https://docs.aws.amazon.com/autoscaling/application/userguide/application-auto-scaling-service-linked-roles.html,
+# RDS https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/UsingWithRDS.IAM.ServiceLinkedRoles.html,
+# App Runner's VPC connector https://docs.aws.amazon.com/apprunner/latest/dg/using-service-linked-roles-networking.html
+RDS_ROLE = {"AWSServiceRoleForRDS": "rds.amazonaws.com"}
 SERVICE_LINKED_ROLES = {
     "ecs-express": {
         "AWSServiceRoleForECS": "ecs.amazonaws.com",
         "AWSServiceRoleForElasticLoadBalancing": "elasticloadbalancing.amazonaws.com",
         "AWSServiceRoleForApplicationAutoScaling_ECSService": "ecs.application-autoscaling.amazonaws.com",
-        "AWSServiceRoleForRDS": "rds.amazonaws.com",
+        **RDS_ROLE,
     },
     "apprunner": {
-        "AWSServiceRoleForAppRunner": "apprunner.amazonaws.com",
-        "AWSServiceRoleForRDS": "rds.amazonaws.com",
+        "AWSServiceRoleForAppRunnerNetworking": "networking.apprunner.amazonaws.com",
+        **RDS_ROLE,
     },
+    # The function's network interfaces are made with its execution role, not a service-linked role.
+    "lambda": dict(RDS_ROLE),
 }
 
 
@@ -105,10 +117,10 @@ def _lists_postgres(client: ClientFactory) -> bool:
     return bool(page.get("OrderableDBInstanceOptions"))
 
 
-def _quota(client: ClientFactory, service: str, code: str) -> float:
-    return float(
-        client("service-quotas").get_service_quota(ServiceCode=service, QuotaCode=code)["Quota"]["Value"]
-    )
+def _quota(client: ClientFactory, service: str, code: str) -> tuple[float, str]:
+    """The quota's value and the name AWS gives the code (GetServiceQuota's Quota.QuotaName)."""
+    quota = client("service-quotas").get_service_quota(ServiceCode=service, QuotaCode=code)["Quota"]
+    return float(quota["Value"]), str(quota.get("QuotaName") or "")
 
 
 def check_quotas(add: Add, client: ClientFactory, *, fargate_vcpus: float, needs_eip: bool) -> None:
@@ -123,7 +135,7 @@ def check_quotas(add: Add, client: ClientFactory, *, fargate_vcpus: float, needs
     for (service, code, name), needed, used in checks:
         row = f"Quota: {name}"
         try:
-            limit = _quota(client, service, code)
+            limit, named = _quota(client, service, code)
             in_use = used()
         except (ClientError, BotoCoreError) as exc:
             denied = error_code(exc) in {"AccessDeniedException", "AccessDenied", "UnauthorizedOperation"}
@@ -134,7 +146,14 @@ def check_quotas(add: Add, client: ClientFactory, *, fargate_vcpus: float, needs
                 + f": check it in the Service Quotas console ({service}, {code}).",
             )
             continue
-        if in_use + needed > limit:
+        if named and named.casefold() != name.casefold():
+            add(
+                row,
+                "warn",
+                f"Quota code {code} is {named!r} here, not {name!r}: check {name!r} in the Service Quotas "
+                f"console ({service}).",
+            )
+        elif in_use + needed > limit:
             add(
                 row,
                 "fail",

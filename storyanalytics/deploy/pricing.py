@@ -1,8 +1,9 @@
 """Price lines and the usage they assume: what each compute's cost lines and the shared lines are made of.
 
 Prices are AWS on-demand list prices for us-east-1 as of PRICES_AS_OF, written here by hand (each one
-next to the pricing page it comes from); other regions cost somewhat more, and real bills depend on
-traffic. It is an estimate and says so.
+next to the pricing page it comes from); other regions are scaled by factors read from the AWS Price
+List API when the estimate is made (deploy/price_list.py). Real bills depend on traffic: it is an
+estimate and says so.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ class CostLine:
     part: str
     monthly_usd: float
     basis: str
+    price_key: str = ""  # the deploy/price_list.py probe whose region factor scales it ("": the overall one)
 
 
 def parse_vcpu(value: str | float) -> float:

@@ -153,11 +153,9 @@ class StackDeployer(StackTeardown):
                 cancelled.append(True)
 
         final = self._wait_stack(plan.stack_id, stream, on_event, deadline, watch=watch, on_signal=on_signal)
-        if cancelled:
-            left = self.leftovers(stream.events) if result.created else []
+        if cancelled:  # an update, rolled back (a creation is never cancelled, see _offer_cancel)
             raise Cancelled(
-                f"Cancelled: stack {self.stack_name} ended in {final} after {signals[0].cause}."
-                + (" Left behind: " + "; ".join(str(item) for item in left) + "." if left else ""),
+                f"Cancelled: stack {self.stack_name} ended in {final} after {signals[0].cause}.",
                 details=signals[0].details,
             )
         if final not in SUCCESS_STATUSES:
@@ -184,27 +182,35 @@ class StackDeployer(StackTeardown):
         confirm: Confirm | None,
         notice: OnNotice,
     ) -> bool:
-        """Say what the service shows; offer to stop waiting for a deploy that cannot succeed."""
+        """Say what the service shows; offer to cancel an update, or to stop waiting on a creation."""
         notice(f"Stack {self.stack_name}: {signal.cause}.")
         for line in signal.details:
             notice(f"  {line}")
         if assume_yes or confirm is None:
             notice("Still waiting: CloudFormation rolls the stack back when the service gives up.")
             return False
-        question = (
-            "Cancel this deploy now? The update is rolled back to the running version."
-            if plan.change_set_type == "UPDATE"
-            else "Cancel this deploy now? The new stack is deleted (your data is not touched)."
-        )
-        if not confirm(question):
+        if plan.change_set_type != "UPDATE":
+            # A creation cannot be cancelled: CancelUpdateStack takes only UPDATE_IN_PROGRESS, and AWS's
+            # advice for a stack stuck in CREATE_IN_PROGRESS is to wait for it to time out and roll back:
+            # https://repost.aws/knowledge-center/cloudformation-stack-stuck-progress
+            if confirm(
+                "Stop waiting now? CloudFormation cannot cancel a stack creation: it rolls the new stack "
+                "back itself when the service gives up (your data is not touched)."
+            ):
+                raise Cancelled(
+                    f"Stopped waiting: stack {self.stack_name} is still being created ({signal.cause}). "
+                    "CloudFormation rolls it back when the service gives up; follow it with "
+                    f"`story-analytics deploy --aws --watch --stack-name {self.stack_name}`. The next "
+                    "deploy deletes the rolled-back stack and starts again.",
+                    details=signal.details,
+                )
+            return False
+        if not confirm("Cancel this deploy now? The update is rolled back to the running version."):
             return False
         try:
-            if plan.change_set_type == "UPDATE":
-                # Only a stack in UPDATE_IN_PROGRESS can be cancelled; it then rolls back:
-                # https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CancelUpdateStack.html
-                self.cloudformation.cancel_update_stack(StackName=plan.stack_id)
-            else:
-                self.cloudformation.delete_stack(StackName=plan.stack_id)
+            # Only a stack in UPDATE_IN_PROGRESS can be cancelled; it then rolls back:
+            # https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CancelUpdateStack.html
+            self.cloudformation.cancel_update_stack(StackName=plan.stack_id)
         except ClientError as exc:
             notice(f"Could not cancel ({aws_error_message(exc)}); waiting for CloudFormation to finish.")
             return False

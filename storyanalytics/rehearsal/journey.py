@@ -16,6 +16,7 @@ from typing import Any
 
 import boto3
 
+from storyanalytics.deploy.computes import DEFAULT_COMPUTE
 from storyanalytics.rehearsal.infra import (
     FAKE_AWS_CREDENTIALS,
     LocalAppLauncher,
@@ -47,7 +48,7 @@ class Rehearsal:
     def __init__(
         self,
         *,
-        compute: str = "ecs-express",
+        compute: str = DEFAULT_COMPUTE,
         builder: str = "local",
         region: str = DEFAULT_REGION,
         stack_name: str = DEFAULT_STACK,
@@ -247,7 +248,7 @@ class Rehearsal:
 
 def run_rehearsal(
     *,
-    compute: str = "ecs-express",
+    compute: str = DEFAULT_COMPUTE,
     builder: str = "local",
     runs_dir: Path | None = None,
     say: Callable[[str], None] = print,

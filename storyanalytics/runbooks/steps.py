@@ -54,7 +54,7 @@ def is_rehearsal(endpoint_url: str | None) -> bool:
 def open_deployment(
     region: str,
     stack_name: str = "story-analytics",
-    compute: str = "ecs-express",
+    compute: str = "lambda",
     endpoint_url: str = "",
     admin_email: str = "",
     cpu: str = "",

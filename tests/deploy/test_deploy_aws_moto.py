@@ -213,14 +213,14 @@ def test_local_builder_without_docker_is_refused_and_points_to_codebuild(
     _assert_nothing_created(moto_server, stack_name)
 
 
-def test_apprunner_unusable_points_to_ecs_express(
+def test_apprunner_unusable_points_to_the_default_compute(
     moto_server: str, stack_name: str, project_dir: Path
 ) -> None:
     client = boto3.client("apprunner", region_name="us-east-1")
     stubber = Stubber(client)
     stubber.add_client_error("list_services", "SubscriptionRequiredException", "not subscribed", 400)
     stubber.activate()
-    with pytest.raises(PreflightError, match="use --compute ecs-express"):
+    with pytest.raises(PreflightError, match="use --compute lambda"):
         _deployment(
             moto_server, stack_name, project_dir, compute="apprunner", clients={"apprunner": client}
         ).deploy()

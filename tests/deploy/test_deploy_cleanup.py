@@ -14,6 +14,7 @@ from deploy_fakes import aws_client, event, moto_deployment
 
 from storyanalytics.deploy import AwsDeployment, DeployError, StackEvent
 from storyanalytics.deploy.leftovers import find_leftovers
+from storyanalytics.deploy.repository import empty_repository
 
 SMALL_APP = (Path(__file__).parent / "small_app.yaml").read_text()
 NAME = "story-analytics"
@@ -77,7 +78,7 @@ def _ecr_with(stubbed_responses: list[dict[str, Any]]) -> Any:
 
 def _empty(ecr: Any) -> None:
     deployment = AwsDeployment("us-east-1", NAME, None, clients={"ecr": ecr})
-    deployment._empty_repository(NAME)
+    empty_repository(deployment.client("ecr"), NAME)
 
 
 def test_image_referenced_by_its_index_is_deleted_on_a_second_pass() -> None:

@@ -40,4 +40,4 @@ def test_region_factor_is_stated() -> None:
     home = estimate_cost(region="us-east-1", compute="ecs-express", cpu="256", memory="512")
     away = estimate_cost(region="ap-south-1", compute="ecs-express", cpu="256", memory="512")
     assert "region factor 1.00" in home.note
-    assert "not scaled for ap-south-1" in away.note and "region factor unknown" in away.note
+    assert "not scaled for ap-south-1" in away.note and "region factor is unknown" in away.note

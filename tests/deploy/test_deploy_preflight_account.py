@@ -124,13 +124,13 @@ def test_quota_that_would_be_exceeded_fails(rows: list[Row], stubs: dict[str, St
     client("ec2")
     stubs["service-quotas"].add_response(
         "get_service_quota",
-        {"Quota": {"QuotaCode": "L-F678F1CE", "Value": 5.0}},
+        {"Quota": {"QuotaCode": "L-F678F1CE", "QuotaName": "VPCs per Region", "Value": 5.0}},
         {"ServiceCode": "vpc", "QuotaCode": "L-F678F1CE"},
     )
     stubs["ec2"].add_response("describe_vpcs", {"Vpcs": [{"VpcId": f"vpc-{n}"} for n in range(5)]})
     stubs["service-quotas"].add_response(
         "get_service_quota",
-        {"Quota": {"QuotaCode": "L-0263D0A3", "Value": 5.0}},
+        {"Quota": {"QuotaCode": "L-0263D0A3", "QuotaName": "EC2-VPC Elastic IPs", "Value": 5.0}},
         {"ServiceCode": "ec2", "QuotaCode": "L-0263D0A3"},
     )
     stubs["ec2"].add_response("describe_addresses", {"Addresses": [{"PublicIp": "192.0.2.1"}]})
@@ -148,12 +148,12 @@ def test_missing_service_linked_roles_are_a_warning_with_the_command(
         "get_role",
         {
             "Role": {
-                "Path": "/aws-service-role/apprunner.amazonaws.com/",
-                "RoleName": "AWSServiceRoleForAppRunner",
+                "Path": "/aws-service-role/networking.apprunner.amazonaws.com/",
+                "RoleName": "AWSServiceRoleForAppRunnerNetworking",
                 "RoleId": "AROAEXAMPLEEXAMPLE01",
                 "Arn": (
-                    "arn:aws:iam::123456789012:role/aws-service-role/apprunner.amazonaws.com/"
-                    "AWSServiceRoleForAppRunner"
+                    "arn:aws:iam::123456789012:role/aws-service-role/networking.apprunner.amazonaws.com/"
+                    "AWSServiceRoleForAppRunnerNetworking"
                 ),
                 "CreateDate": "2026-01-01T00:00:00Z",
             }
@@ -163,6 +163,30 @@ def test_missing_service_linked_roles_are_a_warning_with_the_command(
     check_service_linked_roles(_add(rows), client, "apprunner")
     assert rows[0][1] == "warn" and "AWSServiceRoleForRDS will be created" in rows[0][2]
     assert "create-service-linked-role --aws-service-name rds.amazonaws.com" in rows[0][2]
+
+
+def test_a_quota_code_that_names_another_quota_is_a_warning(
+    rows: list[Row], stubs: dict[str, Stubber]
+) -> None:
+    client = _factory(stubs)
+    client("service-quotas")
+    client("ec2")
+    stubs["service-quotas"].add_response(
+        "get_service_quota",
+        {"Quota": {"QuotaCode": "L-F678F1CE", "QuotaName": "Internet gateways per Region", "Value": 0.0}},
+        {"ServiceCode": "vpc", "QuotaCode": "L-F678F1CE"},
+    )
+    stubs["ec2"].add_response("describe_vpcs", {"Vpcs": []})
+    check_quotas(_add(rows), client, fargate_vcpus=0, needs_eip=False)
+    assert rows[0][1] == "warn" and "is 'Internet gateways per Region' here" in rows[0][2]
+
+
+def test_lambda_checks_the_database_service_linked_role(rows: list[Row], stubs: dict[str, Stubber]) -> None:
+    client = _factory(stubs)
+    client("iam")
+    stubs["iam"].add_client_error("get_role", service_error_code="NoSuchEntity", http_status_code=404)
+    check_service_linked_roles(_add(rows), client, "lambda")
+    assert rows[0][1] == "warn" and "AWSServiceRoleForRDS will be created" in rows[0][2]
 
 
 def test_ecs_not_allowed_fails_the_compute_row(rows: list[Row], stubs: dict[str, Stubber]) -> None:

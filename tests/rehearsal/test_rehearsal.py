@@ -26,7 +26,7 @@ def rehearsal(
 ) -> Iterator[tuple[Rehearsal, list[str]]]:
     lines: list[str] = []
     runs_dir = tmp_path_factory.mktemp("runs")
-    with Rehearsal(runs_dir=runs_dir, say=lines.append) as rehearsal:
+    with Rehearsal(compute="ecs-express", runs_dir=runs_dir, say=lines.append) as rehearsal:
         rehearsal.run_all()
         yield rehearsal, lines
 
@@ -145,7 +145,11 @@ def test_notebooks_run_top_to_bottom_as_in_jupyterlab_with_the_codebuild_stand_i
 
     # Its own stack name: moto keeps every stack of this process, the module's rehearsal included.
     with Rehearsal(
-        builder="codebuild", stack_name="story-analytics-lab", runs_dir=tmp_path, say=lambda line: None
+        compute="ecs-express",
+        builder="codebuild",
+        stack_name="story-analytics-lab",
+        runs_dir=tmp_path,
+        say=lambda line: None,
     ) as journey:
         assert journey.sample is not None
         texts = {}

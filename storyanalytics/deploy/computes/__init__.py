@@ -19,7 +19,7 @@ DEFAULT_COMPUTE = LAMBDA.name
 
 
 def choices_text() -> str:
-    """'ecs-express or apprunner' (every compute, for error messages)."""
+    """'lambda, ecs-express or apprunner' (every compute, for error messages)."""
     names = list(COMPUTE_CHOICES)
     return ", ".join(names[:-1]) + f" or {names[-1]}" if len(names) > 1 else names[0]
 

@@ -59,22 +59,26 @@ class EcsExpress(Compute):
                 usage.tasks * (vcpu * FARGATE_VCPU_HOUR + memory_gb * FARGATE_GB_HOUR) * HOURS_PER_MONTH,
                 f"{usage.tasks} task x ({vcpu:g} vCPU x ${FARGATE_VCPU_HOUR}/h + {memory_gb:g} GB x "
                 f"${FARGATE_GB_HOUR}/h), 24/7",
+                "fargate",
             ),
             CostLine(
                 "Application Load Balancer",
                 (ALB_HOUR + usage.alb_lcu * ALB_LCU_HOUR) * HOURS_PER_MONTH,
                 f"${ALB_HOUR}/h + {usage.alb_lcu:g} LCU x ${ALB_LCU_HOUR}/h",
+                "load-balancer",
             ),
             CostLine(
                 "Public IPv4 addresses",
                 2 * PUBLIC_IPV4_HOUR * HOURS_PER_MONTH,
                 f"2 addresses x ${PUBLIC_IPV4_HOUR}/h (the load balancer in 2 AZs; tasks have none)",
+                "public-ipv4",
             ),
             CostLine(
                 "VPC interface endpoints",
                 endpoints * azs * ENDPOINT_AZ_HOUR * HOURS_PER_MONTH + usage.endpoint_gb * ENDPOINT_GB,
                 f"{endpoints} endpoints ({', '.join(ENDPOINT_SERVICES)}) x {azs} AZ x "
                 f"${ENDPOINT_AZ_HOUR}/h + ~{usage.endpoint_gb:g} GB x ${ENDPOINT_GB}/GB",
+                "vpc-endpoint",
             ),
             CostLine(
                 "CloudWatch alarms (made by Express)",

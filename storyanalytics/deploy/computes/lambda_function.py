@@ -45,12 +45,14 @@ class LambdaFunction(Compute):
                 "Lambda requests",
                 requests * LAMBDA_REQUEST,
                 f"~{requests:,} requests/month x $0.20 per million",
+                "lambda",
             ),
             CostLine(
                 "Lambda duration",
                 gb_seconds * LAMBDA_GB_SECOND,
                 f"~{requests:,} x {usage.lambda_seconds_per_request:g} s x {size.memory_gb:g} GB "
                 f"x ${LAMBDA_GB_SECOND:.10f}/GB-s (no charge while idle; no NAT, endpoints or load balancer)",
+                "lambda",
             ),
         ]
 

@@ -1,0 +1,103 @@
+"""Slims the installed packages inside the production image (run once by the Dockerfile, never by the app).
+
+Why: the image must stay under 200 MB above its base (bench/image.py). Two things the app never reads are
+removed, and nothing it imports, so no feature and no start is slower:
+- botocore's API models for the ~440 AWS services other than those the code in the image calls (see
+  KEPT_SERVICES); its endpoints, partitions and
+  default-configuration files stay (tests/image/test_image_slim.py proves the list covers every client);
+- the bytecode of modules the app never loads, found by loading the app, its optional feature modules and
+  the server as the image runs them (the interpreter compiles a module again if it is ever imported).
+
+    python -m storyanalytics.image_slim
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import pkgutil
+import shutil
+import sys
+import sysconfig
+from pathlib import Path
+
+# AWS services whose botocore models stay: the clients of the code in the image (storage/s3.py; the
+# migrate package, which the admin import route loads: secretsmanager, cloudformation) and those botocore's
+# own credential chain creates (assume-role / web identity: sts; SSO profiles: sso, sso-oidc).
+KEPT_SERVICES = frozenset({"s3", "secretsmanager", "cloudformation", "sts", "sso", "sso-oidc"})
+# storyanalytics subpackages that run on the user's machine or in a Lambda of their own, never in the image.
+NOT_IN_IMAGE = ("deploy", "checks", "rehearsal", "runbooks", "cli", "image_slim", "publish.invalidate")
+# What uvicorn loads for the Dockerfile's CMD (uvloop, httptools, no WebSockets).
+SERVER_MODULES = (
+    "uvicorn.main",
+    "uvicorn.loops.uvloop",
+    "uvicorn.protocols.http.httptools_impl",
+    "uvicorn.lifespan.on",
+)
+
+
+def site_packages() -> Path:
+    return Path(sysconfig.get_path("purelib"))
+
+
+def prune_botocore_models(root: Path) -> int:
+    """Remove the model folders of services not in KEPT_SERVICES; return the bytes freed."""
+    freed = 0
+    for folder in (root / "botocore" / "data", root / "boto3" / "data"):
+        if not folder.is_dir():
+            continue
+        for service in folder.iterdir():
+            if service.is_dir() and service.name not in KEPT_SERVICES:
+                freed += tree_size(service)
+                shutil.rmtree(service)
+    return freed
+
+
+def image_modules() -> list[str]:
+    """The storyanalytics modules that run inside the image."""
+    import storyanalytics
+
+    return [
+        info.name
+        for info in pkgutil.walk_packages(storyanalytics.__path__, "storyanalytics.")
+        if not any(info.name.startswith(f"storyanalytics.{part}") for part in NOT_IN_IMAGE)
+    ]
+
+
+def load_what_the_image_runs() -> set[Path]:
+    """Import the app's modules and the server, create an S3 client; return the source files loaded."""
+    for name in (*SERVER_MODULES, *image_modules()):
+        importlib.import_module(name)
+    import boto3
+
+    boto3.session.Session(region_name="us-east-1").client("s3")  # loads botocore's lazily read modules
+    files = (getattr(module, "__file__", None) for module in list(sys.modules.values()))
+    return {Path(file).resolve() for file in files if file}
+
+
+def prune_unloaded_bytecode(root: Path, loaded: set[Path]) -> int:
+    """Remove the .pyc of every module under `root` not in `loaded`; return the bytes freed."""
+    freed = 0
+    for cache in root.rglob("__pycache__"):
+        for pyc in cache.glob("*.pyc"):
+            source = (cache.parent / f"{pyc.name.split('.')[0]}.py").resolve()
+            if source not in loaded:
+                freed += pyc.stat().st_size
+                pyc.unlink()
+    return freed
+
+
+def tree_size(folder: Path) -> int:
+    return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
+
+
+def main() -> None:
+    os.environ.setdefault("DATA_DIR", "/tmp/storyanalytics-image-slim")
+    root = site_packages()
+    models = prune_botocore_models(root)
+    bytecode = prune_unloaded_bytecode(root, load_what_the_image_runs())
+    print(f"image_slim: botocore models {models / 1e6:.0f} MB, unused bytecode {bytecode / 1e6:.0f} MB freed")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,46 @@
+"""The image's slimming step (storyanalytics/image_slim.py) keeps what the app needs: every AWS client the
+code run in the image creates has its botocore model kept (a static check of the source)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from storyanalytics.image_slim import KEPT_SERVICES, NOT_IN_IMAGE
+
+PACKAGE = Path(__file__).resolve().parents[2] / "storyanalytics"
+CLIENT_FACTORIES = {"client", "resource", "certificate_client"}
+
+
+def image_sources() -> list[Path]:
+    excluded = tuple(part.replace(".", "/") for part in NOT_IN_IMAGE)
+    return [
+        path
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if not path.relative_to(PACKAGE).as_posix().startswith(excluded)
+    ]
+
+
+def client_services(path: Path) -> list[str]:
+    """The service named by each `*.client(...)` call in a file; '?' when it is not a string literal."""
+    services = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute | ast.Name):
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id
+            if name in CLIENT_FACTORIES:
+                first = node.args[0] if node.args else None
+                literal = isinstance(first, ast.Constant) and isinstance(first.value, str)
+                services.append(first.value if literal else "?")  # type: ignore[union-attr]
+    return services
+
+
+def test_every_aws_client_the_image_creates_keeps_its_botocore_model() -> None:
+    created = {(path.name, service) for path in image_sources() for service in client_services(path)}
+    assert ("s3.py", "s3") in created  # the check sees the app's storage client
+    assert {service for _, service in created} <= KEPT_SERVICES, sorted(created)
+
+
+def test_code_run_outside_the_image_is_the_only_code_left_out() -> None:
+    kept = set(image_sources())
+    left_out = {path.relative_to(PACKAGE).parts[0] for path in PACKAGE.rglob("*.py") if path not in kept}
+    assert left_out - {"publish"} == {"deploy", "checks", "rehearsal", "runbooks", "cli.py", "image_slim.py"}
