@@ -88,36 +88,6 @@ def test_cancelling_an_update_rolls_it_back_and_says_why(cfn: tuple[Any, Stubber
     assert notices[:2] == [f"Stack {STACK}: a task stopped: CannotPullContainerError.", "  last app line"]
 
 
-def test_cancelling_a_create_names_what_it_left_behind(cfn: tuple[Any, Stubber]) -> None:
-    client, stubber = cfn
-    stubber.add_client_error("describe_stacks", "ValidationError", f"Stack with id {STACK} does not exist")
-    planned_change_set(stubber, [change("Add", "Service", "AWS::ECS::ExpressGatewayService")])
-    review = stack_event(STACK, 0, "REVIEW_IN_PROGRESS")
-    started = [review, stack_event(STACK, 1, "CREATE_IN_PROGRESS", "User Initiated")]
-    stubber.add_response("describe_stack_events", events_page(review))
-    stubber.add_response("execute_change_set", {})
-    stubber.add_response("describe_stack_events", events_page(*started))
-    stubber.add_response("describe_stacks", stacks(STACK, "CREATE_IN_PROGRESS"), {"StackName": SID})
-    stubber.add_response("delete_stack", {}, {"StackName": SID})
-    history = [
-        *started,
-        event(STACK, 2, "Logs", "AWS::Logs::LogGroup", "DELETE_SKIPPED", physical="sa-logs"),
-        event(STACK, 3, "Data", "AWS::S3::Bucket", "DELETE_SKIPPED", physical="sa-data"),
-        stack_event(STACK, 9, "DELETE_COMPLETE"),
-    ]
-    stubber.add_response("describe_stack_events", events_page(*history))
-    stubber.add_response("describe_stacks", stacks(STACK, "DELETE_COMPLETE"), {"StackName": SID})
-    stubber.add_response("describe_stack_events", events_page(*history))
-    with pytest.raises(Cancelled) as caught:
-        stubbed_deployer(client).deploy(TEMPLATE, {}, {}, confirm=lambda q: True, watch=Watch())
-    assert str(caught.value) == (
-        f"Cancelled: stack {STACK} ended in DELETE_COMPLETE after a task stopped: CannotPullContainerError. "
-        "Left behind: log group sa-logs (remove it with: aws logs delete-log-group --log-group-name "
-        "sa-logs); "
-        "bucket sa-data (remove it with: aws s3 rb s3://sa-data --force)."
-    )
-
-
 def test_declining_to_cancel_waits_and_the_failure_names_what_the_service_showed(
     cfn: tuple[Any, Stubber],
 ) -> None:
