@@ -31,9 +31,12 @@ COPY storyanalytics ./storyanalytics
 RUN pip install . \
     && python -m compileall -q -j 0 "$(python -c 'import sysconfig; print(sysconfig.get_path("stdlib"))')" \
     # Size (issue 16, under 200 MB above the base): in this same layer, or the files would still ship.
-    # image_slim removes botocore's models of AWS services the image never calls and the bytecode of
-    # modules the app never loads (everything the app and the server load keeps its bytecode).
+    # image_slim removes botocore's models of AWS services the image never calls, the debugging sections
+    # of compiled modules (binutils' strip, installed for this step only) and the bytecode of modules the
+    # app never loads (everything the app and the server load keeps its bytecode).
+    && apt-get update -q && apt-get install -y -q --no-install-recommends binutils \
     && python -m storyanalytics.image_slim \
+    && apt-get purge -y -q --auto-remove binutils && apt-get clean && rm -rf /var/lib/apt/lists/* \
     && rm -rf /app/storyanalytics /app/build
 
 COPY --from=web /web/dist /app/web/dist
