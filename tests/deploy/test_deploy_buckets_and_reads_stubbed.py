@@ -15,6 +15,7 @@ from deploy_fakes import (
     created_change_set,
     described_change_set,
     event,
+    events_page,
     stack_id,
     stacks,
     stubbed_deployer,
@@ -22,6 +23,7 @@ from deploy_fakes import (
 
 from storyanalytics.deploy import DeployError, StackEvent
 from storyanalytics.deploy.buckets import empty_and_delete_bucket, empty_bucket, s3_object_url
+from storyanalytics.deploy.events import EventStream
 from storyanalytics.deploy.stack import outputs_of
 
 BUCKET = "sa-data"
@@ -149,3 +151,26 @@ def test_stack_event_keeps_every_field_cloudformation_gives() -> None:
 def test_stack_event_with_only_the_required_fields_reads_as_blank_fields() -> None:
     item = {"StackId": stack_id(STACK), "EventId": "e1", "StackName": STACK, "Timestamp": T0}
     assert StackEvent.from_api(item) == StackEvent("e1", STACK, "", "", "", "", T0, "")
+
+
+def test_the_start_of_a_wait_reads_only_the_newest_page_of_events(cfn: tuple[Any, Stubber]) -> None:
+    client, stubber = cfn
+    newest = {
+        **events_page(event(STACK, 5, "Queue", "AWS::SQS::Queue", "CREATE_COMPLETE")),
+        "NextToken": "older",
+    }
+    stubber.add_response("describe_stack_events", newest, {"StackName": STACK})
+    stream = EventStream(client, STACK)
+    stream.start()  # an unscripted second page would fail the Stubber
+    stubber.add_response("describe_stack_events", {**newest, "NextToken": "older"}, {"StackName": STACK})
+    assert stream.poll() == []  # the page that holds the last event seen ends the read, even with more pages
+
+
+def test_a_stack_without_events_yet_starts_from_nothing(cfn: tuple[Any, Stubber]) -> None:
+    client, stubber = cfn
+    stubber.add_response("describe_stack_events", {})
+    first = event(STACK, 1, "Queue", "AWS::SQS::Queue", "CREATE_IN_PROGRESS")
+    stubber.add_response("describe_stack_events", events_page(first))
+    stream = EventStream(client, STACK)
+    stream.start()
+    assert [e.logical_id for e in stream.poll()] == ["Queue"]

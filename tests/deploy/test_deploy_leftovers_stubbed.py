@@ -39,9 +39,10 @@ def test_kept_bucket_that_still_exists_is_named_with_its_removal_command(aws: An
     assert left == ["bucket sa-kept (remove it with: aws s3 rb s3://sa-kept --force)"]
 
 
-def test_kept_bucket_already_gone_is_not_named(aws: Any) -> None:
+@pytest.mark.parametrize("code", ["404", "NoSuchBucket", "NotFound"])
+def test_kept_bucket_already_gone_is_not_named(aws: Any, code: str) -> None:
     aws["s3"][1].add_client_error(
-        "head_bucket", "404", "Not Found", 404, expected_params={"Bucket": "sa-gone"}
+        "head_bucket", code, "Not Found", 404, expected_params={"Bucket": "sa-gone"}
     )
 
     assert _find(aws, [_skipped("DataBucket", "AWS::S3::Bucket", "sa-gone")]) == []

@@ -536,7 +536,8 @@ def test_change_set_is_named_after_the_stack_and_the_utc_time(
     stack_missing(stubber)
     expected = {
         "StackName": NAME, "ChangeSetName": f"{NAME}-20260501120000", "ChangeSetType": "CREATE",
-        "Parameters": [], "Tags": [], "Capabilities": ANY, "Description": ANY, "TemplateBody": TEMPLATE,
+        "Parameters": [], "Tags": [], "Capabilities": ANY, "Description": "Story Analytics deploy",
+        "TemplateBody": TEMPLATE,
     }  # fmt: skip
     stubber.add_client_error("create_change_set", "ValidationError", "stop here", expected_params=expected)
     with pytest.raises(DeployError, match="stop here"):
@@ -644,9 +645,11 @@ def test_destroy_turns_protection_off_and_reports_what_was_kept(
         {"DBInstanceIdentifier": "sa-db", "SnapshotType": "manual"},
     )
     questions: list[str] = []
+    notices: list[str] = []
     result = stubbed_deployer(client, rds_client=rds_client).destroy(
-        confirm=lambda q: questions.append(q) or True
+        confirm=lambda q: questions.append(q) or True, on_notice=notices.append
     )
+    assert notices == [f"Termination protection is off for stack {NAME}."]
     assert "bucket sa-data is kept" in questions[0] and "final snapshot" in questions[0]
     assert result.kept_bucket == "sa-data"
     assert result.snapshot_id == "story-analytics-database-final-1a2b"
