@@ -141,27 +141,29 @@ def run_mutmut(
     fingerprint = tests_fingerprint(module)
     retry = retry or (stamp.exists() and stamp.read_text() != fingerprint)
     judged = equivalents or {}
-    survivors = (
-        [m for m, status in results(work, name).items() if status in SURVIVED and m not in judged]
-        if retry
-        else []
-    )
-    # No names first: mutmut then runs only the mutants without a verdict (naming them would redo all).
-    passes: list[list[str]] = [[]] + ([survivors] if survivors else [])
     with (REPORTS / f"{name}.log").open("w") as log:
-        for names in passes:
-            command = ["nice", "-n", "15", str(mutmut), "run", "--max-children", "1", *names]
-            try:
-                subprocess.run(
-                    command,
-                    cwd=work,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    timeout=max(deadline - time.monotonic(), 1),
-                    check=False,
-                )
-            except subprocess.TimeoutExpired:
-                return False
+
+        def mutmut_run(*names: str) -> None:
+            subprocess.run(
+                ["nice", "-n", "15", str(mutmut), "run", "--max-children", "1", *names],
+                cwd=work,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                timeout=max(deadline - time.monotonic(), 1),
+                check=False,
+            )
+
+        try:
+            # No names first: mutmut then runs only the mutants without a verdict (naming them redoes all).
+            mutmut_run()
+            # Then the survivors, including those this pass found, against the current tests.
+            survivors = [
+                m for m, status in results(work, name).items() if status in SURVIVED and m not in judged
+            ]
+            if retry and survivors:
+                mutmut_run(*survivors)
+        except subprocess.TimeoutExpired:
+            return False
     stamp.write_text(fingerprint)
     return True
 

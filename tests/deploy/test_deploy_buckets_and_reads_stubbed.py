@@ -11,14 +11,16 @@ from botocore.stub import Stubber
 from deploy_fakes import (
     EMPTY_REASON,
     STACK,
+    T0,
     created_change_set,
     described_change_set,
+    event,
     stack_id,
     stacks,
     stubbed_deployer,
 )
 
-from storyanalytics.deploy import DeployError
+from storyanalytics.deploy import DeployError, StackEvent
 from storyanalytics.deploy.buckets import empty_and_delete_bucket, empty_bucket, s3_object_url
 from storyanalytics.deploy.stack import outputs_of
 
@@ -102,8 +104,10 @@ def test_outputs_of_a_stack_and_of_none(cfn: tuple[Any, Stubber]) -> None:
     client, stubber = cfn
     stubber.add_response("describe_stacks", stacks(STACK, "UPDATE_COMPLETE", outputs={"AppUrl": "https://a"}))
     stubber.add_client_error("describe_stacks", "ValidationError", f"Stack with id {STACK} does not exist")
+    stubber.add_response("describe_stacks", {"Stacks": []})
     deployer = stubbed_deployer(client)
     assert deployer.outputs() == {"AppUrl": "https://a"}
+    assert deployer.outputs() == {}
     assert deployer.outputs() == {}
 
 
@@ -132,3 +136,16 @@ def test_no_changes_returns_the_stack_as_it_is(cfn: tuple[Any, Stubber]) -> None
     assert result.stack_id == stack_id(STACK)
     assert result.change_set_type == "UPDATE"
     assert result.outputs == {"AppUrl": "https://x"}
+
+
+def test_stack_event_keeps_every_field_cloudformation_gives() -> None:
+    item = event(STACK, 1, "Database", "AWS::RDS::DBInstance", "CREATE_FAILED", "quota", physical="sa-db")
+    assert StackEvent.from_api(item) == StackEvent(
+        "Database-CREATE_FAILED-1", STACK, "Database", "AWS::RDS::DBInstance", "CREATE_FAILED", "quota",
+        item["Timestamp"], "sa-db",
+    )  # fmt: skip
+
+
+def test_stack_event_with_only_the_required_fields_reads_as_blank_fields() -> None:
+    item = {"StackId": stack_id(STACK), "EventId": "e1", "StackName": STACK, "Timestamp": T0}
+    assert StackEvent.from_api(item) == StackEvent("e1", STACK, "", "", "", "", T0, "")

@@ -260,6 +260,25 @@ def test_empty_change_set_refused_at_creation_is_no_changes(cfn: tuple[Any, Stub
     stubber.add_response("describe_stacks", stacks(STACK, "UPDATE_COMPLETE", outputs={"AppUrl": "https://x"}))
     result = stubbed_deployer(client).deploy(TEMPLATE, {}, {}, assume_yes=True)
     assert result.no_changes and not result.executed and result.status == "UPDATE_COMPLETE"
+    assert result.change_set_type == "UPDATE"
+
+
+def test_change_set_deleted_while_waiting_names_the_reason_cloudformation_gave(
+    cfn: tuple[Any, Stubber],
+) -> None:
+    client, stubber = cfn
+    stubber.add_response("describe_stacks", stacks(STACK, "UPDATE_COMPLETE"))
+    stubber.add_response("create_change_set", created_change_set(STACK))
+    stubber.add_response(
+        "describe_change_set", described_change_set(STACK, "DELETE_COMPLETE", reason="Deleted by the owner")
+    )
+    stubber.add_response("delete_change_set", {}, {"ChangeSetName": CSID})
+    with pytest.raises(DeployError) as caught:
+        stubbed_deployer(client).deploy(TEMPLATE, {}, {}, assume_yes=True)
+    assert str(caught.value) == (
+        f"The change set for stack {STACK} was deleted before it could run (DELETE_COMPLETE: Deleted by the "
+        "owner): another deploy or a person removed it. Run the command again."
+    )
 
 
 def test_change_set_never_ready_times_out_with_its_status(cfn: tuple[Any, Stubber]) -> None:

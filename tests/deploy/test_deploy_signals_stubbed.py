@@ -116,6 +116,58 @@ def test_with_yes_the_signal_is_shown_and_the_deploy_keeps_waiting(cfn: tuple[An
     assert "Still waiting: CloudFormation rolls the stack back when the service gives up." in notices
 
 
+class RecordingWatch(Watch):
+    """Shows SIGNAL on every look and records the events it was shown."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[list[str]] = []
+
+    def poll(self, events: list[StackEvent]) -> WatchSignal | None:
+        self.seen.append([event.status for event in events])
+        return self.signal
+
+
+def test_the_service_signal_is_shown_once_though_the_service_keeps_showing_it(
+    cfn: tuple[Any, Stubber],
+) -> None:
+    client, stubber = cfn
+    started = _update_starts(stubber)
+    stubber.add_response("describe_stack_events", events_page(*started))
+    stubber.add_response("describe_stacks", stacks(STACK, "UPDATE_IN_PROGRESS"), {"StackName": SID})
+    _update_ends(stubber, started, "UPDATE_COMPLETE")
+    stubber.add_response("describe_stacks", stacks(STACK, "UPDATE_COMPLETE"))
+    notices: list[str] = []
+    watch = RecordingWatch()
+    stubbed_deployer(client).deploy(TEMPLATE, {}, {}, assume_yes=True, on_notice=notices.append, watch=watch)
+    assert notices.count(f"Stack {STACK}: a task stopped: CannotPullContainerError.") == 1
+    assert watch.seen == [["UPDATE_IN_PROGRESS"]]  # looked at once, with the events read so far
+
+
+def test_events_that_arrive_with_the_final_status_are_shown_too(cfn: tuple[Any, Stubber]) -> None:
+    client, stubber = cfn
+    started = _update_starts(stubber)
+    stubber.add_response("describe_stack_events", events_page(*started))
+    stubber.add_response("describe_stacks", stacks(STACK, "UPDATE_COMPLETE"), {"StackName": SID})
+    stubber.add_response(
+        "describe_stack_events", events_page(*started, stack_event(STACK, 9, "UPDATE_COMPLETE"))
+    )
+    stubber.add_response("describe_stacks", stacks(STACK, "UPDATE_COMPLETE"))
+    seen: list[StackEvent] = []
+    stubbed_deployer(client).deploy(TEMPLATE, {}, {}, assume_yes=True, on_event=seen.append)
+    assert [e.status for e in seen] == ["UPDATE_IN_PROGRESS", "UPDATE_COMPLETE"]
+
+
+def test_the_stack_gets_the_whole_time_limit_before_the_wait_times_out(cfn: tuple[Any, Stubber]) -> None:
+    client, stubber = cfn
+    started = _update_starts(stubber)  # the change set took 1 s: the stack is first read at 1 s
+    for _ in range(2):  # at 2 s (the limit: still in time) and at 3 s
+        stubber.add_response("describe_stack_events", events_page(*started))
+        stubber.add_response("describe_stacks", stacks(STACK, "UPDATE_IN_PROGRESS"), {"StackName": SID})
+    with pytest.raises(DeployTimeout):
+        stubbed_deployer(client).deploy(TEMPLATE, {}, {}, assume_yes=True, timeout=2)
+
+
 def test_a_cancel_that_cloudformation_refuses_is_said_and_the_wait_goes_on(cfn: tuple[Any, Stubber]) -> None:
     client, stubber = cfn
     started = _update_starts(stubber)

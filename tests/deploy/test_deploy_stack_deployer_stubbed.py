@@ -188,6 +188,63 @@ def test_planned_change_without_resource_details_reads_as_blank_fields() -> None
     assert ResourceChange.from_api({"Type": "Resource"}) == ResourceChange("", "", "", "", "", ())
 
 
+def test_dry_run_of_an_update_reports_the_plan_and_the_current_outputs(cfn: tuple[Any, Stubber]) -> None:
+    client, stubber = cfn
+    stubber.add_response("describe_stacks", stacks(NAME, "UPDATE_COMPLETE", outputs={"AppUrl": "https://a"}))
+    planned_change_set(stubber, [change("Modify", "Service", "AWS::ECS::ExpressGatewayService")])
+    stubber.add_response("delete_change_set", {})
+    result = stubbed_deployer(client).deploy(TEMPLATE, {}, {}, dry_run=True)
+    assert (result.status, result.outputs, result.stack_id, result.change_set_type) == (
+        "DRY_RUN",
+        {"AppUrl": "https://a"},
+        SID,
+        "UPDATE",
+    )
+    assert [c.logical_id for c in result.changes] == ["Service"]
+    assert not result.created and not result.executed
+
+
+def test_dry_run_of_a_create_has_no_outputs_yet(cfn: tuple[Any, Stubber]) -> None:
+    client, stubber = cfn
+    stack_missing(stubber)
+    planned_change_set(stubber, [change("Add", "Bucket", "AWS::S3::Bucket")])
+    stubber.add_response("delete_change_set", {})
+    stubber.add_response("delete_stack", {}, {"StackName": SID})
+    result = stubbed_deployer(client).deploy(TEMPLATE, {}, {}, dry_run=True)
+    assert result.outputs == {} and result.created and result.status == "DRY_RUN"
+
+
+def test_the_question_counts_the_changes_and_names_every_replacement(cfn: tuple[Any, Stubber]) -> None:
+    client, stubber = cfn
+    stubber.add_response("describe_stacks", stacks(NAME, "UPDATE_COMPLETE"))
+    planned_change_set(
+        stubber,
+        [
+            change("Modify", "Database", "AWS::RDS::DBInstance", replacement="True"),
+            change("Modify", "Cache", "AWS::ElastiCache::CacheCluster", replacement="Conditional"),
+            change("Add", "Queue", "AWS::SQS::Queue"),
+        ],
+    )
+    stubber.add_response("delete_change_set", {})
+    questions: list[str] = []
+    with pytest.raises(Cancelled):
+        stubbed_deployer(client).deploy(TEMPLATE, {}, {}, confirm=lambda q: questions.append(q) or False)
+    assert questions == [
+        f"2 resource(s) may be REPLACED (Database, Cache). Apply these 3 changes to stack {NAME}?"
+    ]
+
+
+def test_the_question_without_replacements_only_counts_the_changes(cfn: tuple[Any, Stubber]) -> None:
+    client, stubber = cfn
+    stubber.add_response("describe_stacks", stacks(NAME, "UPDATE_COMPLETE"))
+    planned_change_set(stubber, [change("Add", "Queue", "AWS::SQS::Queue")])
+    stubber.add_response("delete_change_set", {})
+    questions: list[str] = []
+    with pytest.raises(Cancelled):
+        stubbed_deployer(client).deploy(TEMPLATE, {}, {}, confirm=lambda q: questions.append(q) or False)
+    assert questions == [f"Apply these 1 changes to stack {NAME}?"]
+
+
 def test_empty_change_set_is_deleted_and_reported_as_no_changes(cfn: tuple[Any, Stubber]) -> None:
     client, stubber = cfn
     stubber.add_response("describe_stacks", stacks(NAME, "UPDATE_COMPLETE"))
