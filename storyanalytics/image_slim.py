@@ -5,8 +5,8 @@ removed, and nothing it imports, so no feature and no start is slower:
 - botocore's API models for the ~440 AWS services other than those the code in the image calls (see
   KEPT_SERVICES); its endpoints, partitions and
   default-configuration files stay (tests/image/test_image_slim.py proves the list covers every client);
-- the bytecode of modules the app never loads, found by loading the app, its optional feature modules and
-  the server as the image runs them (the interpreter compiles a module again if it is ever imported);
+- the bytecode (packages' and the standard library's) of modules the app never loads, found by loading the
+  server, every app module and a local-mode start (the interpreter compiles a module if it is imported);
 - the debugging information some wheels ship in their compiled modules (uvloop 13.6 MB -> ~2 MB,
   SQLAlchemy's and fontTools' Cython modules), when `strip` is there (the Dockerfile installs binutils
   for this step only). Symbols stay (--strip-debug), and modules that load a library vendored by
@@ -26,6 +26,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import tempfile
 from pathlib import Path
 
 # AWS services whose botocore models stay: the clients of the code in the image (storage/s3.py; the
@@ -41,10 +42,16 @@ SERVER_MODULES = (
     "uvicorn.protocols.http.httptools_impl",
     "uvicorn.lifespan.on",
 )
+# What cloud mode's start loads beyond local mode's (its migrations run on PostgreSQL).
+CLOUD_MODULES = ("psycopg2", "sqlalchemy.dialects.postgresql.psycopg2", "alembic.ddl.postgresql")
 
 
 def site_packages() -> Path:
     return Path(sysconfig.get_path("purelib"))
+
+
+def stdlib() -> Path:
+    return Path(sysconfig.get_path("stdlib"))
 
 
 def prune_botocore_models(root: Path) -> int:
@@ -72,11 +79,25 @@ def image_modules() -> list[str]:
 
 
 def load_what_the_image_runs() -> set[Path]:
-    """Import the app's modules and the server, create an S3 client; return the source files loaded."""
-    for name in (*SERVER_MODULES, *image_modules()):
+    """Import the server and the app's modules, start the app once in local mode (its migrations on a
+    throwaway SQLite database), load cloud mode's database dialect and S3 client; return the files loaded."""
+    for name in (*SERVER_MODULES, *image_modules(), *CLOUD_MODULES):
         importlib.import_module(name)
-    import boto3
+    import asyncio
 
+    import boto3
+    from sqlalchemy import create_engine
+
+    from storyanalytics.api.app import app_from_environment
+
+    app = app_from_environment()
+
+    async def start_and_stop() -> None:
+        async with app.router.lifespan_context(app):
+            pass
+
+    asyncio.run(start_and_stop())
+    create_engine("postgresql+psycopg2://image-slim@127.0.0.1/none").dispose()  # loads the dialect only
     boto3.session.Session(region_name="us-east-1").client("s3")  # loads botocore's lazily read modules
     files = (getattr(module, "__file__", None) for module in list(sys.modules.values()))
     return {Path(file).resolve() for file in files if file}
@@ -86,6 +107,8 @@ def prune_unloaded_bytecode(root: Path, loaded: set[Path]) -> int:
     """Remove the .pyc of every module under `root` not in `loaded`; return the bytes freed."""
     freed = 0
     for cache in root.rglob("__pycache__"):
+        if cache.relative_to(root).parts[0] in ("storyanalytics", site_packages().name):
+            continue  # the app's own bytecode all stays (its migrations are loaded from files)
         for pyc in cache.glob("*.pyc"):
             source = (cache.parent / f"{pyc.name.split('.')[0]}.py").resolve()
             if source not in loaded:
@@ -128,16 +151,20 @@ def tree_size(folder: Path) -> int:
 
 
 def main() -> None:
-    os.environ.setdefault("DATA_DIR", "/tmp/storyanalytics-image-slim")
+    data_dir = tempfile.mkdtemp(prefix="storyanalytics-image-slim-")
+    os.environ["DATA_DIR"] = data_dir  # local mode's start writes its database here, removed below
     root = site_packages()
     models = prune_botocore_models(root)
     debug = strip_debug_info(root)
     sources = remove_build_sources(root)
-    bytecode = prune_unloaded_bytecode(root, load_what_the_image_runs())
+    loaded = load_what_the_image_runs()
+    # Also the standard library's bytecode that the Dockerfile's compileall wrote for modules never loaded.
+    bytecode = sum(prune_unloaded_bytecode(folder, loaded) for folder in (root, stdlib()))
     print(
         f"image_slim: freed botocore models {models / 1e6:.0f} MB, debug sections {debug / 1e6:.0f} MB,"
         f" C/Cython sources {sources / 1e6:.0f} MB, unused bytecode {bytecode / 1e6:.0f} MB"
     )
+    shutil.rmtree(data_dir)
 
 
 if __name__ == "__main__":

@@ -125,3 +125,23 @@ def test_installed_package_carries_templates_and_migrations_but_no_dev_tools(loc
     assert found["cfn"] == [True, True]
     assert found["migrations"] is True
     assert found["dev"] == []
+
+
+def test_every_compiled_module_still_loads_after_the_slimming_step(local_served: Served) -> None:
+    # storyanalytics/image_slim.py strips compiled modules' debug sections; a broken one would fail here.
+    probe = (
+        "import importlib, json, pathlib, sysconfig; "
+        "root = pathlib.Path(sysconfig.get_path('purelib')); "
+        "names = ['.'.join((*p.relative_to(root).parent.parts, p.name.split('.')[0])) "
+        "for p in root.rglob('*.cpython-*.so')]; "
+        "failed = []\n"
+        "for name in names:\n"
+        "    try: importlib.import_module(name)\n"
+        "    except ImportError as exc: failed.append(f'{name}: {exc}')\n"
+        "print(json.dumps({'count': len(names), 'failed': failed}))"
+    )
+    result = local_served.container.exec("python", "-c", probe)
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout)
+    assert found["count"] > 20  # uvloop, SQLAlchemy, pydantic-core, Pillow, lxml, duckdb...
+    assert [f for f in found["failed"] if "tkinter" not in f] == []  # Pillow's Tk module needs tkinter
