@@ -294,8 +294,15 @@ def test_user_can_stop_waiting_on_a_create_when_the_service_shows_a_failure(stub
         deployer.deploy(
             "Resources: {}\n", {}, {}, confirm=confirm, on_notice=notices.append, watch=OneSignal()
         )
-    assert questions[-1].startswith("Stop waiting now? CloudFormation cannot cancel a stack creation")
-    assert f"--watch --stack-name {NAME}" in str(caught.value)
+    assert questions[-1] == (
+        "Stop waiting now? CloudFormation cannot cancel a stack creation: it rolls the new stack back itself "
+        "when the service gives up (your data is not touched)."
+    )
+    assert str(caught.value) == (
+        f"Stopped waiting: stack {NAME} is still being created (a task stopped: CannotPullContainerError). "
+        "CloudFormation rolls it back when the service gives up; follow it with `story-analytics deploy "
+        f"--aws --watch --stack-name {NAME}`. The next deploy deletes the rolled-back stack and starts again."
+    )
     assert f"Stack {NAME}: a task stopped: CannotPullContainerError." in notices
     assert caught.value.details == ["last app line"]
 
