@@ -294,10 +294,44 @@ def test_user_can_stop_waiting_on_a_create_when_the_service_shows_a_failure(stub
         deployer.deploy(
             "Resources: {}\n", {}, {}, confirm=confirm, on_notice=notices.append, watch=OneSignal()
         )
-    assert questions[-1].startswith("Stop waiting now? CloudFormation cannot cancel a stack creation")
-    assert f"--watch --stack-name {NAME}" in str(caught.value)
+    assert questions[-1] == (
+        "Stop waiting now? CloudFormation cannot cancel a stack creation: it rolls the new stack back itself "
+        "when the service gives up (your data is not touched)."
+    )
+    assert str(caught.value) == (
+        f"Stopped waiting: stack {NAME} is still being created (a task stopped: CannotPullContainerError). "
+        "CloudFormation rolls it back when the service gives up; follow it with `story-analytics deploy "
+        f"--aws --watch --stack-name {NAME}`. The next deploy deletes the rolled-back stack and starts again."
+    )
     assert f"Stack {NAME}: a task stopped: CannotPullContainerError." in notices
     assert caught.value.details == ["last app line"]
+
+
+def test_declining_to_stop_waiting_on_a_create_waits_for_its_end(stubbed: Any) -> None:
+    client, cfn = stubbed["cloudformation"]
+    sid = stack_id(NAME)
+    cfn.add_client_error("describe_stacks", "ValidationError", f"Stack with id {NAME} does not exist")
+    cfn.add_response("create_change_set", created_change_set(NAME))
+    added = [change("Add", "EcsService", "AWS::ECS::ExpressGatewayService")]
+    cfn.add_response("describe_change_set", described_change_set(NAME, "CREATE_COMPLETE", changes=added))
+    cfn.add_response("describe_change_set", described_change_set(NAME, "CREATE_COMPLETE", changes=added))
+    review = stack_event(NAME, 0, "REVIEW_IN_PROGRESS", "User Initiated")
+    started = [review, stack_event(NAME, 1, "CREATE_IN_PROGRESS", "User Initiated")]
+    done = [*started, stack_event(NAME, 2, "CREATE_COMPLETE")]
+    cfn.add_response("describe_stack_events", events_page(review), {"StackName": sid})
+    cfn.add_response("execute_change_set", {}, {"ChangeSetName": change_set_id(NAME)})
+    cfn.add_response("describe_stack_events", events_page(*started))
+    cfn.add_response("describe_stacks", {"Stacks": [_stack("CREATE_IN_PROGRESS")]}, {"StackName": sid})
+    cfn.add_response("describe_stack_events", events_page(*done))
+    cfn.add_response("describe_stacks", {"Stacks": [_stack("CREATE_COMPLETE")]}, {"StackName": sid})
+    cfn.add_response("describe_stack_events", events_page(*done))
+    cfn.add_response("update_termination_protection", {"StackId": sid})
+    cfn.add_response("describe_stacks", {"Stacks": [_stack("CREATE_COMPLETE")]})
+    clock = FakeClock()
+    answers = iter([True, False])  # apply the changes: yes; stop waiting: no
+    deployer = StackDeployer(client, NAME, poll_interval=1, sleep=clock.sleep, clock=clock)
+    result = deployer.deploy("Resources: {}\n", {}, {}, confirm=lambda q: next(answers), watch=OneSignal())
+    assert result.executed and result.status == "CREATE_COMPLETE"
 
 
 def _stack(status: str) -> dict[str, Any]:

@@ -414,7 +414,7 @@ def test_different_databases_pass() -> None:
     check_distinct(_state(None, "sqlite:///a.db"), _state(None, "sqlite:///b.db"))
 
 
-def test_only_active_accounts_with_a_password_can_sign_in(source_url: str) -> None:
+def test_an_inspected_database_counts_only_active_accounts_with_a_password(source_url: str) -> None:
     engine = make_engine(source_url)
     with engine.begin() as connection:
         connection.execute(
