@@ -53,10 +53,12 @@ class S3Timeouts:
 
 
 # Bulk copies (migrate) can wait; a web request must answer within a few seconds even when S3 hangs:
-# 2 attempts x (1 s connect + 2 s read) plus standard mode's backoff, cut off after 3 s without an
-# answer; the app's StorageBreaker (storage/breaker.py) then fails the next calls at once.
+# 2 attempts x (1 s connect + 2 s read) plus standard mode's backoff, cut off after 2 s without an
+# answer (AWS: for small requests, whose median latency is tens of ms, give a GET or PUT 2 s before acting;
+# https://docs.aws.amazon.com/whitepapers/latest/s3-optimizing-performance-best-practices/timeouts-and-retries-for-latency-sensitive-applications.html);
+# the app's StorageBreaker (storage/breaker.py) then fails the next calls at once.
 BULK_TIMEOUTS = S3Timeouts()
-REQUEST_TIMEOUTS = S3Timeouts(connect=1, read=2, attempts=2, answer=3)
+REQUEST_TIMEOUTS = S3Timeouts(connect=1, read=2, attempts=2, answer=2)
 # S3 errors that mean "S3 is struggling, try again later", not "this request is wrong": 5xx answers
 # (InternalError, SlowDown), https://docs.aws.amazon.com/AmazonS3/latest/userguide/ErrorBestPractices.html
 _SERVER_ERROR_STATUS = 500
