@@ -71,6 +71,7 @@ def test_copy_into_a_new_database_creates_the_schema_and_brings_every_row_verifi
         assert item.copied == item.source_rows == item.target_rows_after == counts[item.name]
         assert item.source_checksum == item.target_checksum or item.name == EMPTY_TABLE
     assert report.to_dict()["ok"] is True and report.to_dict()["rows_copied"] == report.rows_copied
+    assert 0 < report.seconds == round(report.seconds, 3)
     engine = make_engine(target)
     with engine.connect() as connection:
         assert current_revision(connection) == head_revision()
@@ -176,7 +177,10 @@ def test_dry_run_merge_counts_the_differing_rows_and_writes_nothing(
 ) -> None:
     migrate_database(small_source, sqlite_target)
     _change(
-        sqlite_target, "UPDATE chart_versions SET message = 'cloud' WHERE id = 1", "DELETE FROM snapshots"
+        sqlite_target,
+        "UPDATE chart_versions SET message = 'cloud' WHERE id = 1",
+        f"DELETE FROM chart_versions WHERE id = {SMALL_VERSIONS}",
+        "DELETE FROM snapshots",
     )
     before = database_rows(sqlite_target)
 
@@ -185,7 +189,7 @@ def test_dry_run_merge_counts_the_differing_rows_and_writes_nothing(
     assert database_rows(sqlite_target) == before
     versions = report.table("chart_versions")
     assert versions.status == "would merge" and versions.conflicts == 1 and versions.conflict_keys == ["1"]
-    assert versions.skipped == SMALL_VERSIONS - 1 and not versions.verified
+    assert versions.skipped == SMALL_VERSIONS - 2 and versions.copied == 1 and not versions.verified
     assert report.table("snapshots").status == "would copy"
     assert report.table("users").status == "already complete"
 
@@ -395,13 +399,18 @@ def test_a_merge_the_target_stored_differently_is_reported_as_unverified(
 
 
 # --- errors --------------------------------------------------------------------------------------------
-def _orphan_version(source: str) -> None:
-    """A history row whose chart is gone (the local database did not enforce the foreign key)."""
+def _break_locally(source: str, statement: str) -> None:
+    """Change the local database without its foreign keys (an old install did not enforce them)."""
     engine = make_engine(source)
     with engine.begin() as connection:
         connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
-        connection.exec_driver_sql("UPDATE chart_versions SET chart_id = 'gone' WHERE id = 7")
+        connection.exec_driver_sql(statement)
     engine.dispose()
+
+
+def _orphan_version(source: str, version: int = 7) -> None:
+    """A history row whose chart is gone."""
+    _break_locally(source, f"UPDATE chart_versions SET chart_id = 'gone' WHERE id = {version}")
 
 
 def test_an_orphan_row_in_the_local_database_stops_the_copy_with_one_sentence(
@@ -420,12 +429,16 @@ def test_an_orphan_row_in_the_local_database_stops_the_copy_with_one_sentence(
     assert copied["chart_versions"] == 0 and copied["charts"] == 3
 
 
-@pytest.mark.parametrize("bulk_rows", [2, 10**9], ids=["bulk", "row-by-row"])
+@pytest.mark.parametrize(
+    ("bulk_rows", "version"),
+    [(2, 7), (10**9, 7), (10**9, SMALL_VERSIONS)],
+    ids=["bulk", "row-by-row", "row-by-row-in-the-last-batch"],
+)
 def test_an_orphan_row_stops_the_copy_into_postgresql_naming_the_broken_key(
-    small_source: str, postgres_target: str, monkeypatch: pytest.MonkeyPatch, bulk_rows: int
+    small_source: str, postgres_target: str, monkeypatch: pytest.MonkeyPatch, bulk_rows: int, version: int
 ) -> None:
     monkeypatch.setattr(database_copy, "BULK_ROWS", bulk_rows)
-    _orphan_version(small_source)
+    _orphan_version(small_source, version)
 
     with pytest.raises(MigrationError) as caught:
         migrate_database(small_source, postgres_target, batch_size=5)
@@ -438,6 +451,16 @@ def test_an_orphan_row_stops_the_copy_into_postgresql_naming_the_broken_key(
     )
     copied = _row_counts(postgres_target)
     assert copied["chart_versions"] == 0 and copied["charts"] == 3
+
+
+def test_folders_in_a_loop_stop_the_copy_with_one_sentence_instead_of_hanging(
+    small_source: str, sqlite_target: str
+) -> None:
+    root = SMALL_FOLDERS[2]
+    _break_locally(small_source, f"UPDATE folders SET parent_id = '{SMALL_FOLDERS[0]}' WHERE id = '{root}'")
+
+    with pytest.raises(MigrationError, match=r"^cannot copy table folders \(FOREIGN KEY constraint failed\)"):
+        migrate_database(small_source, sqlite_target)
 
 
 def test_a_target_missing_one_of_our_tables_is_refused_as_not_a_story_analytics_database(
@@ -479,6 +502,24 @@ def test_a_bulk_copy_into_postgresql_rebuilds_every_index_and_constraint(
 
     assert report.ok
     assert _schema(postgres_target) == before
+    assert database_rows(postgres_target) == database_rows(small_source)
+
+
+def test_a_bulk_copy_into_postgresql_whose_indexes_other_objects_need_keeps_them_in_place(
+    small_source: str, postgres_target: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(database_copy, "BULK_ROWS", 2)
+    # The cloud database has a table of its own whose foreign key needs the unique index on users.email.
+    _change(postgres_target, "CREATE TABLE audit (email varchar(320) REFERENCES users (email))")
+    before = _schema(postgres_target)
+    try:
+        report = migrate_database(small_source, postgres_target, batch_size=5)
+        after = _schema(postgres_target)
+    finally:
+        _change(postgres_target, "DROP TABLE audit")
+
+    assert report.ok
+    assert after == before
     assert database_rows(postgres_target) == database_rows(small_source)
 
 
