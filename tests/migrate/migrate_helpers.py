@@ -498,8 +498,8 @@ def fill_small_database(url: str) -> None:
                     value={"name": "Ada's charts", "nested": {"b": [1, 2.5, None]}},
                     updated_at=SMALL_MOMENT,
                 ),
-                dict(key="flag", value=True, updated_at=SMALL_MOMENT),
-                dict(key="nothing", value=None, updated_at=SMALL_MOMENT),
+                dict(key="signup open", value=True, updated_at=SMALL_MOMENT),
+                dict(key="signup note", value=None, updated_at=SMALL_MOMENT),
             ],
         )
     engine.dispose()

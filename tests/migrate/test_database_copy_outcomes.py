@@ -300,6 +300,7 @@ def test_merge_adds_the_missing_rows_and_reports_the_differing_ones_without_over
         any_target,
         "UPDATE users SET display_name = 'Cloud edit' WHERE email = 'ada@example.org'",
         "DELETE FROM chart_versions WHERE id <= 3",
+        "UPDATE app_settings SET value = 'false' WHERE key = 'signup open'",
     )
 
     report = migrate_database(small_source, any_target, merge=True)
@@ -309,6 +310,7 @@ def test_merge_adds_the_missing_rows_and_reports_the_differing_ones_without_over
     assert users.skipped == 1 and users.copied == 0 and users.verified
     assert versions.status == "merged" and versions.copied == 3 and versions.skipped == SMALL_VERSIONS - 3
     assert versions.verified and versions.conflicts == 0 and versions.target_rows_after == SMALL_VERSIONS
+    assert report.table("app_settings").conflict_keys == ["signup open"]
     assert report.table("charts").status == "already complete"
     assert not report.ok
     engine = make_engine(any_target)
@@ -326,6 +328,24 @@ def test_merge_of_a_complete_copy_with_a_missing_table_is_ok(small_source: str, 
 
     assert report.ok
     assert database_rows(sqlite_target) == database_rows(small_source)
+
+
+def test_merge_announces_each_merged_table_with_its_rows_and_closes_it(
+    small_source: str, sqlite_target: str
+) -> None:
+    migrate_database(small_source, sqlite_target)
+    _change(sqlite_target, "DELETE FROM chart_versions WHERE id <= 3")
+    events: list[ProgressEvent] = []
+
+    migrate_database(small_source, sqlite_target, merge=True, batch_size=10, on_progress=events.append)
+
+    assert [(e.stage, e.kind, e.total, e.advance, e.description) for e in events] == [
+        ("rows:chart_versions", "start", SMALL_VERSIONS, 0, "chart_versions"),
+        ("rows:chart_versions", "advance", 0, 10, ""),
+        ("rows:chart_versions", "advance", 0, 10, ""),
+        ("rows:chart_versions", "advance", 0, 4, ""),
+        ("rows:chart_versions", "finish", 0, 0, ""),
+    ]
 
 
 def test_merge_lists_twenty_differing_keys_but_counts_them_all(small_source: str, sqlite_target: str) -> None:
