@@ -301,6 +301,7 @@ def test_merge_adds_the_missing_rows_and_reports_the_differing_ones_without_over
         "UPDATE users SET display_name = 'Cloud edit' WHERE email = 'ada@example.org'",
         "DELETE FROM chart_versions WHERE id <= 3",
         "UPDATE app_settings SET value = 'false' WHERE key = 'signup open'",
+        "UPDATE memberships SET role = 'admin' WHERE role = 'member'",
     )
 
     report = migrate_database(small_source, any_target, merge=True)
@@ -311,6 +312,7 @@ def test_merge_adds_the_missing_rows_and_reports_the_differing_ones_without_over
     assert versions.status == "merged" and versions.copied == 3 and versions.skipped == SMALL_VERSIONS - 3
     assert versions.verified and versions.conflicts == 0 and versions.target_rows_after == SMALL_VERSIONS
     assert report.table("app_settings").conflict_keys == ["signup open"]
+    assert report.table("memberships").conflict_keys == ["t" * 32 + "/" + "v" * 32]
     assert report.table("charts").status == "already complete"
     assert not report.ok
     engine = make_engine(any_target)
@@ -337,7 +339,9 @@ def test_merge_announces_each_merged_table_with_its_rows_and_closes_it(
     _change(sqlite_target, "DELETE FROM chart_versions WHERE id <= 3")
     events: list[ProgressEvent] = []
 
-    migrate_database(small_source, sqlite_target, merge=True, batch_size=10, on_progress=events.append)
+    report = migrate_database(
+        small_source, sqlite_target, merge=True, batch_size=10, on_progress=events.append
+    )
 
     assert [(e.stage, e.kind, e.total, e.advance, e.description) for e in events] == [
         ("rows:chart_versions", "start", SMALL_VERSIONS, 0, "chart_versions"),
@@ -346,6 +350,7 @@ def test_merge_announces_each_merged_table_with_its_rows_and_closes_it(
         ("rows:chart_versions", "advance", 0, 4, ""),
         ("rows:chart_versions", "finish", 0, 0, ""),
     ]
+    assert report.table("chart_versions").copied == 3
 
 
 def test_merge_lists_twenty_differing_keys_but_counts_them_all(small_source: str, sqlite_target: str) -> None:
@@ -379,6 +384,27 @@ def test_merge_reports_a_row_that_would_break_a_unique_key_and_adds_the_others(
     assert not report.ok
     ids = [row[0] for row in database_rows(any_target)["chart_versions"]]
     assert 2 in ids and 1 not in ids and 100 in ids
+
+
+def test_merge_reports_a_local_account_whose_email_the_cloud_uses_and_its_team_membership(
+    small_source: str, any_target: str
+) -> None:
+    migrate_database(small_source, any_target)
+    # In the cloud, the same person signed up again: same e-mail, another id (the old one is gone).
+    _change(
+        any_target,
+        "DELETE FROM memberships WHERE user_id = '" + "v" * 32 + "'",
+        "DELETE FROM users WHERE email = 'local@localhost'",
+        "INSERT INTO users (id, email, display_name, is_admin, is_active, created_at, updated_at) "
+        f"VALUES ('{'w' * 32}', 'local@localhost', 'cloud', false, true, '2026-01-01 00:00:00+00', "
+        "'2026-01-01 00:00:00+00')",
+    )
+
+    report = migrate_database(small_source, any_target, merge=True)
+
+    assert report.table("users").conflict_keys == ["v" * 32 + f" ({CONFLICT})"]
+    assert report.table("memberships").conflict_keys == ["t" * 32 + "/" + "v" * 32 + f" ({CONFLICT})"]
+    assert not report.ok
 
 
 # --- verification --------------------------------------------------------------------------------------
