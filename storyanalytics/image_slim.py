@@ -94,7 +94,9 @@ def load_what_the_image_runs() -> set[Path]:
 
     async def start_and_stop() -> None:
         async with app.router.lifespan_context(app):
-            pass
+            # Every route analysed, as its first request would (storyanalytics/api/lazy_route.py): what
+            # that loads (FastAPI's pydantic.v1 check, the OpenAPI models) is part of every start's health.
+            app.openapi()
 
     asyncio.run(start_and_stop())
     create_engine("postgresql+psycopg2://image-slim@127.0.0.1/none").dispose()  # loads the dialect only

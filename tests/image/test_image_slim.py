@@ -9,7 +9,7 @@ from pathlib import Path
 from storyanalytics.image_slim import KEPT_SERVICES, NOT_IN_IMAGE
 
 PACKAGE = Path(__file__).resolve().parents[2] / "storyanalytics"
-CLIENT_FACTORIES = {"client", "resource", "certificate_client"}
+CLIENT_FACTORIES = {"client", "create_client", "resource", "certificate_client"}
 
 
 def image_sources() -> list[Path]:
