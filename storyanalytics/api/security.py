@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
-import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from starlette.requests import Request
@@ -54,11 +53,17 @@ def make_access_token(secret: str, user_id: str, minutes: int, token_version: in
         "jti": secrets.token_hex(8),
         "tv": token_version,
     }
+    import jwt  # here, not at the top: see decode_access_token
+
     return jwt.encode(payload, secret, algorithm=JWT_ALGORITHM), expires_in
 
 
 def decode_access_token(secret: str, token: str) -> tuple[str, int] | None:
     """(user id, token version) of a valid, unexpired access token, or None."""
+    # PyJWT is imported on the first token, not with this module: with `cryptography` it costs ~30 ms of
+    # CPU, which every start (and its first health check, which has no token) would pay.
+    import jwt
+
     try:
         payload: dict[str, Any] = jwt.decode(
             token, secret, algorithms=JWT_ALGORITHMS, options={"require": ["exp", "sub", "type"]}
