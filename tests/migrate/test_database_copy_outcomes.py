@@ -502,8 +502,9 @@ def test_an_orphan_row_stops_the_copy_into_postgresql_naming_the_broken_key(
 def test_folders_in_a_loop_stop_the_copy_with_one_sentence_instead_of_hanging(
     small_source: str, sqlite_target: str
 ) -> None:
-    root = SMALL_FOLDERS[2]
-    _break_locally(small_source, f"UPDATE folders SET parent_id = '{SMALL_FOLDERS[0]}' WHERE id = '{root}'")
+    # The grandchild's parent and the root point at each other (the grandchild is read first).
+    child, root = SMALL_FOLDERS[1], SMALL_FOLDERS[3]
+    _break_locally(small_source, f"UPDATE folders SET parent_id = '{child}' WHERE id = '{root}'")
 
     with pytest.raises(MigrationError, match=r"^cannot copy table folders \(FOREIGN KEY constraint failed\)"):
         migrate_database(small_source, sqlite_target)
