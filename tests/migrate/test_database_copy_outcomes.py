@@ -194,6 +194,16 @@ def test_dry_run_merge_counts_the_differing_rows_and_writes_nothing(
     assert report.table("users").status == "already complete"
 
 
+def test_dry_run_into_a_target_holding_other_rows_is_refused_as_the_copy_would_be(
+    small_source: str, sqlite_target: str
+) -> None:
+    migrate_database(small_source, sqlite_target)
+    _change(sqlite_target, "UPDATE charts SET title = 'cloud'")
+
+    with pytest.raises(MigrationError, match=r"already holds other data \(charts \(3 rows\)\)"):
+        migrate_database(small_source, sqlite_target, dry_run=True)
+
+
 # --- resume ------------------------------------------------------------------------------------------
 def test_running_again_after_a_complete_copy_verifies_every_table_and_writes_nothing(
     small_source: str, sqlite_target: str
