@@ -904,3 +904,31 @@ def test_a_copy_to_a_bucket_stopped_by_the_user_returns_only_once_no_upload_is_r
     folder = _stopped_copy_to_a_bucket(source)
 
     assert folder.running == 0
+
+
+def test_a_copy_from_another_kind_of_source_stopped_by_the_user_returns_only_once_no_upload_is_running(
+    bucket: tuple[S3StorageBackend, Stubber],
+) -> None:
+    target, stubber = bucket
+    listing(stubber, {})
+    stubber.add_response("put_object", {"ETag": f'"{md5(DATA)}"'})
+    running: list[str] = []
+    put_object = target.client.put_object
+
+    def slow_put(**request: Any) -> Any:
+        running.append(request["Key"])
+        time.sleep(0.5)
+        answer = put_object(**request)
+        running.remove(request["Key"])
+        return answer
+
+    target.client.put_object = slow_put  # type: ignore[method-assign]
+
+    # Two at a time: the ghost fails at once, which stops the copy while the other file uploads.
+    with pytest.raises(Stop):
+        migrate_storage(
+            Memory({"charts/b-slow.json": DATA}), target, concurrency=2, on_progress=_stop_at_first_file
+        )
+
+    stubber.assert_no_pending_responses()  # the upload under way had finished
+    assert running == []
