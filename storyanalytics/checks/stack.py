@@ -111,6 +111,8 @@ class StackChecker:
         try:
             stacks = self.client("cloudformation").describe_stacks(StackName=self.stack_name)["Stacks"]
         except ClientError as exc:
+            # An unknown stack is a 400 ValidationError "Stack with id X does not exist" (the raw answer is
+            # quoted in boto/boto3#2807).
             if "does not exist" in str(exc):
                 raise CheckSetupError(
                     f"stack {self.stack_name!r} does not exist in {self.region}: deploy it first "
