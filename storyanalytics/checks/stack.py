@@ -36,6 +36,13 @@ SERVICE_KINDS = {
 ERROR_LINE = re.compile(r"\b(ERROR|CRITICAL|Traceback)\b|\" 5\d\d\b")
 LOG_WINDOW_MINUTES = 60
 _SECURE_TRANSPORT = "aws:SecureTransport"
+# An ACL grant to either predefined group makes a bucket public: AllUsers is anyone, AuthenticatedUsers
+# is anyone with an AWS account, in any account (S3 User Guide, "Access control list (ACL) overview",
+# Amazon S3 predefined groups; "Blocking public access to your Amazon S3 storage", the meaning of public).
+PUBLIC_GRANTEES = {
+    "http://acs.amazonaws.com/groups/global/AllUsers": "everyone",
+    "http://acs.amazonaws.com/groups/global/AuthenticatedUsers": "every AWS account",
+}
 
 T = TypeVar("T")
 
@@ -240,9 +247,13 @@ class StackChecker:
         if off:
             raise CheckFailed(f"bucket {self.bucket!r} allows public access: {', '.join(off)} off")
         grants = s3.get_bucket_acl(Bucket=self.bucket).get("Grants", [])
-        public = [g for g in grants if "AllUsers" in g.get("Grantee", {}).get("URI", "")]
+        public = [
+            PUBLIC_GRANTEES[g["Grantee"]["URI"]]
+            for g in grants
+            if g.get("Grantee", {}).get("URI") in PUBLIC_GRANTEES
+        ]
         if public:
-            raise CheckFailed(f"bucket {self.bucket!r} grants access to everyone in its ACL")
+            raise CheckFailed(f"bucket {self.bucket!r} grants access to {public[0]} in its ACL")
         for statement in self._policy_statements():
             principal = statement.get("Principal")
             if statement.get("Effect") == "Allow" and principal in ("*", {"AWS": "*"}):

@@ -57,7 +57,10 @@ def test_an_app_that_does_not_answer_fails_naming_the_address(
     checker: StackChecker, aws: StubbedSession, web: Web
 ) -> None:
     describe_stack(aws, outputs(web, AppUrl="http://127.0.0.1:9"))
-    assert failed(checker.app_health()).startswith("cannot reach http://127.0.0.1:9/api/health: ")
+    assert (
+        failed(checker.app_health())
+        == "cannot reach http://127.0.0.1:9/api/health: [Errno 111] Connection refused"
+    )
 
 
 def test_an_app_that_hangs_fails_once_the_timeout_passes(

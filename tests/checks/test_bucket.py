@@ -148,6 +148,32 @@ def test_a_bucket_whose_acl_grants_everyone_fails(
     assert failed(checker.bucket_private()) == f"bucket {BUCKET!r} grants access to everyone in its ACL"
 
 
+def test_a_bucket_whose_acl_grants_every_aws_account_fails(
+    checker: StackChecker, healthy_stack: None, aws: StubbedSession
+) -> None:
+    # AuthenticatedUsers is any AWS account, not this one's users (S3 User Guide, ACL overview).
+    authenticated = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"
+    anyone_signed_in = {"Grantee": {"Type": "Group", "URI": authenticated}, "Permission": "READ"}
+    s3_private_bucket(aws, grants=[OWNER_GRANT, anyone_signed_in])
+    assert (
+        failed(checker.bucket_private()) == f"bucket {BUCKET!r} grants access to every AWS account in its ACL"
+    )
+
+
+def test_a_bucket_whose_acl_grants_log_delivery_passes(
+    checker: StackChecker, healthy_stack: None, aws: StubbedSession
+) -> None:
+    log_delivery = "http://acs.amazonaws.com/groups/s3/LogDelivery"
+    grants = [
+        OWNER_GRANT,
+        {"Grantee": {"Type": "Group", "URI": log_delivery}, "Permission": "WRITE"},
+        {"Permission": "READ"},
+    ]
+    s3_private_bucket(aws, grants=grants)
+    s3_no_bucket_policy(aws)
+    assert checker.bucket_private().passed
+
+
 def test_a_bucket_whose_acl_lists_no_grants_passes(
     checker: StackChecker, healthy_stack: None, aws: StubbedSession
 ) -> None:
@@ -199,6 +225,14 @@ def test_a_policy_that_cannot_be_read_fails_with_aws_reason(
     s3_private_bucket(aws)
     aws.stub("s3").add_client_error("get_bucket_policy", "AccessDenied", "Access Denied", 403)
     assert failed(checker.bucket_private()) == "AccessDenied: Access Denied"
+
+
+def test_a_policy_error_without_details_still_reads_cleanly(
+    checker: StackChecker, healthy_stack: None, aws: StubbedSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    s3_private_bucket(aws)
+    monkeypatch.setattr(aws.client("s3"), "get_bucket_policy", Refusing({}).get_bucket_policy)
+    assert failed(checker.bucket_private()) == "Error"
 
 
 def test_a_policy_without_statements_lets_no_one_in(

@@ -51,8 +51,10 @@ def test_an_unreachable_database_fails_with_the_drivers_first_line(
 def test_an_unreachable_database_is_named_without_its_password(checker: StackChecker) -> None:
     checker.database_url = "postgresql+psycopg2://u:secret@127.0.0.1:9/db"
     detail = failed(checker.database())
-    assert detail.startswith("cannot reach database postgresql+psycopg2://u:***@127.0.0.1:9/db: ")
-    assert "secret" not in detail and "\n" not in detail
+    assert detail == (
+        "cannot reach database postgresql+psycopg2://u:***@127.0.0.1:9/db: "
+        'connection to server at "127.0.0.1", port 9 failed: Connection refused'
+    )
 
 
 def test_without_a_database_url_the_apps_report_of_its_database_counts(

@@ -122,6 +122,34 @@ def test_a_page_served_as_something_else_than_html_fails_naming_its_type(
     )
 
 
+def test_a_page_served_without_a_type_fails_saying_so(
+    checker: StackChecker, aws: StubbedSession, web: Web, edge: None
+) -> None:
+    _published(aws, PUBLIC_ID)
+    web.answer(f"/embed/{PUBLIC_ID}", 200, PAGE, content_type="")
+    assert failed(checker.published_charts()) == (
+        f"{web.url}/embed/{PUBLIC_ID} answered HTTP 200 (no type): run publish --sync"
+    )
+
+
+@pytest.mark.parametrize("stuck", [f"/embed/{PUBLIC_ID}", "/data/x/1.json"], ids=["page", "payload"])
+def test_a_chart_the_cdn_is_stuck_on_fails_once_the_timeout_passes(
+    aws: StubbedSession, web: Web, edge: None, stuck: str
+) -> None:
+    _published(aws, PUBLIC_ID)
+    _chart_answers(web)
+    web.hang(stuck, 1.5)
+    checker = StackChecker("eu-west-1", STACK, session=aws, http_timeout=0.2)  # type: ignore[arg-type]
+    assert failed(checker.published_charts()) == f"cannot reach {web.url}{stuck}: timed out"
+
+
+def test_a_cdn_url_with_a_path_keeps_it(checker: StackChecker, aws: StubbedSession, web: Web) -> None:
+    _edge_stack(aws, PublicUrl=f"{web.url}/chartsX/", EdgeBucketName=EDGE_BUCKET)
+    _published(aws)
+    web.answer("/chartsX/embed.js", 200, b"/* embed */", "text/javascript")
+    assert checker.published_charts().detail == f"nothing published yet; {web.url}/chartsX answers (embed.js)"
+
+
 def test_a_page_naming_no_payload_fails(
     checker: StackChecker, aws: StubbedSession, web: Web, edge: None
 ) -> None:
@@ -157,7 +185,9 @@ def test_a_cdn_that_does_not_answer_fails_naming_the_address(
 ) -> None:
     _edge_stack(aws, PublicUrl="http://127.0.0.1:9", EdgeBucketName=EDGE_BUCKET)
     _published(aws)
-    assert failed(checker.published_charts()).startswith("cannot reach http://127.0.0.1:9/embed.js: ")
+    assert failed(checker.published_charts()) == (
+        "cannot reach http://127.0.0.1:9/embed.js: [Errno 111] Connection refused"
+    )
 
 
 def test_a_cdn_that_hangs_fails_once_the_timeout_passes(aws: StubbedSession, web: Web, edge: None) -> None:
@@ -196,14 +226,27 @@ def test_an_edge_stack_without_its_outputs_fails(
     )
 
 
+@pytest.mark.parametrize("empty", ["PublicUrl", "EdgeBucketName"])
 def test_an_edge_output_without_a_value_counts_as_missing(
-    checker: StackChecker, aws: StubbedSession, web: Web
+    checker: StackChecker, aws: StubbedSession, web: Web, empty: str
 ) -> None:
-    stack = {
-        "StackName": EDGE,
-        "CreationTime": T0,
-        "StackStatus": "CREATE_COMPLETE",
-        "Outputs": [{"OutputKey": "PublicUrl", "OutputValue": web.url}, {"OutputKey": "EdgeBucketName"}],
-    }
+    # OutputValue is optional in DescribeStacks' Output (botocore's CloudFormation model).
+    listed = [
+        {"OutputKey": key} if key == empty else {"OutputKey": key, "OutputValue": value}
+        for key, value in {"PublicUrl": web.url, "EdgeBucketName": EDGE_BUCKET}.items()
+    ]
+    stack = {"StackName": EDGE, "CreationTime": T0, "StackStatus": "CREATE_COMPLETE", "Outputs": listed}
     aws.stub("cloudformation").add_response("describe_stacks", {"Stacks": [stack]}, {"StackName": EDGE})
-    assert "has no PublicUrl/EdgeBucketName output" in failed(checker.published_charts())
+    assert (
+        failed(checker.published_charts())
+        == f"the edge stack of {STACK!r} has no PublicUrl/EdgeBucketName output"
+    )
+
+
+def test_an_edge_stack_without_outputs_fails(checker: StackChecker, aws: StubbedSession) -> None:
+    stack = {"StackName": EDGE, "CreationTime": T0, "StackStatus": "CREATE_IN_PROGRESS"}
+    aws.stub("cloudformation").add_response("describe_stacks", {"Stacks": [stack]}, {"StackName": EDGE})
+    assert (
+        failed(checker.published_charts())
+        == f"the edge stack of {STACK!r} has no PublicUrl/EdgeBucketName output"
+    )

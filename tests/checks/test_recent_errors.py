@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 from checks_fakes import (
     LOG_GROUP,
     StubbedSession,
@@ -112,6 +113,20 @@ def test_logs_that_cannot_be_read_fail_with_aws_reason(
 ) -> None:
     aws.stub("logs").add_client_error("filter_log_events", "AccessDeniedException", "not authorized", 400)
     assert failed(checker.recent_errors()) == "AccessDeniedException: not authorized"
+
+
+def test_a_logs_error_without_details_still_reads_cleanly(
+    checker: StackChecker, healthy_stack: None, aws: StubbedSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    logs = aws.client("logs")
+
+    class FailingPages:
+        def paginate(self, **_: Any) -> Any:
+            raise ClientError({}, "FilterLogEvents")  # type: ignore[arg-type]
+            yield  # a generator, like botocore's page iterator
+
+    monkeypatch.setattr(logs, "get_paginator", lambda name: FailingPages())
+    assert failed(checker.recent_errors()) == "Error"
 
 
 def test_without_a_log_group_output_the_stacks_log_groups_are_read(

@@ -86,6 +86,12 @@ def test_a_stack_that_cannot_be_read_fails_with_aws_code_and_message(
     )
 
 
+def test_an_aws_message_is_shown_whole(checker: StackChecker, aws: StubbedSession) -> None:
+    message = "User arn:aws:iam::123456789012:user/X is not authorized on stack sa-checks-X"
+    aws.stub("cloudformation").add_client_error("describe_stacks", "AccessDenied", message, 403)
+    assert failed(checker.stack_status()) == f"cannot read stack {STACK!r}: AccessDenied: {message}"
+
+
 def _raising(error: Exception) -> object:
     class Refusing:
         def describe_stacks(self, **_: object) -> object:
