@@ -58,21 +58,17 @@ def test_an_image_pinned_by_digest_is_looked_up_by_digest(
     assert checker.service().detail.endswith(f"running image tag {DIGEST} (found in ECR repository team/app)")
 
 
-def test_an_image_in_a_nested_repository_is_looked_up_there(
-    checker: StackChecker, aws: StubbedSession, web: Web
+@pytest.mark.parametrize(
+    ("image", "repository"),
+    [("123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/app:v7", "team/app"), ("app:v7", "app")],
+    ids=["nested-repository", "no-registry"],
+)
+def test_an_image_is_looked_up_in_its_repository(
+    checker: StackChecker, aws: StubbedSession, web: Web, image: str, repository: str
 ) -> None:
     stack_resources(aws, resource("Service", ECS))
-    _stack_with_image(aws, web, "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/app:v7")
-    _image_in_ecr(aws, {"imageTag": "v7"}, repository="team/app")
-    assert checker.service().passed
-
-
-def test_an_image_named_without_a_registry_is_looked_up_by_its_repository(
-    checker: StackChecker, aws: StubbedSession, web: Web
-) -> None:
-    stack_resources(aws, resource("Service", ECS))
-    _stack_with_image(aws, web, "app:v7")
-    _image_in_ecr(aws, {"imageTag": "v7"}, repository="app")
+    _stack_with_image(aws, web, image)
+    _image_in_ecr(aws, {"imageTag": "v7"}, repository=repository)
     assert checker.service().passed
 
 
