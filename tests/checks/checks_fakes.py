@@ -105,8 +105,10 @@ def describe_stack(
     reason: str | None = None,
     image: str = IMAGE,
     name: str = STACK,
+    without: tuple[str, ...] = (),
 ) -> None:
-    """DescribeStacks as CloudFormation answers it (API reference: DescribeStacks; Stack, Output)."""
+    """DescribeStacks as CloudFormation answers it (API reference: DescribeStacks; Stack, Output).
+    `without` leaves optional members out (Outputs, Parameters, or an Output's or Parameter's value)."""
     stack: dict[str, Any] = {
         "StackName": name,
         "StackId": f"arn:aws:cloudformation:{REGION}:123456789012:stack/{name}/1",
@@ -117,6 +119,14 @@ def describe_stack(
     }
     if reason:
         stack["StackStatusReason"] = reason
+    for item in stack["Outputs"] + stack["Parameters"]:
+        key, value = (
+            ("OutputKey", "OutputValue") if "OutputKey" in item else ("ParameterKey", "ParameterValue")
+        )
+        if item[key] in without:
+            del item[value]
+    for member in without:
+        stack.pop(member, None)
     aws.stub("cloudformation").add_response("describe_stacks", {"Stacks": [stack]}, {"StackName": name})
 
 

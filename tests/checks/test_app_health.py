@@ -78,6 +78,13 @@ def test_an_app_url_without_a_scheme_is_reached_over_https(
     assert checker.app_url == "https://abc.eu-west-1.awsapprunner.com"
 
 
+def test_an_https_app_url_is_kept_as_it_is_without_its_trailing_slash(
+    checker: StackChecker, aws: StubbedSession, web: Web
+) -> None:
+    describe_stack(aws, outputs(web, AppUrl="https://app.example.org/chartsX/"))
+    assert checker.app_url == "https://app.example.org/chartsX"
+
+
 def test_an_app_url_keeps_its_scheme_and_loses_its_trailing_slash(
     checker: StackChecker, aws: StubbedSession, web: Web
 ) -> None:

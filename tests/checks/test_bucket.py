@@ -227,6 +227,33 @@ def test_a_policy_that_cannot_be_read_fails_with_aws_reason(
     assert failed(checker.bucket_private()) == "AccessDenied: Access Denied"
 
 
+@pytest.mark.parametrize("operation", ["get_public_access_block", "get_bucket_encryption"])
+def test_a_bucket_setting_error_without_details_still_reads_cleanly(
+    checker: StackChecker,
+    healthy_stack: None,
+    aws: StubbedSession,
+    monkeypatch: pytest.MonkeyPatch,
+    operation: str,
+) -> None:
+    s3_finds_bucket(aws)
+    monkeypatch.setattr(aws.client("s3"), operation, getattr(Refusing({}), operation))
+    check = checker.bucket_private if operation == "get_public_access_block" else checker.bucket_encrypted
+    assert failed(check()) == "Error"
+
+
+def test_an_acl_answer_without_grants_passes(
+    checker: StackChecker, healthy_stack: None, aws: StubbedSession
+) -> None:
+    # Grants is optional in GetBucketAcl's answer (botocore's S3 model).
+    s3_finds_bucket(aws)
+    aws.stub("s3").add_response(
+        "get_public_access_block", {"PublicAccessBlockConfiguration": BLOCK_ALL}, BY_BUCKET
+    )
+    aws.stub("s3").add_response("get_bucket_acl", {"Owner": {"ID": "abc123"}}, BY_BUCKET)
+    s3_no_bucket_policy(aws)
+    assert checker.bucket_private().passed
+
+
 def test_a_policy_error_without_details_still_reads_cleanly(
     checker: StackChecker, healthy_stack: None, aws: StubbedSession, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -296,6 +323,14 @@ def _not_tls_only(algorithms: str = "AES256") -> str:
         f"bucket {BUCKET!r} is encrypted at rest ({algorithms}) but its policy does not refuse plain-HTTP "
         "access (aws:SecureTransport)"
     )
+
+
+def test_a_bucket_not_tls_only_names_each_of_its_algorithms(
+    checker: StackChecker, healthy_stack: None, aws: StubbedSession
+) -> None:
+    s3_encrypted_bucket(aws, "aws:kms", "AES256")
+    s3_no_bucket_policy(aws)
+    assert failed(checker.bucket_encrypted()) == _not_tls_only("AES256, aws:kms")
 
 
 def test_an_encrypted_bucket_without_a_policy_fails_as_not_tls_only(

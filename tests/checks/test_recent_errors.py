@@ -64,6 +64,14 @@ def test_an_error_line_fails_quoting_it(
     )
 
 
+def test_a_page_without_events_reads_as_no_lines(
+    checker: StackChecker, healthy_stack: None, aws: StubbedSession
+) -> None:
+    # events is optional in FilterLogEvents' answer (botocore's CloudWatch Logs model).
+    aws.stub("logs").add_response("filter_log_events", {}, {"logGroupName": LOG_GROUP, "startTime": SINCE})
+    assert checker.recent_errors().detail == "no errors in the last 60 minutes (0 log lines read)"
+
+
 def test_many_error_lines_are_counted_and_three_quoted(
     checker: StackChecker, healthy_stack: None, aws: StubbedSession
 ) -> None:

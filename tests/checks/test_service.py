@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from checks_fakes import (
     IMAGE_REPOSITORY,
+    Refusing,
     StubbedSession,
     Web,
     describe_stack,
@@ -113,6 +114,24 @@ def test_an_image_tagged_latest_fails_asking_for_an_immutable_tag(
     assert failed(checker.service()) == (
         f"the service runs {image!r}: images must have an immutable tag, not 'latest'"
     )
+
+
+@pytest.mark.parametrize("without", ["ImageUri", "Parameters"], ids=["no-value", "no-parameters"])
+def test_a_stack_without_an_image_parameter_fails_as_an_image_without_tag(
+    checker: StackChecker, aws: StubbedSession, web: Web, without: str
+) -> None:
+    stack_resources(aws, resource("Service", ECS))
+    describe_stack(aws, outputs(web), without=(without,))
+    assert failed(checker.service()) == "the service's image '' has no tag"
+
+
+def test_an_ecr_error_without_details_still_reads_cleanly(
+    checker: StackChecker, aws: StubbedSession, web: Web, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stack_resources(aws, resource("Service", ECS))
+    describe_stack(aws, outputs(web))
+    monkeypatch.setattr(aws.client("ecr"), "describe_images", Refusing({}).describe_images)
+    assert failed(checker.service()) == "Error"
 
 
 # ECR's DescribeImages answers ImageNotFoundException or RepositoryNotFoundException (ECR API reference,

@@ -59,6 +59,23 @@ def test_a_complete_stack_missing_outputs_fails_naming_each(
     )
 
 
+def test_an_output_without_a_value_counts_as_missing(
+    checker: StackChecker, aws: StubbedSession, web: Web
+) -> None:
+    # OutputValue is optional in DescribeStacks' Output (botocore's CloudFormation model).
+    describe_stack(aws, outputs(web), without=("AdminPasswordSecretArn",))
+    assert failed(checker.stack_status()).endswith("lacks outputs AdminPasswordSecretArn")
+
+
+def test_a_complete_stack_without_any_output_lacks_them_all(
+    checker: StackChecker, aws: StubbedSession, web: Web
+) -> None:
+    describe_stack(aws, outputs(web), without=("Outputs",))
+    assert failed(checker.stack_status()).endswith(
+        "lacks outputs AppUrl, BucketName, DbEndpoint, AdminPasswordSecretArn"
+    )
+
+
 def test_a_missing_stack_fails_telling_to_deploy_it_first(checker: StackChecker, aws: StubbedSession) -> None:
     # CloudFormation answers DescribeStacks for an unknown stack with a 400 ValidationError "Stack with id
     # X does not exist" (the raw answer is quoted in boto/boto3#2807).
