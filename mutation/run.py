@@ -78,8 +78,15 @@ MODULES = {
         tests=("tests/checks",),
     ),
     "migrate": Module(
-        mutate=("storyanalytics/migrate/checks.py", "storyanalytics/migrate/storage_copy.py"),
-        tests=("tests/migrate/test_preflight_refusals.py", "tests/migrate/test_storage_copy_outcomes.py"),
+        mutate=tuple(
+            f"storyanalytics/migrate/{name}.py"
+            for name in ("checks", "storage_copy", "database_copy", "copy_text", "table_writer")
+        ),
+        tests=(
+            "tests/migrate/test_preflight_refusals.py",
+            "tests/migrate/test_storage_copy_outcomes.py",
+            "tests/migrate/test_database_copy_outcomes.py",
+        ),
     ),
 }
 

@@ -119,6 +119,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     configure_csv(settings)
     install_error_handlers(app)
     # Innermost first: the deadline covers the app's work, not the body, which has its own timeouts.
+    from storyanalytics.api.routers.charts import ChartReadFastPath
+
+    app.add_middleware(ChartReadFastPath)
     app.add_middleware(RequestDeadlineMiddleware, seconds=settings.request_timeout_seconds)
     app.add_middleware(BodyGuardMiddleware, limits=body_limits(settings))
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.is_cloud)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
-import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from starlette.requests import Request
@@ -54,11 +54,17 @@ def make_access_token(secret: str, user_id: str, minutes: int, token_version: in
         "jti": secrets.token_hex(8),
         "tv": token_version,
     }
+    import jwt  # here, not at the top: see decode_access_token
+
     return jwt.encode(payload, secret, algorithm=JWT_ALGORITHM), expires_in
 
 
 def decode_access_token(secret: str, token: str) -> tuple[str, int] | None:
     """(user id, token version) of a valid, unexpired access token, or None."""
+    # PyJWT is imported on the first token, not with this module: with `cryptography` it costs ~30 ms of
+    # CPU, which every start (and its first health check, which has no token) would pay.
+    import jwt
+
     try:
         payload: dict[str, Any] = jwt.decode(
             token, secret, algorithms=JWT_ALGORITHMS, options={"require": ["exp", "sub", "type"]}
@@ -124,8 +130,13 @@ HSTS_VALUE = b"max-age=31536000; includeSubDomains"
 NO_STORE = b"no-store"
 
 
-def public_csp(origins: list[str] | None) -> bytes:
-    return f"{CSP_BASE}; frame-ancestors {frame_ancestors_value(origins)}".encode()
+def public_csp(origins: Sequence[str] | None) -> bytes:
+    return _public_csp(tuple(origins) if origins else ())
+
+
+@lru_cache(maxsize=1024)  # one per team allowlist: every public read (embeds' 304s) asks again
+def _public_csp(origins: tuple[str, ...]) -> bytes:
+    return f"{CSP_BASE}; frame-ancestors {frame_ancestors_value(list(origins))}".encode()
 
 
 def app_csp(path: str, upload_origin: str = "") -> bytes:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import weakref
 from collections import deque
 from collections.abc import AsyncIterator
 from contextvars import ContextVar
@@ -139,12 +140,21 @@ def _clear(session: Session, transaction: SessionTransaction) -> None:
         session.info.pop(WROTE, None)
 
 
+_TRACKED: weakref.WeakSet[sessionmaker[Session]] = weakref.WeakSet()
+
+
 def track_writes(factory: sessionmaker[Session]) -> None:
-    """Let `end_read_transaction` see writes made through `session.execute(update(...))` and flushes."""
-    if not event.contains(factory, "do_orm_execute", _mark_write):
-        event.listen(factory, "do_orm_execute", _mark_write)
-        event.listen(factory, "after_flush", _mark_flush)
-        event.listen(factory, "after_transaction_end", _clear)
+    """Let `end_read_transaction` see writes made through `session.execute(update(...))` and flushes.
+
+    Once per factory, remembered by the factory itself: SQLAlchemy's `event.contains` keys on `id()`, so
+    a new factory at the address of a collected one (tests start many apps) would pass for tracked.
+    """
+    if factory in _TRACKED:
+        return
+    event.listen(factory, "do_orm_execute", _mark_write)
+    event.listen(factory, "after_flush", _mark_flush)
+    event.listen(factory, "after_transaction_end", _clear)
+    _TRACKED.add(factory)
 
 
 class SessionFreeStorage(StorageBackend):

@@ -8,10 +8,10 @@ import hashlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 from urllib.parse import urlsplit
 
-import boto3
+import botocore.session
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
@@ -64,6 +64,15 @@ REQUEST_TIMEOUTS = S3Timeouts(connect=1, read=2, attempts=2, answer=2)
 _SERVER_ERROR_STATUS = 500
 
 
+@functools.cache
+def botocore_session() -> botocore.session.Session:
+    """The process's one botocore session, as boto3's default session was: S3's model and the credential
+    chain are read once, whatever the number of clients. botocore's own session, not boto3's: boto3 adds
+    resources and managed transfers (s3transfer), which this module never uses, for ~50 ms of imports at
+    every start. https://docs.aws.amazon.com/botocore/latest/tutorial/ (get_session, create_client)"""
+    return botocore.session.get_session()
+
+
 def _client_config(max_connections: int, timeouts: S3Timeouts) -> Config:
     # connect_timeout/read_timeout and retries.total_max_attempts (first try included), standard mode:
     # https://docs.aws.amazon.com/boto3/latest/guide/retries.html and
@@ -100,11 +109,14 @@ class S3StorageBackend(StorageBackend):
         # (CSV parsing, password hashing, local files). Clients are thread-safe:
         # https://boto3.amazonaws.com/v1/documentation/api/latest/guide/clients.html#multithreading-or-multiprocessing-with-clients
         self._executor = ThreadPoolExecutor(max_workers=max_connections, thread_name_prefix="s3")
-        self.client: S3Client = client or boto3.client(
-            "s3",
-            endpoint_url=endpoint_url,
-            region_name=region_name,
-            config=_client_config(max_connections, timeouts),
+        self.client: S3Client = client or cast(
+            "S3Client",
+            botocore_session().create_client(
+                "s3",
+                endpoint_url=endpoint_url,
+                region_name=region_name,
+                config=_client_config(max_connections, timeouts),
+            ),
         )
 
     def describe(self) -> str:

@@ -27,6 +27,7 @@ from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from live_server import LiveServer, MotoProcess, free_port
 from publishing_helpers import CDN as EDGE_URL
+from publishing_helpers import chart_with_data, png_bytes, put_snapshot
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -229,3 +230,11 @@ def failing_database_writes() -> Callable[[Api], AbstractContextManager[None]]:
             event.remove(factory, "before_commit", refuse)
 
     return failing
+
+
+@pytest.fixture
+def snapshotted_chart(api: Api) -> dict[str, Any]:
+    """A chart with data and a 300 x 200 PNG snapshot, as the editor leaves it after a save."""
+    chart = chart_with_data(api)
+    assert put_snapshot(api, chart["id"], png_bytes(300, 200)).status_code == 204
+    return chart

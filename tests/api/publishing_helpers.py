@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
+import httpx
 from apiclient import Api
 from PIL import Image
 
@@ -35,6 +36,14 @@ def chart_with_data(api: Api, text: str = CSV, **body: Any) -> dict[str, Any]:
     chart = api.chart(**body)
     upload_csv(api, chart["id"], text)
     return chart
+
+
+def put_snapshot(
+    api: Api, chart_id: str, body: bytes, kind: str = "", content_type: str = "image/png"
+) -> httpx.Response:
+    """PUT the chart's snapshot: the PNG, or with `kind` its "slide" PNG or "vector" SVG."""
+    path = f"/api/charts/{chart_id}/snapshot" + (f"/{kind}" if kind else "")
+    return api.put(path, content=body, headers={"Content-Type": content_type})
 
 
 def publish(api: Api, chart_id: str) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from apiclient import Api, local_settings
 from pptx import Presentation
-from publishing_helpers import chart_with_data, png_bytes
+from publishing_helpers import chart_with_data, png_bytes, put_snapshot
 
 from storyanalytics.api.services import export_page, exports, svg_chart, themes
 from storyanalytics.api.services import pdf_vector as exports_vector
@@ -331,11 +331,9 @@ def test_snapshot_formats_without_a_snapshot_are_409(local_api: Api, fmt: str) -
     assert response.status_code == 409 and "snapshot" in response.json()["detail"]
 
 
-def test_png_pdf_and_pptx_are_built_from_the_snapshot(api: Api) -> None:
-    chart = chart_with_data(api)
-    snapshot = png_bytes(300, 200)
-    api.put(f"/api/charts/{chart['id']}/snapshot", content=snapshot, headers={"Content-Type": "image/png"})
-    assert api.get(f"/api/charts/{chart['id']}/export/png").content == snapshot
+def test_png_pdf_and_pptx_are_built_from_the_snapshot(api: Api, snapshotted_chart: dict[str, Any]) -> None:
+    chart = snapshotted_chart
+    assert api.get(f"/api/charts/{chart['id']}/export/png").content == png_bytes(300, 200)
     pdf = api.get(f"/api/charts/{chart['id']}/export/pdf")
     assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF-")
     pptx = api.get(f"/api/charts/{chart['id']}/export/pptx")
@@ -355,6 +353,7 @@ def test_exports_of_other_teams_charts_are_404(cloud_api: Api) -> None:
     assert cloud_api.client.get(f"/api/charts/{chart['id']}/export/csv", headers=other).status_code == 404
 
 
+SVG = "image/svg+xml"
 VECTOR_SVG = (
     b'<svg xmlns="http://www.w3.org/2000/svg" width="300" height="200" viewBox="0 0 300 200">'
     b'<text x="10" y="20" font-size="16">Sales \xe2\x88\x922 \xe2\x86\x91</text>'
@@ -370,17 +369,12 @@ def test_vector_pdf_draws_marks_and_text_as_vectors() -> None:
     assert b"/Font" in pdf  # the title and labels are text, not pixels
 
 
-def test_pdf_export_falls_back_to_the_snapshot_for_text_the_pdf_fonts_lack(api: Api) -> None:
-    chart = chart_with_data(api)
-    api.put(
-        f"/api/charts/{chart['id']}/snapshot",
-        content=png_bytes(300, 200),
-        headers={"Content-Type": "image/png"},
-    )
+def test_pdf_export_falls_back_to_the_snapshot_for_text_the_pdf_fonts_lack(
+    api: Api, snapshotted_chart: dict[str, Any]
+) -> None:
+    chart = snapshotted_chart
     greek = VECTOR_SVG.replace(b"Sales", "Πωλήσεις".encode())
-    api.put(
-        f"/api/charts/{chart['id']}/snapshot/vector", content=greek, headers={"Content-Type": "image/svg+xml"}
-    )
+    put_snapshot(api, chart["id"], greek, "vector", SVG)
     pdf = api.get(f"/api/charts/{chart['id']}/export/pdf").content
     assert b"/Subtype /Image" in pdf  # the picture shows the Greek text; the vector fonts could not
 
@@ -398,19 +392,12 @@ def test_vector_snapshot_that_is_not_a_usable_svg_is_refused(body: bytes, reason
         exports_vector.check_svg(body)
 
 
-def test_svg_the_pdf_library_cannot_draw_falls_back_to_the_snapshot_not_a_500(api: Api) -> None:
-    chart = chart_with_data(api)
-    api.put(
-        f"/api/charts/{chart['id']}/snapshot",
-        content=png_bytes(300, 200),
-        headers={"Content-Type": "image/png"},
-    )
+def test_svg_the_pdf_library_cannot_draw_falls_back_to_the_snapshot_not_a_500(
+    api: Api, snapshotted_chart: dict[str, Any]
+) -> None:
+    chart = snapshotted_chart
     undrawable = VECTOR_SVG.replace(b"<rect ", b'<line stroke="red"/><rect ')  # fpdf2 needs x1..y2
-    api.put(
-        f"/api/charts/{chart['id']}/snapshot/vector",
-        content=undrawable,
-        headers={"Content-Type": "image/svg+xml"},
-    )
+    put_snapshot(api, chart["id"], undrawable, "vector", SVG)
     response = api.get(f"/api/charts/{chart['id']}/export/pdf")
     assert response.status_code == 200 and b"/Subtype /Image" in response.content
 
@@ -418,52 +405,29 @@ def test_svg_the_pdf_library_cannot_draw_falls_back_to_the_snapshot_not_a_500(ap
 def test_pptx_export_uses_the_slide_picture_until_a_newer_snapshot_replaces_it(api: Api) -> None:
     chart = chart_with_data(api, title="Sales")
     chart_id = chart["id"]
-    api.put(
-        f"/api/charts/{chart_id}/snapshot", content=png_bytes(300, 200), headers={"Content-Type": "image/png"}
-    )
-    slide = api.put(
-        f"/api/charts/{chart_id}/snapshot/slide",
-        content=png_bytes(300, 150),
-        headers={"Content-Type": "image/png"},
-    )
-    assert slide.status_code == 204
+    put_snapshot(api, chart_id, png_bytes(300, 200))
+    assert put_snapshot(api, chart_id, png_bytes(300, 150), "slide").status_code == 204
 
     def deck_texts() -> list[str]:
         deck = Presentation(io.BytesIO(api.get(f"/api/charts/{chart_id}/export/pptx").content))
         return [shape.text_frame.text for shape in deck.slides[0].shapes if shape.has_text_frame]
 
     assert "Sales" in deck_texts()
-    api.put(
-        f"/api/charts/{chart_id}/snapshot", content=png_bytes(300, 200), headers={"Content-Type": "image/png"}
-    )
+    put_snapshot(api, chart_id, png_bytes(300, 200))
     assert deck_texts() == []  # the new snapshot shows the title itself; the old slide picture is gone
-    wrong = api.put(
-        f"/api/charts/{chart_id}/snapshot/slide", content=b"GIF89a", headers={"Content-Type": "image/png"}
-    )
-    assert wrong.status_code == 422
+    assert put_snapshot(api, chart_id, b"GIF89a", "slide").status_code == 422
 
 
-def test_pdf_export_uses_the_vector_snapshot_when_there_is_one(api: Api) -> None:
-    chart = chart_with_data(api)
-    api.put(
-        f"/api/charts/{chart['id']}/snapshot",
-        content=png_bytes(300, 200),
-        headers={"Content-Type": "image/png"},
-    )
+def test_pdf_export_uses_the_vector_snapshot_when_there_is_one(
+    api: Api, snapshotted_chart: dict[str, Any]
+) -> None:
+    chart = snapshotted_chart
     raster = api.get(f"/api/charts/{chart['id']}/export/pdf").content
     assert b"/Subtype /Image" in raster
-    put = api.put(
-        f"/api/charts/{chart['id']}/snapshot/vector",
-        content=VECTOR_SVG,
-        headers={"Content-Type": "image/svg+xml"},
-    )
-    assert put.status_code == 204
+    assert put_snapshot(api, chart["id"], VECTOR_SVG, "vector", SVG).status_code == 204
     vector = api.get(f"/api/charts/{chart['id']}/export/pdf").content
     assert b"/Subtype /Image" not in vector and b"/Font" in vector
-    wrong = api.put(
-        f"/api/charts/{chart['id']}/snapshot/vector", content=b"<p/>", headers={"Content-Type": "text/html"}
-    )
-    assert wrong.status_code == 415
+    assert put_snapshot(api, chart["id"], b"<p/>", "vector", "text/html").status_code == 415
 
 
 @pytest.mark.parametrize(

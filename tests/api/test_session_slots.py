@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, create_engine, update
+from sqlalchemy.orm import Session, sessionmaker
 
 from storyanalytics.api.errors import ApiError
 from storyanalytics.api.session_slots import (
@@ -15,6 +16,7 @@ from storyanalytics.api.session_slots import (
     SessionLease,
     SessionSlots,
     away_from_database,
+    end_read_transaction,
     track_writes,
 )
 from storyanalytics.db import make_session_factory, upgrade
@@ -89,3 +91,29 @@ def test_waiting_on_storage_with_unsaved_database_changes_is_refused(session: Se
 
     with pytest.raises(RuntimeError, match="commit or roll them back first"):
         asyncio.run(scenario())
+
+
+def test_a_new_app_tracks_its_writes_even_where_an_old_apps_factory_was(tmp_path: Path) -> None:
+    """SQLAlchemy's event registry keys on id(): a factory at a collected one's address is still new."""
+    engine = create_engine(f"sqlite:///{tmp_path / 'slots.db'}")
+    upgrade(engine)
+    reused = factory_at_a_collected_tracked_factorys_address(engine)
+    track_writes(reused)
+    session = reused()
+    session.execute(update(AppSetting).values(value="x"))
+    with pytest.raises(RuntimeError, match="commit or roll them back first"):
+        end_read_transaction(session)
+
+
+def factory_at_a_collected_tracked_factorys_address(engine: Engine) -> sessionmaker[Session]:
+    """Tracked factories are dropped until CPython hands one's memory to a new factory (it soon does)."""
+    addresses: set[int] = set()
+    for _ in range(100):
+        for factory in [make_session_factory(engine) for _ in range(20)]:
+            track_writes(factory)
+            addresses.add(id(factory))
+        gc.collect()
+        for factory in [make_session_factory(engine) for _ in range(20)]:
+            if id(factory) in addresses:
+                return factory
+    raise AssertionError("no address was reused: this interpreter does not show the case")

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from botocore.stub import Stubber
-from deploy_fakes import RecordingRunner, stubbed_client
+from deploy_fakes import STACK, RecordingRunner, stacks, stubbed_client
 
 from storyanalytics.rehearsal.standins import PlaceholderLauncher, install, placeholder_launcher
 
@@ -56,3 +56,12 @@ cfn = _stubbed_fixture("cfn", "cloudformation")
 rds = _stubbed_fixture("rds", "rds")
 s3 = _stubbed_fixture("s3", "s3")
 logs = _stubbed_fixture("logs", "logs")
+
+
+@pytest.fixture
+def existing_stack(cfn: tuple[Any, Stubber]) -> tuple[Any, Stubber]:
+    """`cfn` whose first DescribeStacks finds stack STACK in UPDATE_COMPLETE, as a deploy or destroy
+    of a running app begins."""
+    _, stubber = cfn
+    stubber.add_response("describe_stacks", stacks(STACK, "UPDATE_COMPLETE"))
+    return cfn

@@ -262,6 +262,13 @@ def failed_deploy(client: Any, parameters: dict[str, str] | None = None, **kwarg
     return str(caught.value)
 
 
+def failed_follow(client: Any, **kwargs: Any) -> str:
+    """The message of the DeployError that following stack STACK with a stubbed deployer ends in."""
+    with pytest.raises(DeployError) as caught:
+        stubbed_deployer(client, **kwargs).follow()
+    return str(caught.value)
+
+
 def aws_client(service: str, endpoint: str) -> Any:
     """A boto3 client on the moto server."""
     return boto3.client(service, endpoint_url=endpoint, region_name="us-east-1")

@@ -194,9 +194,10 @@ def test_leftover_stack_delete_is_followed_by_its_id_with_live_events(cfn: tuple
 
 
 # --- change sets --------------------------------------------------------------------------------------
-def test_change_set_that_fails_for_a_real_reason_is_an_error_not_no_changes(cfn: tuple[Any, Stubber]) -> None:
-    client, stubber = cfn
-    stubber.add_response("describe_stacks", stacks(STACK, "UPDATE_COMPLETE"))
+def test_change_set_that_fails_for_a_real_reason_is_an_error_not_no_changes(
+    existing_stack: tuple[Any, Stubber],
+) -> None:
+    client, stubber = existing_stack
     stubber.add_response("create_change_set", created_change_set(STACK))
     reason = "Parameter 'Cpu' must be one of AllowedValues"
     stubber.add_response("describe_change_set", described_change_set(STACK, "FAILED", reason=reason))
@@ -222,10 +223,9 @@ def test_failed_first_change_set_also_deletes_the_empty_stack_it_left(cfn: tuple
 
 @pytest.mark.parametrize("status", ["DELETE_COMPLETE", "DELETE_FAILED"])
 def test_change_set_deleted_while_waiting_is_an_error_and_nothing_runs(
-    cfn: tuple[Any, Stubber], status: str
+    existing_stack: tuple[Any, Stubber], status: str
 ) -> None:
-    client, stubber = cfn
-    stubber.add_response("describe_stacks", stacks(STACK, "UPDATE_COMPLETE"))
+    client, stubber = existing_stack
     stubber.add_response("create_change_set", created_change_set(STACK))
     stubber.add_response("describe_change_set", described_change_set(STACK, status))
     stubber.add_response("delete_change_set", {}, {"ChangeSetName": CSID})
@@ -235,9 +235,8 @@ def test_change_set_deleted_while_waiting_is_an_error_and_nothing_runs(
         stubbed_deployer(client).deploy(TEMPLATE, {}, {}, assume_yes=True)
 
 
-def test_change_set_refused_at_creation_says_why(cfn: tuple[Any, Stubber]) -> None:
-    client, stubber = cfn
-    stubber.add_response("describe_stacks", stacks(STACK, "UPDATE_COMPLETE"))
+def test_change_set_refused_at_creation_says_why(existing_stack: tuple[Any, Stubber]) -> None:
+    client, stubber = existing_stack
     stubber.add_client_error(
         "create_change_set",
         service_error_code="InsufficientCapabilitiesException",
@@ -249,9 +248,8 @@ def test_change_set_refused_at_creation_says_why(cfn: tuple[Any, Stubber]) -> No
     )
 
 
-def test_empty_change_set_refused_at_creation_is_no_changes(cfn: tuple[Any, Stubber]) -> None:
-    client, stubber = cfn
-    stubber.add_response("describe_stacks", stacks(STACK, "UPDATE_COMPLETE"))
+def test_empty_change_set_refused_at_creation_is_no_changes(existing_stack: tuple[Any, Stubber]) -> None:
+    client, stubber = existing_stack
     stubber.add_client_error(
         "create_change_set",
         service_error_code="ValidationError",
@@ -264,26 +262,22 @@ def test_empty_change_set_refused_at_creation_is_no_changes(cfn: tuple[Any, Stub
 
 
 def test_change_set_deleted_while_waiting_names_the_reason_cloudformation_gave(
-    cfn: tuple[Any, Stubber],
+    existing_stack: tuple[Any, Stubber],
 ) -> None:
-    client, stubber = cfn
-    stubber.add_response("describe_stacks", stacks(STACK, "UPDATE_COMPLETE"))
+    client, stubber = existing_stack
     stubber.add_response("create_change_set", created_change_set(STACK))
     stubber.add_response(
         "describe_change_set", described_change_set(STACK, "DELETE_COMPLETE", reason="Deleted by the owner")
     )
     stubber.add_response("delete_change_set", {}, {"ChangeSetName": CSID})
-    with pytest.raises(DeployError) as caught:
-        stubbed_deployer(client).deploy(TEMPLATE, {}, {}, assume_yes=True)
-    assert str(caught.value) == (
+    assert failed_deploy(client) == (
         f"The change set for stack {STACK} was deleted before it could run (DELETE_COMPLETE: Deleted by the "
         "owner): another deploy or a person removed it. Run the command again."
     )
 
 
-def test_change_set_never_ready_times_out_with_its_status(cfn: tuple[Any, Stubber]) -> None:
-    client, stubber = cfn
-    stubber.add_response("describe_stacks", stacks(STACK, "UPDATE_COMPLETE"))
+def test_change_set_never_ready_times_out_with_its_status(existing_stack: tuple[Any, Stubber]) -> None:
+    client, stubber = existing_stack
     stubber.add_response("create_change_set", created_change_set(STACK))
     for _ in range(3):
         stubber.add_response("describe_change_set", described_change_set(STACK, "CREATE_IN_PROGRESS"))
@@ -291,9 +285,8 @@ def test_change_set_never_ready_times_out_with_its_status(cfn: tuple[Any, Stubbe
         stubbed_deployer(client).deploy(TEMPLATE, {}, {}, assume_yes=True, timeout=1.5)
 
 
-def test_change_set_execution_refused_says_why(cfn: tuple[Any, Stubber]) -> None:
-    client, stubber = cfn
-    stubber.add_response("describe_stacks", stacks(STACK, "UPDATE_COMPLETE"))
+def test_change_set_execution_refused_says_why(existing_stack: tuple[Any, Stubber]) -> None:
+    client, stubber = existing_stack
     planned_change_set(stubber, [change("Modify", "Service", "AWS::ECS::ExpressGatewayService")])
     stubber.add_response("describe_stack_events", events_page(stack_event(STACK, 0, "UPDATE_COMPLETE")))
     stubber.add_client_error(
@@ -308,50 +301,44 @@ def test_change_set_execution_refused_says_why(cfn: tuple[Any, Stubber]) -> None
 
 
 def test_change_set_that_cannot_be_read_while_waiting_is_an_error_with_the_reason(
-    cfn: tuple[Any, Stubber],
+    existing_stack: tuple[Any, Stubber],
 ) -> None:
-    client, stubber = cfn
-    stubber.add_response("describe_stacks", stacks(STACK, "UPDATE_COMPLETE"))
+    client, stubber = existing_stack
     stubber.add_response("create_change_set", created_change_set(STACK))
     stubber.add_client_error("describe_change_set", "ChangeSetNotFound", f"ChangeSet {CSID} does not exist")
-    with pytest.raises(DeployError) as caught:
-        stubbed_deployer(client).deploy(TEMPLATE, {}, {}, assume_yes=True)
-    assert str(caught.value) == (
+    assert failed_deploy(client) == (
         f"Could not read the change set for stack {STACK}: ChangeSetNotFound: ChangeSet {CSID} does not "
         "exist."
     )
 
 
-def test_changes_that_cannot_be_listed_are_an_error_and_nothing_runs(cfn: tuple[Any, Stubber]) -> None:
-    client, stubber = cfn
-    stubber.add_response("describe_stacks", stacks(STACK, "UPDATE_COMPLETE"))
+def test_changes_that_cannot_be_listed_are_an_error_and_nothing_runs(
+    existing_stack: tuple[Any, Stubber],
+) -> None:
+    client, stubber = existing_stack
     stubber.add_response("create_change_set", created_change_set(STACK))
     stubber.add_response("describe_change_set", described_change_set(STACK, "CREATE_COMPLETE"))
     stubber.add_client_error("describe_change_set", "Throttling", "Rate exceeded")
-    with pytest.raises(DeployError) as caught:
-        stubbed_deployer(client).deploy(TEMPLATE, {}, {}, assume_yes=True)
-    assert str(caught.value) == f"Could not read the change set for stack {STACK}: Throttling: Rate exceeded."
+    assert failed_deploy(client) == (
+        f"Could not read the change set for stack {STACK}: Throttling: Rate exceeded."
+    )
 
 
 def test_events_that_cannot_be_read_while_waiting_are_an_error_with_the_reason(
-    cfn: tuple[Any, Stubber],
+    existing_stack: tuple[Any, Stubber],
 ) -> None:
-    client, stubber = cfn
-    stubber.add_response("describe_stacks", stacks(STACK, "UPDATE_COMPLETE"))
+    client, stubber = existing_stack
     planned_change_set(stubber, [change("Modify", "Service", "AWS::ECS::ExpressGatewayService")])
     stubber.add_response("describe_stack_events", events_page(stack_event(STACK, 0, "UPDATE_COMPLETE")))
     stubber.add_response("execute_change_set", {}, {"ChangeSetName": CSID})
     stubber.add_client_error("describe_stack_events", "AccessDenied", "not authorized to DescribeStackEvents")
-    with pytest.raises(DeployError) as caught:
-        stubbed_deployer(client).deploy(TEMPLATE, {}, {}, assume_yes=True)
-    assert str(caught.value) == (
+    assert failed_deploy(client) == (
         f"Could not read the events of stack {SID}: AccessDenied: not authorized to DescribeStackEvents."
     )
 
 
-def test_events_are_read_page_by_page_until_the_last_one_seen(cfn: tuple[Any, Stubber]) -> None:
-    client, stubber = cfn
-    stubber.add_response("describe_stacks", stacks(STACK, "UPDATE_COMPLETE"))
+def test_events_are_read_page_by_page_until_the_last_one_seen(existing_stack: tuple[Any, Stubber]) -> None:
+    client, stubber = existing_stack
     planned_change_set(stubber, [change("Modify", "Service", "AWS::ECS::ExpressGatewayService")])
     before = stack_event(STACK, 0, "UPDATE_COMPLETE")
     began = stack_event(STACK, 1, "UPDATE_IN_PROGRESS", "User Initiated")
@@ -378,32 +365,28 @@ def test_events_are_read_page_by_page_until_the_last_one_seen(cfn: tuple[Any, St
 def test_stack_that_cannot_be_read_is_an_error_with_the_reason(cfn: tuple[Any, Stubber]) -> None:
     client, stubber = cfn
     stubber.add_client_error("describe_stacks", "AccessDenied", "not authorized to DescribeStacks")
-    with pytest.raises(DeployError) as caught:
-        stubbed_deployer(client).deploy(TEMPLATE, {}, {}, assume_yes=True)
-    assert (
-        str(caught.value) == f"Could not read stack {STACK}: AccessDenied: not authorized to DescribeStacks."
+    assert failed_deploy(client) == (
+        f"Could not read stack {STACK}: AccessDenied: not authorized to DescribeStacks."
     )
 
 
-def test_stack_status_that_cannot_be_read_while_waiting_is_an_error(cfn: tuple[Any, Stubber]) -> None:
-    client, stubber = cfn
-    stubber.add_response("describe_stacks", stacks(STACK, "UPDATE_COMPLETE"))
+def test_stack_status_that_cannot_be_read_while_waiting_is_an_error(
+    existing_stack: tuple[Any, Stubber],
+) -> None:
+    client, stubber = existing_stack
     planned_change_set(stubber, [change("Modify", "Service", "AWS::ECS::ExpressGatewayService")])
     stubber.add_response("describe_stack_events", events_page(stack_event(STACK, 0, "UPDATE_COMPLETE")))
     stubber.add_response("execute_change_set", {}, {"ChangeSetName": CSID})
     stubber.add_response("describe_stack_events", events_page(stack_event(STACK, 0, "UPDATE_COMPLETE")))
     stubber.add_client_error("describe_stacks", "Throttling", "Rate exceeded")
-    with pytest.raises(DeployError) as caught:
-        stubbed_deployer(client).deploy(TEMPLATE, {}, {}, assume_yes=True)
-    assert str(caught.value) == f"Could not read stack {STACK}: Throttling: Rate exceeded."
+    assert failed_deploy(client) == f"Could not read stack {STACK}: Throttling: Rate exceeded."
 
 
 @pytest.mark.parametrize("gone", ["no stack listed", "does not exist"])
 def test_stack_that_vanishes_while_it_is_deleted_counts_as_deleted(
-    cfn: tuple[Any, Stubber], gone: str
+    existing_stack: tuple[Any, Stubber], gone: str
 ) -> None:
-    client, stubber = cfn
-    stubber.add_response("describe_stacks", stacks(STACK, "UPDATE_COMPLETE"))
+    client, stubber = existing_stack
     stubber.add_response("list_stack_resources", {"StackResourceSummaries": []})
     stubber.add_response("describe_stack_events", events_page(stack_event(STACK, 0, "UPDATE_COMPLETE")))
     stubber.add_response("delete_stack", {}, {"StackName": SID})
@@ -539,10 +522,8 @@ def test_failed_create_looks_each_leftover_up_and_names_only_what_is_still_there
     logs_stub.add_response("describe_log_groups", {"logGroups": [{"logGroupName": "sa-logs"}]})
     s3_stub.add_client_error("head_bucket", "404", "Not Found", 404)
     rds_stub.add_response("describe_db_snapshots", {"DBSnapshots": [{"DBSnapshotIdentifier": "sa-final"}]})
-    deployer = stubbed_deployer(client, logs_client=logs_client, rds_client=rds_client, s3_client=s3_client)
-    with pytest.raises(DeployError) as caught:
-        deployer.deploy(TEMPLATE, {}, {}, assume_yes=True)
-    assert str(caught.value).endswith(
+    clients = {"logs_client": logs_client, "rds_client": rds_client, "s3_client": s3_client}
+    assert failed_deploy(client, **clients).endswith(
         f"{ROLLED_BACK} Left behind (billed until removed): log group sa-logs (remove it with: aws logs "
         "delete-log-group --log-group-name sa-logs); database snapshot sa-final (remove it with: aws rds "
         "delete-db-snapshot --db-snapshot-identifier sa-final)."

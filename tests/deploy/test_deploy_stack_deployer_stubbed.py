@@ -138,9 +138,8 @@ def test_create_shows_the_change_set_before_executing(cfn: tuple[Any, Stubber]) 
     assert plans[0].change_set_type == "CREATE"
 
 
-def test_declined_change_set_is_deleted_and_nothing_runs(cfn: tuple[Any, Stubber]) -> None:
-    client, stubber = cfn
-    stubber.add_response("describe_stacks", stacks(NAME, "UPDATE_COMPLETE"))
+def test_declined_change_set_is_deleted_and_nothing_runs(existing_stack: tuple[Any, Stubber]) -> None:
+    client, stubber = existing_stack
     planned_change_set(stubber, [change("Modify", "Database", "AWS::RDS::DBInstance", replacement="True")])
     stubber.add_response("delete_change_set", {}, {"ChangeSetName": CSID})
     questions: list[str] = []
@@ -151,9 +150,8 @@ def test_declined_change_set_is_deleted_and_nothing_runs(cfn: tuple[Any, Stubber
     assert "REPLACED" in questions[0] and "Database" in questions[0]
 
 
-def test_replacement_is_flagged_in_theplanned_change_set(cfn: tuple[Any, Stubber]) -> None:
-    client, stubber = cfn
-    stubber.add_response("describe_stacks", stacks(NAME, "UPDATE_COMPLETE"))
+def test_replacement_is_flagged_in_theplanned_change_set(existing_stack: tuple[Any, Stubber]) -> None:
+    client, stubber = existing_stack
     planned_change_set(
         stubber,
         [
@@ -214,9 +212,10 @@ def test_dry_run_of_a_create_has_no_outputs_yet(cfn: tuple[Any, Stubber]) -> Non
     assert result.outputs == {} and result.created and result.status == "DRY_RUN"
 
 
-def test_the_question_counts_the_changes_and_names_every_replacement(cfn: tuple[Any, Stubber]) -> None:
-    client, stubber = cfn
-    stubber.add_response("describe_stacks", stacks(NAME, "UPDATE_COMPLETE"))
+def test_the_question_counts_the_changes_and_names_every_replacement(
+    existing_stack: tuple[Any, Stubber],
+) -> None:
+    client, stubber = existing_stack
     planned_change_set(
         stubber,
         [
@@ -234,9 +233,10 @@ def test_the_question_counts_the_changes_and_names_every_replacement(cfn: tuple[
     ]
 
 
-def test_the_question_without_replacements_only_counts_the_changes(cfn: tuple[Any, Stubber]) -> None:
-    client, stubber = cfn
-    stubber.add_response("describe_stacks", stacks(NAME, "UPDATE_COMPLETE"))
+def test_the_question_without_replacements_only_counts_the_changes(
+    existing_stack: tuple[Any, Stubber],
+) -> None:
+    client, stubber = existing_stack
     planned_change_set(stubber, [change("Add", "Queue", "AWS::SQS::Queue")])
     stubber.add_response("delete_change_set", {})
     questions: list[str] = []
@@ -245,9 +245,8 @@ def test_the_question_without_replacements_only_counts_the_changes(cfn: tuple[An
     assert questions == [f"Apply these 1 changes to stack {NAME}?"]
 
 
-def test_empty_change_set_is_deleted_and_reported_as_no_changes(cfn: tuple[Any, Stubber]) -> None:
-    client, stubber = cfn
-    stubber.add_response("describe_stacks", stacks(NAME, "UPDATE_COMPLETE"))
+def test_empty_change_set_is_deleted_and_reported_as_no_changes(existing_stack: tuple[Any, Stubber]) -> None:
+    client, stubber = existing_stack
     stubber.add_response("create_change_set", created_change_set(NAME))
     stubber.add_response("describe_change_set", described_change_set(NAME, "FAILED", reason=EMPTY_REASON))
     stubber.add_response("delete_change_set", {}, {"ChangeSetName": CSID})
@@ -261,9 +260,8 @@ def test_empty_change_set_is_deleted_and_reported_as_no_changes(cfn: tuple[Any, 
     assert any("no changes" in notice for notice in notices)
 
 
-def test_update_keeps_unset_parameters_at_their_previous_value(cfn: tuple[Any, Stubber]) -> None:
-    client, stubber = cfn
-    stubber.add_response("describe_stacks", stacks(NAME, "UPDATE_COMPLETE"))
+def test_update_keeps_unset_parameters_at_their_previous_value(existing_stack: tuple[Any, Stubber]) -> None:
+    client, stubber = existing_stack
     stubber.add_response(
         "create_change_set",
         created_change_set(NAME),
@@ -544,9 +542,10 @@ def test_change_set_is_named_after_the_stack_and_the_utc_time(
         stubbed_deployer(client).deploy(TEMPLATE, {}, {}, assume_yes=True)
 
 
-def test_change_set_gets_the_whole_time_limit_before_it_times_out(cfn: tuple[Any, Stubber]) -> None:
-    client, stubber = cfn
-    stubber.add_response("describe_stacks", stacks(NAME, "UPDATE_COMPLETE"))
+def test_change_set_gets_the_whole_time_limit_before_it_times_out(
+    existing_stack: tuple[Any, Stubber],
+) -> None:
+    client, stubber = existing_stack
     stubber.add_response("create_change_set", created_change_set(NAME))
     for _ in range(4):  # the fake clock reads 0, 1, 2 (the limit: still in time) and 3 s
         stubber.add_response("describe_change_set", described_change_set(NAME, "CREATE_PENDING"))
@@ -557,9 +556,8 @@ def test_change_set_gets_the_whole_time_limit_before_it_times_out(cfn: tuple[Any
     )
 
 
-def test_change_set_listing_no_changes_plans_nothing(cfn: tuple[Any, Stubber]) -> None:
-    client, stubber = cfn
-    stubber.add_response("describe_stacks", stacks(NAME, "UPDATE_COMPLETE"))
+def test_change_set_listing_no_changes_plans_nothing(existing_stack: tuple[Any, Stubber]) -> None:
+    client, stubber = existing_stack
     stubber.add_response("create_change_set", created_change_set(NAME))
     stubber.add_response("describe_change_set", described_change_set(NAME, "CREATE_COMPLETE"))
     without_changes = described_change_set(NAME, "CREATE_COMPLETE")

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from botocore.stub import Stubber
 from deploy_fakes import (
+    STACK,
     T0,
     FakeClock,
     change,
@@ -20,16 +21,19 @@ from deploy_fakes import (
     described_change_set,
     event,
     events_page,
+    failed_follow,
     stack_event,
     stack_id,
+    stack_missing,
     stubbed_client,
+    stubbed_deployer,
 )
 
 from storyanalytics.deploy import Cancelled, DeployError, DeployTimeout, StackDeployer, StackEvent
 from storyanalytics.deploy.computes import get_compute
 from storyanalytics.deploy.watch import WatchSignal
 
-NAME = "story-analytics"
+NAME = STACK  # the stack stubbed_deployer() works on
 SERVICE_ARN = f"arn:aws:ecs:us-east-1:123456789012:service/default/{NAME}"
 APPRUNNER_ARN = f"arn:aws:apprunner:us-east-1:123456789012:service/{NAME}/8fe1e10304f84fd2b0df550fe98a71fa"
 LOG_GROUP = f"{NAME}-LogGroup-abc"
@@ -262,14 +266,11 @@ class OneSignal:
         return "0 of 1 tasks running"
 
 
-def test_user_can_stop_waiting_on_a_create_when_the_service_shows_a_failure(stubbed: Any) -> None:
-    client, cfn = stubbed["cloudformation"]
+def _create_under_way(cfn: Stubber) -> list[dict[str, Any]]:
+    """A first deploy: no stack yet, a change set adding the service, run; the stack is being created.
+    Returns the stack's events so far."""
     sid = stack_id(NAME)
-    cfn.add_client_error(
-        "describe_stacks",
-        service_error_code="ValidationError",
-        service_message=f"Stack with id {NAME} does not exist",
-    )
+    stack_missing(cfn, NAME)
     cfn.add_response("create_change_set", created_change_set(NAME))
     added = [change("Add", "EcsService", "AWS::ECS::ExpressGatewayService")]
     cfn.add_response("describe_change_set", described_change_set(NAME, "CREATE_COMPLETE", changes=added))
@@ -280,8 +281,13 @@ def test_user_can_stop_waiting_on_a_create_when_the_service_shows_a_failure(stub
     cfn.add_response("execute_change_set", {}, {"ChangeSetName": change_set_id(NAME)})
     cfn.add_response("describe_stack_events", events_page(*started))
     cfn.add_response("describe_stacks", {"Stacks": [_stack("CREATE_IN_PROGRESS")]}, {"StackName": sid})
+    return started
+
+
+def test_user_can_stop_waiting_on_a_create_when_the_service_shows_a_failure(stubbed: Any) -> None:
+    client, cfn = stubbed["cloudformation"]
+    _create_under_way(cfn)
     # no delete_stack: AWS documents no way to cancel a creation (the Stubber fails on any other call)
-    clock = FakeClock()
     questions: list[str] = []
     notices: list[str] = []
 
@@ -289,9 +295,8 @@ def test_user_can_stop_waiting_on_a_create_when_the_service_shows_a_failure(stub
         questions.append(question)
         return True
 
-    deployer = StackDeployer(client, NAME, poll_interval=1, sleep=clock.sleep, clock=clock)
     with pytest.raises(Cancelled, match=r"Stopped waiting: .* still being created") as caught:
-        deployer.deploy(
+        stubbed_deployer(client).deploy(
             "Resources: {}\n", {}, {}, confirm=confirm, on_notice=notices.append, watch=OneSignal()
         )
     assert questions[-1] == (
@@ -310,27 +315,16 @@ def test_user_can_stop_waiting_on_a_create_when_the_service_shows_a_failure(stub
 def test_declining_to_stop_waiting_on_a_create_waits_for_its_end(stubbed: Any) -> None:
     client, cfn = stubbed["cloudformation"]
     sid = stack_id(NAME)
-    cfn.add_client_error("describe_stacks", "ValidationError", f"Stack with id {NAME} does not exist")
-    cfn.add_response("create_change_set", created_change_set(NAME))
-    added = [change("Add", "EcsService", "AWS::ECS::ExpressGatewayService")]
-    cfn.add_response("describe_change_set", described_change_set(NAME, "CREATE_COMPLETE", changes=added))
-    cfn.add_response("describe_change_set", described_change_set(NAME, "CREATE_COMPLETE", changes=added))
-    review = stack_event(NAME, 0, "REVIEW_IN_PROGRESS", "User Initiated")
-    started = [review, stack_event(NAME, 1, "CREATE_IN_PROGRESS", "User Initiated")]
-    done = [*started, stack_event(NAME, 2, "CREATE_COMPLETE")]
-    cfn.add_response("describe_stack_events", events_page(review), {"StackName": sid})
-    cfn.add_response("execute_change_set", {}, {"ChangeSetName": change_set_id(NAME)})
-    cfn.add_response("describe_stack_events", events_page(*started))
-    cfn.add_response("describe_stacks", {"Stacks": [_stack("CREATE_IN_PROGRESS")]}, {"StackName": sid})
+    done = [*_create_under_way(cfn), stack_event(NAME, 2, "CREATE_COMPLETE")]
     cfn.add_response("describe_stack_events", events_page(*done))
     cfn.add_response("describe_stacks", {"Stacks": [_stack("CREATE_COMPLETE")]}, {"StackName": sid})
     cfn.add_response("describe_stack_events", events_page(*done))
     cfn.add_response("update_termination_protection", {"StackId": sid})
     cfn.add_response("describe_stacks", {"Stacks": [_stack("CREATE_COMPLETE")]})
-    clock = FakeClock()
     answers = iter([True, False])  # apply the changes: yes; stop waiting: no
-    deployer = StackDeployer(client, NAME, poll_interval=1, sleep=clock.sleep, clock=clock)
-    result = deployer.deploy("Resources: {}\n", {}, {}, confirm=lambda q: next(answers), watch=OneSignal())
+    result = stubbed_deployer(client).deploy(
+        "Resources: {}\n", {}, {}, confirm=lambda q: next(answers), watch=OneSignal()
+    )
     assert result.executed and result.status == "CREATE_COMPLETE"
 
 
@@ -340,19 +334,12 @@ def _stack(status: str) -> dict[str, Any]:
 
 def test_watch_follows_a_stack_left_in_progress_to_its_end(stubbed: Any) -> None:
     client, cfn = stubbed["cloudformation"]
-    sid = stack_id(NAME)
-    began = [stack_event(NAME, 1, "UPDATE_IN_PROGRESS", "User Initiated")]
-    done = [*began, stack_event(NAME, 2, "UPDATE_COMPLETE")]
-    cfn.add_response("describe_stacks", {"Stacks": [_stack("UPDATE_IN_PROGRESS")]}, {"StackName": NAME})
-    cfn.add_response("describe_stack_events", events_page(*began), {"StackName": sid})
-    cfn.add_response("describe_stack_events", events_page(*done))
-    cfn.add_response("describe_stacks", {"Stacks": [_stack("UPDATE_COMPLETE")]}, {"StackName": sid})
-    cfn.add_response("describe_stack_events", events_page(*done))
-    clock = FakeClock()
+    _follow(cfn, "UPDATE_IN_PROGRESS", "UPDATE_COMPLETE")
     seen: list[StackEvent] = []
     notices: list[str] = []
-    deployer = StackDeployer(client, NAME, poll_interval=1, sleep=clock.sleep, clock=clock)
-    assert deployer.follow(on_event=seen.append, on_notice=notices.append) == "UPDATE_COMPLETE"
+    assert (
+        stubbed_deployer(client).follow(on_event=seen.append, on_notice=notices.append) == "UPDATE_COMPLETE"
+    )
     assert [e.status for e in seen] == ["UPDATE_COMPLETE"]
     assert notices == [f"Stack {NAME} is UPDATE_IN_PROGRESS: following it."]
 
@@ -376,10 +363,8 @@ def test_time_limit_names_what_is_in_progress_and_how_to_keep_watching(stubbed: 
     cfn.add_response("describe_stack_events", events_page(*began), {"StackName": sid})
     cfn.add_response("describe_stack_events", events_page(*began))
     cfn.add_response("describe_stacks", {"Stacks": [_stack("UPDATE_IN_PROGRESS")]}, {"StackName": sid})
-    clock = FakeClock()
-    deployer = StackDeployer(client, NAME, poll_interval=1, sleep=clock.sleep, clock=clock)
     with pytest.raises(DeployTimeout) as caught:
-        deployer.follow(timeout=-1, watch=OneSignal())
+        stubbed_deployer(client).follow(timeout=-1, watch=OneSignal())
     message = str(caught.value)
     assert "still in progress: EcsService (AWS::ECS::ExpressGatewayService)" in message
     assert "0 of 1 tasks running" in message
@@ -399,26 +384,17 @@ def _follow(cfn: Stubber, start: str, final: str, *extra: dict[str, Any]) -> Non
     cfn.add_response("describe_stack_events", events_page(*done))
 
 
-def _deployer(client: Any) -> StackDeployer:
-    clock = FakeClock()
-    return StackDeployer(client, NAME, poll_interval=1, sleep=clock.sleep, clock=clock)
-
-
 def test_watch_of_a_missing_stack_says_there_is_nothing_to_watch(stubbed: Any) -> None:
     client, cfn = stubbed["cloudformation"]
     cfn.add_client_error("describe_stacks", "ValidationError", f"Stack with id {NAME} does not exist")
-    with pytest.raises(DeployError) as caught:
-        _deployer(client).follow()
-    assert str(caught.value) == f"There is no stack named {NAME}: nothing to watch."
+    assert failed_follow(client) == f"There is no stack named {NAME}: nothing to watch."
 
 
 def test_watched_create_that_rolls_back_is_a_failure_with_the_cause_and_redeploy_advice(stubbed: Any) -> None:
     client, cfn = stubbed["cloudformation"]
     failed = event(NAME, 2, "Database", "AWS::RDS::DBInstance", "CREATE_FAILED", "quota exceeded")
     _follow(cfn, "CREATE_IN_PROGRESS", "ROLLBACK_COMPLETE", failed)
-    with pytest.raises(DeployError) as caught:
-        _deployer(client).follow()
-    assert str(caught.value) == (
+    assert failed_follow(client) == (
         f"Stack {NAME} ended in ROLLBACK_COMPLETE: Database (AWS::RDS::DBInstance) CREATE_FAILED: quota "
         "exceeded. The stack was rolled back; fix the cause and deploy again (the failed stack is replaced)."
     )
@@ -430,7 +406,7 @@ def test_watched_create_whose_stack_is_then_deleted_is_a_failure(stubbed: Any) -
     with pytest.raises(
         DeployError, match=f"^Stack {NAME} ended in DELETE_COMPLETE. The stack was rolled back; fix"
     ):
-        _deployer(client).follow()
+        stubbed_deployer(client).follow()
 
 
 def test_watched_create_whose_service_failed_without_a_reason_shows_its_last_log_line(stubbed: Any) -> None:
@@ -445,11 +421,7 @@ def test_watched_create_whose_service_failed_without_a_reason_shows_its_last_log
     cfn.add_response("describe_stacks", {"Stacks": [outputs]}, {"StackName": stack_id(NAME)})
     logs_stub.add_response("describe_log_streams", {"logStreams": [{"logStreamName": "web/1"}]})
     logs_stub.add_response("get_log_events", {"events": [{"message": "KeyError: 'DATABASE_URL'"}]})
-    clock = FakeClock()
-    deployer = StackDeployer(client, NAME, logs_client=logs, poll_interval=1, sleep=clock.sleep, clock=clock)
-    with pytest.raises(DeployError) as caught:
-        deployer.follow()
-    assert str(caught.value).startswith(
+    assert failed_follow(client, logs_client=logs).startswith(
         f"Stack {NAME} ended in ROLLBACK_COMPLETE: EcsService (AWS::ECS::ExpressGatewayService) "
         "CREATE_FAILED: null; the service's log (/sa/app) ends with: KeyError: 'DATABASE_URL'. "
         "The stack was rolled back"
@@ -459,9 +431,7 @@ def test_watched_create_whose_service_failed_without_a_reason_shows_its_last_log
 def test_watched_update_that_rolls_back_says_the_previous_version_keeps_running(stubbed: Any) -> None:
     client, cfn = stubbed["cloudformation"]
     _follow(cfn, "UPDATE_IN_PROGRESS", "UPDATE_ROLLBACK_COMPLETE")
-    with pytest.raises(DeployError) as caught:
-        _deployer(client).follow()
-    assert str(caught.value) == (
+    assert failed_follow(client) == (
         f"Stack {NAME} ended in UPDATE_ROLLBACK_COMPLETE. The stack was rolled back to its previous version, "
         "which keeps running."
     )
@@ -470,7 +440,7 @@ def test_watched_update_that_rolls_back_says_the_previous_version_keeps_running(
 def test_watched_delete_that_completes_is_a_success(stubbed: Any) -> None:
     client, cfn = stubbed["cloudformation"]
     _follow(cfn, "DELETE_IN_PROGRESS", "DELETE_COMPLETE")
-    assert _deployer(client).follow() == "DELETE_COMPLETE"
+    assert stubbed_deployer(client).follow() == "DELETE_COMPLETE"
 
 
 def test_watch_shows_the_service_signal_and_its_lines_while_following(stubbed: Any) -> None:
@@ -486,7 +456,7 @@ def test_watch_shows_the_service_signal_and_its_lines_while_following(stubbed: A
     cfn.add_response("describe_stacks", {"Stacks": [_stack("UPDATE_COMPLETE")]}, {"StackName": sid})
     cfn.add_response("describe_stack_events", events_page(*done))
     notices: list[str] = []
-    assert _deployer(client).follow(on_notice=notices.append, watch=OneSignal()) == "UPDATE_COMPLETE"
+    assert stubbed_deployer(client).follow(on_notice=notices.append, watch=OneSignal()) == "UPDATE_COMPLETE"
     assert notices[1:] == [f"Stack {NAME}: a task stopped: CannotPullContainerError.", "  last app line"]
 
 

@@ -275,3 +275,231 @@ def database_rows(url: str) -> dict[str, list[tuple[object, ...]]]:
             }
     finally:
         engine.dispose()
+
+
+# --- a small metadata database, for the fast tests of the database copy ------------------------------
+SMALL_MOMENT = datetime(2026, 3, 1, 12, 30, 15, 123400, tzinfo=UTC)  # PostgreSQL prints .1234
+SMALL_VERSIONS = 24  # more differing rows than a report lists (20)
+SMALL_FOLDERS = ("a" * 32, "b" * 32, "c" * 32)  # grandchild, child, root: stored children first
+
+
+def fill_small_database(url: str) -> None:
+    """A few rows in every table but login_failures (left empty), with the values that are hard to
+    copy: escapes, non-ASCII text, JSON null and nesting, timestamps with and without fractions."""
+    user, other, team = "u" * 32, "v" * 32, "t" * 32
+    whole_second = SMALL_MOMENT.replace(microsecond=0)
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")  # to store folders children first
+        connection.execute(
+            insert(User),
+            [
+                dict(
+                    id=user,
+                    email="ada@example.org",
+                    display_name="Ada",
+                    password_hash="x" * 60,
+                    is_admin=True,
+                    is_active=True,
+                    created_at=SMALL_MOMENT,
+                    updated_at=whole_second,
+                ),
+                dict(
+                    id=other,
+                    email="local@localhost",
+                    display_name="Local\\user",
+                    password_hash=None,
+                    is_admin=False,
+                    is_active=True,
+                    created_at=whole_second,
+                    updated_at=whole_second,
+                ),
+            ],
+        )
+        connection.execute(
+            insert(Team),
+            [
+                dict(
+                    id=team,
+                    name="My team",
+                    embed_origins=["https://blog.example.org"],
+                    created_at=SMALL_MOMENT,
+                    updated_at=SMALL_MOMENT,
+                ),
+                dict(
+                    id="s" * 32,
+                    name="Side",
+                    embed_origins=None,
+                    created_at=SMALL_MOMENT,
+                    updated_at=SMALL_MOMENT,
+                ),
+            ],
+        )
+        connection.execute(
+            insert(Membership),
+            [
+                dict(team_id=team, user_id=user, role="owner", created_at=SMALL_MOMENT),
+                dict(team_id=team, user_id=other, role="member", created_at=SMALL_MOMENT),
+            ],
+        )
+        connection.execute(
+            insert(RefreshToken),
+            [
+                dict(
+                    id="r" * 32,
+                    user_id=user,
+                    token_hash="ab" * 32,
+                    expires_at=SMALL_MOMENT,
+                    revoked_at=None,
+                    created_at=SMALL_MOMENT,
+                )
+            ],
+        )
+        grandchild, child, root = SMALL_FOLDERS
+        connection.execute(
+            insert(Folder),
+            [
+                dict(
+                    id=grandchild,
+                    team_id=team,
+                    parent_id=child,
+                    name="Q1 \\ \x0b\x08\x0c\r end",
+                    created_at=SMALL_MOMENT,
+                    updated_at=SMALL_MOMENT,
+                ),
+                dict(
+                    id=child,
+                    team_id=team,
+                    parent_id=root,
+                    name="2026 \t tabs\nand newlines",
+                    created_at=SMALL_MOMENT,
+                    updated_at=SMALL_MOMENT,
+                ),
+                dict(
+                    id=root,
+                    team_id=team,
+                    parent_id=None,
+                    name="Reports",
+                    created_at=SMALL_MOMENT,
+                    updated_at=SMALL_MOMENT,
+                ),
+            ],
+        )
+        connection.execute(
+            insert(Theme),
+            [
+                dict(
+                    id="h" * 32,
+                    team_id=team,
+                    name="Brand",
+                    base_theme="default",
+                    created_at=SMALL_MOMENT,
+                    updated_at=SMALL_MOMENT,
+                )
+            ],
+        )
+        charts = [f"{n}" * 32 for n in (1, 2, 3)]
+        connection.execute(
+            insert(Chart),
+            [
+                dict(
+                    id=chart,
+                    team_id=team,
+                    folder_id=[None, root, grandchild][n],
+                    title=f"Chart {n} — ünïcödé",
+                    chart_type="bar",
+                    version=2,
+                    is_published=n == 0,
+                    public_id="pub0" if n == 0 else None,
+                    published_at=SMALL_MOMENT if n == 0 else None,
+                    created_by=[user, None, other][n],
+                    created_at=SMALL_MOMENT,
+                    updated_at=whole_second,
+                )
+                for n, chart in enumerate(charts)
+            ],
+        )
+        connection.execute(
+            insert(Dashboard),
+            [
+                dict(
+                    id="d" * 32,
+                    team_id=team,
+                    title="Overview",
+                    layout=[{"chart_id": charts[0], "w": 6.5}],
+                    created_at=SMALL_MOMENT,
+                    updated_at=SMALL_MOMENT,
+                )
+            ],
+        )
+        connection.execute(
+            insert(Upload),
+            [
+                dict(
+                    id="p" * 32,
+                    team_id=team,
+                    chart_id=charts[0],
+                    storage_key="uploads/x/data.csv",
+                    size_bytes=12,
+                    sha256="0" * 64,
+                    row_count=2,
+                    columns=[{"name": "year", "type": "number"}],
+                    created_at=SMALL_MOMENT,
+                )
+            ],
+        )
+        connection.execute(
+            insert(Template),
+            [
+                dict(
+                    id="m" * 32,
+                    team_id=team,
+                    name="Bars",
+                    source_chart_id=charts[1],
+                    created_at=SMALL_MOMENT,
+                    updated_at=SMALL_MOMENT,
+                )
+            ],
+        )
+        connection.execute(
+            insert(ChartVersion),
+            [
+                dict(
+                    id=n + 1,
+                    chart_id=charts[n % 3],
+                    number=n + 1,
+                    storage_key=f"versions/{n}.json",
+                    message=f"save {n}",
+                    created_by=user,
+                    created_at=SMALL_MOMENT + timedelta(seconds=n),
+                )
+                for n in range(SMALL_VERSIONS)
+            ],
+        )
+        connection.execute(
+            insert(Snapshot),
+            [
+                dict(
+                    id="n" * 32,
+                    chart_id=charts[0],
+                    storage_key="snapshots/1.png",
+                    size_bytes=99,
+                    width=32,
+                    height=24,
+                    created_at=SMALL_MOMENT,
+                )
+            ],
+        )
+        connection.execute(
+            insert(AppSetting),
+            [
+                dict(
+                    key="site",
+                    value={"name": "Ada's charts", "nested": {"b": [1, 2.5, None]}},
+                    updated_at=SMALL_MOMENT,
+                ),
+                dict(key="signup open", value=True, updated_at=SMALL_MOMENT),
+                dict(key="signup note", value=None, updated_at=SMALL_MOMENT),
+            ],
+        )
+    engine.dispose()

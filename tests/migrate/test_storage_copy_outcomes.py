@@ -812,9 +812,11 @@ class SlowFolder(LocalStorageBackend):
         self.running = 0
         self.most = 0
         self.lock = threading.Lock()
+        self.reads: list[str] = []
 
     def _read_sync(self, key: str, path: str | Path) -> bytes:
         with self.lock:
+            self.reads.append(key)
             self.running += 1
             self.most = max(self.most, self.running)
         time.sleep(0.2)
@@ -837,3 +839,64 @@ def test_copy_to_a_bucket_runs_at_most_the_given_number_of_objects_at_once(
     report = migrate_storage(slow, target, concurrency=2)
 
     assert len(report.copied) == 6 and slow.most <= 2
+
+
+def test_async_dry_run_writes_nothing(source: LocalStorageBackend, folder: LocalStorageBackend) -> None:
+    report = asyncio.run(migrate_storage_async(source, folder, dry_run=True))
+
+    assert report.copied == [KEY] and report.dry_run
+    assert asyncio.run(folder.list()) == []
+
+
+class Stop(Exception):
+    """Stands for Ctrl-C while files are being uploaded."""
+
+
+class OneSlowFile(SlowFolder):
+    """A folder where only charts/b-slow.json takes a while to read."""
+
+    def _read_sync(self, key: str, path: str | Path) -> bytes:
+        if key == "charts/b-slow.json":
+            return super()._read_sync(key, path)
+        with self.lock:
+            self.reads.append(key)
+        return LocalStorageBackend._read_sync(self, key, path)
+
+
+def _stop_at_first_file(event: ProgressEvent) -> None:
+    if event.kind == "advance":
+        raise Stop
+
+
+def _stopped_copy_to_a_bucket(source: LocalStorageBackend) -> OneSlowFile:
+    """Copy KEY, a slow file and four more with two at a time, stopped when the first one is done."""
+    asyncio.run(source.write("charts/b-slow.json", DATA))
+    for n in range(4):
+        asyncio.run(source.write(f"charts/queued-{n}.json", DATA))
+    client = boto3.client("s3", region_name="us-east-1")
+    with Stubber(client) as stubber:
+        listing(stubber, {})
+        for _ in range(6):
+            stubber.add_response("put_object", {"ETag": f'"{md5(DATA)}"'})
+        folder = OneSlowFile(source.base_dir)
+        with pytest.raises(Stop):
+            target = S3StorageBackend(BUCKET, client=client)
+            migrate_storage(folder, target, concurrency=2, on_progress=_stop_at_first_file)
+    return folder
+
+
+def test_a_copy_to_a_bucket_stopped_by_the_user_uploads_none_of_the_files_still_queued(
+    source: LocalStorageBackend,
+) -> None:
+    folder = _stopped_copy_to_a_bucket(source)
+
+    # KEY and the slow file were under way; of the four queued, at most the one that took KEY's place.
+    assert len(folder.reads) <= 3
+
+
+def test_a_copy_to_a_bucket_stopped_by_the_user_returns_only_once_no_upload_is_running(
+    source: LocalStorageBackend,
+) -> None:
+    folder = _stopped_copy_to_a_bucket(source)
+
+    assert folder.running == 0

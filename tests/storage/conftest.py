@@ -6,8 +6,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from storage_fakes import ScriptedStorage, run, unreachable
 
-from storyanalytics.storage import LocalStorageBackend, S3StorageBackend, StorageBackend
+from storyanalytics.storage import LocalStorageBackend, S3StorageBackend, StorageBackend, StorageUnavailable
+from storyanalytics.storage.breaker import StorageBreaker
 
 BACKEND_KINDS = ["local", "s3", "s3-prefix"]
 S3_TEST_PREFIX = "tenant/one"
@@ -52,3 +54,23 @@ def stored_names(request: pytest.FixtureRequest, backend: StorageBackend) -> Cal
         )
 
     return in_bucket
+
+
+@pytest.fixture
+def scripted() -> ScriptedStorage:
+    """Storage whose answer the test sets (`behaviour`), counting the calls that reach it."""
+    return ScriptedStorage()
+
+
+@pytest.fixture
+def tripped(scripted: ScriptedStorage) -> Callable[[float], StorageBreaker]:
+    """A breaker in front of `scripted` right after a call that could not reach it (open `open_seconds`)."""
+
+    def trip(open_seconds: float) -> StorageBreaker:
+        breaker = StorageBreaker(scripted, open_seconds=open_seconds)
+        scripted.behaviour = unreachable
+        with pytest.raises(StorageUnavailable):
+            run(breaker.read("a.json"))
+        return breaker
+
+    return trip

@@ -3,100 +3,48 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 import pytest
+from storage_fakes import ScriptedStorage, hang, missing, run
 
-from storyanalytics.storage import ObjectNotFound, StorageBackend, StorageUnavailable
+from storyanalytics.storage import ObjectNotFound, StorageUnavailable
 from storyanalytics.storage.breaker import StorageBreaker
 
 
-class ScriptedStorage(StorageBackend):
-    """Every read runs `behaviour` (set by the test); `calls` counts the reads that reached it."""
-
-    def __init__(self) -> None:
-        self.calls = 0
-        self.behaviour: Callable[[], Awaitable[bytes]] = self.answer
-
-    async def answer(self) -> bytes:
-        return b"ok"
-
-    async def read(self, path: str) -> bytes:
-        self.calls += 1
-        return await self.behaviour()
-
-    async def write(self, path: str, data: bytes) -> None:
-        await self.read(path)
-
-    async def delete(self, path: str) -> None:
-        await self.read(path)
-
-    async def list(self, prefix: str = "") -> list[str]:
-        return []
-
-    async def exists(self, path: str) -> bool:
-        return bool(await self.read(path))
-
-
-async def unreachable() -> bytes:
-    raise StorageUnavailable("cannot reach S3")
-
-
-async def missing() -> bytes:
-    raise ObjectNotFound("no object")
-
-
-async def hang() -> bytes:
-    await asyncio.sleep(3600)
-    raise AssertionError("unreachable")
-
-
-def run(work: Awaitable[object]) -> object:
-    async def main() -> object:
-        return await work
-
-    return asyncio.run(main())
-
-
-def test_a_call_that_cannot_reach_storage_makes_the_next_ones_fail_at_once() -> None:
-    inner = ScriptedStorage()
-    breaker = StorageBreaker(inner, open_seconds=60)
-    inner.behaviour = unreachable
-    with pytest.raises(StorageUnavailable):
-        run(breaker.read("a.json"))
-    inner.behaviour = inner.answer
+def test_a_call_that_cannot_reach_storage_makes_the_next_ones_fail_at_once(
+    scripted: ScriptedStorage, tripped: Callable[[float], StorageBreaker]
+) -> None:
+    breaker = tripped(60)
+    scripted.behaviour = scripted.answer
     with pytest.raises(StorageUnavailable, match="did not answer a moment ago") as caught:
         run(breaker.write("b.json", b"x"))
-    assert inner.calls == 1
+    assert scripted.calls == 1
     assert caught.value.retry_after is not None and caught.value.retry_after >= 1
 
 
-def test_a_call_past_its_deadline_opens_the_breaker() -> None:
-    inner = ScriptedStorage()
-    breaker = StorageBreaker(inner, call_seconds=0.05, open_seconds=60)
-    inner.behaviour = hang
+def test_a_call_past_its_deadline_opens_the_breaker(scripted: ScriptedStorage) -> None:
+    breaker = StorageBreaker(scripted, call_seconds=0.05, open_seconds=60)
+    scripted.behaviour = hang
     with pytest.raises(StorageUnavailable, match="did not answer within"):
         run(breaker.read("a.json"))
     assert breaker.is_open
 
 
-def test_a_missing_key_leaves_the_breaker_closed() -> None:
-    inner = ScriptedStorage()
-    breaker = StorageBreaker(inner, open_seconds=60)
-    inner.behaviour = missing
+def test_a_missing_key_leaves_the_breaker_closed(scripted: ScriptedStorage) -> None:
+    breaker = StorageBreaker(scripted, open_seconds=60)
+    scripted.behaviour = missing
     with pytest.raises(ObjectNotFound):
         run(breaker.read("a.json"))
-    inner.behaviour = inner.answer
+    scripted.behaviour = scripted.answer
     assert run(breaker.read("a.json")) == b"ok"
     assert not breaker.is_open
 
 
-def test_after_the_open_time_one_probe_goes_through_and_others_still_fail_at_once() -> None:
-    inner = ScriptedStorage()
-    breaker = StorageBreaker(inner, open_seconds=0)
-    inner.behaviour = unreachable
-    with pytest.raises(StorageUnavailable):
-        run(breaker.read("a.json"))
+def test_after_the_open_time_one_probe_goes_through_and_others_still_fail_at_once(
+    scripted: ScriptedStorage, tripped: Callable[[float], StorageBreaker]
+) -> None:
+    breaker = tripped(0)
     release = None
 
     async def slow_answer() -> bytes:
@@ -107,7 +55,7 @@ def test_after_the_open_time_one_probe_goes_through_and_others_still_fail_at_onc
     async def probe_and_another() -> tuple[bytes, BaseException | None]:
         nonlocal release
         release = asyncio.Event()
-        inner.behaviour = slow_answer
+        scripted.behaviour = slow_answer
         probe = asyncio.ensure_future(breaker.read("probe.json"))
         await asyncio.sleep(0)  # the probe is in flight
         try:
@@ -124,12 +72,11 @@ def test_after_the_open_time_one_probe_goes_through_and_others_still_fail_at_onc
     assert not breaker.is_open
 
 
-def test_a_failed_probe_opens_the_breaker_again() -> None:
-    inner = ScriptedStorage()
-    breaker = StorageBreaker(inner, open_seconds=0)
-    inner.behaviour = unreachable
-    for _ in range(2):
-        with pytest.raises(StorageUnavailable):
-            run(breaker.read("a.json"))
-    assert inner.calls == 2  # each probe reached storage, and each failure opened it again
+def test_a_failed_probe_opens_the_breaker_again(
+    scripted: ScriptedStorage, tripped: Callable[[float], StorageBreaker]
+) -> None:
+    breaker = tripped(0)
+    with pytest.raises(StorageUnavailable):
+        run(breaker.read("a.json"))
+    assert scripted.calls == 2  # each probe reached storage, and each failure opened it again
     assert breaker.is_open

@@ -18,6 +18,7 @@ from storyanalytics.storage import (
     StorageBackend,
     StorageError,
 )
+from storyanalytics.storage.s3 import botocore_session
 
 pytestmark = pytest.mark.anyio
 
@@ -87,10 +88,13 @@ async def test_missing_credentials_say_which_variables_to_set(
 ) -> None:
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
         monkeypatch.delenv(name)
-    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)  # it caches the credentials it found before
-    backend = S3StorageBackend("some-bucket", endpoint_url=moto_server)
-    with pytest.raises(StorageError, match="AWS_ACCESS_KEY_ID"):
-        await backend.write("charts/a.json", b"{}")
+    botocore_session.cache_clear()  # it caches the credentials it found before
+    try:
+        backend = S3StorageBackend("some-bucket", endpoint_url=moto_server)
+        with pytest.raises(StorageError, match="AWS_ACCESS_KEY_ID"):
+            await backend.write("charts/a.json", b"{}")
+    finally:
+        botocore_session.cache_clear()  # the next tests' clients find their credentials again
 
 
 async def test_other_client_errors_keep_the_aws_message() -> None:

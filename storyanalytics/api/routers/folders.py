@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import delete, select
 
 from storyanalytics.api.deps import CurrentUser, SessionDep
@@ -29,6 +29,8 @@ MAX_DEPTH = 64
 
 
 class FolderOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: str
     team_id: str
     parent_id: str | None
@@ -46,17 +48,6 @@ class FolderCreate(BaseModel):
 class FolderUpdate(BaseModel):
     name: FolderName | None = None
     parent_id: Id | None = Field(default=None, description="The new parent; null moves it to the top level")
-
-
-def _out(folder: Folder) -> FolderOut:
-    return FolderOut(
-        id=folder.id,
-        team_id=folder.team_id,
-        parent_id=folder.parent_id,
-        name=folder.name,
-        created_at=folder.created_at,
-        updated_at=folder.updated_at,
-    )
 
 
 def _depth_above(session: SessionDep, folder_id: str | None, moving: str | None = None) -> int:
@@ -81,7 +72,7 @@ async def list_folders(
     folders = session.scalars(
         select(Folder).where(Folder.team_id.in_(teams)).order_by(Folder.name, Folder.id)
     )
-    return [_out(folder) for folder in folders]
+    return [FolderOut.model_validate(folder) for folder in folders]
 
 
 @router.post("", response_model=FolderOut, status_code=status.HTTP_201_CREATED)
@@ -92,12 +83,12 @@ async def create_folder(body: FolderCreate, session: SessionDep, user: CurrentUs
     folder = Folder(team_id=team_id, parent_id=parent_id, name=body.name)
     session.add(folder)
     session.commit()
-    return _out(folder)
+    return FolderOut.model_validate(folder)
 
 
 @router.get("/{folder_id}", response_model=FolderOut)
 async def get_folder(folder_id: str, session: SessionDep, user: CurrentUser) -> FolderOut:
-    return _out(get_team_item_or_404(session, user, Folder, folder_id, "folder"))
+    return FolderOut.model_validate(get_team_item_or_404(session, user, Folder, folder_id, "folder"))
 
 
 @router.patch("/{folder_id}", response_model=FolderOut)
@@ -113,7 +104,7 @@ async def update_folder(
         _depth_above(session, parent_id, moving=folder.id)
         folder.parent_id = parent_id
     session.commit()
-    return _out(folder)
+    return FolderOut.model_validate(folder)
 
 
 @router.delete("/{folder_id}", status_code=status.HTTP_204_NO_CONTENT)

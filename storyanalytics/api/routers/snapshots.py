@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request, Response, status
@@ -37,6 +38,10 @@ _PNG_BODY: dict[str, Any] = {
 _PNG_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {"content": {"image/png": {"schema": {"type": "string", "format": "binary"}}}, "description": "PNG"}
 }
+_PNG_RESPONSES: dict[int | str, dict[str, Any]] = {
+    413: {"model": ErrorOut, "description": "Over 10 MB"},
+    415: {"model": ErrorOut, "description": "Not image/png"},
+}
 
 
 async def read_limited_body(request: Request, limit: int) -> bytes:
@@ -66,41 +71,45 @@ async def read_snapshot(
         return None
 
 
-async def _read_png(request: Request) -> tuple[bytes, SnapshotInfo]:
-    """The PNG request body, checked (type, size, signature, dimensions) before anything is stored."""
+async def _store_png(
+    chart_id: str,
+    request: Request,
+    session: SessionDep,
+    storage: StorageDep,
+    user: CurrentUser,
+    key: Callable[[str], str],
+) -> tuple[Chart, SnapshotInfo]:
+    """The PNG request body, checked (type, size, signature, dimensions), stored at `key(chart id)`."""
+    chart = get_team_item_or_404(session, user, Chart, chart_id, "chart")
+    session.commit()  # end the read transaction before awaiting storage
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type not in ACCEPTED_TYPES:
         raise ApiError(415, "Send the snapshot as the raw request body with Content-Type: image/png.")
     data = await read_limited_body(request, MAX_SNAPSHOT_BYTES)
     try:
-        return data, validate_png(data)
+        info = validate_png(data)
     except SnapshotError as exc:
         raise ApiError(exc.status_code, str(exc)) from None
+    await storage.write(key(chart.id), data)
+    return chart, info
 
 
 @router.put(
     "/{chart_id}/snapshot",
     status_code=status.HTTP_204_NO_CONTENT,
     openapi_extra=_PNG_BODY,
-    responses={
-        413: {"model": ErrorOut, "description": "Over 10 MB"},
-        415: {"model": ErrorOut, "description": "Not image/png"},
-    },
+    responses=_PNG_RESPONSES,
 )
 async def put_snapshot(
     chart_id: str, request: Request, session: SessionDep, storage: StorageDep, user: CurrentUser
 ) -> Response:
-    chart = get_team_item_or_404(session, user, Chart, chart_id, "chart")
-    session.commit()  # end the read transaction before awaiting storage
-    data, info = await _read_png(request)
-    key = snapshot_key(chart.id)
-    await storage.write(key, data)
+    chart, info = await _store_png(chart_id, request, session, storage, user, snapshot_key)
     # A slide picture older than the snapshot would put a stale chart on the slide: the editor uploads
     # a fresh one with each PPTX export; until then the slide uses this snapshot.
     await storage.delete(slide_snapshot_key(chart.id))
     row = session.scalar(select(Snapshot).where(Snapshot.chart_id == chart.id))
     if row is None:
-        row = Snapshot(chart_id=chart.id, storage_key=key)
+        row = Snapshot(chart_id=chart.id, storage_key=snapshot_key(chart.id))
         session.add(row)
     row.size_bytes, row.width, row.height, row.created_at = info.size_bytes, info.width, info.height, utcnow()
     session.commit()
@@ -111,20 +120,14 @@ async def put_snapshot(
     "/{chart_id}/snapshot/slide",
     status_code=status.HTTP_204_NO_CONTENT,
     openapi_extra=_PNG_BODY,
-    responses={
-        413: {"model": ErrorOut, "description": "Over 10 MB"},
-        415: {"model": ErrorOut, "description": "Not image/png"},
-    },
+    responses=_PNG_RESPONSES,
 )
 async def put_slide_snapshot(
     chart_id: str, request: Request, session: SessionDep, storage: StorageDep, user: CurrentUser
 ) -> Response:
     """The chart without its title, description and source (PNG), for the PPTX export's picture: the
     slide shows those as editable text boxes, so the picture must not repeat them."""
-    chart = get_team_item_or_404(session, user, Chart, chart_id, "chart")
-    session.commit()
-    data, _ = await _read_png(request)
-    await storage.write(slide_snapshot_key(chart.id), data)
+    await _store_png(chart_id, request, session, storage, user, slide_snapshot_key)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

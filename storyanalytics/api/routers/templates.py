@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from storyanalytics.api.deps import CurrentUser, SessionDep, StorageDep
@@ -46,6 +46,8 @@ class ChartFromTemplate(BaseModel):
 
 
 class TemplateSummary(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: str
     team_id: str
     name: str
@@ -65,19 +67,6 @@ def template_key(template_id: str) -> str:
     return f"templates/{template_id}.json"
 
 
-def summary(row: Template) -> TemplateSummary:
-    return TemplateSummary(
-        id=row.id,
-        team_id=row.team_id,
-        name=row.name,
-        description=row.description,
-        chart_type=row.chart_type,
-        source_chart_id=row.source_chart_id,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
-
-
 async def read_template(storage: StorageBackend, row: Template) -> TemplateOut:
     """The row plus its stored content; a missing or damaged file reads as the default config."""
     try:
@@ -89,7 +78,7 @@ async def read_template(storage: StorageBackend, row: Template) -> TemplateOut:
     config = content.get("config")
     theme_id = content.get("theme_id")
     return TemplateOut(
-        **summary(row).model_dump(),
+        **TemplateSummary.model_validate(row).model_dump(),
         theme_id=theme_id if isinstance(theme_id, str) and theme_id else "default",
         config=config if isinstance(config, dict) else default_config(),
     )
@@ -103,7 +92,7 @@ async def list_templates(
     rows = session.scalars(
         select(Template).where(Template.team_id.in_(teams)).order_by(Template.name, Template.id)
     )
-    return [summary(row) for row in rows]
+    return [TemplateSummary.model_validate(row) for row in rows]
 
 
 @router.get("/{template_id}", response_model=TemplateOut)

@@ -12,8 +12,6 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from PIL import Image
-
 from storyanalytics.api.services.export_page import BundleError, json_for_script, render_bundle_page
 from storyanalytics.api.services.svg_chart import render_svg
 from storyanalytics.api.services.themes import Theme
@@ -202,6 +200,8 @@ details {{ margin-top: 16px; }}
 def snapshot_to_pdf(png: bytes, *, title: str, source: str = "", alt: str = "") -> bytes:
     """A one-page PDF of the snapshot, which already shows the title and source (no second heading);
     the title and alternative text go into the document's properties."""
+    from PIL import Image  # here, by the first export, not with the app: ~10 ms of every start otherwise
+
     with Image.open(io.BytesIO(png)) as opened:
         chart = opened.convert("RGBA")
     margin = max(24, chart.width // 30)
@@ -233,6 +233,7 @@ def snapshot_to_pptx(
     `with_header=False` (the editor's slide picture, drawn without title, description and source): the
     slide shows those as editable text boxes the width of the slide, so nothing is said twice.
     `with_header=True` (only the full snapshot exists): the picture already shows them, so no box does."""
+    from PIL import Image  # see snapshot_to_pdf
     from pptx import Presentation
     from pptx.dml.color import RGBColor
     from pptx.util import Emu, Inches, Pt
