@@ -18,6 +18,7 @@ from storyanalytics.api.deps import (
     request_user_id,
 )
 from storyanalytics.api.lazy_route import LazyAPIRoute
+from storyanalytics.api.responses import STALE_VERSION, error_responses
 from storyanalytics.api.schemas import ChartOut, ChartSummary
 from storyanalytics.api.services.access import (
     check_folder_in_team,
@@ -31,7 +32,7 @@ from storyanalytics.api.services.chart_read import (
     read_chart_response,
 )
 from storyanalytics.api.services.charts import load_chart_out
-from storyanalytics.api.services.optimistic import CONFLICT, expected_version
+from storyanalytics.api.services.optimistic import expected_version
 from storyanalytics.api.services.published import EdgeRemoval, take_off_edge
 from storyanalytics.api.services.team_items import list_filed_items
 from storyanalytics.api.services.versions import create_chart, save_chart_change
@@ -156,7 +157,7 @@ async def get_chart(chart_id: str, request: Request, _credentials: BearerDep) ->
     return await serve_chart(request, chart_id)
 
 
-@router.patch("/{chart_id}", response_model=ChartOut, responses=CONFLICT)
+@router.patch("/{chart_id}", response_model=ChartOut, responses=error_responses(STALE_VERSION))
 async def update_chart(
     chart_id: str,
     body: ChartUpdate,

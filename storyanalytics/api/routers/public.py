@@ -8,14 +8,13 @@ storage read at all, and an unpublish answers 404 from the next request on.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from storyanalytics.api.errors import ErrorOut
 from storyanalytics.api.lazy_route import LazyAPIRoute
+from storyanalytics.api.responses import Responses, error_responses
 from storyanalytics.api.security import allow_framing, public_security_headers
 from storyanalytics.api.services.published import (
     Kind,
@@ -34,9 +33,9 @@ from storyanalytics.publish.payloads import (
 
 router = APIRouter(tags=["public"], route_class=LazyAPIRoute)
 
-_JSON_RESPONSES: dict[int | str, dict[str, Any]] = {
+_JSON_RESPONSES: Responses = {
     304: {"description": "Not modified (If-None-Match matched the ETag)"},
-    404: {"model": ErrorOut, "description": "Not published"},
+    **error_responses((404, "Not published")),
 }
 
 
