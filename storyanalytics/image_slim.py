@@ -6,6 +6,8 @@ removed, and nothing it imports, so no feature and no start is slower:
   KEPT_SERVICES), and their entries in its endpoints file, which botocore parses whole for the first client
   of every start (1.2 MB: ~15-25 ms of CPU); its partitions and default-configuration files stay
   (tests/image/test_image_slim.py proves the list covers every client and the kept endpoints resolve alike);
+- the documentation text inside the kept models (S3's: 1.4 MB of JSON, 85% of it prose, parsed by every
+  start's S3 client: ~9 ms of CPU), which only botocore's generated docstrings read;
 - the bytecode (packages' and the standard library's) of modules the app never loads, found by loading the
   server, every app module and a local-mode start (the interpreter compiles a module if it is imported);
 - the debugging information some wheels ship in their compiled modules (uvloop 13.6 MB -> ~2 MB,
@@ -20,6 +22,7 @@ removed, and nothing it imports, so no feature and no start is slower:
 
 from __future__ import annotations
 
+import gzip
 import importlib
 import json
 import os
@@ -30,6 +33,7 @@ import sys
 import sysconfig
 import tempfile
 from pathlib import Path
+from typing import Any
 
 # AWS services whose botocore models stay: the clients of the code in the image (storage/s3.py; the
 # migrate package, which the admin import route loads: secretsmanager, cloudformation) and those botocore's
@@ -84,6 +88,35 @@ def prune_endpoints(root: Path) -> int:
         partition["services"] = {name: services[name] for name in sorted(KEPT_SERVICES & services.keys())}
     path.write_text(json.dumps(endpoints, separators=(",", ":")), encoding="utf-8")
     return before - path.stat().st_size
+
+
+def strip_model_documentation(model: dict[str, Any]) -> None:
+    """Remove the prose of a botocore service model: the `documentation` of the service, its operations,
+    shapes and shape members. botocore reads it only through the `documentation` properties of its
+    models, which default to "" (boto/botocore botocore/model.py) and feed the generated docstrings."""
+    model.pop("documentation", None)
+    for operation in model.get("operations", {}).values():
+        operation.pop("documentation", None)
+    for shape in model.get("shapes", {}).values():
+        shape.pop("documentation", None)
+        for member in shape.get("members", {}).values():
+            member.pop("documentation", None)
+
+
+def strip_kept_models_documentation(root: Path) -> int:
+    """strip_model_documentation on every service-2 model left (KEPT_SERVICES); return the bytes freed."""
+    freed = 0
+    for path in sorted((root / "botocore" / "data").glob("*/*/service-2.json*")):
+        if path.suffix not in (".json", ".gz"):
+            continue
+        zipped = path.suffix == ".gz"
+        before = path.stat().st_size
+        model = json.loads(gzip.decompress(path.read_bytes()) if zipped else path.read_bytes())
+        strip_model_documentation(model)
+        text = json.dumps(model, separators=(",", ":")).encode()
+        path.write_bytes(gzip.compress(text) if zipped else text)
+        freed += before - path.stat().st_size
+    return freed
 
 
 def image_modules() -> list[str]:
@@ -175,7 +208,7 @@ def main() -> None:
     data_dir = tempfile.mkdtemp(prefix="storyanalytics-image-slim-")
     os.environ["DATA_DIR"] = data_dir  # local mode's start writes its database here, removed below
     root = site_packages()
-    models = prune_botocore_models(root) + prune_endpoints(root)
+    models = prune_botocore_models(root) + prune_endpoints(root) + strip_kept_models_documentation(root)
     debug = strip_debug_info(root)
     sources = remove_build_sources(root)
     loaded = load_what_the_image_runs()

@@ -58,4 +58,20 @@ def test_every_module_names_code_and_tests_that_exist(tool: ModuleType) -> None:
     root = RUN.parents[1]
     for name, module in tool.MODULES.items():
         assert all(list(root.glob(pattern)) for pattern in module.mutate), name
-        assert all((root / path).is_file() for path in module.tests), name
+        for path in module.tests:  # a test file, or a folder of them
+            tests = root / path
+            assert tests.is_file() or any(tests.glob("test_*.py")), (name, path)
+
+
+def test_a_changed_test_in_a_test_folder_changes_the_fingerprint(
+    tool: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """So `invoke mutants` tries the survivors again after a test in the folder changed."""
+    folder = tmp_path / "tests" / "checks"
+    folder.mkdir(parents=True)
+    (folder / "test_a.py").write_text("def test_a(): pass\n")
+    module = tool.Module(mutate=(), tests=("tests/checks",))
+    monkeypatch.setattr(tool, "ROOT", tmp_path)
+    before = tool.tests_fingerprint(module)
+    (folder / "test_a.py").write_text("def test_a(): assert True\n")
+    assert tool.tests_fingerprint(module) != before

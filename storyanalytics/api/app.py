@@ -15,8 +15,14 @@ from fastapi import FastAPI
 from storyanalytics import __version__
 from storyanalytics.api.bootstrap import bootstrap
 from storyanalytics.api.deadline import RequestDeadlineMiddleware
-from storyanalytics.api.errors import ErrorOut, install_error_handlers
+from storyanalytics.api.errors import install_error_handlers
 from storyanalytics.api.limits import BodyGuardMiddleware, BodyLimits
+from storyanalytics.api.responses import (
+    INVALID_REQUEST,
+    NOT_FOUND,
+    NOT_SIGNED_IN,
+    error_responses,
+)
 from storyanalytics.api.security import HeadAsGetMiddleware, SecurityHeadersMiddleware
 from storyanalytics.api.session_slots import (
     MAX_CONCURRENT_SESSIONS,
@@ -34,14 +40,7 @@ from storyanalytics.storage.s3 import REQUEST_TIMEOUTS
 
 logger = logging.getLogger("storyanalytics.api")
 
-ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorOut, "description": text}
-    for code, text in {
-        401: "Not signed in",
-        404: "Not found (or in another team)",
-        422: "Invalid request",
-    }.items()
-}
+ERROR_RESPONSES = error_responses(NOT_SIGNED_IN, NOT_FOUND, INVALID_REQUEST)
 
 
 @asynccontextmanager
@@ -119,6 +118,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     configure_csv(settings)
     install_error_handlers(app)
     # Innermost first: the deadline covers the app's work, not the body, which has its own timeouts.
+    from storyanalytics.api.routers.charts import ChartReadFastPath
+
+    app.add_middleware(ChartReadFastPath)
     app.add_middleware(RequestDeadlineMiddleware, seconds=settings.request_timeout_seconds)
     app.add_middleware(BodyGuardMiddleware, limits=body_limits(settings))
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.is_cloud)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -129,8 +130,13 @@ HSTS_VALUE = b"max-age=31536000; includeSubDomains"
 NO_STORE = b"no-store"
 
 
-def public_csp(origins: list[str] | None) -> bytes:
-    return f"{CSP_BASE}; frame-ancestors {frame_ancestors_value(origins)}".encode()
+def public_csp(origins: Sequence[str] | None) -> bytes:
+    return _public_csp(tuple(origins) if origins else ())
+
+
+@lru_cache(maxsize=1024)  # one per team allowlist: every public read (embeds' 304s) asks again
+def _public_csp(origins: tuple[str, ...]) -> bytes:
+    return f"{CSP_BASE}; frame-ancestors {frame_ancestors_value(list(origins))}".encode()
 
 
 def app_csp(path: str, upload_origin: str = "") -> bytes:

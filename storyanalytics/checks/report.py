@@ -28,9 +28,10 @@ class CheckResult:
     passed: bool
     detail: str
 
-    @property
-    def status(self) -> str:
+    def _status(self) -> str:
         return PASS if self.passed else FAIL
+
+    status = property(_status)
 
     def __str__(self) -> str:
         return f"{self.status}  {self.name}: {self.detail}"
@@ -45,13 +46,15 @@ class CheckReport:
     stack_name: str
     results: list[CheckResult] = field(default_factory=list)
 
-    @property
-    def passed(self) -> bool:
+    def _passed(self) -> bool:
         return bool(self.results) and all(result.passed for result in self.results)
 
-    @property
-    def failures(self) -> list[CheckResult]:
+    passed = property(_passed)
+
+    def _failures(self) -> list[CheckResult]:
         return [result for result in self.results if not result.passed]
+
+    failures = property(_failures)
 
     def table(self) -> Table:
         table = Table(title=f"Checks of stack {self.stack_name}", box=box.ASCII, show_lines=False)

@@ -36,6 +36,13 @@ SERVICE_KINDS = {
 ERROR_LINE = re.compile(r"\b(ERROR|CRITICAL|Traceback)\b|\" 5\d\d\b")
 LOG_WINDOW_MINUTES = 60
 _SECURE_TRANSPORT = "aws:SecureTransport"
+# An ACL grant to either predefined group makes a bucket public: AllUsers is anyone, AuthenticatedUsers
+# is anyone with an AWS account, in any account (S3 User Guide, "Access control list (ACL) overview",
+# Amazon S3 predefined groups; "Blocking public access to your Amazon S3 storage", the meaning of public).
+PUBLIC_GRANTEES = {
+    "http://acs.amazonaws.com/groups/global/AllUsers": "everyone",
+    "http://acs.amazonaws.com/groups/global/AuthenticatedUsers": "every AWS account",
+}
 
 T = TypeVar("T")
 
@@ -54,7 +61,12 @@ def _aws_reason(exc: Exception) -> str:
 
 
 def check(name: str) -> Callable[[Callable[[StackChecker], str]], Callable[[StackChecker], CheckResult]]:
-    """Turn a method that returns a detail (or raises) into one that records and returns a CheckResult."""
+    """Turn a method that returns a detail (or raises) into one that records and returns a CheckResult.
+
+    Applied by assignment (`stack_status = check("Stack status")(_stack_status)`), as are the properties
+    below, not as decorators: mutmut leaves decorated functions alone, and this logic must stay under
+    mutation testing (`invoke mutants checks`).
+    """
 
     def decorate(method: Callable[[StackChecker], str]) -> Callable[[StackChecker], CheckResult]:
         @wraps(method)
@@ -106,11 +118,12 @@ class StackChecker:
             service, region_name=self.region, endpoint_url=self.endpoint_url, config=config
         )  # type: ignore[call-overload]
 
-    @cached_property
-    def stack(self) -> dict[str, Any]:
+    def _stack(self) -> dict[str, Any]:
         try:
             stacks = self.client("cloudformation").describe_stacks(StackName=self.stack_name)["Stacks"]
         except ClientError as exc:
+            # An unknown stack is a 400 ValidationError "Stack with id X does not exist" (the raw answer is
+            # quoted in boto/boto3#2807).
             if "does not exist" in str(exc):
                 raise CheckSetupError(
                     f"stack {self.stack_name!r} does not exist in {self.region}: deploy it first "
@@ -121,15 +134,19 @@ class StackChecker:
             raise CheckSetupError(f"cannot read stack {self.stack_name!r}: {_aws_reason(exc)}") from None
         return dict(stacks[0])
 
-    @property
-    def outputs(self) -> dict[str, str]:
+    stack = cached_property(_stack)
+
+    def _outputs(self) -> dict[str, str]:
         return {item["OutputKey"]: item.get("OutputValue", "") for item in self.stack.get("Outputs", [])}
 
-    @property
-    def parameters(self) -> dict[str, str]:
+    outputs = property(_outputs)
+
+    def _parameters(self) -> dict[str, str]:
         return {
             item["ParameterKey"]: item.get("ParameterValue", "") for item in self.stack.get("Parameters", [])
         }
+
+    parameters = property(_parameters)
 
     def output(self, key: str) -> str:
         value = self.outputs.get(key)
@@ -139,23 +156,25 @@ class StackChecker:
             )
         return value
 
-    @cached_property
-    def resources(self) -> list[dict[str, Any]]:
+    def _resources(self) -> list[dict[str, Any]]:
         response = self.client("cloudformation").describe_stack_resources(StackName=self.stack_name)
         return [dict(resource) for resource in response["StackResources"]]
 
-    @property
-    def app_url(self) -> str:
+    resources = cached_property(_resources)
+
+    def _app_url(self) -> str:
         url = self.output("AppUrl").rstrip("/")
         return url if url.startswith(("http://", "https://")) else f"https://{url}"
 
-    @property
-    def bucket(self) -> str:
+    app_url = property(_app_url)
+
+    def _bucket(self) -> str:
         return self.output("BucketName")
 
+    bucket = property(_bucket)
+
     # --- the checks ----------------------------------------------------------------------------------
-    @check("Stack status")
-    def stack_status(self) -> str:
+    def _stack_status(self) -> str:
         status = self.stack.get("StackStatus", "UNKNOWN")
         if status not in HEALTHY_STACK_STATES:
             reason = self.stack.get("StackStatusReason") or "see the stack's events in the AWS console"
@@ -164,6 +183,8 @@ class StackChecker:
         if missing:
             raise CheckFailed(f"stack {self.stack_name!r} is {status} but lacks outputs {', '.join(missing)}")
         return f"{status}; outputs: " + ", ".join(f"{key}={self.outputs[key]}" for key in REQUIRED_OUTPUTS)
+
+    stack_status = check("Stack status")(_stack_status)
 
     def _get_json(self, path: str) -> tuple[int, Any]:
         request = urllib.request.Request(self.app_url + path, headers={"Accept": "application/json"})
@@ -186,12 +207,12 @@ class StackChecker:
         except ValueError:
             return status, None
 
-    @cached_property
-    def _health(self) -> tuple[int, Any]:
+    def _compute_health(self) -> tuple[int, Any]:
         return self._get_json("/api/health")
 
-    @check("App health")
-    def app_health(self) -> str:
+    _health = cached_property(_compute_health)
+
+    def _app_health(self) -> str:
         status, body = self._health
         if status != 200:
             raise CheckFailed(f"{self.app_url}/api/health answered HTTP {status}; see the service's logs")
@@ -200,12 +221,17 @@ class StackChecker:
             raise CheckFailed(f"{self.app_url}/api/health reports status {state!r}")
         return f"{self.app_url}/api/health answered 200" + (f" ({state})" if state else "")
 
+    app_health = check("App health")(_app_health)
+
     def _bucket_must_exist(self) -> None:
         s3 = self.client("s3")
         try:
             s3.head_bucket(Bucket=self.bucket)
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
+            # HeadBucket answers a bare 404 or 403 without a body (S3 API reference, HeadBucket: "A message
+            # body isn't included"), so botocore's code is the status; other calls name the error (S3 API
+            # reference, Error responses).
             if code in {"404", "NoSuchBucket", "NotFound"}:
                 raise CheckFailed(
                     f"bucket {self.bucket!r} (the stack's BucketName) does not exist: it was deleted outside "
@@ -218,18 +244,20 @@ class StackChecker:
                 ) from None
             raise
 
-    @check("Bucket exists")
-    def bucket_exists(self) -> str:
+    def _bucket_exists(self) -> str:
         self._bucket_must_exist()
         return f"bucket {self.bucket!r} exists"
 
-    @check("Bucket private")
-    def bucket_private(self) -> str:
+    bucket_exists = check("Bucket exists")(_bucket_exists)
+
+    def _bucket_private(self) -> str:
         self._bucket_must_exist()
         s3 = self.client("s3")
         try:
             block = s3.get_public_access_block(Bucket=self.bucket)["PublicAccessBlockConfiguration"]
         except ClientError as exc:
+            # No block configured: NoSuchPublicAccessBlockConfiguration, 404 (S3 API reference, Error
+            # responses).
             if exc.response.get("Error", {}).get("Code") == "NoSuchPublicAccessBlockConfiguration":
                 raise CheckFailed(f"bucket {self.bucket!r} has no public access block") from None
             raise
@@ -238,32 +266,40 @@ class StackChecker:
         if off:
             raise CheckFailed(f"bucket {self.bucket!r} allows public access: {', '.join(off)} off")
         grants = s3.get_bucket_acl(Bucket=self.bucket).get("Grants", [])
-        public = [g for g in grants if "AllUsers" in g.get("Grantee", {}).get("URI", "")]
+        public = [
+            PUBLIC_GRANTEES[g["Grantee"]["URI"]]
+            for g in grants
+            if g.get("Grantee", {}).get("URI") in PUBLIC_GRANTEES
+        ]
         if public:
-            raise CheckFailed(f"bucket {self.bucket!r} grants access to everyone in its ACL")
+            raise CheckFailed(f"bucket {self.bucket!r} grants access to {public[0]} in its ACL")
         for statement in self._policy_statements():
             principal = statement.get("Principal")
             if statement.get("Effect") == "Allow" and principal in ("*", {"AWS": "*"}):
                 raise CheckFailed(f"bucket {self.bucket!r} has a policy that allows anyone in")
         return f"bucket {self.bucket!r}: public access blocked, no public grants or policy"
 
+    bucket_private = check("Bucket private")(_bucket_private)
+
     def _policy_statements(self) -> list[dict[str, Any]]:
         try:
             policy = self.client("s3").get_bucket_policy(Bucket=self.bucket)["Policy"]
         except ClientError as exc:
+            # No policy: NoSuchBucketPolicy, 404 (S3 API reference, Error responses).
             if exc.response.get("Error", {}).get("Code") == "NoSuchBucketPolicy":
                 return []
             raise
         statements = json.loads(policy).get("Statement", [])
         return [statements] if isinstance(statements, dict) else list(statements)
 
-    @check("Bucket encrypted")
-    def bucket_encrypted(self) -> str:
+    def _bucket_encrypted(self) -> str:
         self._bucket_must_exist()
         s3 = self.client("s3")
         try:
             rules = s3.get_bucket_encryption(Bucket=self.bucket)["ServerSideEncryptionConfiguration"]["Rules"]
         except ClientError as exc:
+            # No default encryption: ServerSideEncryptionConfigurationNotFoundError, 404 (S3 API reference,
+            # Error responses).
             if exc.response.get("Error", {}).get("Code") == "ServerSideEncryptionConfigurationNotFoundError":
                 raise CheckFailed(f"bucket {self.bucket!r} has no default encryption") from None
             raise
@@ -283,8 +319,9 @@ class StackChecker:
             )
         return f"bucket {self.bucket!r}: encrypted at rest ({', '.join(algorithms)}), TLS-only policy"
 
-    @check("Database")
-    def database(self) -> str:
+    bucket_encrypted = check("Bucket encrypted")(_bucket_encrypted)
+
+    def _database(self) -> str:
         from storyanalytics.db import head_revision
 
         head = head_revision()
@@ -297,6 +334,8 @@ class StackChecker:
                 "run 'story-analytics db upgrade' against it (or redeploy, which upgrades on start)"
             )
         return f"the database is reachable and at the head schema revision {head}"
+
+    database = check("Database")(_database)
 
     def _database_revision_direct(self) -> str | None:
         from sqlalchemy.exc import SQLAlchemyError
@@ -340,8 +379,7 @@ class StackChecker:
                 return resource
         raise CheckFailed(f"stack {self.stack_name!r} has no Lambda, App Runner or ECS Express service")
 
-    @check("Service")
-    def service(self) -> str:
+    def _service(self) -> str:
         resource = self._service_resource()
         state = resource.get("ResourceStatus", "UNKNOWN")
         kind = SERVICE_KINDS[resource["ResourceType"]]
@@ -359,6 +397,7 @@ class StackChecker:
             self.client("ecr").describe_images(repositoryName=repository, imageIds=[image_id])
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
+            # ECR API reference, DescribeImages, Errors: ImageNotFoundException, RepositoryNotFoundException.
             if code in {"ImageNotFoundException", "RepositoryNotFoundException"}:
                 raise CheckFailed(
                     f"the service's image {repository}:{tag} is not in ECR: push it again "
@@ -366,6 +405,8 @@ class StackChecker:
                 ) from None
             raise
         return f"{kind} service {state}, running image tag {tag} (found in ECR repository {repository})"
+
+    service = check("Service")(_service)
 
     def _log_groups(self) -> list[str]:
         """The LogGroupName output (App Runner names its own group), else the stack's log groups."""
@@ -380,8 +421,7 @@ class StackChecker:
             raise CheckFailed(f"stack {self.stack_name!r} has no log group for the service")
         return groups
 
-    @check("Recent errors")
-    def recent_errors(self) -> str:
+    def _recent_errors(self) -> str:
         logs = self.client("logs")
         since = int((time.time() - LOG_WINDOW_MINUTES * 60) * 1000)
         errors: list[str] = []
@@ -405,12 +445,15 @@ class StackChecker:
             )
         return f"no errors in the last {LOG_WINDOW_MINUTES} minutes ({lines} log lines read)"
 
+    recent_errors = check("Recent errors")(_recent_errors)
+
     # --- all together -----------------------------------------------------------------------------------
-    @check("Published charts (CDN)")
-    def published_charts(self) -> str:
+    def _published_charts(self) -> str:
         return published_chart_through_cdn(
             self.client("cloudformation"), self.client("s3"), self.stack_name, self.http_timeout
         )
+
+    published_charts = check("Published charts (CDN)")(_published_charts)
 
     def all_checks(self) -> list[Callable[[], CheckResult]]:
         return [
@@ -438,6 +481,8 @@ def _pages_or_missing(pages: Any, group: str) -> Any:
     try:
         yield from pages
     except ClientError as exc:
+        # An unknown log group: ResourceNotFoundException (CloudWatch Logs API reference, FilterLogEvents,
+        # Errors).
         if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
             raise CheckFailed(
                 f"log group {group} does not exist: the service has not logged anything yet"

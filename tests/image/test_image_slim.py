@@ -1,19 +1,27 @@
 """The image's slimming step (storyanalytics/image_slim.py) keeps what the app needs: every AWS client the
-code run in the image creates has its botocore model kept (a static check of the source), and resolves the
-same endpoints from the pruned endpoints file."""
+code run in the image creates has its botocore model kept (a static check of the source), resolves the
+same endpoints from the pruned endpoints file, and keeps every part of the model but its prose."""
 
 from __future__ import annotations
 
 import ast
+import copy
 import json
 import shutil
 from pathlib import Path
 
 import botocore
 from botocore.exceptions import BotoCoreError
+from botocore.loaders import create_loader
+from botocore.model import ServiceModel
 from botocore.regions import EndpointResolver
 
-from storyanalytics.image_slim import KEPT_SERVICES, NOT_IN_IMAGE, prune_endpoints
+from storyanalytics.image_slim import (
+    KEPT_SERVICES,
+    NOT_IN_IMAGE,
+    prune_endpoints,
+    strip_model_documentation,
+)
 
 PACKAGE = Path(__file__).resolve().parents[2] / "storyanalytics"
 CLIENT_FACTORIES = {"client", "create_client", "resource", "certificate_client"}
@@ -80,3 +88,33 @@ def test_kept_services_resolve_the_same_endpoints_from_the_pruned_file(tmp_path:
                 assert both[0] == both[1], (service, region)
                 compared += 1
     assert compared > 100
+
+
+def removed_keys(before: object, after: object, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """The paths of the keys `after` lacks; fails where anything else differs."""
+    if not isinstance(before, dict):
+        assert before == after, path
+        return []
+    assert isinstance(after, dict) and after.keys() <= before.keys(), path
+    return [
+        removed
+        for key, value in before.items()
+        for removed in (removed_keys(value, after[key], (*path, key)) if key in after else [(*path, key)])
+    ]
+
+
+def test_kept_models_lose_their_prose_only() -> None:
+    loader = create_loader()
+    for service in sorted(KEPT_SERVICES):
+        original = loader.load_service_model(service, "service-2")
+        stripped = copy.deepcopy(original)
+        strip_model_documentation(stripped)
+        removed = removed_keys(original, stripped)
+        assert removed, service
+        # Only `documentation` attributes, never a shape member that happens to bear the name.
+        assert all(path[-1] == "documentation" and path[-2:-1] != ("members",) for path in removed), service
+        full, slim = ServiceModel(original, service), ServiceModel(stripped, service)
+        assert slim.operation_names == full.operation_names
+        for name in full.operation_names:
+            before, after = full.operation_model(name).input_shape, slim.operation_model(name).input_shape
+            assert (before and list(before.members)) == (after and list(after.members)), (service, name)

@@ -4,7 +4,6 @@ from fastapi import APIRouter
 
 from storyanalytics.api.routers.admin_import import router as admin_import_router
 from storyanalytics.api.routers.auth import router as auth_router
-from storyanalytics.api.routers.charts import fast_routes as chart_fast_routes
 from storyanalytics.api.routers.charts import router as charts_router
 from storyanalytics.api.routers.dashboards import router as dashboards_router
 from storyanalytics.api.routers.direct_uploads import router as direct_uploads_router
@@ -26,7 +25,6 @@ from storyanalytics.api.routers.versions import router as versions_router
 ROUTERS: list[APIRouter] = [
     # First: the busiest paths, matched before the others are tried.
     public_router,
-    APIRouter(routes=list(chart_fast_routes)),
     health_router,
     meta_router,
     auth_router,

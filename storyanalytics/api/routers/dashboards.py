@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 from storyanalytics.api.deps import CurrentUser, EdgeDep, SessionDep, StorageDep
 from storyanalytics.api.errors import ApiError
 from storyanalytics.api.lazy_route import LazyAPIRoute
+from storyanalytics.api.responses import NOT_PUBLISHED, STALE_VERSION, error_responses
 from storyanalytics.api.routers.publish import (
-    NOT_PUBLISHED,
     EmbedCodeOut,
     PublishOut,
     item_embed_code,
@@ -27,7 +27,7 @@ from storyanalytics.api.services.access import (
     team_for_new_item,
     teams_in_scope,
 )
-from storyanalytics.api.services.optimistic import CONFLICT, expected_version, stale, update_if_version
+from storyanalytics.api.services.optimistic import expected_version, stale, update_if_version
 from storyanalytics.api.services.published import EdgeRemoval, public_key, take_off_edge
 from storyanalytics.api.services.team_items import delete_with_file, list_filed_items
 from storyanalytics.db.models import Chart, Dashboard, new_id
@@ -145,7 +145,7 @@ async def get_dashboard(dashboard_id: str, session: SessionDep, user: CurrentUse
     return get_team_item_or_404(session, user, Dashboard, dashboard_id, "dashboard")
 
 
-@router.patch("/{dashboard_id}", response_model=DashboardOut, responses=CONFLICT)
+@router.patch("/{dashboard_id}", response_model=DashboardOut, responses=error_responses(STALE_VERSION))
 async def update_dashboard(
     dashboard_id: str,
     body: DashboardUpdate,
@@ -194,7 +194,7 @@ async def delete_dashboard(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/{dashboard_id}/publish", response_model=PublishOut, responses=NOT_PUBLISHED)
+@router.post("/{dashboard_id}/publish", response_model=PublishOut, responses=error_responses(NOT_PUBLISHED))
 async def publish_dashboard(
     dashboard_id: str, session: SessionDep, storage: StorageDep, edge: EdgeDep, user: CurrentUser
 ) -> PublishOut:
@@ -209,7 +209,9 @@ async def unpublish_dashboard(
     return await unpublish_item(session, storage, edge, user, "dashboard", dashboard_id)
 
 
-@router.get("/{dashboard_id}/embed-code", response_model=EmbedCodeOut, responses=NOT_PUBLISHED)
+@router.get(
+    "/{dashboard_id}/embed-code", response_model=EmbedCodeOut, responses=error_responses(NOT_PUBLISHED)
+)
 async def dashboard_embed_code(
     dashboard_id: str, request: Request, session: SessionDep, edge: EdgeDep, user: CurrentUser
 ) -> EmbedCodeOut:

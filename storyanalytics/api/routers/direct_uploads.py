@@ -16,8 +16,9 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from storyanalytics.api.deps import CurrentUser, SessionDep, SettingsDep, StorageDep
-from storyanalytics.api.errors import ApiError, ErrorOut
+from storyanalytics.api.errors import ApiError
 from storyanalytics.api.lazy_route import LazyAPIRoute
+from storyanalytics.api.responses import UPLOAD_TOO_LARGE, error_responses
 from storyanalytics.api.routers.uploads import store_chart_data, too_large
 from storyanalytics.api.schemas import DataInfo
 from storyanalytics.api.services.access import get_team_item_or_404
@@ -63,10 +64,7 @@ def _is_incoming_key_of(chart_id: str, key: str) -> bool:
 @router.post(
     "/api/charts/{chart_id}/data/direct-upload",
     response_model=DirectUploadOut,
-    responses={
-        409: {"model": ErrorOut, "description": "Local storage: send the file to PUT .../data"},
-        413: {"model": ErrorOut, "description": "Larger than MAX_UPLOAD_MB"},
-    },
+    responses=error_responses((409, "Local storage: send the file to PUT .../data"), UPLOAD_TOO_LARGE),
 )
 def direct_upload(
     chart_id: str,
@@ -95,11 +93,11 @@ def direct_upload(
 @router.post(
     "/api/charts/{chart_id}/data/from-upload",
     response_model=DataInfo,
-    responses={
-        404: {"model": ErrorOut, "description": "No such chart, or the uploaded file is gone"},
-        413: {"model": ErrorOut, "description": "Larger than MAX_UPLOAD_MB"},
-        422: {"model": ErrorOut, "description": "Malformed CSV, or a key this chart did not get"},
-    },
+    responses=error_responses(
+        (404, "No such chart, or the uploaded file is gone"),
+        UPLOAD_TOO_LARGE,
+        (422, "Malformed CSV, or a key this chart did not get"),
+    ),
 )
 async def from_upload(
     chart_id: str,

@@ -10,8 +10,9 @@ from typing import Any, Literal
 from fastapi import APIRouter, Response
 
 from storyanalytics.api.deps import CurrentUser, SessionDep, SettingsDep, StorageDep
-from storyanalytics.api.errors import ApiError, ErrorOut
+from storyanalytics.api.errors import ApiError
 from storyanalytics.api.lazy_route import LazyAPIRoute
+from storyanalytics.api.responses import Responses, error_responses
 from storyanalytics.api.routers.snapshots import read_snapshot
 from storyanalytics.api.services.access import get_team_item_or_404
 from storyanalytics.api.services.charts import read_chart_config, read_chart_data
@@ -32,14 +33,14 @@ logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/charts", tags=["exports"], route_class=LazyAPIRoute)
 
 ExportFormat = Literal["csv", "html", "png", "pdf", "pptx"]
-_FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
+_FILE_RESPONSES: Responses = {
     200: {
         "description": "The exported file, as an attachment",
         "content": {
             media: {"schema": {"type": "string", "format": "binary"}} for media in MEDIA_TYPES.values()
         },
     },
-    409: {"model": ErrorOut, "description": "No data (csv) or no snapshot (png, pdf, pptx) yet"},
+    **error_responses((409, "No data (csv) or no snapshot (png, pdf, pptx) yet")),
 }
 
 

@@ -7,14 +7,14 @@ storage read at all, and an unpublish answers 404 from the next request on.
 
 from __future__ import annotations
 
-from typing import Any
+from functools import lru_cache
 
 from fastapi import APIRouter, Request, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from storyanalytics.api.errors import ErrorOut
 from storyanalytics.api.lazy_route import LazyAPIRoute
+from storyanalytics.api.responses import Responses, error_responses
 from storyanalytics.api.security import allow_framing, public_security_headers
 from storyanalytics.api.services.published import (
     Kind,
@@ -33,9 +33,9 @@ from storyanalytics.publish.payloads import (
 
 router = APIRouter(tags=["public"], route_class=LazyAPIRoute)
 
-_JSON_RESPONSES: dict[int | str, dict[str, Any]] = {
+_JSON_RESPONSES: Responses = {
     304: {"description": "Not modified (If-None-Match matched the ETag)"},
-    404: {"model": ErrorOut, "description": "Not published"},
+    **error_responses((404, "Not published")),
 }
 
 
@@ -53,6 +53,11 @@ def public_headers(etag: str) -> dict[str, str]:
         "Access-Control-Allow-Origin": "*",
         "Access-Control-Expose-Headers": "ETag",
     }
+
+
+@lru_cache(maxsize=4096)  # one per published version: embeds revalidate on every view
+def _raw_public_headers(etag: str) -> tuple[tuple[bytes, bytes], ...]:
+    return tuple((k.lower().encode(), v.encode()) for k, v in public_headers(etag).items())
 
 
 async def serve_public(request: Request, kind: Kind, public_id: str) -> Response:
@@ -157,7 +162,7 @@ class PublicChartFastPath:
         document = cache.get("chart", public_id, public_version)
         if document is None:
             return False
-        headers = [(k.lower().encode(), v.encode()) for k, v in public_headers(document.etag).items()]
+        headers = list(_raw_public_headers(document.etag))
         sent = next((v for k, v in scope["headers"] if k == b"if-none-match"), None)
         if_none_match = sent.decode("latin-1") if sent is not None else None
         if etag_matches(if_none_match, document.etag):

@@ -5,15 +5,14 @@ The helpers here serve the dashboard routes too.
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request, Response, status
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from storyanalytics.api.deps import CurrentUser, EdgeDep, SessionDep, StorageDep
-from storyanalytics.api.errors import ApiError, ErrorOut
+from storyanalytics.api.errors import ApiError
 from storyanalytics.api.lazy_route import LazyAPIRoute
+from storyanalytics.api.responses import NOT_PUBLISHED, error_responses
 from storyanalytics.api.services.access import get_team_item_or_404
 from storyanalytics.api.services.published import Kind, public_urls, publish, unpublish
 from storyanalytics.db.models import Chart, Dashboard, User
@@ -36,11 +35,6 @@ class EmbedCodeOut(BaseModel):
     iframe: str
     script: str
     html: str
-
-
-NOT_PUBLISHED: dict[int | str, dict[str, Any]] = {
-    409: {"model": ErrorOut, "description": "Not published (embed code) or published meanwhile (publish)"}
-}
 
 
 def _team_item(session: Session, user: User, kind: Kind, item_id: str) -> Chart | Dashboard:
@@ -81,7 +75,7 @@ def item_embed_code(
     return EmbedCodeOut(**embed_code(base_url, item.public_id, item.title, kind=kind))
 
 
-@router.post("/{chart_id}/publish", response_model=PublishOut, responses=NOT_PUBLISHED)
+@router.post("/{chart_id}/publish", response_model=PublishOut, responses=error_responses(NOT_PUBLISHED))
 async def publish_chart(
     chart_id: str, session: SessionDep, storage: StorageDep, edge: EdgeDep, user: CurrentUser
 ) -> PublishOut:
@@ -96,7 +90,7 @@ async def unpublish_chart(
     return await unpublish_item(session, storage, edge, user, "chart", chart_id)
 
 
-@router.get("/{chart_id}/embed-code", response_model=EmbedCodeOut, responses=NOT_PUBLISHED)
+@router.get("/{chart_id}/embed-code", response_model=EmbedCodeOut, responses=error_responses(NOT_PUBLISHED))
 async def chart_embed_code(
     chart_id: str, request: Request, session: SessionDep, edge: EdgeDep, user: CurrentUser
 ) -> EmbedCodeOut:

@@ -11,8 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storyanalytics.api.deps import AdminUser, CurrentUser, SessionDep, StorageDep
-from storyanalytics.api.errors import ApiError, ErrorOut
+from storyanalytics.api.errors import ApiError
 from storyanalytics.api.lazy_route import LazyAPIRoute
+from storyanalytics.api.responses import error_responses
 from storyanalytics.api.services.app_settings import (
     SETTINGS_KEY,
     AppSettings,
@@ -66,7 +67,7 @@ def mirror_settings(session: Session, settings: AppSettings) -> None:
     "",
     response_model=AppSettings,
     openapi_extra=_UPDATE_SCHEMA,
-    responses={403: {"model": ErrorOut, "description": "Only admins change settings"}},
+    responses=error_responses((403, "Only admins change settings")),
 )
 async def put_settings(
     request: Request,

@@ -9,8 +9,9 @@ from fastapi import APIRouter, Request, Response, status
 from sqlalchemy import select
 
 from storyanalytics.api.deps import CurrentUser, SessionDep, StorageDep
-from storyanalytics.api.errors import ApiError, ErrorOut
+from storyanalytics.api.errors import ApiError
 from storyanalytics.api.lazy_route import LazyAPIRoute
+from storyanalytics.api.responses import SNAPSHOT_TOO_LARGE, error_responses
 from storyanalytics.api.services.access import get_team_item_or_404
 from storyanalytics.api.services.pdf_vector import VectorSnapshotError, check_svg
 from storyanalytics.api.services.snapshots import (
@@ -38,10 +39,7 @@ _PNG_BODY: dict[str, Any] = {
 _PNG_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {"content": {"image/png": {"schema": {"type": "string", "format": "binary"}}}, "description": "PNG"}
 }
-_PNG_RESPONSES: dict[int | str, dict[str, Any]] = {
-    413: {"model": ErrorOut, "description": "Over 10 MB"},
-    415: {"model": ErrorOut, "description": "Not image/png"},
-}
+_PNG_RESPONSES = error_responses(SNAPSHOT_TOO_LARGE, (415, "Not image/png"))
 
 
 async def read_limited_body(request: Request, limit: int) -> bytes:
@@ -149,11 +147,7 @@ async def get_snapshot(
     openapi_extra={
         "requestBody": {"required": True, "content": {"image/svg+xml": {"schema": {"type": "string"}}}}
     },
-    responses={
-        413: {"model": ErrorOut, "description": "Over 10 MB"},
-        415: {"model": ErrorOut, "description": "Not image/svg+xml"},
-        422: {"model": ErrorOut, "description": "Not a usable SVG"},
-    },
+    responses=error_responses(SNAPSHOT_TOO_LARGE, (415, "Not image/svg+xml"), (422, "Not a usable SVG")),
 )
 async def put_vector_snapshot(
     chart_id: str, request: Request, session: SessionDep, storage: StorageDep, user: CurrentUser

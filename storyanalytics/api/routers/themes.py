@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import contextlib
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from storyanalytics.api.deps import CurrentUser, SessionDep, StorageDep
-from storyanalytics.api.errors import ApiError, ErrorOut
+from storyanalytics.api.errors import ApiError
 from storyanalytics.api.lazy_route import LazyAPIRoute
+from storyanalytics.api.responses import error_responses
 from storyanalytics.api.services.access import (
     get_team_item_or_404,
     resolve_team_id,
@@ -43,9 +44,7 @@ router = APIRouter(prefix="/api/themes", tags=["themes"], route_class=LazyAPIRou
 
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Palette = Annotated[list[HexColor], Field(min_length=8, max_length=24)]
-READ_ONLY: dict[int | str, dict[str, Any]] = {
-    403: {"model": ErrorOut, "description": "Built-in themes are read-only"}
-}
+READ_ONLY = error_responses((403, "Built-in themes are read-only"))
 
 
 class ThemeCreate(BaseModel):

@@ -19,8 +19,9 @@ from starlette.requests import Request as StarletteRequest
 from starlette.types import Message
 
 from storyanalytics.api.deps import CurrentUser, SessionDep, SettingsDep, StorageDep
-from storyanalytics.api.errors import ApiError, ErrorOut
+from storyanalytics.api.errors import ApiError
 from storyanalytics.api.lazy_route import LazyAPIRoute
+from storyanalytics.api.responses import UPLOAD_TOO_LARGE, error_responses
 from storyanalytics.api.schemas import CellProblem, ColumnOut, DataFormatIn, DataInfo, DataRows
 from storyanalytics.api.services.access import get_team_item_or_404
 from storyanalytics.api.services.charts import chart_payload, current_upload, read_chart_config, upload_key
@@ -47,11 +48,11 @@ CSV_BODY = {
         "text/csv": {"schema": {"type": "string"}},
     },
 }
-UPLOAD_RESPONSES: dict[int | str, dict[str, Any]] = {
-    413: {"model": ErrorOut, "description": "Larger than MAX_UPLOAD_MB"},
-    415: {"model": ErrorOut, "description": "Neither multipart nor text/csv"},
-    422: {"model": ErrorOut, "description": "Malformed CSV (the message names the line)"},
-}
+UPLOAD_RESPONSES = error_responses(
+    UPLOAD_TOO_LARGE,
+    (415, "Neither multipart nor text/csv"),
+    (422, "Malformed CSV (the message names the line)"),
+)
 
 
 def too_large(limit_mb: int) -> ApiError:
@@ -194,7 +195,7 @@ async def store_chart_data(
 @router.put(
     "/api/charts/{chart_id}/data/format",
     response_model=DataInfo,
-    responses={409: {"model": ErrorOut, "description": "The chart has no data yet"}},
+    responses=error_responses((409, "The chart has no data yet")),
 )
 async def put_chart_data_format(
     chart_id: str, body: DataFormatIn, session: SessionDep, storage: StorageDep, user: CurrentUser

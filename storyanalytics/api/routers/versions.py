@@ -10,8 +10,9 @@ from pydantic import BaseModel
 from sqlalchemy import select
 
 from storyanalytics.api.deps import CurrentUser, SessionDep, StorageDep
-from storyanalytics.api.errors import ErrorOut, not_found
+from storyanalytics.api.errors import not_found
 from storyanalytics.api.lazy_route import LazyAPIRoute
+from storyanalytics.api.responses import STALE_VERSION, error_responses
 from storyanalytics.api.schemas import ChartOut
 from storyanalytics.api.services.access import get_team_item_or_404
 from storyanalytics.api.services.charts import load_chart_out, read_json
@@ -86,7 +87,7 @@ async def get_version(
 @router.post(
     "/{number}/restore",
     response_model=ChartOut,
-    responses={409: {"model": ErrorOut, "description": "Changed meanwhile"}},
+    responses=error_responses(STALE_VERSION),
 )
 async def restore_version(
     chart_id: str, number: VersionNumber, session: SessionDep, storage: StorageDep, user: CurrentUser

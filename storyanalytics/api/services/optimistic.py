@@ -12,14 +12,11 @@ from typing import Any, Literal
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from storyanalytics.api.errors import ApiError, ErrorOut
+from storyanalytics.api.errors import ApiError
 from storyanalytics.db.models import Chart, Dashboard
 
 Kind = Literal["chart", "dashboard"]
 
-CONFLICT: dict[int | str, dict[str, Any]] = {
-    409: {"model": ErrorOut, "description": "Stale version: reload and try again"}
-}
 _IF_MATCH = re.compile(r'^\s*(?:W/)?"?(\d{1,9})"?\s*$')
 
 

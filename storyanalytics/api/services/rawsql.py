@@ -56,10 +56,10 @@ class RawStatement:
     defaults: Mapping[str, Any]  # values the statement carries itself (a LIMIT, a literal)
 
     def parameters(self, values: Mapping[str, Any]) -> tuple[Any, ...] | Mapping[str, Any]:
-        merged = {**self.defaults, **values}
+        merged = {**self.defaults, **values} if self.defaults else values
         if self.parameter_names is None:
             return merged
-        return tuple(merged[name] for name in self.parameter_names)
+        return tuple([merged[name] for name in self.parameter_names])
 
     def convert(self, row: tuple[Any, ...]) -> tuple[Any, ...]:
         """The row as the ORM would see it (datetimes, JSON, booleans) from the driver's raw values."""
