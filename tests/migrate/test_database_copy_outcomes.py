@@ -521,9 +521,9 @@ def test_an_orphan_row_stops_the_copy_into_postgresql_naming_the_broken_key(
 def test_a_row_the_target_refuses_without_a_reason_stops_the_copy_naming_the_kind_of_error(
     small_source: str, sqlite_target: str
 ) -> None:
-    _change(sqlite_target, "CREATE TRIGGER refuse BEFORE INSERT ON snapshots BEGIN SELECT RAISE(ABORT, ''); END")
+    _change(sqlite_target, "CREATE TRIGGER no BEFORE INSERT ON snapshots BEGIN SELECT RAISE(ABORT, ''); END")
 
-    with pytest.raises(MigrationError, match=r"^cannot copy table snapshots \(IntegrityError\): the local database"):
+    with pytest.raises(MigrationError, match=r"^cannot copy table snapshots \(IntegrityError\): the local"):
         migrate_database(small_source, sqlite_target)
 
 
