@@ -7,7 +7,8 @@ them once per mutant of database_copy, copy_text and table_writer.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from types import SimpleNamespace
@@ -555,7 +556,7 @@ def test_a_target_missing_one_of_our_tables_is_refused_as_not_a_story_analytics_
 def _schema(url: str) -> dict[str, object]:
     engine = make_engine(url)
     inspector = inspect(engine)
-    found = {
+    found: dict[str, object] = {
         table: (
             sorted(map(repr, inspector.get_indexes(table))),
             sorted(map(repr, inspector.get_unique_constraints(table))),
@@ -599,6 +600,17 @@ def test_a_bulk_copy_into_postgresql_whose_indexes_other_objects_need_keeps_them
 
 
 # --- the compared text ---------------------------------------------------------------------------------
+@pytest.fixture
+def laptop_in_sao_paulo(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The machine's own time zone is not UTC."""
+    monkeypatch.setenv("TZ", "America/Sao_Paulo")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.usefixtures("laptop_in_sao_paulo")
 def test_a_timestamp_in_another_zone_is_compared_as_its_utc_time() -> None:
     moment = datetime(2026, 3, 1, 14, 30, 15, 500000, tzinfo=timezone(timedelta(hours=2)))
 
