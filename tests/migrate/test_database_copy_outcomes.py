@@ -64,6 +64,7 @@ def test_copy_into_a_new_database_creates_the_schema_and_brings_every_row_verifi
     report = migrate_database(small_source, target)
 
     assert report.ok and report.revision == head_revision()
+    assert (report.source, report.target, report.merge) == (small_source, target, False)
     assert database_rows(target) == database_rows(small_source)
     counts = _row_counts(small_source)
     assert report.rows_copied == sum(counts.values())
@@ -326,6 +327,7 @@ def test_merge_adds_the_missing_rows_and_reports_the_differing_ones_without_over
 
     report = migrate_database(small_source, any_target, merge=True)
 
+    assert report.merge
     users, versions = report.table("users"), report.table("chart_versions")
     assert users.status == "merged" and users.conflicts == 1 and users.conflict_keys == ["u" * 32]
     assert users.skipped == 1 and users.copied == 0 and users.verified
