@@ -143,8 +143,8 @@ def run_mutmut(
 ) -> bool:
     """mutmut run over this module's mutants, niced, one child; False when time ran out first.
 
-    When the module's tests changed since the last run, the survivors are tried again as well (not
-    the ones judged equivalent: no test can kill those).
+    When the module's tests changed since the last run, the survivors are tried again first (not the
+    ones judged equivalent: no test can kill those); survivors of this run met the current tests already.
     """
     mutmut = Path(sys.executable).with_name("mutmut")
     deadline = time.monotonic() + minutes * 60
@@ -165,14 +165,15 @@ def run_mutmut(
             )
 
         try:
-            # No names first: mutmut then runs only the mutants without a verdict (naming them redoes all).
-            mutmut_run()
-            # Then the survivors, including those this pass found, against the current tests.
+            # The earlier survivors first, against the current tests: new tests are written for them, and
+            # a run that runs out of time should have tried them before the long tail of new mutants.
             survivors = [
                 m for m, status in results(work, name).items() if status in SURVIVED and m not in judged
             ]
             if retry and survivors:
                 mutmut_run(*survivors)
+            # Then no names: mutmut runs only the mutants without a verdict (naming them redoes all).
+            mutmut_run()
         except subprocess.TimeoutExpired:
             return False
     stamp.write_text(fingerprint)

@@ -38,6 +38,8 @@ def _edge_outputs(cloudformation: Any, stack_name: str) -> dict[str, str]:
     try:
         stack = cloudformation.describe_stacks(StackName=name)["Stacks"][0]
     except Exception as exc:
+        # An unknown stack is a 400 ValidationError "Stack with id X does not exist" (the raw answer is
+        # quoted in boto/boto3#2807).
         if "does not exist" in str(exc):
             raise EdgeCheckFailed(
                 f"there is no edge stack {name!r}: run story-analytics deploy --aws --update to create it"

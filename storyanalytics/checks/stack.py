@@ -229,6 +229,9 @@ class StackChecker:
             s3.head_bucket(Bucket=self.bucket)
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
+            # HeadBucket answers a bare 404 or 403 without a body (S3 API reference, HeadBucket: "A message
+            # body isn't included"), so botocore's code is the status; other calls name the error (S3 API
+            # reference, Error responses).
             if code in {"404", "NoSuchBucket", "NotFound"}:
                 raise CheckFailed(
                     f"bucket {self.bucket!r} (the stack's BucketName) does not exist: it was deleted outside "
@@ -253,6 +256,8 @@ class StackChecker:
         try:
             block = s3.get_public_access_block(Bucket=self.bucket)["PublicAccessBlockConfiguration"]
         except ClientError as exc:
+            # No block configured: NoSuchPublicAccessBlockConfiguration, 404 (S3 API reference, Error
+            # responses).
             if exc.response.get("Error", {}).get("Code") == "NoSuchPublicAccessBlockConfiguration":
                 raise CheckFailed(f"bucket {self.bucket!r} has no public access block") from None
             raise
@@ -280,6 +285,7 @@ class StackChecker:
         try:
             policy = self.client("s3").get_bucket_policy(Bucket=self.bucket)["Policy"]
         except ClientError as exc:
+            # No policy: NoSuchBucketPolicy, 404 (S3 API reference, Error responses).
             if exc.response.get("Error", {}).get("Code") == "NoSuchBucketPolicy":
                 return []
             raise
@@ -292,6 +298,8 @@ class StackChecker:
         try:
             rules = s3.get_bucket_encryption(Bucket=self.bucket)["ServerSideEncryptionConfiguration"]["Rules"]
         except ClientError as exc:
+            # No default encryption: ServerSideEncryptionConfigurationNotFoundError, 404 (S3 API reference,
+            # Error responses).
             if exc.response.get("Error", {}).get("Code") == "ServerSideEncryptionConfigurationNotFoundError":
                 raise CheckFailed(f"bucket {self.bucket!r} has no default encryption") from None
             raise
@@ -389,6 +397,7 @@ class StackChecker:
             self.client("ecr").describe_images(repositoryName=repository, imageIds=[image_id])
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
+            # ECR API reference, DescribeImages, Errors: ImageNotFoundException, RepositoryNotFoundException.
             if code in {"ImageNotFoundException", "RepositoryNotFoundException"}:
                 raise CheckFailed(
                     f"the service's image {repository}:{tag} is not in ECR: push it again "
@@ -472,6 +481,8 @@ def _pages_or_missing(pages: Any, group: str) -> Any:
     try:
         yield from pages
     except ClientError as exc:
+        # An unknown log group: ResourceNotFoundException (CloudWatch Logs API reference, FilterLogEvents,
+        # Errors).
         if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
             raise CheckFailed(
                 f"log group {group} does not exist: the service has not logged anything yet"

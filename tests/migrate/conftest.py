@@ -98,7 +98,7 @@ def postgres_target(_postgres_at_head: str) -> str:
     return _postgres_at_head
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite_target", "postgres_target"], ids=["sqlite", "postgresql"])
 def any_target(request: pytest.FixtureRequest) -> str:
     """An empty target at the head schema: SQLite (executemany) and PostgreSQL (COPY)."""
-    return str(request.getfixturevalue(f"{request.param.replace('postgresql', 'postgres')}_target"))
+    return str(request.getfixturevalue(request.param))

@@ -280,7 +280,8 @@ def database_rows(url: str) -> dict[str, list[tuple[object, ...]]]:
 # --- a small metadata database, for the fast tests of the database copy ------------------------------
 SMALL_MOMENT = datetime(2026, 3, 1, 12, 30, 15, 123400, tzinfo=UTC)  # PostgreSQL prints .1234
 SMALL_VERSIONS = 24  # more differing rows than a report lists (20)
-SMALL_FOLDERS = ("a" * 32, "b" * 32, "c" * 32)  # grandchild, child, root: stored children first
+# Stored children first: a grandchild, its parent, a second child of the root, then the root.
+SMALL_FOLDERS = ("a" * 32, "b" * 32, "e" * 32, "c" * 32)
 
 
 def fill_small_database(url: str) -> None:
@@ -355,7 +356,7 @@ def fill_small_database(url: str) -> None:
                 )
             ],
         )
-        grandchild, child, root = SMALL_FOLDERS
+        grandchild, child, second_child, root = SMALL_FOLDERS
         connection.execute(
             insert(Folder),
             [
@@ -372,6 +373,14 @@ def fill_small_database(url: str) -> None:
                     team_id=team,
                     parent_id=root,
                     name="2026 \t tabs\nand newlines",
+                    created_at=SMALL_MOMENT,
+                    updated_at=SMALL_MOMENT,
+                ),
+                dict(
+                    id=second_child,
+                    team_id=team,
+                    parent_id=root,
+                    name="Drafts",
                     created_at=SMALL_MOMENT,
                     updated_at=SMALL_MOMENT,
                 ),

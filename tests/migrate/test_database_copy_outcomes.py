@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from migrate_helpers import SMALL_FOLDERS, SMALL_VERSIONS, database_rows
@@ -71,7 +72,6 @@ def test_copy_into_a_new_database_creates_the_schema_and_brings_every_row_verifi
         assert item.copied == item.source_rows == item.target_rows_after == counts[item.name]
         assert item.source_checksum == item.target_checksum or item.name == EMPTY_TABLE
     assert report.to_dict()["ok"] is True and report.to_dict()["rows_copied"] == report.rows_copied
-    assert 0 < report.seconds == round(report.seconds, 3)
     engine = make_engine(target)
     with engine.connect() as connection:
         assert current_revision(connection) == head_revision()
@@ -145,6 +145,15 @@ def test_progress_announces_each_table_with_its_rows_and_closes_it(
     assert versions == [5, 5, 5, 5, 4]
 
 
+def test_the_report_gives_the_copy_time_in_seconds_to_the_millisecond(
+    small_source: str, sqlite_target: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ticks = iter([100.0, 102.34567])
+    monkeypatch.setattr(database_copy, "time", SimpleNamespace(perf_counter=lambda: next(ticks)))
+
+    assert migrate_database(small_source, sqlite_target).seconds == 2.346
+
+
 def test_a_batch_size_below_one_is_refused(small_source: str, sqlite_target: str) -> None:
     with pytest.raises(ValueError, match="batch_size must be at least 1"):
         migrate_database(small_source, sqlite_target, batch_size=0)
@@ -192,6 +201,16 @@ def test_dry_run_merge_counts_the_differing_rows_and_writes_nothing(
     assert versions.skipped == SMALL_VERSIONS - 2 and versions.copied == 1 and not versions.verified
     assert report.table("snapshots").status == "would copy"
     assert report.table("users").status == "already complete"
+
+
+def test_dry_run_into_a_target_holding_other_rows_is_refused_as_the_copy_would_be(
+    small_source: str, sqlite_target: str
+) -> None:
+    migrate_database(small_source, sqlite_target)
+    _change(sqlite_target, "UPDATE charts SET title = 'cloud'")
+
+    with pytest.raises(MigrationError, match=r"already holds other data \(charts \(3 rows\)\)"):
+        migrate_database(small_source, sqlite_target, dry_run=True)
 
 
 # --- resume ------------------------------------------------------------------------------------------
@@ -502,8 +521,9 @@ def test_an_orphan_row_stops_the_copy_into_postgresql_naming_the_broken_key(
 def test_folders_in_a_loop_stop_the_copy_with_one_sentence_instead_of_hanging(
     small_source: str, sqlite_target: str
 ) -> None:
-    root = SMALL_FOLDERS[2]
-    _break_locally(small_source, f"UPDATE folders SET parent_id = '{SMALL_FOLDERS[0]}' WHERE id = '{root}'")
+    # The grandchild's parent and the root point at each other (the grandchild is read first).
+    child, root = SMALL_FOLDERS[1], SMALL_FOLDERS[3]
+    _break_locally(small_source, f"UPDATE folders SET parent_id = '{child}' WHERE id = '{root}'")
 
     with pytest.raises(MigrationError, match=r"^cannot copy table folders \(FOREIGN KEY constraint failed\)"):
         migrate_database(small_source, sqlite_target)

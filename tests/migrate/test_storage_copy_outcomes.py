@@ -807,6 +807,8 @@ def test_copy_to_a_bucket_copies_only_what_is_included(
 class SlowFolder(LocalStorageBackend):
     """A folder whose reads take a while and count how many run at once."""
 
+    delay = 0.2
+
     def __init__(self, base_dir: Path) -> None:
         super().__init__(base_dir)
         self.running = 0
@@ -819,7 +821,7 @@ class SlowFolder(LocalStorageBackend):
             self.reads.append(key)
             self.running += 1
             self.most = max(self.most, self.running)
-        time.sleep(0.2)
+        time.sleep(self.delay)
         with self.lock:
             self.running -= 1
         return super()._read_sync(key, path)
@@ -852,11 +854,13 @@ class Stop(Exception):
     """Stands for Ctrl-C while files are being uploaded."""
 
 
-class OneSlowFile(SlowFolder):
-    """A folder where only charts/b-slow.json takes a while to read."""
+class AllSlowButKey(SlowFolder):
+    """A folder where every file but KEY takes half a second to read: time enough to stop the copy."""
+
+    delay = 0.5
 
     def _read_sync(self, key: str, path: str | Path) -> bytes:
-        if key == "charts/b-slow.json":
+        if key != KEY:
             return super()._read_sync(key, path)
         with self.lock:
             self.reads.append(key)
@@ -868,8 +872,8 @@ def _stop_at_first_file(event: ProgressEvent) -> None:
         raise Stop
 
 
-def _stopped_copy_to_a_bucket(source: LocalStorageBackend) -> OneSlowFile:
-    """Copy KEY, a slow file and four more with two at a time, stopped when the first one is done."""
+def _stopped_copy_to_a_bucket(source: LocalStorageBackend) -> AllSlowButKey:
+    """Copy KEY and five slow files two at a time, stopped when KEY is done."""
     asyncio.run(source.write("charts/b-slow.json", DATA))
     for n in range(4):
         asyncio.run(source.write(f"charts/queued-{n}.json", DATA))
@@ -878,7 +882,7 @@ def _stopped_copy_to_a_bucket(source: LocalStorageBackend) -> OneSlowFile:
         listing(stubber, {})
         for _ in range(6):
             stubber.add_response("put_object", {"ETag": f'"{md5(DATA)}"'})
-        folder = OneSlowFile(source.base_dir)
+        folder = AllSlowButKey(source.base_dir)
         with pytest.raises(Stop):
             target = S3StorageBackend(BUCKET, client=client)
             migrate_storage(folder, target, concurrency=2, on_progress=_stop_at_first_file)
@@ -890,8 +894,8 @@ def test_a_copy_to_a_bucket_stopped_by_the_user_uploads_none_of_the_files_still_
 ) -> None:
     folder = _stopped_copy_to_a_bucket(source)
 
-    # KEY and the slow file were under way; of the four queued, at most the one that took KEY's place.
-    assert len(folder.reads) <= 3
+    # KEY and b-slow were under way; of the four queued, at most the one that took KEY's place started.
+    assert not {f"charts/queued-{n}.json" for n in (1, 2, 3)} & set(folder.reads)
 
 
 def test_a_copy_to_a_bucket_stopped_by_the_user_returns_only_once_no_upload_is_running(
@@ -900,3 +904,31 @@ def test_a_copy_to_a_bucket_stopped_by_the_user_returns_only_once_no_upload_is_r
     folder = _stopped_copy_to_a_bucket(source)
 
     assert folder.running == 0
+
+
+def test_a_copy_from_another_kind_of_source_stopped_by_the_user_returns_only_once_no_upload_is_running(
+    bucket: tuple[S3StorageBackend, Stubber],
+) -> None:
+    target, stubber = bucket
+    listing(stubber, {})
+    stubber.add_response("put_object", {"ETag": f'"{md5(DATA)}"'})
+    running: list[str] = []
+    put_object = target.client.put_object
+
+    def slow_put(**request: Any) -> Any:
+        running.append(request["Key"])
+        time.sleep(0.5)
+        answer = put_object(**request)
+        running.remove(request["Key"])
+        return answer
+
+    target.client.put_object = slow_put  # type: ignore[method-assign]
+
+    # Two at a time: the ghost fails at once, which stops the copy while the other file uploads.
+    with pytest.raises(Stop):
+        migrate_storage(
+            Memory({"charts/b-slow.json": DATA}), target, concurrency=2, on_progress=_stop_at_first_file
+        )
+
+    stubber.assert_no_pending_responses()  # the upload under way had finished
+    assert running == []
