@@ -36,7 +36,7 @@ from storyanalytics.db import make_engine, make_session_factory, upgrade
 from storyanalytics.publish import edge_from_settings
 from storyanalytics.storage import StorageBackend, get_storage
 from storyanalytics.storage.breaker import StorageBreaker
-from storyanalytics.storage.s3 import REQUEST_TIMEOUTS
+from storyanalytics.storage.timeouts import REQUEST_TIMEOUTS
 
 logger = logging.getLogger("storyanalytics.api")
 

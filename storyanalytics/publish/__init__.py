@@ -9,8 +9,7 @@ from pathlib import Path
 
 from storyanalytics.config import Settings
 from storyanalytics.publish.edge import Edge, EdgeItem
-from storyanalytics.publish.files import EdgeFiles
-from storyanalytics.storage.s3 import BULK_TIMEOUTS, S3Timeouts
+from storyanalytics.storage.timeouts import BULK_TIMEOUTS, S3Timeouts
 
 __all__ = ["Edge", "EdgeItem", "edge_from_settings"]
 
@@ -23,6 +22,9 @@ def edge_from_settings(
     The app passes REQUEST_TIMEOUTS, so a hung S3 fails a request's CDN update in seconds."""
     if settings.edge_bucket is None or settings.edge_url is None:
         return None
+    # Here, not at the top: EdgeFiles loads botocore (~100 ms of start CPU), which local mode never needs.
+    from storyanalytics.publish.files import EdgeFiles
+
     files = EdgeFiles(
         settings.edge_bucket,
         endpoint_url=settings.aws_endpoint_url,

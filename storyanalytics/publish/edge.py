@@ -13,14 +13,16 @@ import json
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from storyanalytics.publish import layout
 from storyanalytics.publish.bundle import EmbedBundle
 from storyanalytics.publish.embed_code import EMBED_SCRIPT_BYTES
-from storyanalytics.publish.files import EdgeFiles
 from storyanalytics.publish.payloads import encode_payload
 from storyanalytics.storage import ObjectNotFound
+
+if TYPE_CHECKING:  # EdgeFiles loads botocore, which local mode (no edge) never needs
+    from storyanalytics.publish.files import EdgeFiles
 
 
 @dataclass(frozen=True)

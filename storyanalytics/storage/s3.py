@@ -7,7 +7,6 @@ import functools
 import hashlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 from urllib.parse import urlsplit
 
@@ -25,6 +24,7 @@ from storyanalytics.storage.base import (
     validate_key,
     validate_prefix,
 )
+from storyanalytics.storage.timeouts import BULK_TIMEOUTS, S3Timeouts
 
 if TYPE_CHECKING:
     from botocore.response import StreamingBody
@@ -36,29 +36,6 @@ _NOT_FOUND_CODES = {"NoSuchKey", "404", "NotFound"}
 Result = TypeVar("Result")
 
 
-@dataclass(frozen=True)
-class S3Timeouts:
-    """How long one S3 call may take: connect and read timeouts (seconds) and total attempts.
-
-    `answer`: if set, a call that has no answer (a read: the response's headers) within this many seconds
-    fails with `StorageUnavailable`, whatever the retries would still do; a write gets more time for its
-    bytes. A read's body is then bounded by `read` per socket read only, so a large file may take as long
-    as it keeps arriving.
-    """
-
-    connect: float = 5
-    read: float = 60
-    attempts: int = 5
-    answer: float | None = None
-
-
-# Bulk copies (migrate) can wait; a web request must answer within a few seconds even when S3 hangs:
-# 2 attempts x (1 s connect + 2 s read) plus standard mode's backoff, cut off after 2 s without an
-# answer (AWS: for small requests, whose median latency is tens of ms, give a GET or PUT 2 s before acting;
-# https://docs.aws.amazon.com/whitepapers/latest/s3-optimizing-performance-best-practices/timeouts-and-retries-for-latency-sensitive-applications.html);
-# the app's StorageBreaker (storage/breaker.py) then fails the next calls at once.
-BULK_TIMEOUTS = S3Timeouts()
-REQUEST_TIMEOUTS = S3Timeouts(connect=1, read=2, attempts=2, answer=2)
 # S3 errors that mean "S3 is struggling, try again later", not "this request is wrong": 5xx answers
 # (InternalError, SlowDown), https://docs.aws.amazon.com/AmazonS3/latest/userguide/ErrorBestPractices.html
 _SERVER_ERROR_STATUS = 500

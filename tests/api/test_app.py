@@ -53,3 +53,20 @@ def test_production_entry_starts_with_collection_paused_then_resumes_it(tmp_path
     result = run_python(code, env, tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["True", "200", "True", "True"]
+
+
+def test_local_mode_starts_and_answers_without_loading_the_aws_sdk(tmp_path: Path) -> None:
+    """A laptop install never talks to AWS: botocore (~100 ms of start CPU) stays unloaded."""
+    code = (
+        "import sys\n"
+        "from fastapi.testclient import TestClient\n"
+        "from storyanalytics.api import create_app\n"
+        "from storyanalytics.config import load_settings\n"
+        f"app = create_app(load_settings(data_dir={str(tmp_path / 'data')!r}, _env_file=None))\n"
+        "with TestClient(app) as client:\n"
+        "    assert client.get('/api/charts').status_code == 200\n"
+        "print(sorted(name for name in sys.modules if name.split('.')[0] in {'boto3', 'botocore'}))\n"
+    )
+    result = run_python(code, {"PATH": "/usr/bin:/bin"}, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
