@@ -338,6 +338,7 @@ class StackChecker:
     database = check("Database")(_database)
 
     def _database_revision_direct(self) -> str | None:
+        from alembic.util import CommandError
         from sqlalchemy.exc import SQLAlchemyError
 
         from storyanalytics.db import current_revision, make_engine, redact_url
@@ -350,6 +351,11 @@ class StackChecker:
         try:
             with engine.connect() as connection:
                 return current_revision(connection)
+        except CommandError as exc:  # e.g. several rows in alembic_version (branches, or a hand edit)
+            raise CheckFailed(
+                f"the database's schema revision is unclear ({exc}): run 'story-analytics db upgrade' "
+                "against it, or look at its alembic_version table"
+            ) from None
         except SQLAlchemyError as exc:
             first_line = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
             where = redact_url(self.database_url)

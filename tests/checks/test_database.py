@@ -40,6 +40,17 @@ def test_a_database_behind_head_fails_naming_its_revision(checker: StackChecker,
     assert failed(checker.database()).startswith(f"the database is at schema revision {behind} but this")
 
 
+def test_a_database_with_two_schema_revisions_fails_saying_its_revision_is_unclear(
+    checker: StackChecker, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{(tmp_path / 'two-heads.db').as_posix()}"
+    upgrade(url)
+    with create_engine(url).begin() as connection:
+        connection.exec_driver_sql("INSERT INTO alembic_version (version_num) VALUES ('0001')")
+    checker.database_url = url
+    assert failed(checker.database()).startswith("the database's schema revision is unclear (")
+
+
 def test_an_unreachable_database_fails_with_the_drivers_first_line(
     checker: StackChecker, tmp_path: Path
 ) -> None:
