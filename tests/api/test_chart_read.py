@@ -10,7 +10,7 @@ from starlette.routing import Router
 from starlette.types import Receive, Scope, Send
 from test_uploads import CSV, upload
 
-from storyanalytics.storage import StorageBackend
+from storyanalytics.storage import StorageBackend, StorageUnavailable
 
 
 def test_get_answers_the_bytes_the_update_route_answers(api: Api) -> None:
@@ -70,7 +70,7 @@ def test_get_answers_404_once_a_cached_chart_is_deleted(api: Api) -> None:
 def test_opening_a_chart_is_answered_before_routing_with_every_routes_headers(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Routing costs about a third of this read (bench/api.py); errors still go to the route."""
+    """Routing costs about a third of this read (bench/api.py); its errors are answered there too."""
     chart = api.chart()
     routed: list[str] = []
     route = Router.__call__
@@ -84,5 +84,25 @@ def test_opening_a_chart_is_answered_before_routing_with_every_routes_headers(
     assert response.status_code == 200 and response.json()["id"] == chart["id"]
     assert response.headers["cache-control"] == "no-store" and response.headers["x-frame-options"] == "DENY"
     assert routed == []
-    assert api.get("/api/charts/no-such-chart").status_code == 404
-    assert routed == ["/api/charts/no-such-chart"]
+    missing = api.get("/api/charts/no-such-chart")
+    assert missing.status_code == 404 and missing.json()["detail"].startswith("No chart with this id")
+    assert missing.headers["x-frame-options"] == "DENY"
+    assert routed == []
+
+
+def test_opening_a_chart_while_storage_is_down_asks_storage_once_and_answers_503(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A hung S3 costs an editor one storage deadline, not two (bench/load.py's slowest editor answer)."""
+    chart = api.chart()
+    storage: StorageBackend = api.app.state.storage
+    reads: list[str] = []
+
+    async def unavailable(path: str) -> bytes:
+        reads.append(path)
+        raise StorageUnavailable("S3 did not answer within 2 s", retry_after=2)
+
+    monkeypatch.setattr(storage, "read", unavailable)
+    response = api.get(f"/api/charts/{chart['id']}")
+    assert response.status_code == 503 and response.json()["detail"].startswith("Storage is not answering")
+    assert reads == [f"versions/{chart['id']}/1.json"]

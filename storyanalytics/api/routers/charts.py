@@ -130,8 +130,9 @@ class ChartReadFastPath:
 
     FastAPI's routing and exception layers cost about a third of this read's CPU (bench/api.py). It sits
     inside the deadline and security-header middlewares, so its answer gets what every route's gets.
-    Anything but a plain answer (not signed in, not found, a database error) goes on to the route below,
-    which answers it in full, as every route answers its errors.
+    An error (not signed in, not found, storage or database trouble) is answered here by the app's own
+    exception handlers, as the route's would be: handing it on to the route would run the read a second
+    time, and wait on a hung S3 twice (bench/load.py's slowest editor answer).
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -142,14 +143,23 @@ class ChartReadFastPath:
             path: str = scope["path"]
             chart_id = path[len(CHART_PREFIX) :]
             if path.startswith(CHART_PREFIX) and chart_id and "/" not in chart_id:
+                request = Request(scope, receive)
                 try:
-                    response = await serve_chart(Request(scope, receive), chart_id)
-                except Exception:  # the route meets the same error and answers it as every route does
-                    response = None
-                if response is not None:
-                    await response(scope, receive, send)
-                    return
+                    response = await serve_chart(request, chart_id)
+                except Exception as exc:
+                    response = await _answer_error(request, exc)
+                await response(scope, receive, send)
+                return
         await self.app(scope, receive, send)
+
+
+async def _answer_error(request: Request, exc: Exception) -> Response:
+    """The answer the app's exception handler for `exc` gives (the nearest class in its MRO, as
+    Starlette's ExceptionMiddleware looks it up); api/errors.py installs one for Exception itself."""
+    handlers = request.app.exception_handlers
+    handler = next(handlers[cls] for cls in type(exc).__mro__ if cls in handlers)
+    response: Response = await handler(request, exc)
+    return response
 
 
 @router.get("/{chart_id}", response_model=ChartOut)
