@@ -12,6 +12,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from storyanalytics.errors import StoryAnalyticsError
 
+# The PostgreSQL drivers whose SQLAlchemy dialects look HSTORE up on connect (use_native_hstore).
+HSTORE_LOOKUP_DRIVERS = ("psycopg2", "psycopg")
+
 
 class DatabaseError(StoryAnalyticsError):
     """The database cannot be used as asked; the message says why and what to do."""
@@ -26,8 +29,8 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def make_engine(url: str, **options: Any) -> Engine:
-    """SQLite: WAL and foreign keys on, its folder created. PostgreSQL: pool_pre_ping (and the pool sizes
-    given, e.g. pool_size=1, max_overflow=1 on Lambda)."""
+    """SQLite: WAL and foreign keys on, its folder created. PostgreSQL: pool_pre_ping, no hstore lookup (and
+    the pool sizes given, e.g. pool_size=1, max_overflow=1 on Lambda)."""
     try:
         parsed = make_url(url)
     except (ArgumentError, ValueError):
@@ -56,6 +59,12 @@ def make_engine(url: str, **options: Any) -> Engine:
         return engine
     if backend == "postgresql":
         options.setdefault("pool_pre_ping", True)
+        if parsed.get_driver_name() in HSTORE_LOOKUP_DRIVERS:
+            # No column is HSTORE: skip the lookup of its type each new connection makes (three round
+            # trips, at every start), and psycopg's turning of any dict parameter into an hstore where the
+            # database has that extension. SQLAlchemy still handles HSTORE without it: the psycopg2
+            # dialect's documentation, "HSTORE type" (sqlalchemy/dialects/postgresql/psycopg2.py).
+            options.setdefault("use_native_hstore", False)
         return create_engine(parsed, **options)
     raise DatabaseError(f"database {backend!r} is not supported: use sqlite or postgresql")
 

@@ -10,6 +10,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
+from sqlalchemy.exc import ProgrammingError
 
 from storyanalytics.db import (
     Base,
@@ -159,6 +160,22 @@ def test_postgres_engine_pings_before_use(postgres_url: str) -> None:
     engine = make_engine(postgres_url)
     try:
         assert getattr(engine.pool, "_pre_ping", False)
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.postgres
+def test_postgres_connection_does_not_turn_a_dict_into_an_hstore(postgres_url: str) -> None:
+    """No hstore lookup on connect: even where the extension exists, psycopg2 does not adapt dicts."""
+    setup = make_engine(postgres_url)
+    with setup.connect() as connection:
+        connection.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS hstore")
+        connection.commit()
+    setup.dispose()
+    engine = make_engine(postgres_url)  # a new dialect: it would find the extension on connecting
+    try:
+        with engine.connect() as connection, pytest.raises(ProgrammingError, match="can't adapt type 'dict'"):
+            connection.exec_driver_sql("SELECT %(value)s::text", {"value": {"a": "b"}})
     finally:
         engine.dispose()
 
