@@ -15,7 +15,8 @@ removed, and nothing it imports, so no feature and no start is slower:
   for this step only). Symbols stay (--strip-debug), and modules that load a library vendored by
   auditwheel (an $ORIGIN run path, which patchelf wrote) are left alone: strip can break those;
 - the C and Cython sources some wheels ship beside their compiled modules (fontTools' 6 MB of .c), read
-  only to compile extensions, never at run time.
+  only to compile extensions, never at run time;
+- the installed packages only code outside the image imports (see UNUSED_PACKAGES), uninstalled with pip.
 
     python -m storyanalytics.image_slim
 """
@@ -41,9 +42,19 @@ from typing import Any
 KEPT_SERVICES = frozenset({"s3", "secretsmanager", "cloudformation", "sts", "sso", "sso-oidc"})
 # storyanalytics subpackages that run on the user's machine or in a Lambda of their own, never in the image.
 NOT_IN_IMAGE = ("deploy", "checks", "rehearsal", "runbooks", "cli", "image_slim", "publish.invalidate")
-# What uvicorn loads for the Dockerfile's CMD (uvloop, httptools, no WebSockets).
+# Distributions only code outside the image imports: email-validator (and its dnspython) checks the admin
+# email of `story-analytics deploy` (deploy/aws_deployment.py). In the image nothing needs it, yet FastAPI
+# imports it at every start when it is installed (fastapi/openapi/models.py, for an OpenAPI field the app
+# never sets): ~13 ms of CPU per start, most of it compiling its regular expressions.
+UNUSED_PACKAGES = ("email-validator", "dnspython")
+# Their import names, which no module of the image may import (tests/image/test_image_slim.py).
+UNUSED_MODULES = ("email_validator", "dns")
+# What uvicorn loads for the Dockerfile's CMD (uvloop and httptools, picked by their "auto" modules; no
+# WebSockets).
 SERVER_MODULES = (
     "uvicorn.main",
+    "uvicorn.loops.auto",
+    "uvicorn.protocols.http.auto",
     "uvicorn.loops.uvloop",
     "uvicorn.protocols.http.httptools_impl",
     "uvicorn.lifespan.on",
@@ -139,16 +150,23 @@ def load_what_the_image_runs() -> set[Path]:
 
     import boto3
     from sqlalchemy import create_engine
+    from uvicorn.config import Config
+    from uvicorn.lifespan.on import LifespanOn
 
     from storyanalytics.api.app import app_from_environment
 
     app = app_from_environment()
 
     async def start_and_stop() -> None:
-        async with app.router.lifespan_context(app):
-            # Every route analysed, as its first request would (storyanalytics/api/lazy_route.py): what
-            # that loads (FastAPI's pydantic.v1 check, the OpenAPI models) is part of every start's health.
-            app.openapi()
+        # Through the app's ASGI lifespan, as uvicorn starts it: FastAPI loads modules of its own there.
+        lifespan = LifespanOn(Config(app, lifespan="on", ws="none"))
+        await lifespan.startup()
+        if lifespan.should_exit:
+            raise RuntimeError("image_slim: the app did not start; its error is logged above")
+        # Every route analysed, as its first request would (storyanalytics/api/lazy_route.py): what
+        # that loads (FastAPI's pydantic.v1 check, the OpenAPI models) is part of every start's health.
+        app.openapi()
+        await lifespan.shutdown()
 
     asyncio.run(start_and_stop())
     create_engine("postgresql+psycopg2://image-slim@127.0.0.1/none").dispose()  # loads the dialect only
@@ -200,6 +218,11 @@ def remove_build_sources(root: Path) -> int:
     return freed
 
 
+def uninstall_unused_packages() -> None:
+    """pip uninstall of UNUSED_PACKAGES (their files and their metadata both go)."""
+    subprocess.run([sys.executable, "-m", "pip", "uninstall", "-y", "-q", *UNUSED_PACKAGES], check=True)
+
+
 def tree_size(folder: Path) -> int:
     return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
 
@@ -208,6 +231,7 @@ def main() -> None:
     data_dir = tempfile.mkdtemp(prefix="storyanalytics-image-slim-")
     os.environ["DATA_DIR"] = data_dir  # local mode's start writes its database here, removed below
     root = site_packages()
+    uninstall_unused_packages()  # before loading what the image runs: an import of them would fail there
     models = prune_botocore_models(root) + prune_endpoints(root) + strip_kept_models_documentation(root)
     debug = strip_debug_info(root)
     sources = remove_build_sources(root)

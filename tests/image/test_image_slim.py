@@ -19,6 +19,7 @@ from botocore.regions import EndpointResolver
 from storyanalytics.image_slim import (
     KEPT_SERVICES,
     NOT_IN_IMAGE,
+    UNUSED_MODULES,
     prune_endpoints,
     strip_model_documentation,
 )
@@ -53,6 +54,27 @@ def test_every_aws_client_the_image_creates_keeps_its_botocore_model() -> None:
     created = {(path.name, service) for path in image_sources() for service in client_services(path)}
     assert ("s3.py", "s3") in created  # the check sees the app's storage client
     assert {service for _, service in created} <= KEPT_SERVICES, sorted(created)
+
+
+def imported_modules(path: Path) -> set[str]:
+    """The top-level names of the modules a file imports (absolute imports)."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_packages_uninstalled_from_the_image_are_imported_by_no_code_in_it() -> None:
+    importing = {
+        path.relative_to(PACKAGE).as_posix(): sorted(imported_modules(path) & set(UNUSED_MODULES))
+        for path in image_sources()
+    }
+    assert "botocore" in imported_modules(PACKAGE / "storage" / "s3.py")  # the check sees the imports
+    assert {name: found for name, found in importing.items() if found} == {}
+    assert "email_validator" in imported_modules(PACKAGE / "deploy" / "aws_deployment.py")  # left out
 
 
 def test_code_run_outside_the_image_is_the_only_code_left_out() -> None:
