@@ -5,7 +5,10 @@
 
 Starts a fresh PostgreSQL database (127.0.0.1:5432), a moto S3 server in its own process and the app
 under uvicorn with its production settings (cloud mode, auth on), all on 127.0.0.1. Editors read a
-chart, patch it and upload a small CSV; viewers read published charts. Phases (each `seconds` long):
+chart, patch it and upload a small CSV (httpx); viewers read published charts, each waiting 0.5 s
+between reads (wrk with bench/load_viewers.lua: 200 Python clients would cost the machine more CPU than
+the server they measure, and their own queueing would be counted as the server's latency). Phases (each
+`seconds` long):
 
 1. plain load;
 2. the same with a stalled-upload attack running (clients that send headers and trickle a byte now
@@ -24,8 +27,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import math
 import os
 import secrets
+import shutil
 import signal
 import statistics
 import subprocess
@@ -55,6 +60,8 @@ RECOVERY_SECONDS = 10
 CSV = b"year,value\n" + b"".join(f"{2000 + i},{i * 3}\n".encode() for i in range(20))
 CHARTS = 10
 TRICKLE_SECONDS = 5  # under the app's BODY_IDLE_SECONDS, so a stalled upload is never dropped for idling
+VIEWER_THINK_MS = 500
+VIEWERS_SCRIPT = Path(__file__).resolve().parent / "load_viewers.lua"
 
 
 @dataclass(frozen=True)
@@ -84,18 +91,31 @@ PHASES = (
 )
 
 
+@dataclass(frozen=True)
+class ViewerSummary:
+    """What wrk saw of the public viewers: answers, socket errors, latency in seconds."""
+
+    requests: int
+    no_answer: int
+    p50: float
+    p99: float
+
+
 @dataclass
 class Stats:
-    """Every answer of one phase; 'in the pause' means S3 was stopped when the request started or ended."""
+    """Every answer of one phase; 'in the pause' means S3 was stopped when the request started or ended
+    (for the viewers, counted by wrk per second: any second the pause touched)."""
 
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     server_errors_outside_pause: int = 0
-    editor_answers_in_pause: list[float] = field(default_factory=list)
+    editor_answers_in_pause: list[tuple[float, str, int]] = field(default_factory=list)
     editor_hangs_in_pause: int = 0
     public_ok_in_pause: int = 0
     public_failed_in_pause: int = 0
     recovery_seconds: float | None = None
+    pause_window: tuple[float, float] | None = None  # wall-clock (time.time) start and end of the pause
+    viewers: ViewerSummary | None = None
 
     def add(self, route: str, seconds: float, status: int, paused: bool, editor: bool) -> None:
         self.latencies[route].append(seconds)
@@ -106,12 +126,46 @@ class Stats:
         if not paused:
             return
         if editor:
-            self.editor_answers_in_pause.append(seconds)
+            self.editor_answers_in_pause.append((seconds, route, status))
             self.editor_hangs_in_pause += status == 0
         elif status in (200, 304):
             self.public_ok_in_pause += 1
         else:
             self.public_failed_in_pause += 1
+
+    def add_viewers(self, wrk_output: str) -> None:
+        """wrk's tallies (bench/load_viewers.lua): per-second answers, split by the pause window."""
+        first, last = (
+            (math.floor(t) for t in self.pause_window) if self.pause_window else (math.inf, -math.inf)
+        )
+        summary: list[int] = []
+        latency: list[int] = []
+        for line in wrk_output.splitlines():
+            kind, *numbers = line.split() or [""]
+            values = [int(n) for n in numbers] if kind in ("viewers", "latency", "second") else []
+            if kind == "viewers":
+                summary = values
+            elif kind == "latency":
+                latency = values
+            elif kind == "second":
+                second, ok, failed, server_errors = values
+                if first <= second <= last:
+                    self.public_ok_in_pause += ok
+                    self.public_failed_in_pause += failed
+                else:
+                    self.server_errors_outside_pause += server_errors
+                    if failed:
+                        self.errors["GET public (error status)"] += failed
+        if not summary or not latency:
+            raise SystemExit(f"Error: could not read wrk's output:\n{wrk_output}")
+        requests, connect, read, write, timeout, _status = summary
+        no_answer = connect + read + write + timeout
+        if no_answer:
+            self.errors["GET public no answer"] += no_answer
+            if self.pause_window:  # wrk does not say when; counted against the pause, to be safe
+                self.public_failed_in_pause += no_answer
+        p50, p99, _max = (value / 1e6 for value in latency)
+        self.viewers = ViewerSummary(requests, no_answer, p50, p99)
 
 
 @dataclass
@@ -175,11 +229,17 @@ async def editor(client: httpx.AsyncClient, world: World, stats: Stats, until: f
         await asyncio.sleep(0.2)
 
 
-async def viewer(client: httpx.AsyncClient, world: World, stats: Stats, until: float, n: int) -> None:
-    path = f"/api/public/charts/{world.public_ids[n % len(world.public_ids)]}"
-    while time.monotonic() < until:
-        await call(client, world, stats, "GET public", False, path=path)
-        await asyncio.sleep(0.5)
+async def viewers(world: World, size: Size) -> str:
+    """`size.viewers` public viewers for the phase, run by wrk; its output for `Stats.add_viewers`."""
+    paths = [f"/api/public/charts/{public_id}" for public_id in world.public_ids]
+    process = await asyncio.create_subprocess_exec(
+        *("wrk", "-t2", f"-c{size.viewers}", f"-d{size.seconds:g}s", "--timeout", "30s"),
+        *("-s", str(VIEWERS_SCRIPT), world.url, "--", str(VIEWER_THINK_MS), *paths),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    output, _ = await process.communicate()
+    return output.decode()
 
 
 async def stalled_upload(world: World, until: float) -> None:
@@ -210,6 +270,7 @@ async def pause_s3(client: httpx.AsyncClient, world: World, stats: Stats, size: 
     await asyncio.sleep(max(0.0, (size.seconds - size.pause) / 2))
     os.kill(world.moto_pid, signal.SIGSTOP)
     world.paused = True
+    paused_at = time.time()
     try:
         await asyncio.sleep(size.pause)
     finally:
@@ -222,6 +283,7 @@ async def pause_s3(client: httpx.AsyncClient, world: World, stats: Stats, size: 
                 break
         await asyncio.sleep(0.25)
     world.paused = False
+    stats.pause_window = (paused_at, time.time())
 
 
 async def run_phase(world: World, size: Size, phase: Phase) -> Stats:
@@ -229,13 +291,14 @@ async def run_phase(world: World, size: Size, phase: Phase) -> Stats:
     until = time.monotonic() + size.seconds
     limits = httpx.Limits(max_connections=size.editors + size.viewers + 1)
     async with httpx.AsyncClient(base_url=world.url, timeout=30, limits=limits) as client:
+        watching = asyncio.create_task(viewers(world, size))
         work = [editor(client, world, stats, until, n) for n in range(size.editors)]
-        work += [viewer(client, world, stats, until, n) for n in range(size.viewers)]
         if phase.attack:
             work += [stalled_upload(world, until) for _ in range(size.stalled)]
         if phase.pause:
             work.append(pause_s3(client, world, stats, size))
         await asyncio.gather(*work)
+        stats.add_viewers(await watching)
     return stats
 
 
@@ -349,15 +412,23 @@ def seed(url: str, port: int, moto_pid: int) -> World:
 
 # --- report and verdict ----------------------------------------------------------------------------
 def report(title: str, stats: Stats, seconds: float) -> None:
-    total = sum(len(values) for values in stats.latencies.values())
+    rows = {
+        route: (len(values), statistics.median(values), p99_of(values))
+        for route, values in stats.latencies.items()
+    }
+    if stats.viewers:
+        rows["GET public"] = (stats.viewers.requests, stats.viewers.p50, stats.viewers.p99)
+    total = sum(n for n, _, _ in rows.values())
     print(f"\n{title}: {total / seconds:,.0f} requests/s")
-    for route, values in sorted(stats.latencies.items()):
-        ordered = sorted(values)
-        p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-        p50 = statistics.median(values)
-        print(f"  {route:<12} n={len(values):>6}  p50 {p50 * 1000:8.1f} ms  p99 {p99 * 1000:8.1f} ms")
+    for route, (n, p50, p99) in sorted(rows.items()):
+        print(f"  {route:<12} n={n:>6}  p50 {p50 * 1000:8.1f} ms  p99 {p99 * 1000:8.1f} ms")
     if stats.errors:
         print("  errors: " + ", ".join(f"{k} x{v}" for k, v in sorted(stats.errors.items())))
+
+
+def p99_of(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
 
 
 def at_most(gate: Gate, name: str, value: float, target: float, unit: str) -> None:
@@ -378,7 +449,17 @@ def check_phase(gate: Gate, phase: Phase, stats: Stats) -> None:
     hangs = stats.editor_hangs_in_pause
     verdict = gate.record("no editor request hangs during the S3 pause", hangs == 0)
     print(f"  editor requests without an answer during the pause: {hangs} (target 0) {verdict}")
-    slowest = max(stats.editor_answers_in_pause, default=0.0)
+    answers = sorted(stats.editor_answers_in_pause, reverse=True)
+    slowest = answers[0][0] if answers else 0.0
+    if answers:
+        seconds = [answer[0] for answer in answers]
+        print(
+            f"  editor answers during the pause: n={len(answers)}, p50 {statistics.median(seconds):.2f} s, "
+            f"p99 {p99_of(seconds):.2f} s; slowest: "
+            + ", ".join(
+                f"{route} {status or 'no answer'} {took:.1f} s" for took, route, status in answers[:3]
+            )
+        )
     at_most(gate, "slowest editor answer during the S3 pause", slowest, EDITOR_ANSWER_SECONDS, "s")
     if stats.recovery_seconds is None:
         gate.record(f"healthy within {3 * RECOVERY_SECONDS} s after S3 returned", False)
@@ -396,6 +477,12 @@ def main() -> int:
         f"{size.editors} editors, {size.viewers} public viewers, {size.seconds:g} s per phase, "
         f"S3 paused {size.pause:g} s, {size.stalled} stalled uploads"
     )
+    if shutil.which("wrk") is None:
+        print(
+            "Error: wrk runs the public viewers: apt-get install -y wrk (or brew install wrk)",
+            file=sys.stderr,
+        )
+        return 2
     gate = Gate()
     with (
         database() as database_url,

@@ -24,6 +24,9 @@ STALE_VERSION: ErrorDoc = (409, "Stale version: reload and try again")
 NOT_PUBLISHED: ErrorDoc = (409, "Not published (embed code) or published meanwhile (publish)")
 UPLOAD_TOO_LARGE: ErrorDoc = (413, "Larger than MAX_UPLOAD_MB")
 SNAPSHOT_TOO_LARGE: ErrorDoc = (413, "Over 10 MB")
+ADMINS_ONLY: ErrorDoc = (403, "Admins only")
+TEAM_MANAGERS_ONLY: ErrorDoc = (403, "Only the team's owners and admins (owners for owner roles)")
+LAST_OWNER: ErrorDoc = (409, "The team's last owner")
 
 
 def error_responses(*errors: ErrorDoc) -> Responses:

@@ -90,6 +90,16 @@ class CheckFailed(StoryAnalyticsError):
     """Raised inside a check method: the check's condition is not met; the message says why."""
 
 
+def lets_anyone_in(principal: Any) -> bool:
+    """A policy principal meaning everyone: "*" or {"AWS": "*"} (S3 User Guide, "Principal"; IAM's
+    "anonymous access" wildcard), also as one of a list of values ({"AWS": [..., "*"]}), the form the same
+    page gives for several principals: https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-bucket-user-policy-specifying-principal-intro.html"""
+    if principal == "*":
+        return True
+    values = principal.get("AWS") if isinstance(principal, dict) else None
+    return values == "*" or (isinstance(values, list) and "*" in values)
+
+
 class StackChecker:
     """Checks of one stack; call them one at a time (a notebook cell each) or all with `report()`."""
 
@@ -275,7 +285,7 @@ class StackChecker:
             raise CheckFailed(f"bucket {self.bucket!r} grants access to {public[0]} in its ACL")
         for statement in self._policy_statements():
             principal = statement.get("Principal")
-            if statement.get("Effect") == "Allow" and principal in ("*", {"AWS": "*"}):
+            if statement.get("Effect") == "Allow" and lets_anyone_in(principal):
                 raise CheckFailed(f"bucket {self.bucket!r} has a policy that allows anyone in")
         return f"bucket {self.bucket!r}: public access blocked, no public grants or policy"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
@@ -45,7 +46,7 @@ def test_parsing_a_20_mb_csv_grows_memory_by_less_than_twice_its_size_plus_the_e
 
 
 def test_the_cache_evicts_the_least_recently_used_upload_past_its_bytes() -> None:
-    cache = ParsedCache(max_bytes=100)
+    cache = ParsedCache(max_bytes=100, min_entry_bytes=0)
     first, second, third = (parse_csv(b"a,b\n1,2\n") for _ in range(3))
     for parsed in (first, second, third):
         parsed.size_bytes = 40
@@ -58,7 +59,7 @@ def test_the_cache_evicts_the_least_recently_used_upload_past_its_bytes() -> Non
 
 
 def test_an_upload_larger_than_the_whole_cache_is_not_kept() -> None:
-    cache = ParsedCache(max_bytes=10)
+    cache = ParsedCache(max_bytes=10, min_entry_bytes=0)
     parsed = parse_csv(b"a\n1\n")
     parsed.size_bytes = 11
     cache.put("big", parsed)
@@ -66,7 +67,7 @@ def test_an_upload_larger_than_the_whole_cache_is_not_kept() -> None:
 
 
 def test_an_evicted_upload_gives_its_table_back_to_the_engine() -> None:
-    cache = ParsedCache(max_bytes=10)
+    cache = ParsedCache(max_bytes=10, min_entry_bytes=0)
     parsed = parse_csv(b"a\n1\n")
     name = parsed.table.name
     parsed.size_bytes = 10
@@ -75,6 +76,34 @@ def test_an_evicted_upload_gives_its_table_back_to_the_engine() -> None:
     assert name in engine_tables()
     cache.clear()
     assert name not in engine_tables()
+
+
+def test_a_tiny_upload_counts_as_the_engine_block_its_table_takes() -> None:
+    cache = ParsedCache(max_bytes=3 * csvengine.TABLE_MIN_BYTES)
+    for index in range(5):
+        cache.put(f"tiny {index}", parse_csv(b"a,b\n1,2\n"))
+    kept = [index for index in range(5) if cache.get(f"tiny {index}") is not None]
+    assert kept == [2, 3, 4] and cache.size_bytes == 3 * csvengine.TABLE_MIN_BYTES
+
+
+@pytest.fixture
+def small_engine() -> Iterator[None]:
+    """The engine reopened with 8 MB of memory, then back to its default."""
+    csvengine._close()
+    csvengine.configure(8)
+    try:
+        yield
+    finally:
+        csvengine._close()
+        csvengine.configure(64)
+
+
+@pytest.mark.usefixtures("small_engine")
+def test_hundreds_of_small_uploads_kept_parsed_do_not_run_the_engine_out_of_memory() -> None:
+    # Each table held ~20 kB of the engine's memory until a checkpoint, which came only after 16 MiB of
+    # log (~2 kB per table): at 8 MB, parsing failed from about the 350th upload kept.
+    kept = [parse_csv(b"year,value\n" + b"2001,3\n" * 20) for _ in range(500)]
+    assert len(kept) == 500
 
 
 def test_parsed_cache_size_comes_from_the_settings(tmp_path: Path) -> None:

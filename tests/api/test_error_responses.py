@@ -18,11 +18,26 @@ STALE = "Stale version: reload and try again"
 NOT_PUBLISHED = "Not published (embed code) or published meanwhile (publish)"
 UPLOAD = {413: "Larger than MAX_UPLOAD_MB", 415: "Neither multipart nor text/csv"}
 MALFORMED_CSV = "Malformed CSV (the message names the line)"
+ADMINS_ONLY = "Admins only"
+TEAM_MANAGERS = "Only the team's owners and admins (owners for owner roles)"
+LAST_OWNER = "The team's last owner"
 # What each route documents beyond, or instead of, the app-wide answers.
 ROUTE_ERRORS: dict[str, dict[int, str]] = {
     "DELETE /api/themes/{theme_id}": {403: "Built-in themes are read-only"},
     "PATCH /api/themes/{theme_id}": {403: "Built-in themes are read-only"},
-    "PUT /api/settings": {403: "Only admins change settings"},
+    "PUT /api/settings": {403: ADMINS_ONLY},
+    "GET /api/users": {403: ADMINS_ONLY},
+    "POST /api/users": {403: ADMINS_ONLY, 409: "Email already in use"},
+    "PATCH /api/users/{user_id}": {403: ADMINS_ONLY, 409: "The last active admin"},
+    "POST /api/users/me/password": {403: "Current password wrong"},
+    "PATCH /api/teams/{team_id}": {403: TEAM_MANAGERS},
+    "POST /api/teams/{team_id}/members": {403: TEAM_MANAGERS, 409: "Already in this team"},
+    "PATCH /api/teams/{team_id}/members/{user_id}": {403: TEAM_MANAGERS, 409: LAST_OWNER},
+    "DELETE /api/teams/{team_id}/members/{user_id}": {403: TEAM_MANAGERS, 409: LAST_OWNER},
+    "POST /api/admin/import-metadata": {
+        403: ADMINS_ONLY,
+        409: "Not a cloud deployment, another import running, or the copy refused",
+    },
     "GET /api/charts/{chart_id}/embed-code": {409: NOT_PUBLISHED},
     "POST /api/charts/{chart_id}/publish": {409: NOT_PUBLISHED},
     "GET /api/dashboards/{dashboard_id}/embed-code": {409: NOT_PUBLISHED},

@@ -355,6 +355,12 @@ def test_function_keeps_a_small_pool_and_bounded_concurrency(app: Template) -> N
     assert app["Parameters"]["LambdaConcurrency"]["MaxValue"] <= 100
 
 
+def test_function_keeps_its_parsed_uploads_within_a_quarter_of_its_default_tmp(app: Template) -> None:
+    _, function = only_resource(app, "AWS::Lambda::Function")
+    assert "EphemeralStorage" not in function["Properties"]  # 512 MB
+    assert int(lambda_env(app)["PARSED_CACHE_MB"]) <= 512 // 4
+
+
 def test_function_runs_the_image_in_the_private_subnets_behind_a_streaming_url(app: Template) -> None:
     _, function = only_resource(app, "AWS::Lambda::Function")
     _, url = only_resource(app, "AWS::Lambda::Url")

@@ -182,7 +182,11 @@ def test_a_bucket_whose_acl_lists_no_grants_passes(
     assert checker.bucket_private().passed
 
 
-@pytest.mark.parametrize("principal", ["*", {"AWS": "*"}], ids=["star", "aws-star"])
+@pytest.mark.parametrize(
+    "principal",
+    ["*", {"AWS": "*"}, {"AWS": ["arn:aws:iam::123456789012:root", "*"]}],
+    ids=["star", "aws-star", "aws-list-with-star"],
+)
 @pytest.mark.parametrize("single", [False, True], ids=["statement-list", "single-statement"])
 def test_a_bucket_whose_policy_lets_anyone_in_fails(
     checker: StackChecker, healthy_stack: None, aws: StubbedSession, principal: Any, single: bool
@@ -206,15 +210,20 @@ def test_a_bucket_whose_policy_only_refuses_everyone_passes(
     assert checker.bucket_private().passed
 
 
-def test_a_bucket_whose_policy_allows_one_account_passes(
-    checker: StackChecker, healthy_stack: None, aws: StubbedSession
+@pytest.mark.parametrize(
+    "principal",
+    [
+        {"AWS": "arn:aws:iam::123456789012:root"},
+        {"AWS": ["arn:aws:iam::123456789012:root"]},
+        {"Service": "cloudfront.amazonaws.com"},
+    ],
+    ids=["one-account", "account-list", "service"],
+)
+def test_a_bucket_whose_policy_allows_named_principals_passes(
+    checker: StackChecker, healthy_stack: None, aws: StubbedSession, principal: Any
 ) -> None:
     s3_private_bucket(aws)
-    one = {
-        "Effect": "Allow",
-        "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
-        "Action": "s3:GetObject",
-    }
+    one = {"Effect": "Allow", "Principal": principal, "Action": "s3:GetObject"}
     s3_bucket_policy(aws, one)
     assert checker.bucket_private().passed
 

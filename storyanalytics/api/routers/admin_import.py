@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field
 from storyanalytics.api.deps import AdminUser, EdgeDep, SettingsDep, StorageDep
 from storyanalytics.api.errors import ApiError
 from storyanalytics.api.lazy_route import LazyAPIRoute
+from storyanalytics.api.responses import ADMINS_ONLY, error_responses
 from storyanalytics.errors import StoryAnalyticsError
 from storyanalytics.naming import MARKER_FOLDER  # not from migrate/: that package is heavy to import
 from storyanalytics.publish.sync import sync_published
@@ -98,7 +99,13 @@ def _run_import(sqlite_path: Path, database_url: str, merge: bool, share_with: s
     return body
 
 
-@router.post("/import-metadata", summary="Import a local metadata.db uploaded to the app's bucket")
+@router.post(
+    "/import-metadata",
+    summary="Import a local metadata.db uploaded to the app's bucket",
+    responses=error_responses(
+        ADMINS_ONLY, (409, "Not a cloud deployment, another import running, or the copy refused")
+    ),
+)
 async def import_metadata(
     body: ImportIn,
     admin: AdminUser,

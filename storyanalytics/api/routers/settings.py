@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from storyanalytics.api.deps import AdminUser, CurrentUser, SessionDep, StorageDep
 from storyanalytics.api.errors import ApiError
 from storyanalytics.api.lazy_route import LazyAPIRoute
-from storyanalytics.api.responses import error_responses
+from storyanalytics.api.responses import ADMINS_ONLY, error_responses
 from storyanalytics.api.services.app_settings import (
     SETTINGS_KEY,
     AppSettings,
@@ -67,7 +67,7 @@ def mirror_settings(session: Session, settings: AppSettings) -> None:
     "",
     response_model=AppSettings,
     openapi_extra=_UPDATE_SCHEMA,
-    responses=error_responses((403, "Only admins change settings")),
+    responses=error_responses(ADMINS_ONLY),
 )
 async def put_settings(
     request: Request,

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from storyanalytics.api.deps import CurrentUser, EdgeDep, SessionDep
 from storyanalytics.api.errors import ApiError, not_found
 from storyanalytics.api.lazy_route import LazyAPIRoute
+from storyanalytics.api.responses import LAST_OWNER, TEAM_MANAGERS_ONLY, error_responses
 from storyanalytics.api.services.access import get_team_or_404, require_manager
 from storyanalytics.api.services.published import reframe_team_on_edge
 from storyanalytics.api.services.users import Email, find_user_by_email
@@ -132,7 +133,7 @@ async def get_team(team_id: str, session: SessionDep, user: CurrentUser) -> Team
     return _detail(session, team, role)
 
 
-@router.patch("/{team_id}", response_model=TeamDetail)
+@router.patch("/{team_id}", response_model=TeamDetail, responses=error_responses(TEAM_MANAGERS_ONLY))
 async def update_team(
     team_id: str, body: TeamUpdate, session: SessionDep, edge: EdgeDep, user: CurrentUser
 ) -> TeamDetail:
@@ -159,7 +160,12 @@ def _check_owner_change(
         raise ApiError(409, "A team needs at least one owner: make someone else an owner first.")
 
 
-@router.post("/{team_id}/members", response_model=TeamDetail, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/{team_id}/members",
+    response_model=TeamDetail,
+    status_code=status.HTTP_201_CREATED,
+    responses=error_responses(TEAM_MANAGERS_ONLY, (409, "Already in this team")),
+)
 async def add_member(team_id: str, body: MemberAdd, session: SessionDep, user: CurrentUser) -> TeamDetail:
     """Invite an existing user by email (admins create accounts in /api/users)."""
     team = require_manager(session, user, team_id)
@@ -176,7 +182,11 @@ async def add_member(team_id: str, body: MemberAdd, session: SessionDep, user: C
     return _detail(session, team, get_team_or_404(session, user, team_id)[1])
 
 
-@router.patch("/{team_id}/members/{user_id}", response_model=TeamDetail)
+@router.patch(
+    "/{team_id}/members/{user_id}",
+    response_model=TeamDetail,
+    responses=error_responses(TEAM_MANAGERS_ONLY, LAST_OWNER),
+)
 async def update_member(
     team_id: str, user_id: str, body: MemberUpdate, session: SessionDep, user: CurrentUser
 ) -> TeamDetail:
@@ -190,7 +200,11 @@ async def update_member(
     return _detail(session, team, get_team_or_404(session, user, team_id)[1])
 
 
-@router.delete("/{team_id}/members/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/{team_id}/members/{user_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=error_responses(TEAM_MANAGERS_ONLY, LAST_OWNER),
+)
 async def remove_member(team_id: str, user_id: str, session: SessionDep, user: CurrentUser) -> Response:
     """Owners and admins remove members; anyone may leave a team."""
     if user_id == user.id:

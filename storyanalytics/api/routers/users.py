@@ -12,6 +12,7 @@ from storyanalytics.api.bootstrap import create_user_with_team
 from storyanalytics.api.deps import AdminUser, CurrentUser, SessionDep, SettingsDep
 from storyanalytics.api.errors import ApiError, not_found
 from storyanalytics.api.lazy_route import LazyAPIRoute
+from storyanalytics.api.responses import ADMINS_ONLY, error_responses
 from storyanalytics.api.routers.auth import revoke_all_refresh_tokens
 from storyanalytics.api.schemas import UserOut
 from storyanalytics.api.security import hash_password, verify_password
@@ -47,13 +48,18 @@ class PasswordChange(BaseModel):
     new_password: Password
 
 
-@router.get("", response_model=list[UserOut])
+@router.get("", response_model=list[UserOut], responses=error_responses(ADMINS_ONLY))
 async def list_users(session: SessionDep, admin: AdminUser) -> list[UserOut]:
     users = session.scalars(select(User).order_by(User.created_at, User.email))
     return [user_out(session, user) for user in users]
 
 
-@router.post("", response_model=UserOut, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "",
+    response_model=UserOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=error_responses(ADMINS_ONLY, (409, "Email already in use")),
+)
 async def create_user(body: UserCreate, session: SessionDep, admin: AdminUser) -> UserOut:
     """A new account with a team of its own ("My team"); add it to other teams via /api/teams."""
     if find_user_by_email(session, body.email) is not None:
@@ -68,7 +74,11 @@ async def create_user(body: UserCreate, session: SessionDep, admin: AdminUser) -
     return user_out(session, user)
 
 
-@router.post("/me/password", status_code=status.HTTP_204_NO_CONTENT)
+@router.post(
+    "/me/password",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=error_responses((403, "Current password wrong")),
+)
 async def change_password(
     body: PasswordChange, session: SessionDep, settings: SettingsDep, user: CurrentUser
 ) -> Response:
@@ -94,7 +104,11 @@ def _active_admins(session: SessionDep) -> int:
     )
 
 
-@router.patch("/{user_id}", response_model=UserOut)
+@router.patch(
+    "/{user_id}",
+    response_model=UserOut,
+    responses=error_responses(ADMINS_ONLY, (409, "The last active admin")),
+)
 async def update_user(user_id: str, body: UserUpdate, session: SessionDep, admin: AdminUser) -> UserOut:
     """Enable or disable an account, grant or remove admin; the last active admin always stays."""
     user = session.get(User, user_id)

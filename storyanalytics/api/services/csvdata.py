@@ -259,15 +259,24 @@ def parse_csv_file(
     if len(head) == SNIFF_BYTES and "\n" in text:
         text = text[: text.rindex("\n") + 1]
     header, skip = _find_header(text, delimiter)
+    import duckdb
+
     con = csvengine.cursor()
     try:
         source = csvengine.Table(csvengine.new_table_name("src"))
         row_count = _load(con, path, source.name, header, skip, encoding, delimiter)
         parsed = _typed(con, source, header, row_count, encoding, delimiter, types, formats, overrides)
+    except duckdb.OutOfMemoryException:
+        raise engine_busy() from None
     finally:
         con.close()
     parsed.size_bytes = path.stat().st_size
     return parsed
+
+
+def engine_busy() -> ApiError:
+    """The engine out of memory is the server being busy, not a bad file."""
+    return ApiError(503, "The server has no memory to spare for this file right now: try again in a minute.")
 
 
 def _load(
@@ -306,9 +315,7 @@ def _load(
             f"read_csv({csvengine.quote_text(str(path))}, {options})) WHERE NOT ({blank_row})"
         )
     except duckdb.OutOfMemoryException:
-        raise ApiError(
-            503, "The server has no memory to spare for this file right now: try again in a minute."
-        ) from None
+        raise engine_busy() from None
     except duckdb.Error as exc:
         line, what = csvengine.csv_error(str(exc))
         where = f"Line {line}" if line is not None else "A line"
@@ -496,11 +503,18 @@ def _with_overrides(
 
 
 class ParsedCache:
-    """Parsed uploads by storage key (uploads never change), least recently used first out, bounded by the
-    bytes of the CSVs they were parsed from (`PARSED_CACHE_MB`); an evicted upload's table is dropped."""
+    """Parsed uploads by storage key (uploads never change), least recently used first out, bounded by
+    bytes (`PARSED_CACHE_MB`); an evicted upload's table is dropped.
 
-    def __init__(self, max_bytes: int = 256 * 1024 * 1024) -> None:
+    An upload counts the bytes of its CSV, but at least `min_entry_bytes`, what its table takes in the
+    engine however small the file: counted by CSV bytes alone, a few thousand tiny uploads (a minute of
+    one editor's requests) fit in the cache and their tables filled the engine until every parse failed."""
+
+    def __init__(
+        self, max_bytes: int = 256 * 1024 * 1024, min_entry_bytes: int = csvengine.TABLE_MIN_BYTES
+    ) -> None:
         self.max_bytes = max_bytes
+        self.min_entry_bytes = min_entry_bytes
         self._items: OrderedDict[str, ParsedCsv] = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()
@@ -524,17 +538,21 @@ class ParsedCache:
     def _evict(self) -> None:
         while self._size > self.max_bytes and self._items:
             _, evicted = self._items.popitem(last=False)
-            self._size -= evicted.size_bytes
+            self._size -= self._charge(evicted)
+
+    def _charge(self, value: ParsedCsv) -> int:
+        return max(value.size_bytes, self.min_entry_bytes)
 
     def put(self, key: str, value: ParsedCsv) -> None:
         with self._lock:
             old = self._items.pop(key, None)
             if old is not None:
-                self._size -= old.size_bytes
-            if value.size_bytes > self.max_bytes:
+                self._size -= self._charge(old)
+            charge = self._charge(value)
+            if charge > self.max_bytes:
                 return
             self._items[key] = value
-            self._size += value.size_bytes
+            self._size += charge
             self._evict()
 
     def clear(self) -> None:
