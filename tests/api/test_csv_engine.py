@@ -8,10 +8,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
+import duckdb
 import pytest
 from apiclient import local_settings
 
 from storyanalytics.api.app import create_app
+from storyanalytics.api.errors import ApiError
 from storyanalytics.api.services import csvengine
 from storyanalytics.api.services.csvdata import ParsedCache, parse_csv, parsed_cache
 
@@ -104,6 +106,23 @@ def test_hundreds_of_small_uploads_kept_parsed_do_not_run_the_engine_out_of_memo
     # log (~2 kB per table): at 8 MB, parsing failed from about the 350th upload kept.
     kept = [parse_csv(b"year,value\n" + b"2001,3\n" * 20) for _ in range(500)]
     assert len(kept) == 500
+
+
+def test_reading_rows_when_the_engine_has_no_memory_left_answers_503(monkeypatch: pytest.MonkeyPatch) -> None:
+    parsed = parse_csv(b"year,value\n2001,3\n")
+
+    class OutOfMemory:
+        def execute(self, *args: object) -> None:
+            raise duckdb.OutOfMemoryException("Out of Memory Error: could not allocate block")
+
+        def close(self) -> None:
+            pass
+
+    monkeypatch.setattr(csvengine, "cursor", OutOfMemory)
+    with pytest.raises(ApiError) as refused:
+        parsed.head(10)
+    assert refused.value.status_code == 503
+    assert "no memory to spare for this data right now: try again in a minute" in str(refused.value)
 
 
 def test_parsed_cache_size_comes_from_the_settings(tmp_path: Path) -> None:

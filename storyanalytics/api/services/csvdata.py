@@ -75,9 +75,13 @@ class ParsedCsv:
 
     def fetch(self, sql: str, parameters: list[Any] | None = None) -> list[list[Any]]:
         """Rows of a query over this upload's table, written with `{table}` and the c0.. column names."""
+        import duckdb
+
         con = csvengine.cursor()
         try:
             found = con.execute(sql.format(table=self.table.name), parameters or []).fetchall()
+        except duckdb.OutOfMemoryException:
+            raise engine_busy("this data") from None
         finally:
             con.close()
         return [list(row) for row in found]
@@ -274,9 +278,9 @@ def parse_csv_file(
     return parsed
 
 
-def engine_busy() -> ApiError:
+def engine_busy(what: str = "this file") -> ApiError:
     """The engine out of memory is the server being busy, not a bad file."""
-    return ApiError(503, "The server has no memory to spare for this file right now: try again in a minute.")
+    return ApiError(503, f"The server has no memory to spare for {what} right now: try again in a minute.")
 
 
 def _load(
