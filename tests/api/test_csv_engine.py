@@ -108,16 +108,26 @@ def test_hundreds_of_small_uploads_kept_parsed_do_not_run_the_engine_out_of_memo
     assert len(kept) == 500
 
 
+class OutOfMemory:
+    """An engine connection with no memory left for any query."""
+
+    def execute(self, *args: object) -> None:
+        raise duckdb.OutOfMemoryException("Out of Memory Error: could not allocate block")
+
+    def close(self) -> None:
+        pass
+
+
+def test_parsing_when_the_engine_has_no_memory_left_answers_503(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(csvengine, "cursor", OutOfMemory)
+    with pytest.raises(ApiError) as refused:
+        parse_csv(b"year,value\n2001,3\n")
+    assert refused.value.status_code == 503
+    assert "no memory to spare for this file right now: try again in a minute" in str(refused.value)
+
+
 def test_reading_rows_when_the_engine_has_no_memory_left_answers_503(monkeypatch: pytest.MonkeyPatch) -> None:
     parsed = parse_csv(b"year,value\n2001,3\n")
-
-    class OutOfMemory:
-        def execute(self, *args: object) -> None:
-            raise duckdb.OutOfMemoryException("Out of Memory Error: could not allocate block")
-
-        def close(self) -> None:
-            pass
-
     monkeypatch.setattr(csvengine, "cursor", OutOfMemory)
     with pytest.raises(ApiError) as refused:
         parsed.head(10)

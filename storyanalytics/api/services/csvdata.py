@@ -319,7 +319,7 @@ def _load(
             f"read_csv({csvengine.quote_text(str(path))}, {options})) WHERE NOT ({blank_row})"
         )
     except duckdb.OutOfMemoryException:
-        raise engine_busy() from None
+        raise  # not a CSV error: parse_csv_file answers it as the server being busy
     except duckdb.Error as exc:
         line, what = csvengine.csv_error(str(exc))
         where = f"Line {line}" if line is not None else "A line"
