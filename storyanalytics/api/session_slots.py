@@ -146,8 +146,9 @@ _TRACKED: weakref.WeakSet[sessionmaker[Session]] = weakref.WeakSet()
 def track_writes(factory: sessionmaker[Session]) -> None:
     """Let `end_read_transaction` see writes made through `session.execute(update(...))` and flushes.
 
-    Once per factory, remembered by the factory itself: SQLAlchemy's `event.contains` keys on `id()`, so
-    a new factory at the address of a collected one (tests start many apps) would pass for tracked.
+    Once per factory, remembered in `_TRACKED` (weak references to the factories themselves): SQLAlchemy's
+    `event.contains` keys on `id()`, so a new factory at the address of a collected one (tests start many
+    apps) would pass for tracked.
     """
     if factory in _TRACKED:
         return
