@@ -4,11 +4,9 @@
     python bench/load.py --quick    # smoke size: a few clients, short phases (the same targets)
 
 Starts a fresh PostgreSQL database (127.0.0.1:5432), a moto S3 server in its own process and the app
-under uvicorn with its production settings (cloud mode, auth on), all on 127.0.0.1. Editors read a
-chart, patch it and upload a small CSV (httpx); viewers read published charts, each waiting 0.5 s
-between reads (wrk with bench/load_viewers.lua: 200 Python clients would cost the machine more CPU than
-the server they measure, and their own queueing would be counted as the server's latency). Phases (each
-`seconds` long):
+under uvicorn with its production settings (cloud mode, auth on), all on 127.0.0.1 (bench/load_stack.py).
+Editors read a chart, patch it and upload a small CSV (httpx); viewers read published charts, each waiting
+0.5 s between reads (wrk, bench/load_viewers.py). Phases (each `seconds` long):
 
 1. plain load;
 2. the same with a stalled-upload attack running (clients that send headers and trickle a byte now
@@ -33,35 +31,28 @@ import secrets
 import shutil
 import signal
 import statistics
-import subprocess
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import create_engine, text
 
-ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from api import free_port, start_uvicorn, wait_ready  # noqa: E402  (bench/api.py: one way to run the app)
-from csv_parse import check as check_csv_parse  # noqa: E402  (bench/csv_parse.py: the 50 MB CSV target)
-from gate import Gate  # noqa: E402
+from csv_parse import check as check_csv_parse  # bench/csv_parse.py: the 50 MB CSV target
+from gate import Gate
+from load_stack import ADMIN_EMAIL, ADMIN_PASSWORD, app_server, database, moto_server, peak_rss_mb
+from load_viewers import ViewerTally, run_viewers
 
-ADMIN_EMAIL, ADMIN_PASSWORD = "owner@example.org", "quiet lantern harbour 2026"
-POSTGRES = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
 RSS_TARGET_MB = 400
 EDITOR_ANSWER_SECONDS = 5
 RECOVERY_SECONDS = 10
 CSV = b"year,value\n" + b"".join(f"{2000 + i},{i * 3}\n".encode() for i in range(20))
 CHARTS = 10
 TRICKLE_SECONDS = 5  # under the app's BODY_IDLE_SECONDS, so a stalled upload is never dropped for idling
-VIEWER_THINK_MS = 500
-VIEWERS_SCRIPT = Path(__file__).resolve().parent / "load_viewers.lua"
 
 
 @dataclass(frozen=True)
@@ -91,16 +82,6 @@ PHASES = (
 )
 
 
-@dataclass(frozen=True)
-class ViewerSummary:
-    """What wrk saw of the public viewers: answers, socket errors, latency in seconds."""
-
-    requests: int
-    no_answer: int
-    p50: float
-    p99: float
-
-
 @dataclass
 class Stats:
     """Every answer of one phase; 'in the pause' means S3 was stopped when the request started or ended
@@ -115,7 +96,7 @@ class Stats:
     public_failed_in_pause: int = 0
     recovery_seconds: float | None = None
     pause_window: tuple[float, float] | None = None  # wall-clock (time.time) start and end of the pause
-    viewers: ViewerSummary | None = None
+    viewers: ViewerTally | None = None
 
     def add(self, route: str, seconds: float, status: int, paused: bool, editor: bool) -> None:
         self.latencies[route].append(seconds)
@@ -133,39 +114,23 @@ class Stats:
         else:
             self.public_failed_in_pause += 1
 
-    def add_viewers(self, wrk_output: str) -> None:
-        """wrk's tallies (bench/load_viewers.lua): per-second answers, split by the pause window."""
-        first, last = (
-            (math.floor(t) for t in self.pause_window) if self.pause_window else (math.inf, -math.inf)
-        )
-        summary: list[int] = []
-        latency: list[int] = []
-        for line in wrk_output.splitlines():
-            kind, *numbers = line.split() or [""]
-            values = [int(n) for n in numbers] if kind in ("viewers", "latency", "second") else []
-            if kind == "viewers":
-                summary = values
-            elif kind == "latency":
-                latency = values
-            elif kind == "second":
-                second, ok, failed, server_errors = values
-                if first <= second <= last:
-                    self.public_ok_in_pause += ok
-                    self.public_failed_in_pause += failed
-                else:
-                    self.server_errors_outside_pause += server_errors
-                    if failed:
-                        self.errors["GET public (error status)"] += failed
-        if not summary or not latency:
-            raise SystemExit(f"Error: could not read wrk's output:\n{wrk_output}")
-        requests, connect, read, write, timeout, _status = summary
-        no_answer = connect + read + write + timeout
-        if no_answer:
-            self.errors["GET public no answer"] += no_answer
-            if self.pause_window:  # wrk does not say when; counted against the pause, to be safe
-                self.public_failed_in_pause += no_answer
-        p50, p99, _max = (value / 1e6 for value in latency)
-        self.viewers = ViewerSummary(requests, no_answer, p50, p99)
+    def add_viewers(self, tally: ViewerTally) -> None:
+        """wrk's per-second answers, split by the pause window."""
+        window = self.pause_window
+        first, last = (math.floor(window[0]), math.floor(window[1])) if window else (math.inf, -math.inf)
+        for second, ok, failed, server_errors in tally.seconds:
+            if first <= second <= last:
+                self.public_ok_in_pause += ok
+                self.public_failed_in_pause += failed
+            else:
+                self.server_errors_outside_pause += server_errors
+                if failed:
+                    self.errors["GET public (error status)"] += failed
+        if tally.no_answer:
+            self.errors["GET public no answer"] += tally.no_answer
+            if window:  # wrk does not say when; counted against the pause, to be safe
+                self.public_failed_in_pause += tally.no_answer
+        self.viewers = tally
 
 
 @dataclass
@@ -229,19 +194,6 @@ async def editor(client: httpx.AsyncClient, world: World, stats: Stats, until: f
         await asyncio.sleep(0.2)
 
 
-async def viewers(world: World, size: Size) -> str:
-    """`size.viewers` public viewers for the phase, run by wrk; its output for `Stats.add_viewers`."""
-    paths = [f"/api/public/charts/{public_id}" for public_id in world.public_ids]
-    process = await asyncio.create_subprocess_exec(
-        *("wrk", "-t2", f"-c{size.viewers}", f"-d{size.seconds:g}s", "--timeout", "30s"),
-        *("-s", str(VIEWERS_SCRIPT), world.url, "--", str(VIEWER_THINK_MS), *paths),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    output, _ = await process.communicate()
-    return output.decode()
-
-
 async def stalled_upload(world: World, until: float) -> None:
     """One upload that never finishes: headers, then a byte every TRICKLE_SECONDS; reopened if dropped."""
     head = (
@@ -291,7 +243,8 @@ async def run_phase(world: World, size: Size, phase: Phase) -> Stats:
     until = time.monotonic() + size.seconds
     limits = httpx.Limits(max_connections=size.editors + size.viewers + 1)
     async with httpx.AsyncClient(base_url=world.url, timeout=30, limits=limits) as client:
-        watching = asyncio.create_task(viewers(world, size))
+        paths = [f"/api/public/charts/{public_id}" for public_id in world.public_ids]
+        watching = asyncio.create_task(run_viewers(world.url, paths, size.viewers, size.seconds))
         work = [editor(client, world, stats, until, n) for n in range(size.editors)]
         if phase.attack:
             work += [stalled_upload(world, until) for _ in range(size.stalled)]
@@ -300,93 +253,6 @@ async def run_phase(world: World, size: Size, phase: Phase) -> Stats:
         await asyncio.gather(*work)
         stats.add_viewers(await watching)
     return stats
-
-
-# --- the stack -----------------------------------------------------------------------------------
-def peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(process.pid, signal.SIGCONT)  # a paused moto must run to hear the terminate
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=10)
-
-
-@contextlib.contextmanager
-def database() -> Iterator[str]:
-    """A fresh database on the local PostgreSQL, dropped afterwards."""
-    admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
-    name = f"sa_bench_{secrets.token_hex(4)}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield POSTGRES.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-@contextlib.contextmanager
-def moto_server() -> Iterator[tuple[subprocess.Popen[bytes], str]]:
-    """moto in its own process (so it can be paused), with the app's bucket."""
-    port = free_port()
-    moto = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_ready(f"{url}/")
-        import boto3
-
-        boto3.client(
-            "s3",
-            endpoint_url=url,
-            region_name="us-east-1",
-            aws_access_key_id="bench",
-            aws_secret_access_key="bench",
-        ).create_bucket(Bucket="bench")
-        yield moto, url
-    finally:
-        stop(moto)
-
-
-@contextlib.contextmanager
-def app_server(database_url: str, s3_url: str) -> Iterator[tuple[subprocess.Popen[bytes], str, int]]:
-    """The app with its production settings (cloud mode), under uvicorn."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "APP_MODE": "cloud",
-        "STORAGE_BACKEND": "s3",
-        "S3_BUCKET": "bench",
-        "AWS_ENDPOINT_URL": s3_url,
-        "AWS_REGION": "us-east-1",
-        "AWS_ACCESS_KEY_ID": "bench",
-        "AWS_SECRET_ACCESS_KEY": "bench",
-        "DATABASE_URL": database_url,
-        "JWT_SECRET": secrets.token_urlsafe(48),
-        "ADMIN_EMAIL": ADMIN_EMAIL,
-        "ADMIN_PASSWORD": ADMIN_PASSWORD,
-    }
-    app = start_uvicorn("storyanalytics.api.app:app", port, env, ROOT)
-    try:
-        url = f"http://127.0.0.1:{port}"
-        wait_ready(f"{url}/api/health")
-        yield app, url, port
-    finally:
-        stop(app)
 
 
 def seed(url: str, port: int, moto_pid: int) -> World:
