@@ -120,6 +120,8 @@ class StackChecker:
         self.session = session or boto3.session.Session(region_name=region)
         self.http_timeout = http_timeout
         self.results: dict[str, CheckResult] = {}
+        # CloudFormation's answer that the stack does not exist: each later check repeats it, not the call.
+        self._missing_stack: str | None = None
 
     # --- AWS access ----------------------------------------------------------------------------------
     def client(self, service: str) -> Any:
@@ -128,17 +130,25 @@ class StackChecker:
             service, region_name=self.region, endpoint_url=self.endpoint_url, config=config
         )  # type: ignore[call-overload]
 
+    def _unless_stack_missing(self) -> None:
+        """Repeat CloudFormation's "does not exist" if it was said already: the checks that read more of
+        the stack (its resources, its edge stack) then name the real cause, and ask AWS nothing more."""
+        if self._missing_stack is not None:
+            raise CheckSetupError(self._missing_stack)
+
     def _stack(self) -> dict[str, Any]:
+        self._unless_stack_missing()
         try:
             stacks = self.client("cloudformation").describe_stacks(StackName=self.stack_name)["Stacks"]
         except ClientError as exc:
             # An unknown stack is a 400 ValidationError "Stack with id X does not exist" (the raw answer is
             # quoted in boto/boto3#2807).
             if "does not exist" in str(exc):
-                raise CheckSetupError(
+                self._missing_stack = (
                     f"stack {self.stack_name!r} does not exist in {self.region}: deploy it first "
                     "(notebook 01_deploy) or check the region and stack name"
-                ) from None
+                )
+                raise CheckSetupError(self._missing_stack) from None
             raise CheckSetupError(f"cannot read stack {self.stack_name!r}: {_aws_reason(exc)}") from None
         except BotoCoreError as exc:
             raise CheckSetupError(f"cannot read stack {self.stack_name!r}: {_aws_reason(exc)}") from None
@@ -167,6 +177,7 @@ class StackChecker:
         return value
 
     def _resources(self) -> list[dict[str, Any]]:
+        self._unless_stack_missing()
         response = self.client("cloudformation").describe_stack_resources(StackName=self.stack_name)
         return [dict(resource) for resource in response["StackResources"]]
 
@@ -465,6 +476,7 @@ class StackChecker:
 
     # --- all together -----------------------------------------------------------------------------------
     def _published_charts(self) -> str:
+        self._unless_stack_missing()
         return published_chart_through_cdn(
             self.client("cloudformation"), self.client("s3"), self.stack_name, self.http_timeout
         )

@@ -92,6 +92,21 @@ def test_a_missing_stack_fails_telling_to_deploy_it_first(checker: StackChecker,
     )
 
 
+def test_a_missing_stack_is_asked_about_once_and_every_check_names_it(
+    checker: StackChecker, aws: StubbedSession
+) -> None:
+    missing = f"Stack with id {STACK} does not exist"
+    aws.stub("cloudformation").add_client_error(
+        "describe_stacks", "ValidationError", missing, 400, {"StackName": STACK}
+    )
+    report = checker.report()  # any second AWS call would be unscripted and fail its check differently
+    assert [result.passed for result in report.results] == [False] * len(report.results)
+    assert {result.detail for result in report.results} == {
+        f"stack {STACK!r} does not exist in {REGION}: deploy it first (notebook 01_deploy) "
+        "or check the region and stack name"
+    }
+
+
 def test_a_stack_that_cannot_be_read_fails_with_aws_code_and_message(
     checker: StackChecker, aws: StubbedSession
 ) -> None:
