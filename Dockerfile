@@ -57,6 +57,10 @@ RUN useradd --system --uid 10001 --user-group --home-dir /app --no-create-home a
     && chown app:app /app/data
 ENV WEB_DIST_DIR=/app/web/dist \
     DATA_DIR=/app/data
+# No pydantic plugin ships in the image (tests/image checks it), so pydantic need not look for one: without
+# this, its first validator reads the entry points of every installed distribution (~60 here) at every start.
+# The switch: pydantic/plugin/_loader.py (get_plugins), added by pydantic/pydantic#8767.
+ENV PYDANTIC_DISABLE_PLUGINS=__all__
 USER app
 
 EXPOSE 8000

@@ -145,3 +145,13 @@ def test_every_compiled_module_still_loads_after_the_slimming_step(local_served:
     found = json.loads(result.stdout)
     assert found["count"] > 20  # uvloop, SQLAlchemy, pydantic-core, Pillow, lxml, duckdb...
     assert [f for f in found["failed"] if "tkinter" not in f] == []  # Pillow's Tk module needs tkinter
+
+
+def test_the_image_has_no_pydantic_plugin_for_its_switch_to_turn_off(local_served: Served) -> None:
+    # The Dockerfile sets PYDANTIC_DISABLE_PLUGINS=__all__ to skip pydantic's plugin search at each start;
+    # a dependency that brought a plugin would be silently off, so none may.
+    probe = "import importlib.metadata as m; print([e.value for e in m.entry_points(group='pydantic')])"
+    result = local_served.container.exec("python", "-c", probe)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+    assert local_served.container.exec("printenv", "PYDANTIC_DISABLE_PLUGINS").stdout.strip() == "__all__"
