@@ -27,9 +27,9 @@ def test(c: Context, args: str = "") -> None:
     """Run the whole test suite (PostgreSQL tests need the server at 127.0.0.1:5432, see README)."""
     from invoke.exceptions import Exit
 
-    # Two workers (pytest-xdist), a test file each at a time (--dist loadfile keeps a file's module and
-    # session fixtures, such as a built image or a browser, on one worker): the CI machine has two cores,
-    # and the suite takes ~17 min there instead of ~25 min serial.
+    # Two workers (pytest-xdist), a test file each at a time: --dist loadfile keeps a file's tests, and so
+    # its module fixtures (a browser), on one worker. The CI machine has two cores; the suite takes ~17 min
+    # there instead of ~25 min serial.
     result = c.run(f"python -m pytest --timeout=900 -n 2 --dist loadfile {args}", pty=False, warn=True)
     if result is None or result.exited == 0:
         return
